@@ -1,0 +1,3 @@
+drop table order_items;
+drop table orders;
+drop type order_status;

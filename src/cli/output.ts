@@ -1,0 +1,110 @@
+import { formatLocation, type Problem } from '../errors.js';
+import type { Failure, StepOutcome } from '../executor/execute-steps.js';
+import type { NewRevisionReport, StatusReport } from '../index.js';
+import type { RunReport, StrataEvent } from '../migrate.js';
+
+/** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
+export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
+  const enabled = stream.isTTY === true && !('NO_COLOR' in env) && env.TERM !== 'dumb';
+  const wrap = (open: number, close: number) => (text: string) => (enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text);
+  return { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), cyan: wrap(36, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
+}
+export type Style = ReturnType<typeof makeStyle>;
+
+export function formatProblems(problems: readonly Problem[], style: Style): string {
+  const lines: string[] = [];
+  for (const p of problems) {
+    const where = formatLocation(p);
+    lines.push(`${where ? `${style.bold(where)}: ` : ''}${style.red('error')}: ${p.message}`);
+    if (p.hint) lines.push(`  ${style.cyan('fix')}: ${p.hint}`);
+  }
+  const count = problems.length;
+  lines.push(`${count} ${count === 1 ? 'problem' : 'problems'} found; nothing was run and the database was not changed.`);
+  return lines.join('\n');
+}
+
+export function formatFailure(failure: Failure, style: Style): string {
+  const lines: string[] = [];
+  const where = formatLocation(failure);
+  lines.push(`${style.bold(where)}: ${style.red('error')} ${failure.sqlstate}: ${failure.message}`);
+  if (failure.codeFrame) lines.push(indent(failure.codeFrame, '  '));
+  if (failure.detail) lines.push(`  ${style.dim('detail')}: ${failure.detail}`);
+  if (failure.hint) lines.push(`  ${style.cyan('hint')}: ${failure.hint}`);
+  if (failure.where) lines.push(`  ${style.dim('where')}: ${failure.where.replace(/\n/g, '\n         ')}`);
+  if (failure.internalQuery) lines.push(`  ${style.dim('query')}: ${failure.internalQuery}`);
+  if (failure.statement) {
+    const s = failure.statement;
+    lines.push(`  ${style.dim('statement')}: ${s.index + 1} of ${s.count} (${s.label}) starting at line ${s.line}`);
+  }
+  lines.push(`  ${failure.effects}`);
+  return lines.join('\n');
+}
+
+function indent(text: string, prefix: string): string {
+  return text.split('\n').map((l) => prefix + l).join('\n');
+}
+
+const VERB = { up: 'applied', down: 'reverted' } as const;
+
+export function formatStep(outcome: StepOutcome, style: Style): string {
+  const verb = VERB[outcome.direction];
+  const extra = outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '';
+  return `${(outcome.direction === 'up' ? style.green : style.yellow)(verb.padEnd(8))} ${outcome.id}${extra} ${style.dim(`${outcome.durationMs} ms`)}`;
+}
+
+export function formatRunSummary(report: Extract<RunReport, { ok: true }>, elapsedMs: number, style: Style): string {
+  const applied = report.steps.filter((s) => s.direction === 'up').length;
+  const reverted = report.steps.filter((s) => s.direction === 'down').length;
+  if (report.steps.length === 0) {
+    const why = report.notes[0] ? ` (${report.notes[0]})` : '';
+    return report.command === 'down' ? `nothing to revert${why}` : `nothing to apply: the database is up to date${why}`;
+  }
+  const parts: string[] = [];
+  if (reverted > 0) parts.push(`${reverted} reverted`);
+  if (applied > 0) parts.push(`${applied} applied`);
+  return style.bold(`${parts.join(', ')} in ${elapsedMs} ms`);
+}
+
+export function formatStatus(report: StatusReport, style: Style): string {
+  const lines: string[] = [];
+  const mark: Record<string, (t: string) => string> = { applied: style.green, pending: style.yellow, edited: style.red, missing: style.red };
+  const width = Math.max(0, ...report.revisions.map((r) => r.id.length));
+  for (const r of report.revisions) {
+    const tags = r.tags.length > 0 ? style.cyan(` [${r.tags.join(', ')}]`) : '';
+    const when = r.appliedAt ? style.dim(` ${r.appliedAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')}`) : '';
+    const downNote = r.isDownEdited ? style.yellow(' (down.sql edited since applied)') : '';
+    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${downNote}`);
+  }
+  if (report.revisions.length === 0) lines.push('no revisions yet: create one with strata new "<message>"');
+  const c = report.counts;
+  const summary = [`${c.applied} applied`, `${c.pending} pending`];
+  if (c.edited) summary.push(style.red(`${c.edited} edited since applied`));
+  if (c.missing) summary.push(style.red(`${c.missing} applied but missing on disk`));
+  lines.push(`${summary.join(', ')}; at ${report.current ?? 'base'}${report.current && report.current === report.head ? ' (head)' : ''}`);
+  if (report.problems.length > 0) lines.push('', formatProblems(report.problems, style).replace(/nothing was run and the database was not changed\.$/, 'fix them before running up or down.'));
+  return lines.join('\n');
+}
+
+export function formatNewRevision(report: NewRevisionReport): string {
+  return `created ${report.id} (parent ${report.parent})\n  ${report.files.up}\n  ${report.files.down}`;
+}
+
+export function formatEvent(event: StrataEvent, style: Style): string | undefined {
+  switch (event.type) {
+    case 'database':
+      return style.dim(`strata: ${event.description}`);
+    case 'lock-wait': {
+      const h = event.holder;
+      const who = h
+        ? `pid ${h.pid}${h.application ? ` (${h.application})` : ''}${h.user ? `, user ${h.user}` : ''}${h.client ? ` from ${h.client}` : ''}${h.since ? `, connected ${h.since.toISOString()}` : ''}`
+        : 'another session';
+      return style.yellow(`waiting up to ${event.timeoutMs / 1000} s for the migration lock held by ${who}`);
+    }
+    case 'lock-acquired':
+      return style.dim(`got the lock after ${event.waitedMs} ms`);
+    case 'note':
+      return style.yellow(`note: ${event.message}`);
+    default:
+      return undefined;
+  }
+}

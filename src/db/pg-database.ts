@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { redactUrl } from '../config.js';
+import { StrataError } from '../errors.js';
+import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+
+/** A single dedicated connection to a PostgreSQL server. */
+export async function connectPostgres(url: string, applicationName = 'strata'): Promise<Database> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  // A server-side disconnect (e.g. pg_terminate_backend) surfaces on the pending query;
+  // without this listener it would also crash the process as an unhandled 'error' event.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new StrataError('CONNECTION_FAILED', {
+      message: `cannot connect to ${redactUrl(url)}: ${redactUrl((error as Error).message)}`,
+      hint: 'check DATABASE_URL (or --database-url) and that the server is running',
+    });
+  }
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+  return {
+    kind: 'postgres',
+    async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
+      try {
+        const result = await client.query(text, values as unknown[] | undefined);
+        return result.rows as R[];
+      } catch (error) {
+        const info = sqlErrorInfo(error);
+        if (info) throw new DatabaseQueryError(info);
+        throw error;
+      }
+    },
+    async runScript(text: string): Promise<ScriptResult> {
+      let completedStatements = 0;
+      const onComplete = () => completedStatements++;
+      connection.on('commandComplete', onComplete);
+      try {
+        await client.query(text);
+        return { ok: true };
+      } catch (error) {
+        const info = sqlErrorInfo(error);
+        if (!info) throw error;
+        return { ok: false, error: info, completedStatements };
+      } finally {
+        connection.off('commandComplete', onComplete);
+      }
+    },
+    async backendPid() {
+      return (client as unknown as { processID: number }).processID;
+    },
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+
+/** The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when undefined. */
+export async function openPglite(dataDir: string | undefined): Promise<Database> {
+  const { PGlite, protocol } = await import('@electric-sql/pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir);
+  return {
+    kind: 'pglite',
+    async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
+      try {
+        const result = await db.query<R>(text, values as unknown[] | undefined);
+        return result.rows;
+      } catch (error) {
+        const info = sqlErrorInfo(error);
+        if (info) throw new DatabaseQueryError(info);
+        throw error;
+      }
+    },
+    async runScript(text: string): Promise<ScriptResult> {
+      const result = await db.execProtocol(protocol.serialize.query(text), { throwOnError: false });
+      let completedStatements = 0;
+      for (const message of result.messages) {
+        if (message.name === 'commandComplete') completedStatements++;
+        if (message.name === 'error') {
+          const info = sqlErrorInfo(message);
+          if (info) return { ok: false, error: info, completedStatements };
+        }
+      }
+      return { ok: true };
+    },
+    async backendPid() {
+      const rows = await db.query<{ pid: number }>('select pg_backend_pid() as pid');
+      return rows.rows[0]!.pid;
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

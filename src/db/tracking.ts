@@ -1,0 +1,141 @@
+import { compile, sql, type SQL } from 'pg-sql2';
+import { quoteLiteral } from './quote.js';
+import type { AppliedRevision } from '../plan/applied-revision.js';
+import { DatabaseQueryError, type Database } from './database.js';
+
+/**
+ * The tracking schema: `revisions` (one row per applied revision) and `events` (an append-only log).
+ * Every identifier goes through pg-sql2; values are always parameters.
+ */
+export type EventAction = 'up' | 'down' | 'stamp' | 'unstamp' | 'dev';
+
+export interface EventRecord {
+  action: EventAction;
+  revisionId: string;
+  ok: boolean;
+  durationMs: number;
+  actor: string;
+  /** for failures: the error as reported */
+  error?: Record<string, unknown>;
+  /** e.g. { source: 'stored' } */
+  details?: Record<string, unknown>;
+}
+
+export interface RevisionRecord {
+  id: string;
+  parent: string;
+  message: string | null;
+  tags: string[];
+  upChecksum: string;
+  downChecksum: string;
+  downText: string;
+  actor: string;
+  durationMs: number;
+}
+
+export function trackingSchemaSql(schema: string): string {
+  const s = sql.identifier(schema);
+  return compile(sql`create schema if not exists ${s};
+create table if not exists ${s}.revisions (
+  id text primary key,
+  parent text not null,
+  message text,
+  tags text[] not null default '{}',
+  up_checksum text not null,
+  down_checksum text not null,
+  down_sql text not null,
+  applied_at timestamptz not null default clock_timestamp(),
+  applied_by text not null,
+  duration_ms integer not null
+);
+create table if not exists ${s}.events (
+  id bigint generated always as identity primary key,
+  at timestamptz not null default clock_timestamp(),
+  action text not null check (action in ('up', 'down', 'stamp', 'unstamp', 'dev')),
+  revision_id text not null,
+  ok boolean not null,
+  duration_ms integer not null,
+  actor text not null,
+  db_user text not null default current_user,
+  error jsonb,
+  details jsonb
+);
+comment on schema ${s} is 'strata migration tracking: revisions applied and the event log';`).text;
+}
+
+const UNDEFINED_TABLE = '42P01';
+const UNDEFINED_SCHEMA = '3F000';
+
+/** Applied revisions in id order; empty when the tracking schema does not exist yet (nothing was ever applied). */
+export async function readApplied(db: Database, schema: string): Promise<{ exists: boolean; applied: AppliedRevision[] }> {
+  const s = sql.identifier(schema);
+  const query = compile(sql`select id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_at, applied_by, duration_ms
+from ${s}.revisions order by id`);
+  let rows: Array<{
+    id: string; parent: string; message: string | null; tags: string[]; up_checksum: string; down_checksum: string;
+    down_sql: string; applied_at: Date | string; applied_by: string; duration_ms: number;
+  }>;
+  try {
+    rows = await db.query(query.text, query.values);
+  } catch (error) {
+    if (error instanceof DatabaseQueryError && (error.info.code === UNDEFINED_TABLE || error.info.code === UNDEFINED_SCHEMA)) return { exists: false, applied: [] };
+    throw error;
+  }
+  return { exists: true, applied: rows.map((row) => ({
+    id: row.id,
+    parent: row.parent,
+    message: row.message,
+    tags: row.tags,
+    upChecksum: row.up_checksum,
+    downChecksum: row.down_checksum,
+    downText: row.down_sql,
+    appliedAt: new Date(row.applied_at),
+    appliedBy: row.applied_by,
+    durationMs: row.duration_ms,
+  })) };
+}
+
+export function recordEventSql(schema: string, event: EventRecord): { text: string; values: unknown[] } {
+  const s = sql.identifier(schema);
+  return compile(sql`insert into ${s}.events (action, revision_id, ok, duration_ms, actor, error, details)
+values (${sql.value(event.action)}, ${sql.value(event.revisionId)}, ${sql.value(event.ok)}, ${sql.value(event.durationMs)}, ${sql.value(event.actor)},
+  ${sql.value(jsonOrNull(event.error))}::jsonb, ${sql.value(jsonOrNull(event.details))}::jsonb)`) as { text: string; values: unknown[] };
+}
+
+function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+export function quoteIdentifier(name: string): string {
+  return compile(sql.identifier(name)).text;
+}
+
+/**
+ * The bookkeeping statements, as literal SQL, because they run in the same simple-protocol
+ * script as the revision (one round trip per revision) and `strata sql` prints that very script.
+ * Values go through quoteLiteral; the duration is measured by the server: time since the
+ * transaction began (the revision's BEGIN).
+ */
+export function recordUpStatement(schema: string, revision: Omit<RevisionRecord, 'durationMs'>, action: EventAction = 'up'): string {
+  const s = quoteIdentifier(schema);
+  const tags = `array[${revision.tags.map(quoteLiteral).join(', ')}]::text[]`;
+  const duration = `(extract(epoch from clock_timestamp() - now()) * 1000)::integer`;
+  return `with recorded as (
+  insert into ${s}.revisions (id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_by, duration_ms)
+  values (${quoteLiteral(revision.id)}, ${quoteLiteral(revision.parent)}, ${revision.message === null ? 'null' : quoteLiteral(revision.message)}, ${tags},
+    ${quoteLiteral(revision.upChecksum)}, ${quoteLiteral(revision.downChecksum)}, ${quoteLiteral(revision.downText)}, ${quoteLiteral(revision.actor)}, ${duration})
+  returning id, duration_ms
+)
+insert into ${s}.events (action, revision_id, ok, duration_ms, actor)
+select ${quoteLiteral(action)}, id, true, duration_ms, ${quoteLiteral(revision.actor)} from recorded;`;
+}
+
+export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored', action: EventAction = 'down'): string {
+  const s = quoteIdentifier(schema);
+  const duration = `(extract(epoch from clock_timestamp() - now()) * 1000)::integer`;
+  return `with reverted as (
+  delete from ${s}.revisions where id = ${quoteLiteral(id)} returning id
+)
+insert into ${s}.events (action, revision_id, ok, duration_ms, actor, details)
+select ${quoteLiteral(action)}, id, true, ${duration}, ${quoteLiteral(actor)}, ${quoteLiteral(JSON.stringify({ source }))}::jsonb from reverted;`;
+}

@@ -1,0 +1,116 @@
+/**
+ * Problems a user can cause are data (`Problem`), collected and reported together.
+ * `StrataError` carries problems across a boundary where a report cannot be returned
+ * (configuration, connection); it always has a stable code.
+ */
+export type ProblemCode =
+  // files and folders
+  | 'DIR_MISSING'
+  | 'DIR_UNREADABLE'
+  | 'FOLDER_NAME_INVALID'
+  | 'STRAY_SQL_FILE'
+  | 'FILE_MISSING'
+  | 'FILE_UNREADABLE'
+  | 'FILE_OUTSIDE_DIR'
+  | 'FILE_TOO_LARGE'
+  | 'FILE_ENCODING'
+  | 'DUPLICATE_TIMESTAMP'
+  // headers
+  | 'HEADER_MALFORMED'
+  | 'HEADER_UNKNOWN_KEY'
+  | 'HEADER_REPEATED_KEY'
+  | 'HEADER_WRONG_FILE'
+  | 'HEADER_MISPLACED'
+  | 'HEADER_BAD_VALUE'
+  | 'HEADER_MISSING_PARENT'
+  | 'DUPLICATE_TAG'
+  // chain
+  | 'CHAIN_FORK'
+  | 'CHAIN_PARENT_UNKNOWN'
+  | 'CHAIN_PARENT_MISMATCH'
+  // SQL read before anything runs
+  | 'SQL_SYNTAX'
+  | 'SQL_META_COMMAND'
+  | 'SQL_TRANSACTION_CONTROL'
+  | 'SQL_EMPTY'
+  | 'SQL_NEEDS_NO_TRANSACTION'
+  // plan
+  | 'APPLIED_EDITED'
+  | 'APPLIED_MISSING'
+  | 'OUT_OF_ORDER'
+  | 'TARGET_INVALID'
+  | 'TARGET_UNKNOWN'
+  | 'TARGET_AMBIGUOUS'
+  | 'IRREVERSIBLE'
+  | 'NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION'
+  // environment
+  | 'CONFIG_INVALID'
+  | 'CONNECTION_FAILED'
+  | 'LOCK_TIMEOUT'
+  | 'REVISION_EXISTS';
+
+export interface Problem {
+  code: ProblemCode;
+  message: string;
+  /** path as shown to the user, relative to the working directory when inside it */
+  file?: string;
+  /** 1-based */
+  line?: number;
+  /** 1-based, in code points */
+  column?: number;
+  /** what to do about it */
+  hint?: string;
+}
+
+export class StrataError extends Error {
+  readonly code: ProblemCode;
+  readonly problems: Problem[];
+  constructor(code: ProblemCode, problem: Omit<Problem, 'code'> | Problem[]) {
+    const problems = Array.isArray(problem) ? problem : [{ code, ...problem }];
+    super(problems.map((p) => p.message).join('\n'));
+    this.name = 'StrataError';
+    this.code = code;
+    this.problems = problems;
+  }
+}
+
+export function problem(code: ProblemCode, fields: Omit<Problem, 'code'>): Problem {
+  return { code, ...fields };
+}
+
+/** `file:line:col` as editors and terminals understand it */
+export function formatLocation(p: Pick<Problem, 'file' | 'line' | 'column'>): string {
+  if (!p.file) return '';
+  if (p.line === undefined) return p.file;
+  return p.column === undefined ? `${p.file}:${p.line}` : `${p.file}:${p.line}:${p.column}`;
+}
+
+/** Closest candidate by edit distance, when it is close enough to be a plausible typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = word.toLowerCase();
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const allowed = Math.max(2, Math.floor(word.length / 3));
+  return bestDistance <= allowed ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = previous[0]!;
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = previous[j]!;
+      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,216 @@
+import type { Database, ScriptResult, SqlErrorInfo } from '../db/database.js';
+import { recordEventSql } from '../db/tracking.js';
+import type { Script, Step } from '../plan/plan.js';
+import type { SqlStatement } from '../revision/sql-statements.js';
+import { lineColumnAt, renderCodeFrame } from '../source-position.js';
+import { locateError, type SentText } from './locate-error.js';
+import { bookkeepingStatement, transactionalScript } from './step-script.js';
+
+export interface StepOutcome {
+  id: string;
+  direction: 'up' | 'down';
+  durationMs: number;
+  transactional: boolean;
+  /** for down: which down.sql ran */
+  source?: 'disk' | 'stored';
+  note?: string;
+}
+
+export interface Failure {
+  id: string;
+  direction: 'up' | 'down';
+  /** file as printed; with line and column when known */
+  file: string;
+  line: number | undefined;
+  column: number | undefined;
+  sqlstate: string;
+  message: string;
+  detail: string | undefined;
+  hint: string | undefined;
+  where: string | undefined;
+  internalQuery: string | undefined;
+  /** the failing statement, when known */
+  statement: { index: number; count: number; label: string; line: number } | undefined;
+  /** lines of the file around the error with a caret */
+  codeFrame: string | undefined;
+  /** what already took effect and was not undone (Transaction: off), or what was rolled back */
+  effects: string;
+}
+
+export type ExecutionResult =
+  | { ok: true; outcomes: StepOutcome[] }
+  | { ok: false; outcomes: StepOutcome[]; failure: Failure };
+
+export interface ExecutionEvents {
+  stepStarted?(step: Step, index: number, total: number): void;
+  stepFinished?(outcome: StepOutcome, index: number, total: number): void;
+}
+
+export interface ExecuteOptions {
+  schema: string;
+  actor: string;
+  singleTransaction: boolean;
+  /** record events as this action instead of up/down (strata dev) */
+  eventAction?: 'dev' | undefined;
+  /** statements of each script, from the check before anything ran */
+  statementsOf(script: Script): readonly SqlStatement[];
+  events?: ExecutionEvents;
+}
+
+/** Runs the steps in order; stops at the first failure, leaving the database at the previous boundary. */
+export async function executeSteps(db: Database, steps: readonly Step[], options: ExecuteOptions): Promise<ExecutionResult> {
+  const outcomes: StepOutcome[] = [];
+  if (options.singleTransaction && steps.length > 0) await db.runScript('begin');
+  for (const [index, step] of steps.entries()) {
+    options.events?.stepStarted?.(step, index, steps.length);
+    const started = performance.now();
+    const result = step.script.transactional
+      ? await runTransactional(db, step, options)
+      : await runStatementByStatement(db, step, options);
+    const durationMs = Math.round(performance.now() - started);
+    if (!result.ok) {
+      if (options.singleTransaction) {
+        await rollbackQuietly(db);
+        result.failure.effects = `the whole run was rolled back (--single-transaction): nothing was applied`;
+      }
+      await recordFailure(db, step, durationMs, result.failure, options);
+      return { ok: false, outcomes: options.singleTransaction ? [] : outcomes, failure: result.failure };
+    }
+    const outcome: StepOutcome = {
+      id: step.id, direction: step.direction, durationMs, transactional: step.script.transactional,
+      ...(step.direction === 'down' ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
+    };
+    outcomes.push(outcome);
+    options.events?.stepFinished?.(outcome, index, steps.length);
+  }
+  if (options.singleTransaction && steps.length > 0) {
+    const committed = await db.runScript('commit');
+    if (!committed.ok) {
+      const last = steps.at(-1)!;
+      const failure = failureFrom(last, options.statementsOf(last.script), committed.error, undefined, undefined,
+        'the commit failed, so the whole run was rolled back (--single-transaction): nothing was applied');
+      await recordFailure(db, last, 0, failure, options);
+      return { ok: false, outcomes: [], failure };
+    }
+  }
+  return { ok: true, outcomes };
+}
+
+type StepResult = { ok: true } | { ok: false; failure: Failure };
+
+async function runTransactional(db: Database, step: Step, options: ExecuteOptions): Promise<StepResult> {
+  const statements = options.statementsOf(step.script);
+  const ownTransaction = !options.singleTransaction;
+  const script = transactionalScript(step, options.schema, options.actor, ownTransaction, options.eventAction);
+  const result = await runSafely(db, script.text);
+  if (result.ok) return result;
+  if (ownTransaction) await rollbackQuietly(db);
+  // statements that completed before the failure: begin (when ours), then the body's own
+  const bodyCompleted = result.completedStatements - (ownTransaction ? 1 : 0);
+  const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
+  const sent: SentText = { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 };
+  const effects = bodyCompleted >= statements.length
+    ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
+    : `the revision was rolled back; the database is as it was before ${step.id}`;
+  return { ok: false, failure: failureFrom(step, statements, result.error, sent, failedIndex, effects) };
+}
+
+/** Transaction: off — each statement on its own, as psql would, so CREATE INDEX CONCURRENTLY etc. can run. */
+async function runStatementByStatement(db: Database, step: Step, options: ExecuteOptions): Promise<StepResult> {
+  const statements = options.statementsOf(step.script);
+  let insideOwnBlock = false;
+  for (const [index, statement] of statements.entries()) {
+    const result = await runSafely(db, statement.text);
+    if (!result.ok) {
+      if (insideOwnBlock || result.error.code === '25P02') await rollbackQuietly(db);
+      const sent: SentText = { text: statement.text, userStart: 0, userLength: statement.text.length, bodyIndex: statement.start };
+      return { ok: false, failure: failureFrom(step, statements, result.error, sent, index, partialEffects(step.script, statements, index, insideOwnBlock)) };
+    }
+    if (statement.isTransactionControl) insideOwnBlock = /^(begin|start)/i.test(statement.text);
+  }
+  const started = performance.now();
+  const record = await runSafely(db, bookkeepingStatement(step, options.schema, options.actor, options.eventAction));
+  if (!record.ok) {
+    const failure = failureFrom(step, statements, record.error, undefined, undefined,
+      `every statement took effect, but recording the revision failed (${Math.round(performance.now() - started)} ms); strata status will show it as not applied — use strata stamp once the cause is fixed`);
+    return { ok: false, failure };
+  }
+  return { ok: true };
+}
+
+function partialEffects(script: Script, statements: readonly SqlStatement[], failedIndex: number, insideOwnBlock: boolean): string {
+  const lines = (index: number) => lineColumnAt(script.text, script.bodyOffset + statements[index]!.start).line;
+  const done = failedIndex === 0
+    ? 'no statement took effect'
+    : `statements 1–${failedIndex} of ${statements.length} (lines ${lines(0)}–${lines(failedIndex - 1)}) already took effect and were not undone`;
+  return `${done}${insideOwnBlock ? ' (the open BEGIN block was rolled back)' : ''}; this Transaction: off revision is not recorded — fix the SQL, make it safe to re-run, and run again`;
+}
+
+async function runSafely(db: Database, text: string): Promise<ScriptResult> {
+  try {
+    return await db.runScript(text);
+  } catch (error) {
+    // connection lost: report it like an SQL failure, with the driver's message
+    return {
+      ok: false,
+      completedStatements: -1,
+      error: {
+        code: '08006', message: `connection lost: ${(error as Error).message}`, severity: 'FATAL',
+        detail: undefined, hint: 'the server ended the connection; what was not committed was rolled back by the server',
+        position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined,
+      },
+    };
+  }
+}
+
+async function rollbackQuietly(db: Database): Promise<void> {
+  try {
+    await db.runScript('rollback');
+  } catch {
+    // the connection is gone; the server rolled back
+  }
+}
+
+async function recordFailure(db: Database, step: Step, durationMs: number, failure: Failure, options: ExecuteOptions): Promise<void> {
+  try {
+    const statement = recordEventSql(options.schema, {
+      action: options.eventAction ?? step.direction, revisionId: step.id, ok: false, durationMs, actor: options.actor,
+      error: { sqlstate: failure.sqlstate, message: failure.message, file: failure.file, line: failure.line, column: failure.column },
+    });
+    await db.query(statement.text, statement.values);
+  } catch {
+    // the tracking schema may not exist yet (first revision failed) or the connection is gone
+  }
+}
+
+export function failureFrom(
+  step: Step,
+  statements: readonly SqlStatement[],
+  error: SqlErrorInfo,
+  sent: SentText | undefined,
+  failedIndex: number | undefined,
+  effects: string,
+): Failure {
+  const script = step.script;
+  const location = sent ? locateError(script, statements, error, sent, failedIndex) : undefined;
+  const statementIndex = location?.statementIndex ?? failedIndex;
+  const statement = statementIndex !== undefined ? statements[statementIndex] : undefined;
+  return {
+    id: step.id,
+    direction: step.direction,
+    file: script.path,
+    line: location?.line,
+    column: location?.column,
+    sqlstate: error.code,
+    message: error.message,
+    detail: error.detail,
+    hint: error.hint,
+    where: error.where,
+    internalQuery: error.internalQuery,
+    statement: statement && statementIndex !== undefined
+      ? { index: statementIndex, count: statements.length, label: statement.label, line: lineColumnAt(script.text, script.bodyOffset + statement.start).line }
+      : undefined,
+    codeFrame: location ? renderCodeFrame(script.text, location.line, location.column) : undefined,
+    effects,
+  };
+}

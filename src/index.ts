@@ -1,0 +1,183 @@
+/**
+ * strata's programmatic API. The CLI is a thin layer over it.
+ *
+ * @example
+ *   import { createStrata } from 'strata';
+ *   const strata = createStrata({ databaseUrl: process.env.DATABASE_URL });
+ *   const report = await strata.up();
+ *   if (!report.ok) console.error(report.reason === 'invalid' ? report.problems : report.failure);
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { displayPath, resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
+import { openDatabase, type OpenedDatabase } from './database-connection.js';
+import { readApplied } from './db/tracking.js';
+import { problem, StrataError, type Problem } from './errors.js';
+import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
+import { computeStatus, type RevisionState } from './plan/revision-status.js';
+import { formatTimestamp, slugify } from './revision/revision-id.js';
+
+export type { StrataOptions, StrataConfig } from './config.js';
+export type { Problem, ProblemCode } from './errors.js';
+export { StrataError, formatLocation } from './errors.js';
+export type { RunReport, StrataEvent, RunOptions } from './migrate.js';
+export type { Failure, StepOutcome } from './executor/execute-steps.js';
+export type { RevisionState } from './plan/revision-status.js';
+export { redactUrl } from './config.js';
+
+export interface StatusEntry {
+  id: string;
+  state: RevisionState;
+  message: string | null;
+  tags: string[];
+  appliedAt: string | null;
+  /** down.sql changed since it was applied (up.sql unchanged): `down` will run the new one */
+  isDownEdited: boolean;
+}
+
+export interface StatusReport {
+  /** false when the files have problems (listed) */
+  ok: boolean;
+  database: string;
+  schema: string;
+  /** newest applied revision, or null at base */
+  current: string | null;
+  /** newest revision on disk */
+  head: string | null;
+  revisions: StatusEntry[];
+  counts: Record<RevisionState, number>;
+  problems: Problem[];
+}
+
+export interface NewRevisionReport {
+  id: string;
+  parent: string;
+  files: { up: string; down: string };
+}
+
+export interface InitReport {
+  created: string[];
+  kept: string[];
+}
+
+export interface Strata {
+  readonly config: StrataConfig;
+  status(): Promise<StatusReport>;
+  /** apply pending revisions up to `target` (head, +N, id or prefix, tag) */
+  up(target?: string, options?: RunOptions): Promise<RunReport>;
+  /** revert applied revisions down to `target` (-N, base, id or prefix, tag); default -1 */
+  down(target?: string, options?: RunOptions): Promise<RunReport>;
+  /** revert the newest applied revision and apply it again */
+  redo(): Promise<RunReport>;
+  newRevision(message: string, now?: Date): NewRevisionReport;
+  init(): InitReport;
+}
+
+export function createStrata(options: StrataOptions & { onEvent?: EventListener } = {}): Strata {
+  const config = resolveConfig(options);
+  const emit: EventListener = options.onEvent ?? (() => {});
+  const withDatabase = async <T>(fn: (opened: OpenedDatabase) => Promise<T>): Promise<T> => {
+    const opened = await openDatabase(config);
+    emit({ type: 'database', description: opened.description, isEmbedded: opened.db.kind === 'pglite' });
+    try {
+      return await fn(opened);
+    } finally {
+      await opened.close();
+    }
+  };
+  const run = (command: 'up' | 'down' | 'redo', planner: Parameters<typeof runPlanned>[3], runOptions: RunOptions) => {
+    // files are checked before connecting: a broken history never opens the database
+    const set = loadRevisions(config);
+    if (set.problems.length > 0) return Promise.resolve<RunReport>({ ok: false, reason: 'invalid', command, problems: set.problems });
+    return withDatabase(({ db }) => runPlanned(db, config, command, planner, runOptions, emit, set));
+  };
+
+  return {
+    config,
+    status: () => withDatabase(async ({ db, description }) => {
+      const set = loadRevisions(config);
+      const { applied } = await readApplied(db, config.schema);
+      const statuses = computeStatus(set.revisions, applied);
+      const counts: Record<RevisionState, number> = { applied: 0, pending: 0, edited: 0, missing: 0 };
+      for (const s of statuses) counts[s.state]++;
+      return {
+        ok: set.problems.length === 0,
+        database: description,
+        schema: config.schema,
+        current: applied.at(-1)?.id ?? null,
+        head: set.revisions.at(-1)?.id ?? null,
+        revisions: statuses.map((s) => ({
+          id: s.id, state: s.state, message: s.message, tags: s.tags,
+          appliedAt: s.appliedAt?.toISOString() ?? null, isDownEdited: s.isDownEdited,
+        })),
+        counts,
+        problems: set.problems,
+      };
+    }),
+    up: (target = 'head', runOptions = {}) => run('up', planners.up(target, runOptions), runOptions),
+    down: (target = '-1', runOptions = {}) => run('down', planners.down(target), runOptions),
+    redo: () => run('redo', planners.redo(), { singleTransaction: 'when-possible' }),
+    newRevision: (message, now = new Date()) => createRevisionFolder(config, message, now),
+    init: () => initProject(config),
+  };
+}
+
+function createRevisionFolder(config: StrataConfig, message: string, now: Date): NewRevisionReport {
+  const trimmed = message.trim();
+  if (trimmed === '' || trimmed.includes('\n')) {
+    throw new StrataError('CONFIG_INVALID', { message: 'the message must be one non-empty line', hint: 'strata new "add orders table"' });
+  }
+  const set = loadRevisions(config);
+  const missingDir = set.problems.find((p) => p.code === 'DIR_MISSING');
+  if (missingDir) throw new StrataError('DIR_MISSING', missingDir);
+  const last = set.revisions.at(-1);
+  // never before (or on) the newest revision's timestamp, even with a skewed clock
+  let timestamp = formatTimestamp(now);
+  if (last && timestamp <= last.id.slice(0, 14)) {
+    const lastTime = last.id.slice(0, 14);
+    const next = new Date(Date.UTC(+lastTime.slice(0, 4), +lastTime.slice(4, 6) - 1, +lastTime.slice(6, 8), +lastTime.slice(8, 10), +lastTime.slice(10, 12), +lastTime.slice(12, 14) + 1));
+    timestamp = formatTimestamp(next);
+  }
+  const id = `${timestamp}_${slugify(trimmed)}`;
+  const folder = path.join(config.dir, id);
+  if (existsSync(folder)) throw new StrataError('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' });
+  mkdirSync(folder);
+  const parent = last?.id ?? 'base';
+  const up = path.join(folder, 'up.sql');
+  const down = path.join(folder, 'down.sql');
+  writeFileSync(up, `--! Parent: ${parent}\n--! Message: ${trimmed}\n\n`);
+  writeFileSync(down, `-- Undo everything up.sql does, in reverse order.\n-- If it cannot be undone, replace this with: --! Irreversible: <why>\n\n`);
+  return { id, parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
+}
+
+const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which wins over this .env file).
+# DATABASE_URL=postgres://user:password@localhost:5432/app   # unset: embedded PGlite database under .strata/
+# SHADOW_DATABASE_URL=postgres://user:password@localhost:5432/app_shadow
+# STRATA_DIR=migrations
+# STRATA_SCHEMA=strata
+# STRATA_LOCK_TIMEOUT=60
+`;
+
+function initProject(config: StrataConfig): InitReport {
+  const created: string[] = [];
+  const kept: string[] = [];
+  const ensure = (target: string, make: () => void) => {
+    if (existsSync(target)) kept.push(displayPath(config.cwd, target));
+    else {
+      make();
+      created.push(displayPath(config.cwd, target));
+    }
+  };
+  ensure(config.dir, () => mkdirSync(config.dir, { recursive: true }));
+  ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), '-- The schema at head. Regenerate it after changing migrations.\n'));
+  ensure(path.join(config.cwd, '.env.example'), () => writeFileSync(path.join(config.cwd, '.env.example'), ENV_EXAMPLE));
+  const gitignore = path.join(config.cwd, '.gitignore');
+  const ignored = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
+  if (!/^\/?\.strata\/?$/m.test(ignored)) {
+    appendFileSync(gitignore, `${ignored === '' || ignored.endsWith('\n') ? '' : '\n'}.strata/\n.env\n`);
+    created.push('.gitignore entries (.strata/, .env)');
+  }
+  return { created, kept };
+}
+
+export { problem };

@@ -1,0 +1,198 @@
+import os from 'node:os';
+import type { StrataConfig } from './config.js';
+import type { Database } from './db/database.js';
+import { quoteIdentifier, readApplied, trackingSchemaSql } from './db/tracking.js';
+import { problem, type Problem } from './errors.js';
+import { acquireRunLock, releaseRunLock, type LockHolder } from './executor/advisory-lock.js';
+import { executeSteps, type Failure, type StepOutcome } from './executor/execute-steps.js';
+import type { AppliedRevision } from './plan/applied-revision.js';
+import { planDown, planUp, type Plan, type Script, type Step } from './plan/plan.js';
+import { buildRevisions, type RevisionSet } from './revision/build-revisions.js';
+import { checkScripts } from './revision/check-scripts.js';
+import { readMigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
+import type { SqlStatement } from './revision/sql-statements.js';
+
+export type StrataEvent =
+  | { type: 'database'; description: string; isEmbedded: boolean }
+  | { type: 'lock-wait'; holder: LockHolder | undefined; timeoutMs: number }
+  | { type: 'lock-acquired'; waitedMs: number }
+  | { type: 'step-start'; step: Step; index: number; total: number }
+  | { type: 'step-done'; outcome: StepOutcome; index: number; total: number }
+  | { type: 'note'; message: string };
+
+export type EventListener = (event: StrataEvent) => void;
+
+export type RunCommand = 'up' | 'down' | 'redo' | 'dev';
+
+export type RunReport =
+  | { ok: true; command: RunCommand; steps: StepOutcome[]; notes: string[] }
+  /** nothing ran: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
+  | { ok: false; reason: 'invalid'; command: RunCommand; problems: Problem[] }
+  /** a revision failed while running */
+  | { ok: false; reason: 'failed'; command: RunCommand; steps: StepOutcome[]; failure: Failure };
+
+export interface RunOptions {
+  /** one transaction for the whole run; 'when-possible' (redo, dev) falls back to one per step when a step has Transaction: off */
+  singleTransaction?: boolean | 'when-possible';
+  allowOutOfOrder?: boolean;
+}
+
+/** Reads and checks every revision on disk: names, headers, checksums, the chain. */
+export function loadRevisions(config: StrataConfig, fileSystem?: TreeFileSystem): RevisionSet {
+  const read = readMigrationTree(config.dir, fileSystem);
+  if (!read.ok) {
+    return {
+      revisions: [],
+      problems: [problem(read.reason === 'missing' ? 'DIR_MISSING' : 'DIR_UNREADABLE', {
+        file: config.dirLabel,
+        message: read.reason === 'missing' ? `migrations folder ${config.dirLabel} does not exist` : `cannot read ${config.dirLabel}: ${read.detail}`,
+        hint: read.reason === 'missing' ? "run 'strata init', or point --dir / STRATA_DIR at your migrations" : 'check its permissions',
+      })],
+    };
+  }
+  return buildRevisions(read.tree, config.dirLabel);
+}
+
+export function currentActor(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${os.hostname()}`;
+}
+
+type Planner = (set: RevisionSet, applied: readonly AppliedRevision[]) => Plan<Step>;
+
+/**
+ * The one path every writing command takes: check files, read applied rows, plan, parse the SQL
+ * that will run — all before any write — then lock, re-read and re-plan under the lock (another
+ * runner may have moved the database while we waited), create the tracking schema if needed, and
+ * execute.
+ */
+export async function runPlanned(
+  db: Database,
+  config: StrataConfig,
+  command: RunCommand,
+  planner: Planner,
+  options: RunOptions,
+  emit: EventListener,
+  revisionSet?: RevisionSet,
+): Promise<RunReport> {
+  const set = revisionSet ?? loadRevisions(config);
+  if (set.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: set.problems };
+
+  let tracking = await readApplied(db, config.schema);
+  let plan = planner(set, tracking.applied);
+  if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
+  if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: [] };
+
+  const checked = await checkSteps(plan.steps, options);
+  if (checked.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: checked.problems };
+
+  const waitStarted = performance.now();
+  let waited = false;
+  const lock = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
+    waited = true;
+    emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
+  });
+  if (!lock.ok) {
+    const who = lock.holder ? `pid ${lock.holder.pid}${lock.holder.application ? ` (${lock.holder.application})` : ''}` : 'another session';
+    return {
+      ok: false, reason: 'invalid', command,
+      problems: [problem('LOCK_TIMEOUT', {
+        message: `gave up after ${config.lockTimeoutMs / 1000} s waiting for the migration lock on schema ${config.schema}, held by ${who}`,
+        hint: 'wait for the other run to finish, raise --lock-timeout, or end that session if it is stuck (select pg_terminate_backend(pid))',
+      })],
+    };
+  }
+  try {
+    if (waited) {
+      emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
+      tracking = await readApplied(db, config.schema);
+      plan = planner(set, tracking.applied);
+      if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
+      if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: ['another runner had already done the work'] };
+      const recheck = await checkSteps(plan.steps, options);
+      if (recheck.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: recheck.problems };
+      checked.statements = recheck.statements;
+    }
+    if (!tracking.exists) {
+      const created = await db.runScript(trackingSchemaSql(config.schema));
+      if (!created.ok) {
+        return {
+          ok: false, reason: 'invalid', command,
+          problems: [problem('CONNECTION_FAILED', {
+            message: `cannot create the tracking schema ${quoteIdentifier(config.schema)}: ${created.error.message}`,
+            hint: 'the database user needs CREATE on the database, or create the schema for it and grant it',
+          })],
+        };
+      }
+    }
+    const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
+    for (const note of notes) emit({ type: 'note', message: note });
+    const singleTransaction = options.singleTransaction === 'when-possible'
+      ? plan.steps.every((s) => s.script.transactional)
+      : options.singleTransaction ?? false;
+    const result = await executeSteps(db, plan.steps, {
+      schema: config.schema,
+      actor: currentActor(),
+      singleTransaction,
+      eventAction: command === 'dev' ? 'dev' : undefined,
+      statementsOf: (script) => checked.statements.get(script) ?? [],
+      events: {
+        stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
+        stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),
+      },
+    });
+    if (!result.ok) return { ok: false, reason: 'failed', command, steps: result.outcomes, failure: result.failure };
+    return { ok: true, command, steps: result.outcomes, notes };
+  } finally {
+    await releaseRunLock(db, config.schema);
+  }
+}
+
+async function checkSteps(steps: readonly Step[], options: RunOptions): Promise<{ problems: Problem[]; statements: Map<Script, SqlStatement[]> }> {
+  const result = await checkScripts(steps.map((step) => ({ script: step.script, role: step.direction })));
+  if (options.singleTransaction === true) {
+    for (const step of steps) {
+      if (!step.script.transactional) {
+        result.problems.push(problem('NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION', {
+          file: step.script.path, line: 1,
+          message: `${step.id} has 'Transaction: off', so it cannot run inside --single-transaction`,
+          hint: 'run without --single-transaction, or run up to the revision before it first',
+        }));
+      }
+    }
+  }
+  return result;
+}
+
+export const planners = {
+  up: (target: string, options: RunOptions): Planner => (set, applied) => planUp(set.revisions, applied, target, options),
+  down: (target: string): Planner => (set, applied) => planDown(set.revisions, applied, target),
+  /** Revert the newest applied revision and apply it again from disk (one transaction when both allow). */
+  redo: (): Planner => (set, applied) => {
+    const down = planDown(set.revisions, applied, '-1');
+    if (!down.ok) return down;
+    const reverted = down.steps[0];
+    if (!reverted) {
+      return { ok: false, problems: [problem('TARGET_INVALID', { message: 'nothing is applied, so there is nothing to redo', hint: 'use strata up' })] };
+    }
+    const remaining = applied.filter((a) => a.id !== reverted.id);
+    const up = planUp(set.revisions, remaining, reverted.id);
+    if (!up.ok) return up;
+    const reapplied = up.steps.find((s) => s.id === reverted.id);
+    if (!reapplied) {
+      return {
+        ok: false,
+        problems: [problem('APPLIED_MISSING', {
+          message: `${reverted.id} is not on disk, so it cannot be applied again`,
+          hint: `use strata down to revert it (with its stored down.sql)`,
+        })],
+      };
+    }
+    return { ok: true, steps: [reverted, reapplied] };
+  },
+};

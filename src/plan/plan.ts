@@ -1,0 +1,242 @@
+import { problem, type Problem } from '../errors.js';
+import { parseDownFile } from '../revision/parse-header.js';
+import type { Revision } from '../revision/revision.js';
+import type { AppliedRevision } from './applied-revision.js';
+import { computeStatus } from './revision-status.js';
+import { resolveTarget, type TargetUniverse } from './targets.js';
+
+/** SQL text that a step runs, with what is needed to point at its lines. */
+export interface Script {
+  /** the file the text came from, as printed */
+  path: string;
+  /** the whole normalised file text: line numbers refer to it */
+  text: string;
+  body: string;
+  bodyOffset: number;
+  transactional: boolean;
+}
+
+export interface UpStep {
+  direction: 'up';
+  id: string;
+  revision: Revision;
+  script: Script;
+}
+
+export interface DownStep {
+  direction: 'down';
+  id: string;
+  /** 'stored' = the copy kept in the tracking table when the revision was applied */
+  source: 'disk' | 'stored';
+  /** why the stored copy is used, when it is */
+  note: string | undefined;
+  applied: AppliedRevision;
+  script: Script;
+}
+
+export type Step = UpStep | DownStep;
+
+export type Plan<S extends Step> = { ok: true; steps: S[] } | { ok: false; problems: Problem[] };
+
+export interface PlanUpOptions {
+  /** run a pending revision older than an applied one instead of refusing */
+  allowOutOfOrder?: boolean;
+}
+
+export function targetUniverse(revisions: readonly Revision[], applied: readonly AppliedRevision[]): TargetUniverse {
+  const ids = [...new Set([...revisions.map((r) => r.id), ...applied.map((a) => a.id)])].sort();
+  const tags = new Map<string, string>();
+  for (const row of applied) for (const tag of row.tags) tags.set(tag, row.id);
+  for (const revision of revisions) for (const tag of revision.tags) tags.set(tag, revision.id);
+  return { ids, tags };
+}
+
+/** Pending revisions to apply, in order, up to `targetText` (default head); or why not. */
+export function planUp(
+  revisions: readonly Revision[],
+  applied: readonly AppliedRevision[],
+  targetText = 'head',
+  options: PlanUpOptions = {},
+): Plan<UpStep> {
+  const problems: Problem[] = [];
+  const statuses = computeStatus(revisions, applied);
+  const lastApplied = [...applied].map((a) => a.id).sort().at(-1);
+  for (const status of statuses) {
+    if (status.state === 'edited') {
+      const revision = status.revision!;
+      problems.push(problem('APPLIED_EDITED', {
+        file: revision.up.path,
+        line: lineOf(revision.up.text, revision.up.bodyOffset),
+        message: `${status.id} was edited after it was applied (its SQL no longer matches the checksum recorded on ${formatDate(status.appliedAt)})`,
+        hint: editedHint(revision.up.path, status.id === statuses.at(-1)?.id),
+      }));
+    } else if (status.state === 'missing') {
+      problems.push(problem('APPLIED_MISSING', {
+        message: `${status.id} is applied but its folder is missing from the migrations folder`,
+        hint: `restore the folder (a branch switch?), or revert it with its stored down.sql: strata down ${status.applied!.parent}`,
+      }));
+    } else if (status.state === 'pending' && lastApplied !== undefined && status.id < lastApplied && !options.allowOutOfOrder) {
+      problems.push(problem('OUT_OF_ORDER', {
+        file: status.revision!.up.path,
+        message: `${status.id} is pending but a later revision, ${lastApplied}, is already applied; running it now would apply history out of order`,
+        hint: `revert to before it (strata down ${status.revision!.parent}) and run strata up, or give it a timestamp after ${lastApplied}`,
+      }));
+    }
+  }
+  const resolved = resolveTarget(targetText, targetUniverse(revisions, applied));
+  if (!resolved.ok) problems.push(resolved.problem);
+  if (problems.length > 0 || !resolved.ok) return { ok: false, problems };
+
+  const pending = revisions.filter((r) => !applied.some((a) => a.id === r.id));
+  const target = resolved.target;
+  let chosen: Revision[];
+  switch (target.kind) {
+    case 'head':
+      chosen = pending;
+      break;
+    case 'base':
+      chosen = [];
+      break;
+    case 'relative':
+      if (target.steps < 0) {
+        return { ok: false, problems: [problem('TARGET_INVALID', { message: `'${targetText}' goes backwards`, hint: `use strata down ${targetText}` })] };
+      }
+      if (target.steps > pending.length) {
+        return {
+          ok: false,
+          problems: [problem('TARGET_INVALID', {
+            message: `'${targetText}' asks for ${target.steps} revisions but only ${pending.length} ${pending.length === 1 ? 'is' : 'are'} pending`,
+            hint: 'use strata up (to head) or a smaller number',
+          })],
+        };
+      }
+      chosen = pending.slice(0, target.steps);
+      break;
+    case 'revision': {
+      if (!revisions.some((r) => r.id === target.id)) {
+        return { ok: false, problems: [problem('TARGET_UNKNOWN', { message: `${target.id} is not in the migrations folder`, hint: "'strata status' lists the revisions" })] };
+      }
+      chosen = pending.filter((r) => r.id <= target.id);
+      break;
+    }
+  }
+  return {
+    ok: true,
+    steps: chosen.map((revision) => ({
+      direction: 'up',
+      id: revision.id,
+      revision,
+      script: { path: revision.up.path, text: revision.up.text, body: revision.up.body, bodyOffset: revision.up.bodyOffset, transactional: revision.transactional },
+    })),
+  };
+}
+
+function editedHint(path: string, isNewest: boolean): string {
+  if (isNewest) {
+    return `restore the file (git checkout -- ${path}), or apply the new version with 'strata redo' (reverts with the stored down.sql, then applies)`;
+  }
+  return `restore the file (git checkout -- ${path}) and put the change in a new revision ('strata new <message>')`;
+}
+
+/** Applied revisions to revert, newest first, down to `targetText` (default -1); or why not. */
+export function planDown(
+  revisions: readonly Revision[],
+  applied: readonly AppliedRevision[],
+  targetText = '-1',
+): Plan<DownStep> {
+  const appliedInOrder = [...applied].sort((a, b) => (a.id < b.id ? -1 : 1));
+  const resolved = resolveTarget(targetText, targetUniverse(revisions, applied));
+  if (!resolved.ok) return { ok: false, problems: [resolved.problem] };
+  const target = resolved.target;
+  let chosen: AppliedRevision[];
+  switch (target.kind) {
+    case 'head':
+      chosen = [];
+      break;
+    case 'base':
+      chosen = appliedInOrder;
+      break;
+    case 'relative':
+      if (target.steps > 0) {
+        return { ok: false, problems: [problem('TARGET_INVALID', { message: `'${targetText}' goes forwards`, hint: `use strata up ${targetText}` })] };
+      }
+      if (-target.steps > appliedInOrder.length) {
+        return {
+          ok: false,
+          problems: [problem('TARGET_INVALID', {
+            message: `'${targetText}' asks to revert ${-target.steps} revisions but only ${appliedInOrder.length} ${appliedInOrder.length === 1 ? 'is' : 'are'} applied`,
+            hint: 'use strata down base to revert everything',
+          })],
+        };
+      }
+      chosen = appliedInOrder.slice(appliedInOrder.length + target.steps);
+      break;
+    case 'revision':
+      if (!appliedInOrder.some((a) => a.id === target.id)) {
+        return {
+          ok: false,
+          problems: [problem('TARGET_INVALID', {
+            message: `${target.id} is not applied, so there is nothing to revert down to`,
+            hint: 'down reverts every revision after the target and keeps the target; strata status shows what is applied',
+          })],
+        };
+      }
+      chosen = appliedInOrder.filter((a) => a.id > target.id);
+      break;
+  }
+  const problems: Problem[] = [];
+  const onDisk = new Map(revisions.map((r) => [r.id, r]));
+  const steps: DownStep[] = [];
+  for (const row of chosen.reverse()) {
+    const step = downStep(row, onDisk.get(row.id));
+    const irreversible = parseDownFile(step.script.text, step.script.path).header.irreversible;
+    if (irreversible !== undefined) {
+      problems.push(problem('IRREVERSIBLE', {
+        file: step.script.path,
+        line: lineWith(step.script.text, /^--!\s*irreversible/i),
+        message: `${row.id} cannot be reverted: ${irreversible}`,
+        hint: `revert only the revisions after it (strata down ${row.id}), or write a down.sql that undoes it and remove the Irreversible line`,
+      }));
+    }
+    steps.push(step);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, steps };
+}
+
+/**
+ * Which down.sql undoes what was applied: the file on disk while up.sql is unchanged
+ * (a developer may have fixed down.sql since); the stored copy when up.sql was edited
+ * or the folder is gone, because that copy matches the SQL that actually ran.
+ */
+function downStep(row: AppliedRevision, revision: Revision | undefined): DownStep {
+  if (revision && revision.up.checksum === row.upChecksum) {
+    return {
+      direction: 'down', id: row.id, source: 'disk', note: undefined, applied: row,
+      script: { path: revision.down.path, text: revision.down.text, body: revision.down.body, bodyOffset: revision.down.bodyOffset, transactional: revision.down.transactional },
+    };
+  }
+  const path = revision ? `${revision.down.path} (stored copy)` : `${row.id}/down.sql (stored copy)`;
+  const parsed = parseDownFile(row.downText, path);
+  return {
+    direction: 'down', id: row.id, source: 'stored', applied: row,
+    note: revision
+      ? 'up.sql was edited after it was applied; reverting with the down.sql stored when it was applied'
+      : 'its folder is not on disk; reverting with the down.sql stored when it was applied',
+    script: { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional },
+  };
+}
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+function lineWith(text: string, pattern: RegExp): number {
+  const index = text.split('\n').findIndex((l) => pattern.test(l));
+  return index === -1 ? 1 : index + 1;
+}
+
+function formatDate(date: Date | null): string {
+  return date ? date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'an unknown date';
+}

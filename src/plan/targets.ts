@@ -1,0 +1,67 @@
+import { closest, problem, type Problem } from '../errors.js';
+
+export type Target =
+  | { kind: 'head' }
+  | { kind: 'base' }
+  | { kind: 'relative'; steps: number }
+  | { kind: 'revision'; id: string };
+
+export type TargetResult = { ok: true; target: Target } | { ok: false; problem: Problem };
+
+export interface TargetUniverse {
+  /** every known id: on disk and applied, in order */
+  ids: readonly string[];
+  /** tag -> revision id */
+  tags: ReadonlyMap<string, string>;
+}
+
+/** `head`, `base`, `+N`, `-N`, a full id, a unique id prefix, or a tag. */
+export function resolveTarget(text: string, universe: TargetUniverse): TargetResult {
+  const input = text.trim();
+  if (input === '' ) return invalid(text, 'the target is empty');
+  const lower = input.toLowerCase();
+  if (lower === 'head') return { ok: true, target: { kind: 'head' } };
+  if (lower === 'base') return { ok: true, target: { kind: 'base' } };
+  const relative = /^([+-])(\d+)$/.exec(input);
+  if (relative) {
+    const steps = Number(relative[2]);
+    if (steps === 0) return invalid(text, `'${input}' moves nowhere`);
+    return { ok: true, target: { kind: 'relative', steps: relative[1] === '-' ? -steps : steps } };
+  }
+  const tagged = universe.tags.get(input);
+  const byPrefix = universe.ids.filter((id) => id.startsWith(input));
+  const exact = universe.ids.find((id) => id === input);
+  if (exact) return { ok: true, target: { kind: 'revision', id: exact } };
+  if (tagged !== undefined && byPrefix.length > 0 && !(byPrefix.length === 1 && byPrefix[0] === tagged)) {
+    return {
+      ok: false,
+      problem: problem('TARGET_AMBIGUOUS', {
+        message: `'${input}' is both the tag of ${tagged} and the start of ${byPrefix.join(', ')}`,
+        hint: 'give the full revision id',
+      }),
+    };
+  }
+  if (tagged !== undefined) return { ok: true, target: { kind: 'revision', id: tagged } };
+  if (byPrefix.length === 1) return { ok: true, target: { kind: 'revision', id: byPrefix[0]! } };
+  if (byPrefix.length > 1) {
+    const shown = byPrefix.slice(0, 5).join(', ') + (byPrefix.length > 5 ? `, … (${byPrefix.length} in all)` : '');
+    return {
+      ok: false,
+      problem: problem('TARGET_AMBIGUOUS', { message: `'${input}' matches ${byPrefix.length} revisions: ${shown}`, hint: 'give more of the id' }),
+    };
+  }
+  const suggestion = closest(input, [...universe.tags.keys(), ...universe.ids.map((id) => id.slice(15))]);
+  const suggestedTarget = suggestion === undefined ? undefined
+    : universe.tags.has(suggestion) ? suggestion : universe.ids.find((id) => id.slice(15) === suggestion);
+  return {
+    ok: false,
+    problem: problem('TARGET_UNKNOWN', {
+      message: `no revision or tag matches '${input}'`,
+      hint: suggestedTarget ? `did you mean ${suggestedTarget}?` : "targets are head, base, +N, -N, a revision id or its prefix, or a tag; 'strata status' lists them",
+    }),
+  };
+}
+
+function invalid(text: string, why: string): TargetResult {
+  return { ok: false, problem: problem('TARGET_INVALID', { message: `invalid target '${text}': ${why}`, hint: 'targets are head, base, +N, -N, a revision id or its prefix, or a tag' }) };
+}

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { problem, type Problem } from '../errors.js';
+import { isRevisionId, suggestRevisionId } from './revision-id.js';
+import { normaliseText, parseDownFile, parseUpFile } from './parse-header.js';
+import type { FileContent, MigrationTree } from './read-migration-tree.js';
+import type { Revision } from './revision.js';
+
+export interface RevisionSet {
+  /** in id order (which the Parent chain must agree with) */
+  revisions: Revision[];
+  /** every problem in every file, in file order */
+  problems: Problem[];
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Interprets a migrations folder: names, headers, checksums and the Parent chain.
+ * Pure: `dirLabel` is only used to print paths.
+ */
+export function buildRevisions(tree: MigrationTree, dirLabel: string): RevisionSet {
+  const problems: Problem[] = [];
+  const revisions: Revision[] = [];
+  for (const entry of tree.entries) {
+    const location = `${dirLabel}/${entry.name}`;
+    if (entry.kind !== 'directory') {
+      if (entry.name.toLowerCase().endsWith('.sql')) {
+        problems.push(problem('STRAY_SQL_FILE', {
+          file: location,
+          message: `${entry.name} is not inside a revision folder and will not run`,
+          hint: "create revisions with 'strata new <message>' and move the SQL into its up.sql",
+        }));
+      }
+      continue;
+    }
+    if (!isRevisionId(entry.name)) {
+      const suggestion = suggestRevisionId(entry.name);
+      problems.push(problem('FOLDER_NAME_INVALID', {
+        file: location,
+        message: `folder name '${entry.name}' is not a revision id (YYYYMMDDHHMMSS_slug, slug of a-z, 0-9 and _)`,
+        hint: suggestion ? `rename it to ${suggestion}` : "create revisions with 'strata new <message>'",
+      }));
+      continue;
+    }
+    const up = decodeFile(entry.files['up.sql'], `${location}/up.sql`, problems);
+    const down = decodeFile(entry.files['down.sql'], `${location}/down.sql`, problems);
+    if (up === undefined || down === undefined) continue;
+    const upFile = parseUpFile(up, `${location}/up.sql`);
+    const downFile = parseDownFile(down, `${location}/down.sql`);
+    problems.push(...upFile.problems, ...downFile.problems);
+    if (upFile.header.parent === undefined) continue;
+    revisions.push({
+      id: entry.name,
+      parent: upFile.header.parent,
+      message: upFile.header.message,
+      tags: upFile.header.tags,
+      transactional: upFile.header.transactional,
+      up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: checksum(upFile.body) },
+      down: {
+        path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: checksum(downFile.body),
+        transactional: downFile.header.transactional, irreversible: downFile.header.irreversible,
+      },
+    });
+  }
+  problems.push(...checkTimestamps(revisions, dirLabel), ...checkTags(revisions), ...checkChain(revisions));
+  return { revisions, problems };
+}
+
+export function checksum(body: string): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+function decodeFile(content: FileContent | undefined, file: string, problems: Problem[]): string | undefined {
+  if (content === undefined || content.kind === 'missing') {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    problems.push(problem('FILE_MISSING', {
+      file,
+      message: `${name} is missing`,
+      hint: name === 'down.sql'
+        ? "write the SQL that undoes up.sql; if it cannot be undone, create down.sql with '--! Irreversible: <why>'"
+        : "every revision folder needs an up.sql starting with '--! Parent: <previous id>'",
+    }));
+    return undefined;
+  }
+  if (content.kind === 'unreadable') {
+    problems.push(problem('FILE_UNREADABLE', { file, message: `cannot read file: ${content.reason}`, hint: 'check its permissions' }));
+    return undefined;
+  }
+  if (content.kind === 'outside') {
+    problems.push(problem('FILE_OUTSIDE_DIR', {
+      file,
+      message: `symbolic link points outside the migrations folder (to ${content.target})`,
+      hint: 'copy the file into the revision folder instead of linking to it',
+    }));
+    return undefined;
+  }
+  if (content.kind === 'too-large') {
+    problems.push(problem('FILE_TOO_LARGE', {
+      file,
+      message: `file is ${(content.bytes / 1024 / 1024).toFixed(1)} MiB, over the 16 MiB limit`,
+      hint: 'split it into several revisions, or load bulk data with COPY outside the migration',
+    }));
+    return undefined;
+  }
+  try {
+    return normaliseText(decoder.decode(content.bytes));
+  } catch {
+    const { line, column } = firstInvalidUtf8(content.bytes);
+    problems.push(problem('FILE_ENCODING', {
+      file, line, column,
+      message: 'file is not valid UTF-8',
+      hint: 'save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)',
+    }));
+    return undefined;
+  }
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
+  let line = 1;
+  let column = 1;
+  let i = 0;
+  while (i < bytes.length) {
+    const byte = bytes[i]!;
+    const length = byte < 0x80 ? 1 : byte >= 0xc2 && byte < 0xe0 ? 2 : byte >= 0xe0 && byte < 0xf0 ? 3 : byte >= 0xf0 && byte < 0xf5 ? 4 : 0;
+    if (length === 0) return { line, column };
+    try {
+      decoder.decode(bytes.subarray(i, i + length));
+    } catch {
+      return { line, column };
+    }
+    if (byte === 0x0a) {
+      line++;
+      column = 1;
+    } else {
+      column++;
+    }
+    i += length;
+  }
+  return { line, column };
+}
+
+function checkTimestamps(revisions: Revision[], dirLabel: string): Problem[] {
+  const problems: Problem[] = [];
+  for (let i = 1; i < revisions.length; i++) {
+    const previous = revisions[i - 1]!;
+    const current = revisions[i]!;
+    if (previous.id.slice(0, 14) === current.id.slice(0, 14)) {
+      problems.push(problem('DUPLICATE_TIMESTAMP', {
+        file: `${dirLabel}/${current.id}`,
+        message: `${current.id} and ${previous.id} share the timestamp ${current.id.slice(0, 14)}, so their order is unclear`,
+        hint: 'give the one nobody has applied yet a later timestamp (rename its folder and update the Parent that names it)',
+      }));
+    }
+  }
+  return problems;
+}
+
+function checkTags(revisions: Revision[]): Problem[] {
+  const problems: Problem[] = [];
+  const owner = new Map<string, string>();
+  for (const revision of revisions) {
+    for (const tag of revision.tags) {
+      const other = owner.get(tag);
+      if (other !== undefined) {
+        problems.push(problem('DUPLICATE_TAG', {
+          file: revision.up.path, line: headerLine(revision.up.text, 'Tags'),
+          message: `tag '${tag}' is already on ${other}`,
+          hint: 'a tag names one revision; remove it from one of them',
+        }));
+      } else {
+        owner.set(tag, revision.id);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The chain must follow id order: each revision's Parent is the one before it. */
+function checkChain(revisions: Revision[]): Problem[] {
+  const problems: Problem[] = [];
+  const ids = new Set(revisions.map((r) => r.id));
+  const claimants = new Map<string, Revision[]>();
+  for (const revision of revisions) {
+    const list = claimants.get(revision.parent) ?? [];
+    list.push(revision);
+    claimants.set(revision.parent, list);
+  }
+  const reportedForks = new Set<string>();
+  revisions.forEach((revision, index) => {
+    const expected = index === 0 ? 'base' : revisions[index - 1]!.id;
+    if (revision.parent === expected) return;
+    const file = revision.up.path;
+    const line = headerLine(revision.up.text, 'Parent');
+    const sameParent = claimants.get(revision.parent) ?? [];
+    if (sameParent.length > 1) {
+      if (reportedForks.has(revision.parent)) return;
+      reportedForks.add(revision.parent);
+      const names = sameParent.map((r) => r.id);
+      problems.push(problem('CHAIN_FORK', {
+        file, line,
+        message: `${names.length} revisions claim parent ${revision.parent}: ${names.join(' and ')} (two branches were merged)`,
+        hint: `keep the history a chain: set '--! Parent: ${expected}' in ${file}`,
+      }));
+      return;
+    }
+    if (revision.parent !== 'base' && !ids.has(revision.parent)) {
+      problems.push(problem('CHAIN_PARENT_UNKNOWN', {
+        file, line,
+        message: `Parent ${revision.parent} is not a revision in this folder`,
+        hint: `set '--! Parent: ${expected}'`,
+      }));
+      return;
+    }
+    problems.push(problem('CHAIN_PARENT_MISMATCH', {
+      file, line,
+      message: index === 0
+        ? `the first revision must have Parent base, not ${revision.parent}`
+        : `Parent is ${revision.parent} but the revision before this one is ${expected}`,
+      hint: `set '--! Parent: ${expected}' (revisions run in the order of their folder names)`,
+    }));
+  });
+  return problems;
+}
+
+function headerLine(text: string, key: string): number {
+  const lines = text.split('\n', 50);
+  const index = lines.findIndex((l) => new RegExp(`^--!\\s*${key}\\s*:`, 'i').test(l));
+  return index === -1 ? 1 : index + 1;
+}

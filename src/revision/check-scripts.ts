@@ -1,0 +1,58 @@
+import { problem, type Problem } from '../errors.js';
+import type { Script } from '../plan/plan.js';
+import { lineColumnAt } from '../source-position.js';
+import { loadSqlParser, splitStatements, type SqlStatement } from './sql-statements.js';
+
+export interface ScriptCheck {
+  problems: Problem[];
+  /** the statements of each script that parsed */
+  statements: Map<Script, SqlStatement[]>;
+}
+
+/**
+ * Parses the scripts a run will execute, before anything runs: syntax errors, psql
+ * meta-commands, transaction control in a transactional revision, statements that cannot
+ * run in a transaction, and an up.sql with nothing in it.
+ */
+export async function checkScripts(scripts: readonly { script: Script; role: 'up' | 'down' }[]): Promise<ScriptCheck> {
+  const problems: Problem[] = [];
+  const statements = new Map<Script, SqlStatement[]>();
+  if (scripts.length === 0) return { problems, statements };
+  await loadSqlParser();
+  for (const { script, role } of scripts) {
+    const at = (bodyIndex: number) => ({ file: script.path, ...lineColumnAt(script.text, script.bodyOffset + bodyIndex) });
+    const result = splitStatements(script.body);
+    if (!result.ok) {
+      const { kind, message, offset } = result.problem;
+      problems.push(kind === 'meta-command'
+        ? problem('SQL_META_COMMAND', { ...at(offset), message, hint: 'strata runs plain SQL; write the SQL itself (e.g. paste the file an \\i includes) or move psql scripting out of the migration' })
+        : problem('SQL_SYNTAX', { ...at(offset), message: `syntax error: ${message}`, hint: 'fix the SQL at this position; nothing has run' }));
+      continue;
+    }
+    statements.set(script, result.statements);
+    if (role === 'up' && result.statements.length === 0) {
+      problems.push(problem('SQL_EMPTY', {
+        file: script.path, line: lineColumnAt(script.text, script.bodyOffset).line,
+        message: 'up.sql has no SQL statements',
+        hint: 'write the change below the header, or delete the revision folder if it is not needed',
+      }));
+    }
+    if (!script.transactional) continue;
+    for (const statement of result.statements) {
+      if (statement.isTransactionControl) {
+        problems.push(problem('SQL_TRANSACTION_CONTROL', {
+          ...at(statement.start),
+          message: `${statement.label} in a transactional revision: strata already runs each revision in its own transaction`,
+          hint: `remove the ${statement.label}, or add '--! Transaction: off' to the header to manage transactions yourself`,
+        }));
+      } else if (statement.cannotRunInTransaction) {
+        problems.push(problem('SQL_NEEDS_NO_TRANSACTION', {
+          ...at(statement.start),
+          message: `${statement.label} cannot run inside a transaction block`,
+          hint: `add '--! Transaction: off' to the header of ${script.path.endsWith('down.sql') ? 'down.sql' : 'up.sql'} so it runs statement by statement`,
+        }));
+      }
+    }
+  }
+  return { problems, statements };
+}

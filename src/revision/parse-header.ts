@@ -1,0 +1,180 @@
+import { closest, problem, type Problem } from '../errors.js';
+
+export type FileRole = 'up' | 'down';
+
+export interface UpHeader {
+  parent: string | undefined;
+  message: string | undefined;
+  transactional: boolean;
+  tags: string[];
+}
+
+export interface DownHeader {
+  transactional: boolean;
+  /** why the revision cannot be reverted, when it cannot */
+  irreversible: string | undefined;
+}
+
+export interface ParsedFile<H> {
+  header: H;
+  /** normalised text after the header (what is hashed and executed) */
+  body: string;
+  /** UTF-16 index in the normalised file text where the body starts */
+  bodyOffset: number;
+  problems: Problem[];
+}
+
+const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags'] as const;
+const DOWN_KEYS = ['Transaction', 'Irreversible'] as const;
+const HEADER_LINE = /^--!(.*)$/;
+const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*?)\s*$/;
+const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9._-]*$/;
+
+/** BOM removed, CRLF/CR turned into LF: the text that is hashed, executed and mapped to lines. */
+export function normaliseText(text: string): string {
+  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  return withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom;
+}
+
+export function parseUpFile(text: string, file: string): ParsedFile<UpHeader> {
+  const header: UpHeader = { parent: undefined, message: undefined, transactional: true, tags: [] };
+  const result = parseHeaderLines(text, file, 'up', (key, value, line, problems) => {
+    switch (key) {
+      case 'Parent':
+        if (value === '') problems.push(problem('HEADER_BAD_VALUE', { file, line, message: 'Parent is empty', hint: "write the id of the previous revision, or 'base' for the first" }));
+        else header.parent = value;
+        break;
+      case 'Message':
+        header.message = value;
+        break;
+      case 'Transaction':
+        header.transactional = parseTransaction(value, file, line, problems);
+        break;
+      case 'Tags':
+        header.tags = parseTags(value, file, line, problems);
+        break;
+    }
+  });
+  if (header.parent === undefined && !result.problems.some((p) => p.code === 'HEADER_BAD_VALUE' && p.message.startsWith('Parent'))) {
+    result.problems.push(problem('HEADER_MISSING_PARENT', {
+      file, line: 1,
+      message: 'up.sql has no Parent header',
+      hint: "add '--! Parent: <previous revision id>' (or '--! Parent: base' for the first revision) as the first line",
+    }));
+  }
+  return { header, ...result };
+}
+
+export function parseDownFile(text: string, file: string): ParsedFile<DownHeader> {
+  const header: DownHeader = { transactional: true, irreversible: undefined };
+  const result = parseHeaderLines(text, file, 'down', (key, value, line, problems) => {
+    if (key === 'Transaction') header.transactional = parseTransaction(value, file, line, problems);
+    if (key === 'Irreversible') {
+      if (value === '') problems.push(problem('HEADER_BAD_VALUE', { file, line, message: 'Irreversible needs a reason', hint: "say why, e.g. '--! Irreversible: drops customer data that cannot be restored'" }));
+      else header.irreversible = value;
+    }
+  });
+  return { header, ...result };
+}
+
+function parseHeaderLines(
+  text: string,
+  file: string,
+  role: FileRole,
+  accept: (key: string, value: string, line: number, problems: Problem[]) => void,
+): Omit<ParsedFile<unknown>, 'header'> {
+  const problems: Problem[] = [];
+  const known: readonly string[] = role === 'up' ? UP_KEYS : DOWN_KEYS;
+  const other: readonly string[] = role === 'up' ? DOWN_KEYS : UP_KEYS;
+  const seen = new Map<string, number>();
+  let offset = 0;
+  let lineNumber = 1;
+  let bodyOffset = 0;
+  let inHeader = true;
+  while (offset <= text.length) {
+    const newline = text.indexOf('\n', offset);
+    const end = newline === -1 ? text.length : newline;
+    const line = text.slice(offset, end);
+    const headerMatch = HEADER_LINE.exec(line);
+    if (inHeader && headerMatch) {
+      const keyValue = KEY_VALUE.exec(headerMatch[1]!);
+      if (!keyValue) {
+        problems.push(problem('HEADER_MALFORMED', {
+          file, line: lineNumber, column: 1,
+          message: `header line '${line}' is not 'Key: value'`,
+          hint: `write it as '--! ${known[0]}: ...'`,
+        }));
+      } else {
+        const written = keyValue[1]!;
+        const value = keyValue[2]!;
+        const key = known.find((k) => k.toLowerCase() === written.toLowerCase());
+        if (key === undefined) {
+          const elsewhere = other.find((k) => k.toLowerCase() === written.toLowerCase());
+          if (elsewhere) {
+            problems.push(problem('HEADER_WRONG_FILE', {
+              file, line: lineNumber, column: 5,
+              message: `'${elsewhere}' belongs in ${role === 'up' ? 'down.sql' : 'up.sql'}, not ${role}.sql`,
+              hint: `move the line to ${role === 'up' ? 'down.sql' : 'up.sql'}`,
+            }));
+          } else {
+            const suggestion = closest(written, known);
+            problems.push(problem('HEADER_UNKNOWN_KEY', {
+              file, line: lineNumber, column: 5,
+              message: `unknown header '${written}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+              hint: `${role}.sql headers are: ${known.join(', ')}`,
+            }));
+          }
+        } else if (seen.has(key)) {
+          problems.push(problem('HEADER_REPEATED_KEY', {
+            file, line: lineNumber, column: 5,
+            message: `header '${key}' is repeated (first on line ${seen.get(key)})`,
+            hint: 'keep one of the two lines',
+          }));
+        } else {
+          seen.set(key, lineNumber);
+          accept(key, value, lineNumber, problems);
+        }
+      }
+      bodyOffset = newline === -1 ? text.length : newline + 1;
+    } else {
+      inHeader = false;
+      if (headerMatch) {
+        problems.push(problem('HEADER_MISPLACED', {
+          file, line: lineNumber, column: 1,
+          message: 'header line after the start of the SQL body',
+          hint: 'move all --! lines to the top of the file, before any SQL or comment',
+        }));
+      }
+    }
+    if (newline === -1) break;
+    offset = newline + 1;
+    lineNumber++;
+  }
+  return { body: text.slice(bodyOffset), bodyOffset, problems };
+}
+
+function parseTransaction(value: string, file: string, line: number, problems: Problem[]): boolean {
+  const lower = value.toLowerCase();
+  if (lower === 'on' || lower === 'true') return true;
+  if (lower === 'off' || lower === 'false') return false;
+  problems.push(problem('HEADER_BAD_VALUE', {
+    file, line,
+    message: `Transaction must be 'on' or 'off', got '${value}'`,
+    hint: "write '--! Transaction: off' to run the file outside a transaction, or remove the line",
+  }));
+  return true;
+}
+
+function parseTags(value: string, file: string, line: number, problems: Problem[]): string[] {
+  const tags = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  for (const tag of tags) {
+    if (!TAG_PATTERN.test(tag) || ['head', 'base'].includes(tag.toLowerCase())) {
+      problems.push(problem('HEADER_BAD_VALUE', {
+        file, line,
+        message: `tag '${tag}' is not a valid release name`,
+        hint: "tags start with a letter and use letters, digits, '.', '_' or '-' (e.g. v1.4); 'head' and 'base' are reserved",
+      }));
+    }
+  }
+  return tags;
+}
