@@ -55,7 +55,8 @@ export function parseUpFile(text: string, file: string): ParsedFile<UpHeader> {
         break;
     }
   });
-  if (header.parent === undefined && !result.problems.some((p) => p.code === 'HEADER_BAD_VALUE' && p.message.startsWith('Parent'))) {
+  const parentMisspelt = result.problems.some((p) => (p.code === 'HEADER_BAD_VALUE' && p.message.startsWith('Parent')) || (p.code === 'HEADER_UNKNOWN_KEY' && p.message.includes("'Parent'")));
+  if (header.parent === undefined && !parentMisspelt) {
     result.problems.push(problem('HEADER_MISSING_PARENT', {
       file, line: 1,
       message: 'up.sql has no Parent header',

@@ -1,0 +1,178 @@
+/**
+ * Pure helpers for turning offsets into human positions and rendering code frames.
+ *
+ * Three kinds of offsets meet here:
+ * - UTF-16 indexes: what JavaScript strings use (`text[i]`, `text.slice`).
+ * - UTF-8 byte offsets: what the libpg-query parser/scanner reports for statement locations and tokens.
+ * - Code point positions: what PostgreSQL reports as error `position` (1-based, counted in characters).
+ *
+ * Surrogate handling matches how the text is encoded to UTF-8 for the parser: a valid surrogate pair is one
+ * code point (4 bytes); a lone surrogate counts as one code point of 3 bytes.
+ */
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+function clampIndex(text: string, index: number): number {
+  if (!(index > 0)) return 0; // also catches NaN
+  return index >= text.length ? text.length : Math.floor(index);
+}
+
+/** UTF-16 length (1 or 2) of the code point starting at index i. */
+function codePointUnits(text: string, i: number): number {
+  return isHighSurrogate(text.charCodeAt(i)) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))
+    ? 2
+    : 1;
+}
+
+/** 1-based line and 1-based column counted in code points (as PostgreSQL counts characters) of a UTF-16 index */
+export function lineColumnAt(text: string, utf16Index: number): { line: number; column: number } {
+  let index = clampIndex(text, utf16Index);
+  // An index in the middle of a surrogate pair designates that character.
+  if (
+    index > 0 &&
+    index < text.length &&
+    isLowSurrogate(text.charCodeAt(index)) &&
+    isHighSurrogate(text.charCodeAt(index - 1))
+  ) {
+    index -= 1;
+  }
+  let line = 1;
+  let lineStart = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1 && nl < index; nl = text.indexOf('\n', nl + 1)) {
+    line += 1;
+    lineStart = nl + 1;
+  }
+  let column = 1;
+  for (let i = lineStart; i < index; i += codePointUnits(text, i)) column += 1;
+  return { line, column };
+}
+
+/** PostgreSQL error positions are 1-based character (code point) positions into the query text; convert to a UTF-16 index into that text */
+export function utf16IndexFromCodePointPosition(text: string, position: number): number {
+  if (!(position > 1)) return 0;
+  let i = 0;
+  for (let cp = 1; cp < position && i < text.length; cp += 1) i += codePointUnits(text, i);
+  return i;
+}
+
+/** a UTF-8 byte offset into text -> UTF-16 index */
+export function utf16IndexFromByteOffset(text: string, byteOffset: number): number {
+  if (!(byteOffset > 0)) return 0;
+  let bytes = 0;
+  let i = 0;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    let size: number;
+    let units = 1;
+    if (code < 0x80) size = 1;
+    else if (code < 0x800) size = 2;
+    else if (isHighSurrogate(code) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
+      size = 4;
+      units = 2;
+    } else size = 3;
+    // An offset inside a multi-byte character designates that character.
+    if (bytes + size > byteOffset) break;
+    bytes += size;
+    i += units;
+  }
+  return i;
+}
+
+/** PostgreSQL's lexer whitespace: space, \t, \n, \r, \f, \v. */
+function isSqlSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+}
+
+/** index of the first non-whitespace, non-comment character at or after utf16Index (skips -- line comments and nested /* *\/ block comments); returns text.length if none */
+export function skipWhitespaceAndComments(text: string, utf16Index: number): number {
+  let i = clampIndex(text, utf16Index);
+  const n = text.length;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (isSqlSpace(code)) {
+      i += 1;
+    } else if (code === 0x2d /* - */ && text.charCodeAt(i + 1) === 0x2d) {
+      // -- comment runs to the end of the line
+      let j = i + 2;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 0x0a || c === 0x0d) break;
+        j += 1;
+      }
+      i = j;
+    } else if (code === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2a /* * */) {
+      // block comments nest in SQL; an unterminated one runs to the end of the text
+      let depth = 1;
+      let j = i + 2;
+      while (j < n && depth > 0) {
+        const c = text.charCodeAt(j);
+        if (c === 0x2f && text.charCodeAt(j + 1) === 0x2a) {
+          depth += 1;
+          j += 2;
+        } else if (c === 0x2a && text.charCodeAt(j + 1) === 0x2f) {
+          depth -= 1;
+          j += 2;
+        } else {
+          j += 1;
+        }
+      }
+      i = depth === 0 ? j : n;
+    } else {
+      return i;
+    }
+  }
+  return n;
+}
+
+/** A few lines of context with line numbers in a gutter and a caret under the column, e.g.
+ *    5 | create table orders (
+ *    6 |   id bigint primary key,
+ *  > 7 |   user_id bigint refrences users(id)
+ *      |                  ^
+ *    8 | );
+ * lines: the full file text split on '\n'; line/column as from lineColumnAt; options.before (default 2), options.after (default 1). Tabs before the column must be kept as tabs in the caret line padding so the caret lines up. Wide characters: count one column per code point. Returns a string without trailing newline. */
+export function renderCodeFrame(
+  text: string,
+  line: number,
+  column: number,
+  options?: { before?: number; after?: number },
+): string {
+  const lines = text.split('\n');
+  const before = Math.max(0, Math.floor(options?.before ?? 2));
+  const after = Math.max(0, Math.floor(options?.after ?? 1));
+  const target = Math.min(Math.max(1, Math.floor(line) || 1), lines.length);
+  const first = Math.max(1, target - before);
+  const last = Math.min(lines.length, target + after);
+  const width = String(last).length;
+
+  const out: string[] = [];
+  for (let n = first; n <= last; n += 1) {
+    const content = lines[n - 1] ?? '';
+    const marker = n === target ? ' > ' : '   ';
+    out.push(`${marker}${String(n).padStart(width)} |${content === '' ? '' : ` ${content}`}`);
+    if (n === target) {
+      out.push(`   ${' '.repeat(width)} | ${caretPadding(content, column)}^`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** Whitespace that puts the caret under the given 1-based code point column: tabs stay tabs, everything else is one space per code point. */
+function caretPadding(content: string, column: number): string {
+  const wanted = Math.max(1, Math.floor(column) || 1) - 1;
+  let padding = '';
+  let count = 0;
+  for (const ch of content) {
+    if (count >= wanted) break;
+    padding += ch === '\t' ? '\t' : ' ';
+    count += 1;
+  }
+  // columns past the end of the line (e.g. "at end of input") continue with spaces
+  return count < wanted ? padding + ' '.repeat(wanted - count) : padding;
+}
