@@ -66,7 +66,8 @@ export function planUp(
       const revision = status.revision!;
       problems.push(problem('APPLIED_EDITED', {
         file: revision.up.path,
-        line: lineOf(revision.up.text, revision.up.bodyOffset),
+        // the first line of SQL (or comment) after the header, not the blank line after it
+        line: lineOf(revision.up.text, revision.up.bodyOffset + revision.up.body.length - revision.up.body.trimStart().length),
         message: `${status.id} was edited after it was applied (its SQL no longer matches the checksum recorded on ${formatDate(status.appliedAt)})`,
         hint: editedHint(revision.up.path, status.id === statuses.at(-1)?.id),
       }));
@@ -87,7 +88,8 @@ export function planUp(
   if (!resolved.ok) problems.push(resolved.problem);
   if (problems.length > 0 || !resolved.ok) return { ok: false, problems };
 
-  const pending = revisions.filter((r) => !applied.some((a) => a.id === r.id));
+  const appliedIds = new Set(applied.map((a) => a.id));
+  const pending = revisions.filter((r) => !appliedIds.has(r.id));
   const target = resolved.target;
   let chosen: Revision[];
   switch (target.kind) {

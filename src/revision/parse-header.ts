@@ -27,7 +27,7 @@ export interface ParsedFile<H> {
 const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags'] as const;
 const DOWN_KEYS = ['Transaction', 'Irreversible'] as const;
 const HEADER_LINE = /^--!(.*)$/;
-const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s?(.*?)\s*$/;
+const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$/;
 const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
 /** BOM removed, CRLF/CR turned into LF: the text that is hashed, executed and mapped to lines. */

@@ -1,0 +1,64 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli } from '../helpers/harness.js';
+import { EXAMPLE_IDS, exampleProject, expectExit, expectText, revisionFiles } from '../helpers/e2e.js';
+
+// The key scenarios on the embedded default: no DATABASE_URL, PGlite persisted under .strata/.
+// Every run must exit by itself (PGlite closed): a hung process is killed at the timeout and fails.
+const project = exampleProject();
+const TIMEOUT_MS = 60_000;
+const strata = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: undefined }, timeoutMs: TIMEOUT_MS });
+const INDEX = EXAMPLE_IDS.at(-1)!;
+
+test.after(() => project.remove());
+
+test('up on the embedded database: announced in one line, .strata/ created, the process exits', async () => {
+  assert.ok(!existsSync(path.join(project.dir, '.strata')));
+  const result = await strata('up');
+  expectExit(result, 0);
+  assert.is(result.stderr.trim(), 'strata: embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server)');
+  for (const id of EXAMPLE_IDS) assert.match(result.stdout, new RegExp(`^applied\\s+${id} \\d+ ms$`, 'm'));
+  assert.match(result.stdout, /^5 applied in \d+ ms$/m);
+  assert.ok(existsSync(path.join(project.dir, '.strata', 'pglite')));
+  assert.ok(readdirSync(path.join(project.dir, '.strata', 'pglite')).length > 0, 'the database files are there');
+  assert.ok(!existsSync(path.join(project.dir, '.strata', 'pglite.lock')), 'the embedded lock was released');
+});
+
+test('status reads what the previous process wrote', async () => {
+  const result = await strata('status', '--json');
+  expectExit(result, 0);
+  const report = JSON.parse(result.stdout) as { counts: Record<string, number>; current: string; database: string };
+  assert.equal(report.counts, { applied: 5, pending: 0, edited: 0, missing: 0 });
+  assert.is(report.current, INDEX);
+  expectText(report.database, 'embedded PGlite database in .strata/pglite');
+});
+
+test('down base reverts everything, up applies it again', async () => {
+  const down = await strata('down', 'base');
+  expectExit(down, 0);
+  assert.equal([...down.stdout.matchAll(/^reverted (\S+)/gm)].map((m) => m[1]), [...EXAMPLE_IDS].reverse());
+  const up = await strata('up');
+  expectExit(up, 0);
+  assert.match(up.stdout, /^5 applied in \d+ ms$/m);
+});
+
+test('a failing revision: file:line:col, exit 1, the database at the previous boundary', async () => {
+  // order_items exists only if the example history really ran on this database
+  for (const [rel, text] of Object.entries(revisionFiles('20261201090000_add_discounts', INDEX,
+    "-- remises en €\nalter table order_items add column discount_cents integer not null default 0;\nselect 'é', nocol from order_items;\n", ''))) {
+    project.write(rel, text);
+  }
+  const result = await strata('up');
+  expectExit(result, 1);
+  expectText(result.stderr,
+    'migrations/20261201090000_add_discounts/up.sql:5:13: error 42703: column "nocol" does not exist',
+    'the revision was rolled back; the database is as it was before 20261201090000_add_discounts');
+  const status = await strata('status', '--exit-code');
+  expectExit(status, 1);
+  assert.match(status.stdout, /^pending\s+20261201090000_add_discounts/m);
+  expectText(status.stdout, `5 applied, 1 pending; at ${INDEX}`);
+});
+
+test.run();

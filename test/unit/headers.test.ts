@@ -1,0 +1,190 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Problem } from '../../src/errors.js';
+import { normaliseText, parseDownFile, parseUpFile } from '../../src/revision/parse-header.js';
+import { build, bytes, folder } from '../helpers/memory-tree.js';
+
+const UP = 'migrations/20261125123456_add_orders/up.sql';
+const DOWN = 'migrations/20261125123456_add_orders/down.sql';
+
+function only(problems: Problem[], code: Problem['code']): Problem {
+  const matching = problems.filter((p) => p.code === code);
+  assert.is(matching.length, 1, `one ${code} in ${JSON.stringify(problems)}`);
+  return matching[0]!;
+}
+
+test('a complete up.sql header: every key, the body after it, no problems', () => {
+  const text = '--! Parent: 20261120093000_create_users\n--! Message:   Add orders table  \n--! Transaction: off\n--! Tags: v1.4, release-2 ,beta_3\n\ncreate table orders (id int);\n';
+  const parsed = parseUpFile(text, UP);
+  assert.equal(parsed.problems, []);
+  assert.equal(parsed.header, { parent: '20261120093000_create_users', message: 'Add orders table', transactional: false, tags: ['v1.4', 'release-2', 'beta_3'] });
+  assert.is(parsed.body, '\ncreate table orders (id int);\n');
+  assert.is(parsed.bodyOffset, text.indexOf('\ncreate table'));
+  assert.is(text.slice(parsed.bodyOffset), parsed.body);
+});
+
+test('keys are case-insensitive; Transaction takes on/off/true/false in any case', () => {
+  for (const [value, expected] of [['on', true], ['OFF', false], ['True', true], ['false', false]] as const) {
+    const parsed = parseUpFile(`--! parent: base\n--! TRANSACTION: ${value}\nselect 1;`, UP);
+    assert.equal(parsed.problems, [], value);
+    assert.is(parsed.header.transactional, expected, value);
+    assert.is(parsed.header.parent, 'base');
+  }
+  assert.is(parseUpFile('--! Parent: base\nselect 1;', UP).header.transactional, true, 'default is on');
+});
+
+test('unknown key: file, line, column and the closest known key', () => {
+  const parsed = parseUpFile('--! Parent: base\n--! Transacton: off\n\nselect 1;', UP);
+  const p = only(parsed.problems, 'HEADER_UNKNOWN_KEY');
+  assert.equal([p.file, p.line, p.column], [UP, 2, 5]);
+  assert.match(p.message, "unknown header 'Transacton'; did you mean 'Transaction'?");
+  assert.match(p.hint!, 'Parent, Message, Transaction, Tags');
+  assert.is(parsed.header.transactional, true, 'the misspelt key does not switch the transaction off');
+});
+
+test('unknown key far from every known key: no suggestion', () => {
+  const p = only(parseUpFile('--! Parent: base\n--! Reviewer: alice\nselect 1;', UP).problems, 'HEADER_UNKNOWN_KEY');
+  assert.is(p.line, 2);
+  assert.is(p.message, "unknown header 'Reviewer'");
+});
+
+test('a misspelt Parent is reported once, not also as a missing Parent', () => {
+  const parsed = parseUpFile('--! Parnet: base\n\nselect 1;', UP);
+  assert.is(only(parsed.problems, 'HEADER_UNKNOWN_KEY').message, "unknown header 'Parnet'; did you mean 'Parent'?");
+  assert.is(parsed.problems.length, 1);
+});
+
+test('missing Parent: line 1 and how to write it', () => {
+  const p = only(parseUpFile('--! Message: no parent\n\nselect 1;', UP).problems, 'HEADER_MISSING_PARENT');
+  assert.equal([p.file, p.line], [UP, 1]);
+  assert.match(p.hint!, '--! Parent: base');
+});
+
+test('empty Parent is a bad value (and not also "missing")', () => {
+  const parsed = parseUpFile('--! Parent:\nselect 1;', UP);
+  const p = only(parsed.problems, 'HEADER_BAD_VALUE');
+  assert.is(p.line, 1);
+  assert.is(parsed.problems.length, 1);
+});
+
+test('repeated key: the second line, pointing back at the first; the first value wins', () => {
+  const parsed = parseUpFile('--! Parent: base\n--! Message: one\n--! parent: 20261120093000_x\n\nselect 1;', UP);
+  const p = only(parsed.problems, 'HEADER_REPEATED_KEY');
+  assert.equal([p.file, p.line, p.column], [UP, 3, 5]);
+  assert.match(p.message, "header 'Parent' is repeated (first on line 1)");
+  assert.is(parsed.header.parent, 'base');
+});
+
+test('a down.sql key in up.sql (and the reverse) says which file it belongs in', () => {
+  const inUp = only(parseUpFile('--! Parent: base\n--! Irreversible: no\nselect 1;', UP).problems, 'HEADER_WRONG_FILE');
+  assert.is(inUp.line, 2);
+  assert.match(inUp.message, "'Irreversible' belongs in down.sql");
+  const inDown = only(parseDownFile('--! Tags: v1\ndrop table t;', DOWN).problems, 'HEADER_WRONG_FILE');
+  assert.equal([inDown.file, inDown.line], [DOWN, 1]);
+  assert.match(inDown.message, "'Tags' belongs in up.sql");
+});
+
+test('header line after the body started is misplaced, with its line', () => {
+  const parsed = parseUpFile('--! Parent: base\n\ncreate table t (id int);\n--! Message: late\n', UP);
+  const p = only(parsed.problems, 'HEADER_MISPLACED');
+  assert.equal([p.file, p.line, p.column], [UP, 4, 1]);
+  assert.is(parsed.header.message, undefined, 'a misplaced line is not read as a header');
+  assert.match(parsed.body, '--! Message: late', 'the body is everything after the header');
+});
+
+test('malformed header line (no colon): line and the expected form', () => {
+  const p = only(parseUpFile('--! Parent base\nselect 1;', UP).problems, 'HEADER_MALFORMED');
+  assert.equal([p.file, p.line, p.column], [UP, 1, 1]);
+  assert.match(p.message, "'--! Parent base' is not 'Key: value'");
+  assert.match(p.hint!, '--! Parent: ...');
+});
+
+test('bad Transaction value: line, the accepted values', () => {
+  const parsed = parseUpFile('--! Parent: base\n--! Transaction: maybe\nselect 1;', UP);
+  const p = only(parsed.problems, 'HEADER_BAD_VALUE');
+  assert.equal([p.file, p.line], [UP, 2]);
+  assert.match(p.message, "Transaction must be 'on' or 'off', got 'maybe'");
+  assert.is(parsed.header.transactional, true);
+});
+
+test('tags: trimmed, empty items dropped; invalid and reserved names refused with the line', () => {
+  assert.equal(parseUpFile('--! Parent: base\n--! Tags: v1.0,, v2 \nselect 1;', UP).header.tags, ['v1.0', 'v2']);
+  const parsed = parseUpFile('--! Parent: base\n--! Tags: 1.0, head, ok-tag, has space\nselect 1;', UP);
+  const bad = parsed.problems.filter((p) => p.code === 'HEADER_BAD_VALUE');
+  assert.equal(bad.map((p) => p.message), [
+    "tag '1.0' is not a valid release name",
+    "tag 'head' is not a valid release name",
+    "tag 'has space' is not a valid release name",
+  ]);
+  assert.ok(bad.every((p) => p.line === 2));
+});
+
+test('down.sql: Irreversible with its reason, Transaction off, no Parent needed', () => {
+  const parsed = parseDownFile('--! Transaction: off\n--! Irreversible: drops customer data\n\n', DOWN);
+  assert.equal(parsed.problems, []);
+  assert.equal(parsed.header, { transactional: false, irreversible: 'drops customer data' });
+  assert.equal(parseDownFile('drop table t;\n', DOWN), { header: { transactional: true, irreversible: undefined }, body: 'drop table t;\n', bodyOffset: 0, problems: [] });
+});
+
+test('down.sql: Irreversible without a reason, unknown key with suggestion', () => {
+  const empty = only(parseDownFile('--! Irreversible:\n', DOWN).problems, 'HEADER_BAD_VALUE');
+  assert.equal([empty.file, empty.line], [DOWN, 1]);
+  assert.match(empty.message, 'Irreversible needs a reason');
+  const typo = only(parseDownFile('--! Irreversable: yes\n', DOWN).problems, 'HEADER_UNKNOWN_KEY');
+  assert.match(typo.message, "did you mean 'Irreversible'?");
+  assert.match(typo.hint!, 'down.sql headers are: Transaction, Irreversible');
+});
+
+test('every problem of a file is reported, in line order', () => {
+  const parsed = parseUpFile('--! Parnt: base\n--! Message: a\n--! Message: b\n--! Transaction: sometimes\nselect 1;\n--! Tags: late', UP);
+  assert.equal(parsed.problems.map((p) => [p.code, p.line]), [
+    ['HEADER_UNKNOWN_KEY', 1], ['HEADER_REPEATED_KEY', 3], ['HEADER_BAD_VALUE', 4], ['HEADER_MISPLACED', 6],
+  ]);
+});
+
+test('normaliseText: BOM removed, CRLF and lone CR become LF, other text untouched', () => {
+  assert.is(normaliseText('\uFEFF--! Parent: base\r\n\r\nselect 1;\r\n'), '--! Parent: base\n\nselect 1;\n');
+  assert.is(normaliseText('a\rb\r\nc\n'), 'a\nb\nc\n');
+  assert.is(normaliseText('select \'\uFEFF\';'), 'select \'\uFEFF\';', 'a BOM that is not the first character stays');
+  const plain = 'select 1;\n';
+  assert.is(normaliseText(plain), plain);
+});
+
+const ID = '20261125123456_add_orders';
+
+test('BOM + CRLF file: same checksum as the LF file, problems on the right lines', () => {
+  const lf = build(folder(ID, '--! Parent: base\n--! Message: x\n\ncreate table t (id int);\n', 'drop table t;\n'));
+  const crlf = build(folder(ID, '\uFEFF--! Parent: base\r\n--! Message: x\r\n\r\ncreate table t (id int);\r\n', '\uFEFFdrop table t;\r\n'));
+  assert.equal(crlf.problems, []);
+  const [a, b] = [lf.revisions[0]!, crlf.revisions[0]!];
+  assert.is(b.up.checksum, a.up.checksum);
+  assert.is(b.down.checksum, a.down.checksum);
+  assert.is(b.up.text, a.up.text);
+  assert.is(b.up.body, '\ncreate table t (id int);\n');
+
+  const broken = build(folder(ID, '\uFEFF--! Parent: base\r\n--! Transacton: off\r\n\r\nselect 1;\r\n'));
+  const p = only(broken.problems, 'HEADER_UNKNOWN_KEY');
+  assert.equal([p.file, p.line, p.column], [`migrations/${ID}/up.sql`, 2, 5]);
+});
+
+test('checksums cover the body only: header edits keep them, body edits change them', () => {
+  const sum = (up: string, down = 'drop table t;\n') => {
+    const set = build(folder(ID, up, down));
+    assert.equal(set.problems, []);
+    return { up: set.revisions[0]!.up.checksum, down: set.revisions[0]!.down.checksum };
+  };
+  const original = sum('--! Parent: base\n--! Message: first\n\ncreate table t (id int);\n');
+  assert.match(original.up, /^[0-9a-f]{64}$/);
+  assert.equal(sum('--! Parent: base\n--! Message: reworded\n--! Tags: v1\n\ncreate table t (id int);\n'), original, 'message and tags edited');
+  assert.equal(sum('--! Parent: base\n\ncreate table t (id int);\n', '--! Transaction: off\ndrop table t;\n'), original, 'down.sql header added');
+  assert.is.not(sum('--! Parent: base\n--! Message: first\n\ncreate table t (id bigint);\n').up, original.up, 'body edited');
+  assert.is.not(sum('--! Parent: base\n--! Message: first\n\ncreate table t (id int);\n', 'drop table if exists t;\n').down, original.down);
+});
+
+test('header parse keeps the header out of the body of an up.sql read from bytes', () => {
+  const set = build(folder(ID, bytes('--! Parent: base\n-- a comment is body\nselect 1;\n')));
+  assert.is(set.revisions[0]!.up.body, '-- a comment is body\nselect 1;\n');
+  assert.is(set.revisions[0]!.up.bodyOffset, '--! Parent: base\n'.length);
+});
+
+test.run();
