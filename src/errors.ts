@@ -45,6 +45,7 @@ export type ProblemCode =
   | 'NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION'
   // environment
   | 'CONFIG_INVALID'
+  | 'ARGUMENT_INVALID'
   | 'CONNECTION_FAILED'
   | 'LOCK_TIMEOUT'
   | 'REVISION_EXISTS';

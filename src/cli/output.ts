@@ -2,6 +2,8 @@ import { formatLocation, type Problem } from '../errors.js';
 import type { Failure, StepOutcome } from '../executor/execute-steps.js';
 import type { NewRevisionReport, StatusReport } from '../index.js';
 import type { RunReport, StrataEvent } from '../migrate.js';
+import type { HistoryEvent } from '../db/events.js';
+import type { StampFailure, StampReport } from '../stamp.js';
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
@@ -107,4 +109,57 @@ export function formatEvent(event: StrataEvent, style: Style): string | undefine
     default:
       return undefined;
   }
+}
+
+export function formatStampResult(report: Extract<StampReport, { ok: true }>, style: Style): string {
+  if (report.stamped.length + report.unstamped.length === 0) return report.notes[0] ?? 'nothing to record';
+  const lines = [
+    ...report.stamped.map((id) => `${style.green('stamped'.padEnd(9))} ${id} ${style.dim('(recorded as applied; its SQL was not run)')}`),
+    ...report.unstamped.map((id) => `${style.yellow('unstamped'.padEnd(9))} ${id} ${style.dim('(record removed; its down.sql was not run)')}`),
+  ];
+  const parts: string[] = [];
+  if (report.stamped.length > 0) parts.push(`${report.stamped.length} stamped`);
+  if (report.unstamped.length > 0) parts.push(`${report.unstamped.length} unstamped`);
+  lines.push(style.bold(parts.join(', ')));
+  return lines.join('\n');
+}
+
+export function formatStampFailure(failure: StampFailure, style: Style): string {
+  const lines = [`${style.red('error')} ${failure.sqlstate}: ${failure.message}`];
+  if (failure.detail) lines.push(`  ${style.dim('detail')}: ${failure.detail}`);
+  if (failure.hint) lines.push(`  ${style.cyan('hint')}: ${failure.hint}`);
+  lines.push(`  ${failure.effects}`);
+  return lines.join('\n');
+}
+
+export function formatHistory(events: readonly HistoryEvent[], style: Style): string {
+  if (events.length === 0) return 'no events yet: nothing has been applied, reverted or stamped in this database';
+  const actionWidth = Math.max(...events.map((e) => e.action.length));
+  const idWidth = Math.max(...events.map((e) => e.revision.length));
+  const lines: string[] = [];
+  for (const e of events) {
+    const when = e.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const outcome = e.ok ? style.green('ok'.padEnd(6)) : style.red('failed');
+    const who = `${e.actor}${e.dbUser ? ` as ${e.dbUser}` : ''}`;
+    lines.push(`${style.dim(when)}  ${e.action.padEnd(actionWidth)}  ${e.revision.padEnd(idWidth)}  ${outcome} ${`${e.durationMs} ms`.padStart(8)}  ${style.dim(who)}`);
+    if (e.error) {
+      const where = formatLocation({ file: e.error.file ?? undefined, line: e.error.line ?? undefined, column: e.error.column ?? undefined });
+      lines.push(`    ${where ? `${style.bold(where)}: ` : ''}${style.red('error')}${e.error.sqlstate ? ` ${e.error.sqlstate}` : ''}: ${e.error.message}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `--json` output (docs/json.md): every key of a shape is always present, with null for "none"
+ * (an unknown line, no hint), so consumers never have to tell a missing key from a null one.
+ */
+export function toJson(report: unknown): string {
+  return JSON.stringify(report, (key, value: unknown) => {
+    if (value === undefined) return null;
+    if (key === 'problems' && Array.isArray(value)) {
+      return (value as Problem[]).map((p) => ({ code: p.code, message: p.message, file: p.file ?? null, line: p.line ?? null, column: p.column ?? null, hint: p.hint ?? null }));
+    }
+    return value;
+  }, 2);
 }

@@ -106,8 +106,16 @@ function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
+const quotedIdentifiers = new Map<string, string>();
+
+/** Memoised: the bookkeeping of every revision quotes the same schema name (pg-sql2's compile is not free). */
 export function quoteIdentifier(name: string): string {
-  return compile(sql.identifier(name)).text;
+  let quoted = quotedIdentifiers.get(name);
+  if (quoted === undefined) {
+    quoted = compile(sql.identifier(name)).text;
+    quotedIdentifiers.set(name, quoted);
+  }
+  return quoted;
 }
 
 /**
@@ -130,12 +138,13 @@ insert into ${s}.events (action, revision_id, ok, duration_ms, actor)
 select ${quoteLiteral(action)}, id, true, duration_ms, ${quoteLiteral(revision.actor)} from recorded;`;
 }
 
-export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored', action: EventAction = 'down'): string {
+/** `source`: which down.sql ran; undefined when none did (strata stamp removing a record). */
+export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down'): string {
   const s = quoteIdentifier(schema);
   const duration = `(extract(epoch from clock_timestamp() - now()) * 1000)::integer`;
   return `with reverted as (
   delete from ${s}.revisions where id = ${quoteLiteral(id)} returning id
 )
 insert into ${s}.events (action, revision_id, ok, duration_ms, actor, details)
-select ${quoteLiteral(action)}, id, true, ${duration}, ${quoteLiteral(actor)}, ${quoteLiteral(JSON.stringify({ source }))}::jsonb from reverted;`;
+select ${quoteLiteral(action)}, id, true, ${duration}, ${quoteLiteral(actor)}, ${source === undefined ? 'null' : `${quoteLiteral(JSON.stringify({ source }))}::jsonb`} from reverted;`;
 }

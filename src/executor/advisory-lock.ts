@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import { DatabaseQueryError } from '../db/database.js';
 
 /** 'STRA': the first key of strata's two-key advisory lock; the second is hashtext(schema). */
-const LOCK_CLASS = 1398035009;
+export const LOCK_CLASS = 1398035009;
 
 export interface LockHolder {
   pid: number;
@@ -57,6 +57,7 @@ export async function lockHolder(db: Database, schema: string): Promise<LockHold
     `select a.pid, a.usename::text as usename, a.application_name, coalesce(host(a.client_addr), 'local socket') as client, a.backend_start, a.query
        from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.classid = $1::int4::oid and l.objid = hashtext($2)::oid and l.objsubid = 2
+        and l.database = (select oid from pg_database where datname = current_database())
       limit 1`,
     [LOCK_CLASS, schema],
   );

@@ -16,7 +16,8 @@ export interface TransactionalScript {
   userLength: number;
 }
 
-export function bookkeepingStatement(step: Step, schema: string, actor: string, action?: 'dev'): string {
+/** `action` records the event as something other than up/down: 'dev' (strata dev), 'stamp' (strata stamp, up steps only). */
+export function bookkeepingStatement(step: Step, schema: string, actor: string, action?: 'dev' | 'stamp'): string {
   if (step.direction === 'up') {
     const r = step.revision;
     return recordUpStatement(schema, {

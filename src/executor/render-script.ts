@@ -1,0 +1,76 @@
+import { trackingSchemaSql } from '../db/tracking.js';
+import { quoteLiteral } from '../db/quote.js';
+import type { Step } from '../plan/plan.js';
+import type { SqlStatement } from '../revision/sql-statements.js';
+import { LOCK_CLASS } from './advisory-lock.js';
+import { bookkeepingStatement, transactionalScript } from './step-script.js';
+
+export interface RenderScriptOptions {
+  direction: 'up' | 'down';
+  schema: string;
+  actor: string;
+  singleTransaction: boolean;
+  /** include the tracking schema DDL (it uses IF NOT EXISTS) */
+  createTrackingSchema: boolean;
+  /** one line on what the plan was made against, for the header */
+  plannedAgainst: string;
+  /** statements of each step's script, from the check (to know whether the body ends with a semicolon) */
+  statementsOf(step: Step): readonly SqlStatement[];
+}
+
+/**
+ * The whole run as one psql script: what `strata up`/`down` would send, in the order it would
+ * send it, built from the same functions (`transactionalScript`, `bookkeepingStatement`,
+ * `trackingSchemaSql`) so that the reviewed text is the executed text. Meant for
+ * `psql -X -v ON_ERROR_STOP=1 -f script.sql`: on the first error psql stops and the server rolls
+ * back the open transaction, as the executor does.
+ */
+export function renderScript(steps: readonly Step[], options: RenderScriptOptions): string {
+  const { direction, schema } = options;
+  const verb = direction === 'up' ? 'apply' : 'revert';
+  const lines: string[] = [];
+  const comment = (text: string) => lines.push(...text.split('\n').map((l) => `-- ${l}`.trimEnd()));
+  comment(`strata sql ${direction}: ${steps.length === 0 ? `nothing to ${verb}` : `${verb} ${steps.length} ${steps.length === 1 ? 'revision' : 'revisions'}`}`);
+  comment(`planned against: ${options.plannedAgainst}`);
+  comment(`tracking schema: ${schema}`);
+  if (steps.length === 0) return `${lines.join('\n')}\n`;
+  comment('run with: psql -X -v ON_ERROR_STOP=1 -f <this file>');
+  comment(options.singleTransaction
+    ? 'the whole run is one transaction (--single-transaction): an error rolls everything back'
+    : "each revision runs in its own transaction together with its bookkeeping ('Transaction: off' ones statement by statement): an error leaves the database at the previous revision");
+  lines.push('');
+  const lockKey = `${LOCK_CLASS}, hashtext(${quoteLiteral(schema)})`;
+  comment("strata's migration lock for this tracking schema: a concurrent strata run waits for this script");
+  lines.push(`select pg_advisory_lock(${lockKey});`, '');
+  if (options.createTrackingSchema) {
+    comment('the tracking schema, created if it does not exist');
+    lines.push(trackingSchemaSql(schema), '');
+  }
+  if (options.singleTransaction) lines.push('begin;', '');
+  for (const [index, step] of steps.entries()) {
+    const revision = step.direction === 'up' ? step.revision : undefined;
+    comment(`revision ${index + 1} of ${steps.length}: ${step.id} (${step.direction}${step.script.transactional ? '' : ', Transaction: off: statement by statement, outside any transaction'})`);
+    const message = revision?.message ?? (step.direction === 'down' ? step.applied.message : null);
+    if (message) comment(`message: ${message}`);
+    comment(`from: ${step.script.path}`);
+    if (step.direction === 'down' && step.note) comment(`note: ${step.note}`);
+    if (step.script.transactional) {
+      lines.push(transactionalScript(step, schema, options.actor, !options.singleTransaction).text);
+    } else {
+      lines.push(withTerminator(step.script.body, options.statementsOf(step)));
+      lines.push(bookkeepingStatement(step, schema, options.actor));
+    }
+    lines.push('');
+  }
+  if (options.singleTransaction) lines.push('commit;', '');
+  lines.push(`select pg_advisory_unlock(${lockKey});`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The body as in the file, with a semicolon after its last statement when it has none, so the bookkeeping that follows stays a statement of its own. */
+function withTerminator(body: string, statements: readonly SqlStatement[]): string {
+  const trimmed = body.replace(/\s+$/, '');
+  const last = statements.at(-1);
+  if (!last || last.text.trimEnd().endsWith(';')) return trimmed;
+  return `${trimmed}\n;`;
+}

@@ -1,0 +1,88 @@
+import type { StrataConfig } from './config.js';
+import type { OpenedDatabase } from './database-connection.js';
+import { readApplied } from './db/tracking.js';
+import { problem, type Problem } from './errors.js';
+import { renderScript } from './executor/render-script.js';
+import { checkSteps, currentActor, loadRevisions, planners } from './migrate.js';
+import { assumeApplied } from './plan/assume-applied.js';
+import type { AppliedRevision } from './plan/applied-revision.js';
+
+export interface SqlOptions {
+  /** plan as if exactly the revisions up to this target (base, head, id, tag) were applied, without a database */
+  from?: string;
+  singleTransaction?: boolean;
+  allowOutOfOrder?: boolean;
+}
+
+export interface ScriptStep {
+  id: string;
+  direction: 'up' | 'down';
+  transactional: boolean;
+  /** the file the SQL comes from, as printed (a stored down.sql says so) */
+  file: string;
+}
+
+export type SqlReport =
+  | { ok: true; command: 'sql'; direction: 'up' | 'down'; from: string | null; steps: ScriptStep[]; script: string }
+  /** nothing printed: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
+  | { ok: false; reason: 'invalid'; command: 'sql'; direction: 'up' | 'down'; problems: Problem[] };
+
+type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>) => Promise<T>;
+
+/**
+ * The script `strata up`/`down` would run, with every check they make first. Reads the applied
+ * revisions from the database, or with `from` assumes them and opens no database at all.
+ */
+export async function buildSqlScript(
+  config: StrataConfig,
+  direction: 'up' | 'down',
+  target: string,
+  options: SqlOptions,
+  withDatabase: WithDatabase,
+): Promise<SqlReport> {
+  const invalid = (problems: Problem[]): SqlReport => ({ ok: false, reason: 'invalid', command: 'sql', direction, problems });
+  if (direction !== 'up' && direction !== 'down') {
+    return invalid([problem('ARGUMENT_INVALID', { message: `strata sql takes up or down, got '${String(direction)}'`, hint: 'strata sql up [target] or strata sql down [target]' })]);
+  }
+  const set = loadRevisions(config);
+  if (set.problems.length > 0) return invalid(set.problems);
+
+  let applied: AppliedRevision[];
+  let trackingExists: boolean;
+  let plannedAgainst: string;
+  if (options.from !== undefined) {
+    const assumed = assumeApplied(set.revisions, options.from);
+    if (!assumed.ok) return invalid([assumed.problem]);
+    applied = assumed.applied;
+    trackingExists = applied.length > 0;
+    plannedAgainst = applied.length === 0
+      ? 'no database: as if no revision were applied (--from base)'
+      : `no database: as if ${applied.at(-1)!.id} and every revision before it were applied (--from ${options.from})`;
+  } else {
+    const read = await withDatabase(async ({ db, description }) => ({ ...(await readApplied(db, config.schema)), description }));
+    applied = read.applied;
+    trackingExists = read.exists;
+    plannedAgainst = `the revisions applied in ${read.description}${applied.length === 0 ? ' (none)' : ` (up to ${applied.at(-1)!.id})`}`;
+  }
+
+  const runOptions = { singleTransaction: options.singleTransaction ?? false, allowOutOfOrder: options.allowOutOfOrder ?? false };
+  const planner = direction === 'up' ? planners.up(target, runOptions) : planners.down(target);
+  const plan = planner(set, applied);
+  if (!plan.ok) return invalid(plan.problems);
+  const checked = await checkSteps(plan.steps, runOptions);
+  if (checked.problems.length > 0) return invalid(checked.problems);
+
+  const script = renderScript(plan.steps, {
+    direction,
+    schema: config.schema,
+    actor: `${currentActor()} (strata sql)`,
+    singleTransaction: runOptions.singleTransaction,
+    createTrackingSchema: !trackingExists,
+    plannedAgainst,
+    statementsOf: (step) => checked.statements.get(step.script) ?? [],
+  });
+  return {
+    ok: true, command: 'sql', direction, from: options.from ?? null, script,
+    steps: plan.steps.map((s) => ({ id: s.id, direction: s.direction, transactional: s.script.transactional, file: s.script.path })),
+  };
+}

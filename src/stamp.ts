@@ -1,0 +1,101 @@
+import type { StrataConfig } from './config.js';
+import type { Database } from './db/database.js';
+import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from './db/tracking.js';
+import { problem, type Problem } from './errors.js';
+import { acquireRunLock, releaseRunLock } from './executor/advisory-lock.js';
+import { bookkeepingStatement } from './executor/step-script.js';
+import { checkSteps, currentActor, type EventListener } from './migrate.js';
+import { planStamp, type StampPlan } from './plan/plan-stamp.js';
+import type { RevisionSet } from './revision/build-revisions.js';
+
+export interface StampFailure {
+  sqlstate: string;
+  message: string;
+  detail: string | undefined;
+  hint: string | undefined;
+  effects: string;
+}
+
+export type StampReport =
+  /** `stamped`: recorded as applied, in order; `unstamped`: records removed, newest first */
+  | { ok: true; command: 'stamp'; stamped: string[]; unstamped: string[]; notes: string[] }
+  | { ok: false; reason: 'invalid'; command: 'stamp'; problems: Problem[] }
+  | { ok: false; reason: 'failed'; command: 'stamp'; failure: StampFailure };
+
+/**
+ * Records revisions as applied, or removes their records, without running their SQL: adopting a
+ * database whose schema already exists, or telling strata about work done by hand. The same
+ * checks as `up` first (files, chain, checksums, and the SQL of what is recorded must parse), then
+ * under the migration lock, re-planned there, all records in one transaction, each logged in
+ * `events` as 'stamp' or 'unstamp'.
+ */
+export async function runStamp(db: Database, config: StrataConfig, target: string, set: RevisionSet, emit: EventListener): Promise<StampReport> {
+  const invalid = (problems: Problem[]): StampReport => ({ ok: false, reason: 'invalid', command: 'stamp', problems });
+  if (set.problems.length > 0) return invalid(set.problems);
+  const planned = async (): Promise<{ plan: StampPlan; trackingExists: boolean }> => {
+    const tracking = await readApplied(db, config.schema);
+    return { plan: planStamp(set.revisions, tracking.applied, target), trackingExists: tracking.exists };
+  };
+  const check = async (plan: Extract<StampPlan, { ok: true }>) => (await checkSteps(plan.stamp, {})).problems;
+
+  const first = await planned();
+  if (!first.plan.ok) return invalid(first.plan.problems);
+  if (first.plan.stamp.length + first.plan.unstamp.length === 0) return { ok: true, command: 'stamp', stamped: [], unstamped: [], notes: ['nothing to record: the database is already at that revision'] };
+  const problems = await check(first.plan);
+  if (problems.length > 0) return invalid(problems);
+
+  const waitStarted = performance.now();
+  let waited = false;
+  const lock = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
+    waited = true;
+    emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
+  });
+  if (!lock.ok) {
+    const who = lock.holder ? `pid ${lock.holder.pid}${lock.holder.application ? ` (${lock.holder.application})` : ''}` : 'another session';
+    return invalid([problem('LOCK_TIMEOUT', {
+      message: `gave up after ${config.lockTimeoutMs / 1000} s waiting for the migration lock on schema ${config.schema}, held by ${who}`,
+      hint: 'wait for the other run to finish, raise --lock-timeout, or end that session if it is stuck (select pg_terminate_backend(pid))',
+    })]);
+  }
+  try {
+    if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
+    // another runner may have moved the database between the first read and the lock
+    const { plan, trackingExists } = await planned();
+    if (!plan.ok) return invalid(plan.problems);
+    if (plan.stamp.length + plan.unstamp.length === 0) return { ok: true, command: 'stamp', stamped: [], unstamped: [], notes: ['nothing to record: another runner had already moved the database there'] };
+    const recheck = await check(plan);
+    if (recheck.length > 0) return invalid(recheck);
+
+    const actor = currentActor();
+    const statements = [
+      'begin;',
+      ...(trackingExists ? [] : [trackingSchemaSql(config.schema)]),
+      ...plan.stamp.map((step) => bookkeepingStatement(step, config.schema, actor, 'stamp')),
+      ...plan.unstamp.map((row) => recordDownStatement(config.schema, row.id, actor, undefined, 'unstamp')),
+      'commit;',
+    ];
+    const result = await db.runScript(statements.join('\n'));
+    if (!result.ok) {
+      await db.runScript('rollback').catch(() => {});
+      const first = plan.stamp[0]?.id ?? plan.unstamp[0]!.id;
+      const recorded = recordEventSql(config.schema, {
+        action: plan.stamp.length > 0 ? 'stamp' : 'unstamp', revisionId: first, ok: false, durationMs: 0, actor,
+        error: { sqlstate: result.error.code, message: result.error.message },
+      });
+      await db.query(recorded.text, recorded.values).catch(() => {});
+      return {
+        ok: false, reason: 'failed', command: 'stamp',
+        failure: {
+          sqlstate: result.error.code,
+          message: `recording in ${quoteIdentifier(config.schema)} failed: ${result.error.message}`,
+          detail: result.error.detail,
+          hint: result.error.hint,
+          effects: 'nothing was recorded (one transaction)',
+        },
+      };
+    }
+    return { ok: true, command: 'stamp', stamped: plan.stamp.map((s) => s.id), unstamped: plan.unstamp.map((r) => r.id), notes: [] };
+  } finally {
+    await releaseRunLock(db, config.schema);
+  }
+}
