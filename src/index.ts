@@ -16,6 +16,10 @@ import { problem, StrataError, type Problem } from './errors.js';
 import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
 import { formatTimestamp, slugify } from './revision/revision-id.js';
+import type { SqlOptions, SqlReport } from './offline-script.js';
+import type { StampReport } from './stamp.js';
+import type { HistoryEvent } from './db/events.js';
+import type { DevOptions, DevSession } from './watch/dev-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { Problem, ProblemCode } from './errors.js';
@@ -23,6 +27,10 @@ export { StrataError, formatLocation } from './errors.js';
 export type { RunReport, StrataEvent, RunOptions } from './migrate.js';
 export type { Failure, StepOutcome } from './executor/execute-steps.js';
 export type { RevisionState } from './plan/revision-status.js';
+export type { SqlOptions, SqlReport, ScriptStep } from './offline-script.js';
+export type { StampReport, StampFailure } from './stamp.js';
+export type { HistoryEvent, EventError } from './db/events.js';
+export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
 export { redactUrl } from './config.js';
 
 export interface StatusEntry {
@@ -60,6 +68,10 @@ export interface InitReport {
   kept: string[];
 }
 
+export type HistoryReport =
+  | { ok: true; database: string; schema: string; events: HistoryEvent[] }
+  | { ok: false; reason: 'invalid'; problems: Problem[] };
+
 export interface Strata {
   readonly config: StrataConfig;
   status(): Promise<StatusReport>;
@@ -71,6 +83,17 @@ export interface Strata {
   redo(): Promise<RunReport>;
   newRevision(message: string, now?: Date): NewRevisionReport;
   init(): InitReport;
+  /** the exact script `up`/`down` to `target` would run, for review or psql; `options.from` plans without a database */
+  sql(direction: 'up' | 'down', target?: string, options?: SqlOptions): Promise<SqlReport>;
+  /** record revisions up to `target` as applied, or remove the records after it, without running SQL */
+  stamp(target: string): Promise<StampReport>;
+  /** the events log, newest first (default 20) */
+  history(options?: { limit?: number }): Promise<HistoryReport>;
+  /**
+   * Bring the database to head, then watch the migrations folder and re-apply the newest revision
+   * on every save until `stop()`. Each run is reported through `onEvent` as a `dev-run` event.
+   */
+  dev(options?: DevOptions): DevSession;
 }
 
 export function createStrata(options: StrataOptions & { onEvent?: EventListener } = {}): Strata {
@@ -119,7 +142,31 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     redo: () => run('redo', planners.redo(), { singleTransaction: 'when-possible' }),
     newRevision: (message, now = new Date()) => createRevisionFolder(config, message, now),
     init: () => initProject(config),
+    dev: (devOptions = {}) => startDev(config, devOptions, emit),
+    sql: async (direction, target = direction === 'up' ? 'head' : '-1', sqlOptions = {}) => {
+      const { buildSqlScript } = await import('./offline-script.js');
+      return buildSqlScript(config, direction, target, sqlOptions, withDatabase);
+    },
+    stamp: async (target) => {
+      const set = loadRevisions(config);
+      if (set.problems.length > 0) return { ok: false, reason: 'invalid', command: 'stamp', problems: set.problems };
+      const { runStamp } = await import('./stamp.js');
+      return withDatabase(({ db }) => runStamp(db, config, target, set, emit));
+    },
+    history: async ({ limit = 20 } = {}) => {
+      if (!Number.isInteger(limit) || limit < 1) {
+        return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata history --limit 50' })] };
+      }
+      const { readEvents } = await import('./db/events.js');
+      return withDatabase(async ({ db, description }) => ({ ok: true, database: description, schema: config.schema, events: await readEvents(db, config.schema, limit) }));
+    },
   };
+}
+
+/** chokidar, the SQL parser and the dev loop load only for `dev` */
+function startDev(config: StrataConfig, options: DevOptions, emit: EventListener): DevSession {
+  const session = import('./watch/dev-loop.js').then(({ startDevLoop }) => startDevLoop(config, options, emit));
+  return { done: session.then((s) => s.done), stop: () => session.then((s) => s.stop()) };
 }
 
 function createRevisionFolder(config: StrataConfig, message: string, now: Date): NewRevisionReport {

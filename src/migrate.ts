@@ -11,6 +11,7 @@ import { buildRevisions, type RevisionSet } from './revision/build-revisions.js'
 import { checkScripts } from './revision/check-scripts.js';
 import { readMigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
 import type { SqlStatement } from './revision/sql-statements.js';
+import type { DevEvent } from './watch/dev-events.js';
 
 export type StrataEvent =
   | { type: 'database'; description: string; isEmbedded: boolean }
@@ -18,7 +19,8 @@ export type StrataEvent =
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'step-start'; step: Step; index: number; total: number }
   | { type: 'step-done'; outcome: StepOutcome; index: number; total: number }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  | DevEvent;
 
 export type EventListener = (event: StrataEvent) => void;
 
@@ -108,12 +110,15 @@ export async function runPlanned(
     };
   }
   try {
-    if (waited) {
-      emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
-      tracking = await readApplied(db, config.schema);
-      plan = planner(set, tracking.applied);
-      if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
-      if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: ['another runner had already done the work'] };
+    if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
+    // Plan again under the lock even when it was free: another runner may have finished between
+    // the first read and the lock, and the first plan would apply its revisions a second time.
+    const firstSteps = plan.steps;
+    tracking = await readApplied(db, config.schema);
+    plan = planner(set, tracking.applied);
+    if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
+    if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: ['another runner had already done the work'] };
+    if (!hasSameScripts(firstSteps, plan.steps)) {
       const recheck = await checkSteps(plan.steps, options);
       if (recheck.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: recheck.problems };
       checked.statements = recheck.statements;
@@ -153,7 +158,12 @@ export async function runPlanned(
   }
 }
 
-async function checkSteps(steps: readonly Step[], options: RunOptions): Promise<{ problems: Problem[]; statements: Map<Script, SqlStatement[]> }> {
+function hasSameScripts(a: readonly Step[], b: readonly Step[]): boolean {
+  return a.length === b.length && a.every((step, i) => step.script === b[i]!.script);
+}
+
+/** Parses the scripts the steps will run (and refuses Transaction: off inside --single-transaction). */
+export async function checkSteps(steps: readonly Step[], options: RunOptions): Promise<{ problems: Problem[]; statements: Map<Script, SqlStatement[]> }> {
   const result = await checkScripts(steps.map((step) => ({ script: step.script, role: step.direction })));
   if (options.singleTransaction === true) {
     for (const step of steps) {

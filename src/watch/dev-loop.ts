@@ -1,0 +1,337 @@
+import path from 'node:path';
+import { displayPath, type StrataConfig } from '../config.js';
+import { openDatabase, type OpenedDatabase } from '../database-connection.js';
+import type { Database } from '../db/database.js';
+import { readApplied } from '../db/tracking.js';
+import type { Problem } from '../errors.js';
+import type { StepOutcome } from '../executor/execute-steps.js';
+import type { AppliedRevision } from '../plan/applied-revision.js';
+import { planners, runPlanned, type EventListener, type RunReport } from '../migrate.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import { normaliseText } from '../revision/parse-header.js';
+import { loadSqlParser } from '../revision/sql-statements.js';
+import { renderCodeFrame } from '../source-position.js';
+import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
+import { decideDevStep, devRedoPlanner, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
+import { changedFiles, readSnapshot, type Snapshot } from './read-snapshot.js';
+import { createRunQueue } from './run-queue.js';
+import { POLL_INTERVAL_MS, watchMigrations, type MigrationsWatcher } from './watch-migrations.js';
+
+/**
+ * A problem found in the files is reported this long after the run, unless another change arrives
+ * first: a file read in the middle of a save (an editor truncates, then writes) fails to parse, and
+ * the rest of the save is already on its way. Runs that change the database are reported at once.
+ */
+const PROBLEM_REPORT_DELAY_MS = 30;
+/** After stop(), how long a run in progress may go on by itself before its statement is cancelled (most runs take a few ms). */
+const FINISH_GRACE_MS = 100;
+/** ... and how long it may then take to roll back before its session is ended. */
+const CANCEL_GRACE_MS = 500;
+/** How long after a run the files are all checked once more (see verifyQuietly). */
+const VERIFY_DELAY_MS = 500;
+/** Actions in one run: e.g. revert a deleted folder, then apply the folder that replaced it. */
+const MAX_ACTIONS_PER_RUN = 4;
+
+/**
+ * `strata dev`: brings the database to head, then watches the migrations folder and, on every
+ * save, re-applies the newest revision (revert with the right down.sql, apply up.sql, one
+ * transaction). One database connection for the whole session; the advisory lock only during a run.
+ */
+export function startDevLoop(config: StrataConfig, options: DevOptions, emit: EventListener): DevSession {
+  let stopRequested: () => void = () => {};
+  const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
+  let isStopping = false;
+  const done = runSession(config, options, emit, stopping, () => isStopping);
+  return {
+    done,
+    stop() {
+      isStopping = true;
+      stopRequested();
+      return done;
+    },
+  };
+}
+
+async function runSession(
+  config: StrataConfig,
+  options: DevOptions,
+  emit: EventListener,
+  stopping: Promise<void>,
+  isStopping: () => boolean,
+): Promise<DevResult> {
+  const first = readSnapshot(config, undefined, new Set(), 'verify');
+  const dirProblem = first.set.problems.find((p) => p.code === 'DIR_MISSING' || p.code === 'DIR_UNREADABLE');
+  if (dirProblem) return { ok: false, reason: 'invalid', problems: [dirProblem] };
+
+  let opened: OpenedDatabase | undefined = await openDatabase(config);
+  let backendPid = 0;
+  let isConnectionBroken = false;
+  const connection = async (): Promise<Database> => {
+    if (opened && !isConnectionBroken) return opened.db;
+    if (opened) await opened.close().catch(() => {});
+    opened = undefined;
+    opened = await openDatabase(config);
+    backendPid = await opened.db.backendPid();
+    isConnectionBroken = false;
+    return opened.db;
+  };
+
+  let runs = 0;
+  let watcher: MigrationsWatcher | undefined;
+  try {
+    backendPid = await opened.db.backendPid();
+    // the parser is kept loaded for the whole session: the first save should be as fast as the others
+    await loadSqlParser();
+    if (isStopping()) return { ok: true, runs };
+
+    let previous: Snapshot | undefined;
+    /** revision folders the watcher named since the last read */
+    let touchedFolders = new Set<string>();
+    let verifyTimer: NodeJS.Timeout | undefined;
+    let isStartup = true;
+    let lastWaiting: string | undefined;
+    let delayedReport: NodeJS.Timeout | undefined;
+    const report = (info: Omit<DevRunInfo, 'sequence'>, result: DevRunResult) => {
+      if (result.status === 'error' && isStopping()) return; // a cancelled bookkeeping query while stopping is no news
+      // "waiting for <id>" is said once, not on every save of an unfinished revision
+      const waitingKey = result.status === 'waiting' ? JSON.stringify(result) : undefined;
+      if (waitingKey !== undefined && waitingKey === lastWaiting) return;
+      lastWaiting = waitingKey;
+      emit({ type: 'dev-run', run: { sequence: ++runs, ...info, ...result } });
+    };
+    const reportLater = (info: Omit<DevRunInfo, 'sequence'>, result: DevRunResult) => {
+      clearTimeout(delayedReport);
+      delayedReport = setTimeout(() => {
+        delayedReport = undefined;
+        if (!isStopping()) report(info, result);
+      }, PROBLEM_REPORT_DELAY_MS);
+    };
+    // only the lock events of runPlanned are worth showing in dev: each run is reported as one line
+    const forward: EventListener = (event) => {
+      if (event.type === 'lock-wait' || event.type === 'lock-acquired') emit(event);
+    };
+
+    const runOnce = async () => {
+      clearTimeout(verifyTimer);
+      try {
+        await runChanges();
+      } finally {
+        verifyTimer = setTimeout(verifyQuietly, VERIFY_DELAY_MS).unref();
+      }
+    };
+    /** After the runs of a save, out of the way of the next one: read every file's stat to catch a change the watcher missed. */
+    const verifyQuietly = () => {
+      if (isStopping() || queue.isBusy || !previous) return;
+      const missed = changedFiles(previous, readSnapshot(config, previous, new Set(), 'verify'));
+      if (missed.length === 0) return;
+      for (const file of missed) touchedFolders.add(path.basename(path.dirname(file)));
+      queue.trigger();
+    };
+
+    const runChanges = async () => {
+      const started = performance.now();
+      const trigger = isStartup ? 'startup' : 'change';
+      isStartup = false;
+      const touched = touchedFolders;
+      touchedFolders = new Set();
+      const snapshot = readSnapshot(config, previous, touched, 'trust-events');
+      const changed = changedFiles(previous, snapshot);
+      if (trigger === 'change' && changed.length === 0) return; // an echo of a save already handled
+      clearTimeout(delayedReport);
+      const previousIds = previous?.folderIds ?? new Set<string>();
+      previous = snapshot;
+      const changedIds = new Set(changed.map((file) => path.basename(path.dirname(file))));
+      const info = (): Omit<DevRunInfo, 'sequence'> => ({
+        trigger, durationMs: Math.round(performance.now() - started), changedFiles: changed.map((file) => displayPath(config.cwd, file)),
+      });
+      const set = snapshot.set;
+      let db: Database;
+      try {
+        db = await connection();
+      } catch (error) {
+        report(info(), { status: 'error', message: (error as Error).message });
+        return;
+      }
+      for (let action = 0; action < MAX_ACTIONS_PER_RUN && !isStopping(); action++) {
+        let applied;
+        try {
+          applied = (await readApplied(db, config.schema)).applied;
+        } catch (error) {
+          isConnectionBroken = true;
+          report(info(), { status: 'error', message: `cannot read ${config.schema}.revisions: ${(error as Error).message}` });
+          return;
+        }
+        if (set.problems.length > 0) {
+          reportLater(info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, snapshot, config));
+          return;
+        }
+        if (action === 0) {
+          const downEdits = olderDownEdits(set.revisions, applied, changedIds);
+          if (downEdits.length > 0) report(info(), { status: 'not-reapplied', revisions: downEdits, head: set.revisions.at(-1)?.id ?? null });
+        }
+        const step = decideDevStep(set.revisions, applied, { previousIds });
+        if (step.kind === 'none') {
+          if (action === 0) report(info(), { status: 'unchanged', head: set.revisions.at(-1)?.id ?? null, isStartup: trigger === 'startup' });
+          return;
+        }
+        const result = await runStep(db, config, step, set, applied, forward, emit, isStopping);
+        if (result.status === 'waiting' || result.status === 'invalid') {
+          reportLater(info(), result.status === 'invalid' ? invalidResult(result.problems, snapshot, config) : result);
+          return;
+        }
+        if (result.status === 'failed' && result.failure.sqlstate.startsWith('08')) isConnectionBroken = true;
+        report(info(), result);
+        if (result.status !== 'applied' && result.status !== 'reverted') return;
+      }
+    };
+
+    const queue = createRunQueue(runOnce, (error) => {
+      isConnectionBroken = true;
+      if (!isStopping()) emit({ type: 'dev-run', run: { sequence: ++runs, trigger: 'change', durationMs: 0, changedFiles: [], status: 'error', message: (error as Error).message } });
+    });
+    watcher = await watchMigrations(config.dir, {
+      isPolling: options.isPolling ?? false,
+      onChange: (file) => {
+        const folder = path.relative(config.dir, file).split(path.sep)[0];
+        if (folder) touchedFolders.add(folder);
+        queue.trigger();
+      },
+      onError: (error) => emit({ type: 'dev-warning', message: `watching ${config.dirLabel}: ${error.message}${watchErrorHint(error)}` }),
+    });
+    if (isStopping()) return { ok: true, runs };
+    emit({
+      type: 'dev-watching', dir: config.dirLabel, database: opened.description,
+      isEmbedded: opened.db.kind === 'pglite', pollIntervalMs: options.isPolling ? POLL_INTERVAL_MS : null,
+    });
+    queue.trigger();
+
+    await stopping;
+    await watcher.close();
+    watcher = undefined;
+    clearTimeout(delayedReport);
+    clearTimeout(verifyTimer);
+    const finished = queue.close();
+    if (queue.isBusy && opened?.db.kind === 'postgres' && config.databaseUrl) {
+      const hasFinished = await Promise.race([finished.then(() => true), sleep(FINISH_GRACE_MS).then(() => false)]);
+      if (!hasFinished) await interruptRun(config.databaseUrl, backendPid, finished);
+    }
+    await finished;
+    if (opened && !isConnectionBroken) {
+      // a cancel that landed on the unlock leaves the session lock held until the session ends; end it now, not after exit
+      await opened.db.query('select pg_advisory_unlock_all()').catch(() => {});
+    }
+    return { ok: true, runs };
+  } finally {
+    await watcher?.close();
+    await opened?.close();
+    emit({ type: 'dev-stopped', runs });
+  }
+}
+
+/**
+ * Ctrl-C during a run: cancel the statement that is running (the transaction rolls back and the
+ * lock is released as usual); if the run has not ended after a grace period, end its session,
+ * which rolls back and releases everything on the server's side.
+ */
+async function interruptRun(url: string, pid: number, finished: Promise<void>): Promise<void> {
+  let hasFinished = false;
+  void finished.then(() => (hasFinished = true));
+  const { connectPostgres } = await import('../db/pg-database.js');
+  let side: Database | undefined;
+  try {
+    side = await connectPostgres(url, 'strata dev (stopping)');
+    const deadline = performance.now() + CANCEL_GRACE_MS;
+    // repeated: a cancel that arrives between two statements does nothing
+    while (!hasFinished && performance.now() < deadline) {
+      await side.query('select pg_cancel_backend($1)', [pid]);
+      await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
+    if (!hasFinished) await side.query('select pg_terminate_backend($1)', [pid]);
+  } catch {
+    // the server is unreachable: the run ends with its connection
+  } finally {
+    await side?.close();
+  }
+}
+
+async function runStep(
+  db: Database,
+  config: StrataConfig,
+  step: Exclude<DevStep, { kind: 'none' }>,
+  set: RevisionSet,
+  applied: readonly AppliedRevision[],
+  forward: EventListener,
+  emit: EventListener,
+  isStopping: () => boolean,
+): Promise<DevRunResult> {
+  switch (step.kind) {
+    case 'invalid':
+      return { status: 'invalid', problems: step.problems, codeFrames: [] };
+    case 'older-edited':
+      return { status: 'not-reapplied', revisions: step.revisions, head: set.revisions.at(-1)?.id ?? null };
+    case 'revert-deleted': {
+      const report = await runPlanned(db, config, 'down', planners.down(step.target), {}, forward, set);
+      return fromReport(report, (steps) => ({ status: 'reverted', ids: step.ids, now: step.target, steps }), isStopping);
+    }
+    case 'apply-pending': {
+      const report = await runPlanned(db, config, 'up', planners.up('head', {}), {}, forward, set);
+      if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
+      return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
+    }
+    case 'reapply': {
+      if (!step.isTransactional) {
+        emit({
+          type: 'dev-warning',
+          message: `${step.id} has 'Transaction: off': it is reverted and applied again statement by statement, so a failure can leave partial effects`,
+        });
+      }
+      const planner = devRedoPlanner();
+      const plan = planner(set, applied);
+      const revert = plan.ok ? plan.steps[0] : undefined;
+      if (revert?.direction === 'down' && hasNoSql(revert.script.body)) {
+        emit({
+          type: 'dev-warning',
+          message: `${step.id}: the down.sql that reverts the applied version has no SQL, so that version stays in place and applying up.sql again can fail on its own objects ("already exists"); write down.sql (how to undo up.sql) and save it`,
+        });
+      }
+      const report = await runPlanned(db, config, 'dev', planner, { singleTransaction: 'when-possible' }, forward, set);
+      const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
+      if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
+        result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save`;
+      }
+      return result;
+    }
+  }
+}
+
+function fromReport(report: RunReport, ok: (steps: StepOutcome[]) => DevRunResult, isStopping: () => boolean): DevRunResult {
+  if (report.ok) return ok(report.steps);
+  if (report.reason === 'invalid') return { status: 'invalid', problems: report.problems, codeFrames: [] };
+  return { status: 'failed', failure: report.failure, steps: report.steps, wasInterrupted: isStopping() && report.failure.sqlstate === '57014' };
+}
+
+/** Each problem with a line and column gets the lines around it with a caret, from the bytes this run read. */
+function invalidResult(problems: Problem[], snapshot: Snapshot, config: StrataConfig): DevRunResult {
+  const codeFrames = problems.map((p) => {
+    if (!p.file || p.line === undefined || p.column === undefined) return null;
+    const stamp = snapshot.files.get(path.resolve(config.cwd, p.file));
+    if (!stamp) return null;
+    return renderCodeFrame(normaliseText(Buffer.from(stamp.bytes).toString('utf8')), p.line, p.column);
+  });
+  return { status: 'invalid', problems, codeFrames };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function waitingResult(problems: Problem[]): DevRunResult {
+  const id = problems.map((p) => (p.file ? revisionIdOf(p.file) : undefined)).find((x) => x !== undefined) ?? '';
+  return { status: 'waiting', id, problems };
+}
+
+function watchErrorHint(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EMFILE') return ' (too many watched files: raise fs.inotify.max_user_watches, or run strata dev --poll)';
+  return '';
+}

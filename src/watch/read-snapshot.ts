@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StrataConfig } from '../config.js';
+import { loadRevisions } from '../migrate.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import { nodeFileSystem, type TreeFileSystem } from '../revision/read-migration-tree.js';
+
+export interface FileStamp {
+  /** modification time, change time, size and inode: a file whose stamp is unchanged is not read again */
+  key: string;
+  mtimeMs: number;
+  bytes: Uint8Array;
+  lstat: fs.Stats;
+  stat: fs.Stats;
+  /** the revision folder's name */
+  folder: string;
+}
+
+/** The revisions as read, with each file's bytes and modification time, to tell what a save changed. */
+export interface Snapshot {
+  set: RevisionSet;
+  files: Map<string, FileStamp>;
+  folderIds: Set<string>;
+}
+
+/**
+ * Reads the migrations folder, re-using what `previous` read where it can:
+ * - 'trust-events' (a save): only the folder listing and the folders the watcher named since then
+ *   (`touchedFolders`) touch the disk; hundreds of untouched revisions cost nothing.
+ * - 'verify' (when idle): every file is stat'ed and read again if its stamp changed, so a change
+ *   the watcher missed (an overflowing event queue) is still found.
+ */
+export function readSnapshot(config: StrataConfig, previous: Snapshot | undefined, touchedFolders: ReadonlySet<string>, mode: 'trust-events' | 'verify'): Snapshot {
+  const files = new Map<string, FileStamp>();
+  const fresh = new Map<string, Partial<FileStamp>>();
+  const reusable = (file: string) => {
+    if (mode !== 'trust-events') return undefined;
+    const cached = previous?.files.get(file);
+    return cached && !touchedFolders.has(cached.folder) ? cached : undefined;
+  };
+  const fileSystem: TreeFileSystem = {
+    ...nodeFileSystem,
+    lstat(file) {
+      const cached = reusable(file);
+      if (cached) return cached.lstat;
+      const lstat = fs.lstatSync(file);
+      fresh.set(file, { ...fresh.get(file), lstat });
+      return lstat;
+    },
+    stat(file) {
+      const cached = reusable(file);
+      if (cached) return cached.stat;
+      const stat = fs.statSync(file);
+      fresh.set(file, { ...fresh.get(file), stat, key: `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}`, mtimeMs: stat.mtimeMs });
+      return stat;
+    },
+    readFile(file) {
+      const cached = reusable(file);
+      if (cached) {
+        files.set(file, cached);
+        return cached.bytes;
+      }
+      const read = fresh.get(file) ?? {};
+      const old = previous?.files.get(file);
+      const isUnchanged = old !== undefined && read.key !== undefined && old.key === read.key && !touchedFolders.has(path.basename(path.dirname(file)));
+      const bytes = isUnchanged ? old.bytes : fs.readFileSync(file);
+      const stat = read.stat ?? fs.statSync(file);
+      files.set(file, { key: read.key ?? '', mtimeMs: read.mtimeMs ?? stat.mtimeMs, bytes, lstat: read.lstat ?? fs.lstatSync(file), stat, folder: path.basename(path.dirname(file)) });
+      return bytes;
+    },
+  };
+  const set = loadRevisions(config, fileSystem);
+  const folderIds = new Set([...files.values()].map((stamp) => stamp.folder));
+  return { set, files, folderIds };
+}
+
+/** Files written (even with the same bytes: a save is a save), created or deleted since `before`. */
+export function changedFiles(before: Snapshot | undefined, after: Snapshot): string[] {
+  if (!before) return [];
+  const changed: string[] = [];
+  for (const [file, stamp] of after.files) {
+    const old = before.files.get(file);
+    if (old && old.bytes === stamp.bytes) continue;
+    if (!old || old.mtimeMs !== stamp.mtimeMs || !Buffer.from(old.bytes).equals(stamp.bytes)) changed.push(file);
+  }
+  for (const file of before.files.keys()) if (!after.files.has(file)) changed.push(file);
+  return changed.sort();
+}

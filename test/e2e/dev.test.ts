@@ -1,0 +1,353 @@
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startDev, until, type DevProcess } from '../helpers/dev-process.js';
+import { events, expectExit, expectNoText, expectText } from '../helpers/e2e.js';
+import { createTestDatabase, makeProject, runCli, type TestDatabase } from '../helpers/harness.js';
+
+// `strata dev` as a user runs it: the built CLI on a temporary project against its own database,
+// driven by writing files. Waits poll the database (or the output) against a deadline.
+
+const A = '20200101000000_base';
+const B = '20200102000000_app';
+const upA = `--! Parent: base\n\ncreate table log (at timestamptz not null default clock_timestamp(), msg text not null);\n`;
+const downA = 'drop table log;\n';
+/** B creates schema app with one table, app.<table>; its down.sql logs that it ran, then drops the schema */
+const upB = (table: string, extra = '') => `--! Parent: ${A}\n--! Message: the app schema\n\ncreate schema app;\ncreate table app.${table} (id int);\n${extra}`;
+const downB = (label: string) => `insert into log (msg) values ('${label}');\ndrop schema app cascade;\n`;
+
+interface Setup {
+  db: TestDatabase;
+  project: ReturnType<typeof makeProject>;
+  dev: DevProcess;
+  upFile(id?: string): string;
+  downFile(id?: string): string;
+}
+
+/** A project with A and B (app.v1), its own database, and `strata dev` started and at head. */
+async function withDev(name: string, body: (s: Setup) => Promise<void>, args: string[] = []): Promise<void> {
+  const db = await createTestDatabase(`dev_${name}`);
+  if (!db) return; // no server here: createTestDatabase said why (and fails in CI)
+  const project = makeProject({
+    [`migrations/${A}/up.sql`]: upA,
+    [`migrations/${A}/down.sql`]: downA,
+    [`migrations/${B}/up.sql`]: upB('v1'),
+    [`migrations/${B}/down.sql`]: downB('down 1'),
+  });
+  const dev = startDev(project.dir, { DATABASE_URL: db.url }, args);
+  try {
+    await dev.waitFor(/^\d\d:\d\d:\d\d applied 2 revisions \(20200101000000_base … 20200102000000_app\) in \d+ ms$/m, 0, 20_000);
+    await body({
+      db, project, dev,
+      upFile: (id = B) => path.join(project.dir, 'migrations', id, 'up.sql'),
+      downFile: (id = B) => path.join(project.dir, 'migrations', id, 'down.sql'),
+    });
+  } finally {
+    dev.kill();
+    project.remove();
+    await db.drop();
+  }
+}
+
+const exists = async (db: TestDatabase, relation: string) => ((await db.query<{ found: boolean }>('select to_regclass($1) is not null as found', [relation]))[0]!.found);
+const logged = async (db: TestDatabase) => (await db.query<{ msg: string }>('select msg from log order by at')).map((r) => r.msg);
+const appTables = async (db: TestDatabase) => (await db.query<{ relname: string }>(
+  `select relname from pg_class where relnamespace = (select oid from pg_namespace where nspname = 'app') and relkind = 'r' order by relname`)).map((r) => r.relname);
+const storedRow = async (db: TestDatabase, id = B) => (await db.query<{ up_checksum: string; down_sql: string }>('select up_checksum, down_sql from strata.revisions where id = $1', [id]))[0];
+/** advisory locks in this test's database (other test files hold their own elsewhere) */
+const advisoryLocks = async (db: TestDatabase) => (await db.query<{ n: number }>(
+  `select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`))[0]!.n;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Dev events ('dev' action) must come in (down, up) pairs: two runs that overlapped would interleave them. */
+function assertPairs(rows: Awaited<ReturnType<typeof events>>): number {
+  const dev = rows.filter((r) => r.action === 'dev');
+  assert.is(dev.length % 2, 0, `dev events come in pairs: ${JSON.stringify(dev)}`);
+  for (let i = 0; i < dev.length; i += 2) {
+    assert.ok(dev[i]!.details !== null && dev[i]!.ok, `event ${i} reverts (${JSON.stringify(dev[i])})`);
+    assert.ok(dev[i + 1]!.details === null && dev[i + 1]!.ok, `event ${i + 1} applies (${JSON.stringify(dev[i + 1])})`);
+  }
+  return dev.length / 2;
+}
+
+test('startup brings the database to head; three saves of up.sql each replace the previous version', () => withDev('edits', async ({ db, dev, project, upFile }) => {
+  expectText(dev.stdout(), `watching migrations (native file events) on ${db.url}. Ctrl-C to stop.`);
+  assert.ok(await exists(db, 'app.v1'));
+  for (const n of [2, 3, 4]) {
+    const mark = dev.mark();
+    writeFileSync(upFile(), upB(`v${n}`));
+    await until(() => exists(db, `app.v${n}`), `app.v${n}`);
+    assert.equal(await appTables(db), [`v${n}`], `only version ${n}'s objects`);
+    await dev.waitFor(new RegExp(`^\\d\\d:\\d\\d:\\d\\d re-applied ${B} in \\d+ ms \\(up\\.sql changed; reverted with the down\\.sql stored when it was applied\\)$`, 'm'), mark);
+  }
+  assert.equal(await logged(db), ['down 1', 'down 1', 'down 1'], 'each revert ran the stored down.sql');
+  assert.is(assertPairs(await events(db)), 3);
+  // the lock is held only during a run: another terminal can use strata meanwhile, and what dev
+  // applied is what up would have (nothing pending or edited)
+  const status = await runCli(['status', '--exit-code', '--lock-timeout', '0'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+  expectExit(status, 0);
+  const up = await runCli(['up', '--lock-timeout', '0'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+  expectExit(up, 0);
+  expectText(up.stdout, 'nothing to apply');
+  const stopped = await dev.stop();
+  assert.is(stopped.code, 0, dev.output());
+  assert.ok(stopped.ms < 1000, `stopped in ${stopped.ms} ms`);
+  expectNoText(dev.stderr(), 'error');
+}));
+
+test('a comment-only save still runs; a save with the same content says unchanged', () => withDev('unchanged', async ({ db, dev, upFile }) => {
+  let mark = dev.mark();
+  writeFileSync(upFile(), upB('v1', '-- just a comment\n'));
+  await dev.waitFor(/re-applied 20200102000000_app in \d+ ms \(up\.sql changed/, mark);
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v1', '-- just a comment\n'));
+  await dev.waitFor(/^\d\d:\d\d:\d\d unchanged: 20200102000000_app matches what is applied$/m, mark);
+  assert.is(assertPairs(await events(db)), 1);
+}));
+
+test('a syntax error: database unchanged, file:line:col with a caret; the next good save applies', () => withDev('syntax', async ({ db, dev, upFile }) => {
+  const before = await events(db);
+  const mark = dev.mark();
+  writeFileSync(upFile(), `--! Parent: ${A}\n\ncreate schema app;\ncreate table app.bad (id int,, x int);\n`);
+  await dev.waitFor(/waiting for the next save/i, mark);
+  const printed = dev.output().slice(mark);
+  expectText(printed,
+    `migrations/${B}/up.sql:4:30: error: syntax error`,
+    'at or near ","',
+    '> 4 | create table app.bad (id int,, x int);',
+    '    |                              ^',
+    'fix: ',
+    '1 problem found; nothing ran and the database is unchanged. Waiting for the next save.');
+  assert.ok(await exists(db, 'app.v1'));
+  assert.not.ok(await exists(db, 'app.bad'));
+  assert.equal(await events(db), before, 'nothing was recorded');
+  writeFileSync(upFile(), upB('v2'));
+  await until(() => exists(db, 'app.v2'), 'app.v2 after the fix');
+  assert.equal(await appTables(db), ['v2']);
+}));
+
+test('a down.sql-only save reverts with the new down.sql and stores it', () => withDev('down', async ({ db, dev, upFile, downFile }) => {
+  let mark = dev.mark();
+  writeFileSync(downFile(), downB('down 2'));
+  await dev.waitFor(new RegExp(`re-applied ${B} in \\d+ ms \\(down\\.sql changed; reverted with the down\\.sql on disk\\)`), mark);
+  assert.equal(await logged(db), ['down 2'], 'the new down.sql ran');
+  assert.is((await storedRow(db))!.down_sql, downB('down 2'));
+  assert.ok(await exists(db, 'app.v1'));
+  // the next up.sql save reverts with the down.sql stored by that run
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v2'));
+  await until(() => exists(db, 'app.v2'), 'app.v2');
+  assert.equal(await logged(db), ['down 2', 'down 2']);
+}));
+
+test('a new revision: waited for while it has no SQL, applied once it has, then re-applied on save', () => withDev('new', async ({ db, dev, project, upFile, downFile }) => {
+  const mark = dev.mark();
+  const created = await runCli(['new', 'add things'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+  expectExit(created, 0);
+  const id = /created (\S+)/.exec(created.stdout)![1]!;
+  await dev.waitFor(new RegExp(`waiting for ${id}: up\\.sql has no SQL yet`), mark);
+  writeFileSync(downFile(id), 'drop table things;\n');
+  writeFileSync(upFile(id), `--! Parent: ${B}\n\ncreate table things (id int);\n`);
+  await until(() => exists(db, 'things'), 'table things');
+  await dev.waitFor(new RegExp(`^\\d\\d:\\d\\d:\\d\\d applied ${id} in \\d+ ms \\(new revision: re-applied on every save from now on\\)$`, 'm'), mark);
+  const up = (await events(db)).filter((e) => e.revision_id === id);
+  assert.equal(up.map((e) => e.action), ['up'], 'applied as up does');
+  // it is now the watched revision
+  writeFileSync(upFile(id), `--! Parent: ${B}\n\ncreate table things (id int, name text);\n`);
+  await until(async () => (await db.query(`select 1 from information_schema.columns where table_name = 'things' and column_name = 'name'`)).length === 1, 'things.name');
+  // and B is now an older revision: an edit to it is not re-applied
+  const markB = dev.mark();
+  writeFileSync(upFile(), upB('v9'));
+  await dev.waitFor(new RegExp(`not re-applied: migrations/${B}/up\\.sql changed, but only the newest revision \\(${id}\\) is re-applied on save`), markB);
+  assert.not.ok(await exists(db, 'app.v9'));
+}));
+
+test('a new revision saved twice before its down.sql is written: warned, then reverted with the down.sql once written', () => withDev('newtwice', async ({ db, dev, project, upFile, downFile }) => {
+  const created = await runCli(['new', 'add things'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+  const id = /created (\S+)/.exec(created.stdout)![1]!;
+  const upThings = (columns: string) => `--! Parent: ${B}\n\ncreate table things (${columns});\n`;
+  writeFileSync(upFile(id), upThings('id int'));
+  await until(() => exists(db, 'things'), 'table things');
+  let mark = dev.mark();
+  writeFileSync(upFile(id), upThings('id int, name text'));
+  await dev.waitFor(/waiting for the next save/i, mark);
+  expectText(dev.output().slice(mark),
+    `warning: ${id}: the down.sql that reverts the applied version has no SQL`,
+    'relation "things" already exists',
+    'rolled back: the database still has the version');
+  mark = dev.mark();
+  writeFileSync(downFile(id), 'drop table things;\n');
+  await dev.waitFor(new RegExp(`re-applied ${id} in \\d+ ms \\(up\\.sql and down\\.sql changed; reverted with the down\\.sql on disk, as the stored one has no SQL\\)`), mark);
+  assert.is((await db.query(`select 1 from information_schema.columns where table_name = 'things' and column_name = 'name'`)).length, 1);
+}));
+
+test('deleting the newest revision folder reverts it with its stored down.sql', () => withDev('delete', async ({ db, dev, project }) => {
+  const mark = dev.mark();
+  rmSync(path.join(project.dir, 'migrations', B), { recursive: true });
+  await dev.waitFor(new RegExp(`reverted ${B} in \\d+ ms \\(folder deleted; used the down\\.sql stored when it was applied\\); now at ${A}`), mark);
+  assert.not.ok(await exists(db, 'app.v1'));
+  assert.equal(await logged(db), ['down 1']);
+  assert.equal((await db.query<{ id: string }>('select id from strata.revisions order by id')).map((r) => r.id), [A]);
+  const last = (await events(db)).at(-1)!;
+  assert.equal([last.action, last.revision_id, last.ok, last.details], ['down', B, true, { source: 'stored' }]);
+  expectNoText(dev.output().slice(mark), 'error');
+  // putting it back applies it again
+  const markBack = dev.mark();
+  project.write(`migrations/${B}/down.sql`, downB('down 1'));
+  project.write(`migrations/${B}/up.sql`, upB('v1'));
+  await until(() => exists(db, 'app.v1'), 'app.v1 again');
+  await dev.waitFor(new RegExp(`applied ${B}`), markBack);
+}));
+
+test('an edit to an older revision is not re-applied: one line says why and what to do', () => withDev('older', async ({ db, dev, upFile }) => {
+  const before = await events(db);
+  let mark = dev.mark();
+  writeFileSync(upFile(A), upA.replace('msg text not null', 'msg text not null, extra int'));
+  const line = await dev.waitFor(/^.*not re-applied: .*$/m, mark);
+  expectText(line[0],
+    `not re-applied: migrations/${A}/up.sql changed, but only the newest revision (${B}) is re-applied on save, and nothing is applied until it is restored (git checkout -- migrations/${A}/up.sql);`,
+    `to change ${A}, put the change in a new revision (strata new "<message>"), or revert to before it (strata down base) and run strata up`);
+  assert.equal(await events(db), before, 'nothing ran');
+  assert.is((await db.query(`select 1 from information_schema.columns where table_name = 'log' and column_name = 'extra'`)).length, 0);
+  // while it differs, a save of the newest revision is held back too (up would refuse as well)
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v2'));
+  await dev.waitFor(/not re-applied/, mark);
+  assert.not.ok(await exists(db, 'app.v2'));
+  // restoring the older file lets the newest one through
+  writeFileSync(upFile(A), upA);
+  await until(() => exists(db, 'app.v2'), 'app.v2 after restoring the older revision');
+}));
+
+test('a burst of 20 saves: one run at a time, the final state is the last content', () => withDev('burst', async ({ db, dev, upFile }) => {
+  const mark = dev.mark();
+  for (let i = 1; i <= 20; i++) {
+    writeFileSync(upFile(), upB(`burst_${i}`));
+    await sleep(i % 4 === 0 ? 3 : 0); // some saves land during a run, some between runs
+  }
+  await until(() => exists(db, 'app.burst_20'), 'app.burst_20');
+  // the run that read the last content has committed; once its line is out, nothing else is coming
+  const lines = () => dev.output().slice(mark).split('\n').filter((l) => l.includes('re-applied'));
+  await until(async () => lines().length === assertPairs(await events(db)), 'one line per run');
+  assert.equal(await appTables(db), ['burst_20']);
+  const runs = assertPairs(await events(db));
+  assert.ok(runs >= 1 && runs < 20, `saves during a run were coalesced: ${runs} runs for 20 saves`);
+  expectNoText(dev.stderr(), 'error');
+  assert.equal(await logged(db), Array(runs).fill('down 1'));
+}));
+
+test('SIGINT during a run: exits within a second, the step rolled back, no lock left', () => withDev('sigint', async ({ db, dev, upFile }) => {
+  const before = await storedRow(db);
+  const eventsBefore = await events(db);
+  writeFileSync(upFile(), upB('slow', 'select pg_sleep(30);\n'));
+  await until(async () => (await db.query(`select 1 from pg_stat_activity where state = 'active' and query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`)).length > 0, 'the slow run to be going');
+  const stopped = await dev.stop('SIGINT');
+  assert.is(stopped.code, 0, dev.output());
+  assert.ok(stopped.ms < 1000, `exited in ${Math.round(stopped.ms)} ms`);
+  assert.is(await advisoryLocks(db), 0, 'no advisory lock left');
+  assert.is((await db.query(`select 1 from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`)).length, 0, 'the statement is not running any more');
+  assert.not.ok(await exists(db, 'app.slow'), 'the new version was rolled back');
+  assert.ok(await exists(db, 'app.v1'), 'the previous version is intact');
+  assert.equal(await storedRow(db), before, 'the record is as before');
+  assert.equal(await logged(db), [], 'the revert was rolled back with it');
+  const after = await events(db);
+  assert.equal(after.slice(0, eventsBefore.length), eventsBefore);
+  assert.ok(after.slice(eventsBefore.length).every((e) => !e.ok), 'only the failure was recorded');
+  expectText(dev.output(), 'interrupted: rolled back', 'stopped after');
+}));
+
+test('SIGTERM while idle exits at once', () => withDev('sigterm', async ({ db, dev }) => {
+  const stopped = await dev.stop('SIGTERM');
+  assert.is(stopped.code, 0, dev.output());
+  assert.ok(stopped.ms < 1000, `exited in ${Math.round(stopped.ms)} ms`);
+  assert.is(await advisoryLocks(db), 0);
+}));
+
+test('Transaction: off: re-applied statement by statement, with a warning; a failure says what took effect', () => withDev('txoff', async ({ db, dev, project, upFile }) => {
+  const id = '20200103000000_index';
+  const upC = (index: string, target = 'log') => `--! Parent: ${B}\n--! Transaction: off\n\ncreate index concurrently ${index} on ${target} (msg);\n`;
+  let mark = dev.mark();
+  project.write(`migrations/${id}/down.sql`, '--! Transaction: off\n\ndrop index concurrently if exists log_a;\ndrop index concurrently if exists log_b;\n');
+  project.write(`migrations/${id}/up.sql`, upC('log_a'));
+  await until(() => exists(db, 'log_a'), 'index log_a');
+  mark = dev.mark();
+  writeFileSync(upFile(id), upC('log_b'));
+  await until(() => exists(db, 'log_b'), 'index log_b');
+  await dev.waitFor(new RegExp(`re-applied ${id}`), mark);
+  assert.not.ok(await exists(db, 'log_a'));
+  expectText(dev.output().slice(mark), `warning: ${id} has 'Transaction: off': it is reverted and applied again statement by statement, so a failure can leave partial effects`);
+  mark = dev.mark();
+  writeFileSync(upFile(id), upC('log_c', 'no_such_table'));
+  await dev.waitFor(/waiting for the next save/i, mark);
+  expectText(dev.output().slice(mark), `migrations/${id}/up.sql:4:`, 'relation "no_such_table" does not exist', 'this Transaction: off revision is not recorded');
+}));
+
+test('--json: one JSON object per line and event', () => withDev('json', async ({ db, project, dev, upFile }) => {
+  assert.is((await dev.stop()).code, 0);
+  const json = startDev(project.dir, { DATABASE_URL: db.url }, ['--json']);
+  try {
+    await json.waitFor(/"status":"unchanged"/);
+    writeFileSync(upFile(), upB('v2'));
+    await json.waitFor(/"status":"re-applied"/);
+    assert.is((await json.stop()).code, 0);
+    const lines = json.stdout().trim().split('\n').map((l) => JSON.parse(l) as { type: string; run?: { status: string; id?: string; changed?: string; sequence: number } });
+    assert.equal(lines.map((l) => l.type), ['dev-watching', 'dev-run', 'dev-run', 'dev-stopped']);
+    assert.equal([lines[1]!.run!.status, lines[1]!.run!.sequence], ['unchanged', 1]);
+    assert.equal([lines[2]!.run!.status, lines[2]!.run!.id, lines[2]!.run!.changed, lines[2]!.run!.sequence], ['re-applied', B, 'up', 2]);
+    assert.is(json.stderr(), '');
+  } finally {
+    json.kill();
+  }
+}));
+
+test('--poll: polls the files, and a save is re-applied the same way', () => withDev('poll', async ({ db, dev, upFile }) => {
+  expectText(dev.stdout(), 'watching migrations (polling every 100 ms) on');
+  writeFileSync(upFile(), upB('v2'));
+  await until(() => exists(db, 'app.v2'), 'app.v2');
+  await dev.waitFor(/re-applied 20200102000000_app/);
+  assert.equal(await appTables(db), ['v2']);
+}, ['--poll']));
+
+test('no migrations folder: exit 2 with the fix, before connecting', async () => {
+  const project = makeProject();
+  try {
+    const result = await runCli(['dev'], { cwd: project.dir, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, timeoutMs: 10_000 });
+    expectExit(result, 2);
+    expectText(result.stderr, 'migrations folder migrations does not exist', "fix: run 'strata init'");
+  } finally {
+    project.remove();
+  }
+});
+
+test('embedded PGlite: the startup line says so, another strata process is refused, Ctrl-C releases it', async () => {
+  const project = makeProject({
+    [`migrations/${A}/up.sql`]: upA,
+    [`migrations/${A}/down.sql`]: downA,
+    [`migrations/${B}/up.sql`]: upB('v1'),
+    [`migrations/${B}/down.sql`]: downB('down 1'),
+  });
+  const dev = startDev(project.dir, {});
+  try {
+    await dev.waitFor(/applied 2 revisions/, 0, 60_000);
+    expectText(dev.stdout(), 'watching migrations (native file events) on embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server); no other strata command can open this database until dev stops. Ctrl-C to stop.');
+    const status = await runCli(['status', '--lock-timeout', '0'], { cwd: project.dir });
+    expectExit(status, 1);
+    expectText(status.stderr, `the embedded database is in use by another strata process (pid ${dev.child.pid})`);
+    const mark = dev.mark();
+    writeFileSync(path.join(project.dir, 'migrations', B, 'up.sql'), upB('v2'));
+    await dev.waitFor(new RegExp(`re-applied ${B}`), mark, 30_000);
+    const stopped = await dev.stop();
+    assert.is(stopped.code, 0, dev.output());
+    assert.ok(stopped.ms < 1000, `exited in ${Math.round(stopped.ms)} ms`);
+    assert.not.ok(existsSync(path.join(project.dir, '.strata', 'pglite.lock')), 'the embedded lock file is gone');
+    const after = await runCli(['status', '--json'], { cwd: project.dir, timeoutMs: 60_000 });
+    expectExit(after, 0);
+    assert.equal((JSON.parse(after.stdout) as { counts: Record<string, number> }).counts, { applied: 2, pending: 0, edited: 0, missing: 0 });
+  } finally {
+    dev.kill();
+    project.remove();
+  }
+});
+
+test.run();
