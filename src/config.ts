@@ -108,7 +108,9 @@ export function displayPath(cwd: string, target: string): string {
 /** Hides the password of a connection URL (and of key=value `password=` pairs) for printing. */
 export function redactUrl(text: string): string {
   return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+    // any scheme: a mistyped one (mysql://, postgress://) is printed in the error that refuses it
+    // the password runs to the last '@' (an unencoded '@' or '/' in it must not leave a piece showing)
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)\S*@/gi, '$1***@')
     .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
 }
 

@@ -5,7 +5,16 @@ import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } fr
 
 /** A single dedicated connection to a PostgreSQL server. */
 export async function connectPostgres(url: string, applicationName = 'strata'): Promise<Database> {
-  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  let client: pg.Client;
+  try {
+    client = new pg.Client({ connectionString: url, application_name: applicationName });
+  } catch (error) {
+    // pg parses the URL in the constructor (e.g. 'Invalid URL' for a port over 65535)
+    throw new StrataError('CONFIG_INVALID', {
+      message: `cannot use ${redactUrl(url)} as a connection string: ${redactUrl((error as Error).message)}`,
+      hint: 'check DATABASE_URL (or --database-url): postgres://user:password@host:5432/database, with special characters in the password percent-encoded',
+    });
+  }
   // A server-side disconnect (e.g. pg_terminate_backend) surfaces on the pending query;
   // without this listener it would also crash the process as an unhandled 'error' event.
   client.on('error', () => {});

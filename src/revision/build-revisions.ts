@@ -4,6 +4,7 @@ import { isRevisionId, suggestRevisionId } from './revision-id.js';
 import { normaliseText, parseDownFile, parseUpFile } from './parse-header.js';
 import type { FileContent, MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
+import { lineColumnAt } from '../source-position.js';
 
 export interface RevisionSet {
   /** in id order (which the Parent chain must agree with) */
@@ -83,7 +84,12 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
     return undefined;
   }
   if (content.kind === 'unreadable') {
-    problems.push(problem('FILE_UNREADABLE', { file, message: `cannot read file: ${content.reason}`, hint: 'check its permissions' }));
+    const isPermission = content.reason.startsWith('permission denied');
+    problems.push(problem('FILE_UNREADABLE', {
+      file,
+      message: `cannot read file: ${content.reason}`,
+      hint: isPermission ? 'check its permissions: the user running strata must be able to read it' : 'replace it with a plain text file',
+    }));
     return undefined;
   }
   if (content.kind === 'outside') {
@@ -102,10 +108,30 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
     }));
     return undefined;
   }
+  const bytes = content.bytes;
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    problems.push(problem('FILE_ENCODING', {
+      file, line: 1, column: 1,
+      message: 'file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8',
+      hint: 'save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)',
+    }));
+    return undefined;
+  }
   try {
-    return normaliseText(decoder.decode(content.bytes));
+    const text = normaliseText(decoder.decode(bytes));
+    // PostgreSQL text cannot hold NUL; a file full of them is UTF-16 saved without a byte order mark
+    const nul = text.indexOf('\0');
+    if (nul !== -1) {
+      problems.push(problem('FILE_ENCODING', {
+        file, ...lineColumnAt(text, nul),
+        message: `file contains a NUL byte${text.split('\0').length > text.length / 4 ? ' (it looks like UTF-16)' : ''}, which SQL text cannot hold`,
+        hint: 'save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8) and remove any NUL characters',
+      }));
+      return undefined;
+    }
+    return text;
   } catch {
-    const { line, column } = firstInvalidUtf8(content.bytes);
+    const { line, column } = firstInvalidUtf8(bytes);
     problems.push(problem('FILE_ENCODING', {
       file, line, column,
       message: 'file is not valid UTF-8',

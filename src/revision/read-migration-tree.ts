@@ -28,7 +28,7 @@ const REVISION_FILES = ['up.sql', 'down.sql'] as const;
 export interface TreeFileSystem {
   readdir(dir: string): fs.Dirent[];
   readFile(file: string): Uint8Array;
-  stat(file: string): { size: number; isFile(): boolean };
+  stat(file: string): { size: number; isFile(): boolean; isDirectory(): boolean };
   lstat(file: string): { isSymbolicLink(): boolean };
   realpath(file: string): string;
 }
@@ -89,12 +89,12 @@ function readRevisionFile(fileSystem: TreeFileSystem, realDir: string, file: str
       if (relative.startsWith('..') || path.isAbsolute(relative)) return { kind: 'outside', target };
     }
     const stat = fileSystem.stat(file);
-    if (!stat.isFile()) return { kind: 'unreadable', reason: 'not a regular file' };
+    if (!stat.isFile()) return { kind: 'unreadable', reason: stat.isDirectory() ? 'it is a directory, not a file' : 'it is not a regular file (a pipe, socket or device)' };
     if (stat.size > MAX_FILE_BYTES) return { kind: 'too-large', bytes: stat.size };
     return { kind: 'bytes', bytes: fileSystem.readFile(file) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'unreadable', reason: code ?? (error as Error).message };
+    return { kind: 'unreadable', reason: code === 'EACCES' || code === 'EPERM' ? `permission denied (${code})` : code ?? (error as Error).message };
   }
 }
