@@ -9,7 +9,7 @@ import {
 import { createProgress } from './cli/progress.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './cli/dev-output.js';
 
-const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
+const EXIT = { ok: 0, failed: 1, unavailable: 1, invalid: 2 } as const;
 const out = makeStyle(process.stdout);
 const err = makeStyle(process.stderr);
 let progress = createProgress(process.stderr, { isEnabled: false });
@@ -56,7 +56,7 @@ function finishRun(report: RunReport, flags: GlobalFlags, started: number): numb
     console.log(toJson(report));
   } else if (report.ok) {
     if (!flags.quiet) console.log(formatRunSummary(report, Math.round(performance.now() - started), out));
-  } else if (report.reason === 'invalid') {
+  } else if (report.reason !== 'failed') {
     console.error(formatProblems(report.problems, err));
   } else {
     console.error(formatFailure(report.failure, err));
@@ -66,7 +66,7 @@ function finishRun(report: RunReport, flags: GlobalFlags, started: number): numb
 
 /** Prints any report: JSON as is, else `text` on success (unless --quiet) or the problems / failure on stderr. */
 function finishReport(
-  report: { ok: true } | { ok: false; reason: 'invalid'; problems: Problem[] } | Extract<StampReport, { reason: 'failed' }>,
+  report: { ok: true } | { ok: false; reason: 'invalid' | 'unavailable'; problems: Problem[] } | Extract<StampReport, { reason: 'failed' }>,
   flags: GlobalFlags,
   text: () => string,
   { isData = false } = {},
@@ -74,7 +74,7 @@ function finishReport(
   if (flags.json) console.log(toJson(report));
   else if (report.ok) {
     if (!flags.quiet || isData) process.stdout.write(text());
-  } else if (report.reason === 'invalid') console.error(formatProblems(report.problems, err));
+  } else if (report.reason !== 'failed') console.error(formatProblems(report.problems, err));
   else console.error(formatStampFailure(report.failure, err));
   return report.ok ? EXIT.ok : EXIT[report.reason];
 }

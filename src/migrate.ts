@@ -3,7 +3,7 @@ import type { StrataConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { quoteIdentifier, readApplied, trackingSchemaSql } from './db/tracking.js';
 import { problem, type Problem } from './errors.js';
-import { acquireRunLock, releaseRunLock, type LockHolder } from './executor/advisory-lock.js';
+import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type LockHolder } from './executor/advisory-lock.js';
 import { executeSteps, type Failure, type StepOutcome } from './executor/execute-steps.js';
 import type { AppliedRevision } from './plan/applied-revision.js';
 import { planDown, planUp, type Plan, type Script, type Step } from './plan/plan.js';
@@ -30,6 +30,8 @@ export type RunReport =
   | { ok: true; command: RunCommand; steps: StepOutcome[]; notes: string[] }
   /** nothing ran: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
   | { ok: false; reason: 'invalid'; command: RunCommand; problems: Problem[] }
+  /** nothing ran: the lock could not be had in time, or the tracking schema could not be created */
+  | { ok: false; reason: 'unavailable'; command: RunCommand; problems: Problem[] }
   /** a revision failed while running */
   | { ok: false; reason: 'failed'; command: RunCommand; steps: StepOutcome[]; failure: Failure };
 
@@ -100,14 +102,7 @@ export async function runPlanned(
     emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
   });
   if (!lock.ok) {
-    const who = lock.holder ? `pid ${lock.holder.pid}${lock.holder.application ? ` (${lock.holder.application})` : ''}` : 'another session';
-    return {
-      ok: false, reason: 'invalid', command,
-      problems: [problem('LOCK_TIMEOUT', {
-        message: `gave up after ${config.lockTimeoutMs / 1000} s waiting for the migration lock on schema ${config.schema}, held by ${who}`,
-        hint: 'wait for the other run to finish, raise --lock-timeout, or end that session if it is stuck (select pg_terminate_backend(pid))',
-      })],
-    };
+    return { ok: false, reason: 'unavailable', command, problems: [lockTimeoutProblem(config.schema, config.lockTimeoutMs, lock.holder)] };
   }
   try {
     if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
@@ -118,16 +113,18 @@ export async function runPlanned(
     plan = planner(set, tracking.applied);
     if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
     if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: ['another runner had already done the work'] };
-    if (!hasSameScripts(firstSteps, plan.steps)) {
-      const recheck = await checkSteps(plan.steps, options);
+    // Scripts already parsed before the lock are reused; only steps new to this plan are parsed.
+    const unparsed = plan.steps.filter((step) => !checked.statements.has(step.script) && !adoptParsed(step, firstSteps, checked.statements));
+    if (unparsed.length > 0) {
+      const recheck = await checkSteps(unparsed, options);
       if (recheck.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: recheck.problems };
-      checked.statements = recheck.statements;
+      for (const [script, statements] of recheck.statements) checked.statements.set(script, statements);
     }
     if (!tracking.exists) {
       const created = await db.runScript(trackingSchemaSql(config.schema));
       if (!created.ok) {
         return {
-          ok: false, reason: 'invalid', command,
+          ok: false, reason: 'unavailable', command,
           problems: [problem('CONNECTION_FAILED', {
             message: `cannot create the tracking schema ${quoteIdentifier(config.schema)}: ${created.error.message}`,
             hint: 'the database user needs CREATE on the database, or create the schema for it and grant it',
@@ -158,8 +155,13 @@ export async function runPlanned(
   }
 }
 
-function hasSameScripts(a: readonly Step[], b: readonly Step[]): boolean {
-  return a.length === b.length && a.every((step, i) => step.script === b[i]!.script);
+/** Reuses the statements of the same step (same id, direction and body) from the plan made before the lock. */
+function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Script, SqlStatement[]>): boolean {
+  const twin = earlier.find((e) => e.id === step.id && e.direction === step.direction && e.script.body === step.script.body);
+  const parsed = twin && statements.get(twin.script);
+  if (!parsed) return false;
+  statements.set(step.script, parsed);
+  return true;
 }
 
 /** Parses the scripts the steps will run (and refuses Transaction: off inside --single-transaction). */

@@ -2,7 +2,7 @@ import type { StrataConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from './db/tracking.js';
 import { problem, type Problem } from './errors.js';
-import { acquireRunLock, releaseRunLock } from './executor/advisory-lock.js';
+import { acquireRunLock, lockTimeoutProblem, releaseRunLock } from './executor/advisory-lock.js';
 import { bookkeepingStatement } from './executor/step-script.js';
 import { checkSteps, currentActor, type EventListener } from './migrate.js';
 import { planStamp, type StampPlan } from './plan/plan-stamp.js';
@@ -19,7 +19,7 @@ export interface StampFailure {
 export type StampReport =
   /** `stamped`: recorded as applied, in order; `unstamped`: records removed, newest first */
   | { ok: true; command: 'stamp'; stamped: string[]; unstamped: string[]; notes: string[] }
-  | { ok: false; reason: 'invalid'; command: 'stamp'; problems: Problem[] }
+  | { ok: false; reason: 'invalid' | 'unavailable'; command: 'stamp'; problems: Problem[] }
   | { ok: false; reason: 'failed'; command: 'stamp'; failure: StampFailure };
 
 /**
@@ -51,11 +51,7 @@ export async function runStamp(db: Database, config: StrataConfig, target: strin
     emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
   });
   if (!lock.ok) {
-    const who = lock.holder ? `pid ${lock.holder.pid}${lock.holder.application ? ` (${lock.holder.application})` : ''}` : 'another session';
-    return invalid([problem('LOCK_TIMEOUT', {
-      message: `gave up after ${config.lockTimeoutMs / 1000} s waiting for the migration lock on schema ${config.schema}, held by ${who}`,
-      hint: 'wait for the other run to finish, raise --lock-timeout, or end that session if it is stuck (select pg_terminate_backend(pid))',
-    })]);
+    return { ok: false, reason: 'unavailable', command: 'stamp', problems: [lockTimeoutProblem(config.schema, config.lockTimeoutMs, lock.holder)] };
   }
   try {
     if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });

@@ -124,10 +124,24 @@ export function quoteIdentifier(name: string): string {
  * Values go through quoteLiteral; the duration is measured by the server: time since the
  * transaction began (the revision's BEGIN).
  */
-export function recordUpStatement(schema: string, revision: Omit<RevisionRecord, 'durationMs'>, action: EventAction = 'up'): string {
+/**
+ * How long the step took, measured by the server: since the transaction began for a transactional
+ * step; since STEP_STARTED_MARKER ran for a Transaction: off one (its statements each commit).
+ */
+export type DurationStart = 'transaction' | 'marker';
+
+/** Run before the statements of a Transaction: off step (prints nothing under psql). */
+export const STEP_STARTED_MARKER = "do $$ begin perform set_config('strata.step_started_at', clock_timestamp()::text, false); end $$;";
+
+function durationSql(start: DurationStart): string {
+  const since = start === 'transaction' ? 'now()' : "current_setting('strata.step_started_at')::timestamptz";
+  return `(extract(epoch from clock_timestamp() - ${since}) * 1000)::integer`;
+}
+
+export function recordUpStatement(schema: string, revision: Omit<RevisionRecord, 'durationMs'>, action: EventAction = 'up', start: DurationStart = 'transaction'): string {
   const s = quoteIdentifier(schema);
   const tags = `array[${revision.tags.map(quoteLiteral).join(', ')}]::text[]`;
-  const duration = `(extract(epoch from clock_timestamp() - now()) * 1000)::integer`;
+  const duration = durationSql(start);
   return `with recorded as (
   insert into ${s}.revisions (id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_by, duration_ms)
   values (${quoteLiteral(revision.id)}, ${quoteLiteral(revision.parent)}, ${revision.message === null ? 'null' : quoteLiteral(revision.message)}, ${tags},
@@ -139,9 +153,9 @@ select ${quoteLiteral(action)}, id, true, duration_ms, ${quoteLiteral(revision.a
 }
 
 /** `source`: which down.sql ran; undefined when none did (strata stamp removing a record). */
-export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down'): string {
+export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down', start: DurationStart = 'transaction'): string {
   const s = quoteIdentifier(schema);
-  const duration = `(extract(epoch from clock_timestamp() - now()) * 1000)::integer`;
+  const duration = durationSql(start);
   return `with reverted as (
   delete from ${s}.revisions where id = ${quoteLiteral(id)} returning id
 )

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { problem, type Problem } from '../errors.js';
 import { DatabaseQueryError } from '../db/database.js';
 
 /** 'STRA': the first key of strata's two-key advisory lock; the second is hashtext(schema). */
@@ -64,4 +65,13 @@ export async function lockHolder(db: Database, schema: string): Promise<LockHold
   const row = rows[0];
   if (!row) return undefined;
   return { pid: row.pid, user: row.usename, application: row.application_name, client: row.client, since: row.backend_start ? new Date(row.backend_start) : null, query: row.query };
+}
+
+/** The problem reported when the lock was not free within the timeout, naming who held it. */
+export function lockTimeoutProblem(schema: string, timeoutMs: number, holder: LockHolder | undefined): Problem {
+  const who = holder ? `pid ${holder.pid}${holder.application ? ` (${holder.application})` : ''}` : 'another session';
+  return problem('LOCK_TIMEOUT', {
+    message: `gave up after ${timeoutMs / 1000} s waiting for the migration lock on schema ${schema}, held by ${who}`,
+    hint: 'wait for the other run to finish, raise --lock-timeout, or end that session if it is stuck (select pg_terminate_backend(pid))',
+  });
 }

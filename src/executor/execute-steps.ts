@@ -1,5 +1,5 @@
 import type { Database, ScriptResult, SqlErrorInfo } from '../db/database.js';
-import { recordEventSql } from '../db/tracking.js';
+import { recordEventSql, STEP_STARTED_MARKER } from '../db/tracking.js';
 import type { Script, Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
 import { lineColumnAt, renderCodeFrame } from '../source-position.js';
@@ -119,6 +119,8 @@ async function runTransactional(db: Database, step: Step, options: ExecuteOption
 async function runStatementByStatement(db: Database, step: Step, options: ExecuteOptions): Promise<StepResult> {
   const statements = options.statementsOf(step.script);
   let insideOwnBlock = false;
+  const marked = await runSafely(db, STEP_STARTED_MARKER);
+  if (!marked.ok) return { ok: false, failure: failureFrom(step, statements, marked.error, undefined, undefined, 'no statement took effect') };
   for (const [index, statement] of statements.entries()) {
     const result = await runSafely(db, statement.text);
     if (!result.ok) {

@@ -1,4 +1,4 @@
-import { trackingSchemaSql } from '../db/tracking.js';
+import { trackingSchemaSql, STEP_STARTED_MARKER } from '../db/tracking.js';
 import { quoteLiteral } from '../db/quote.js';
 import type { Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
@@ -57,6 +57,7 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
     if (step.script.transactional) {
       lines.push(transactionalScript(step, schema, options.actor, !options.singleTransaction).text);
     } else {
+      lines.push(STEP_STARTED_MARKER);
       lines.push(withTerminator(step.script.body, options.statementsOf(step)));
       lines.push(bookkeepingStatement(step, schema, options.actor));
     }

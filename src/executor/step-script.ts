@@ -1,4 +1,4 @@
-import { recordDownStatement, recordUpStatement } from '../db/tracking.js';
+import { recordDownStatement, recordUpStatement, type DurationStart } from '../db/tracking.js';
 import type { Step } from '../plan/plan.js';
 
 /**
@@ -23,9 +23,9 @@ export function bookkeepingStatement(step: Step, schema: string, actor: string, 
     return recordUpStatement(schema, {
       id: r.id, parent: r.parent, message: r.message ?? null, tags: r.tags,
       upChecksum: r.up.checksum, downChecksum: r.down.checksum, downText: r.down.text, actor,
-    }, action ?? 'up');
+    }, action ?? 'up', durationStart(step, action));
   }
-  return recordDownStatement(schema, step.id, actor, step.source, action ?? 'down');
+  return recordDownStatement(schema, step.id, actor, step.source, action ?? 'down', durationStart(step, action));
 }
 
 /** `ownTransaction: false` inside --single-transaction, where the run has one BEGIN/COMMIT. */
@@ -34,4 +34,9 @@ export function transactionalScript(step: Step, schema: string, actor: string, o
   const body = step.script.body;
   const suffix = `\n;\n${bookkeepingStatement(step, schema, actor, action)}${ownTransaction ? '\ncommit;' : ''}`;
   return { text: prefix + body + suffix, userStart: prefix.length, userLength: body.length };
+}
+
+/** A stamp runs no SQL of the revision; a Transaction: off step starts its clock with STEP_STARTED_MARKER. */
+function durationStart(step: Step, action: string | undefined): DurationStart {
+  return step.script.transactional || action === 'stamp' ? 'transaction' : 'marker';
 }

@@ -26,7 +26,7 @@ export async function checkScripts(scripts: readonly { script: Script; role: 'up
       const { kind, message, offset } = result.problem;
       problems.push(kind === 'meta-command'
         ? problem('SQL_META_COMMAND', { ...at(offset), message, hint: 'strata runs plain SQL; write the SQL itself (e.g. paste the file an \\i includes) or move psql scripting out of the migration' })
-        : problem('SQL_SYNTAX', { ...at(offset), message: `syntax error: ${message}`, hint: 'fix the SQL at this position; nothing has run' }));
+        : problem('SQL_SYNTAX', { ...at(offset), message: /^syntax error/i.test(message) ? message : `syntax error: ${message}`, hint: 'fix the SQL at this position; nothing has run' }));
       continue;
     }
     statements.set(script, result.statements);

@@ -183,7 +183,7 @@ it('syntax error after multi-byte text: column in code points; nothing runs', as
   const p = project({ ...users(), ...orders(), ...revisionFiles(C, B, "-- prix en €, naïve 😀\nselect 'é😀ü' from from users;\n") });
   const result = await refused(p, ['up']);
   // "select 'é😀ü' from " is 18 code points (19 UTF-16 units): the second "from" is column 19
-  expectText(result.stderr, `migrations/${C}/up.sql:4:19: error: syntax error: syntax error at or near "from"`, 'fix: fix the SQL at this position; nothing has run');
+  expectText(result.stderr, `migrations/${C}/up.sql:4:19: error: syntax error at or near "from"`, 'fix: fix the SQL at this position; nothing has run');
   assert.equal(await appliedIds(db!), []);
 });
 
