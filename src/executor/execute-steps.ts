@@ -65,7 +65,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     options.events?.stepStarted?.(step, index, steps.length);
     const started = performance.now();
     const result = step.script.transactional
-      ? await runTransactional(db, step, options)
+      ? await runTransactional(db, step, options, index < steps.length - 1)
       : await runStatementByStatement(db, step, options);
     const durationMs = Math.round(performance.now() - started);
     if (!result.ok) {
@@ -98,15 +98,15 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
 
 type StepResult = { ok: true } | { ok: false; failure: Failure };
 
-async function runTransactional(db: Database, step: Step, options: ExecuteOptions): Promise<StepResult> {
+async function runTransactional(db: Database, step: Step, options: ExecuteOptions, isFollowed: boolean): Promise<StepResult> {
   const statements = options.statementsOf(step.script);
   const ownTransaction = !options.singleTransaction;
-  const script = transactionalScript(step, options.schema, options.actor, ownTransaction, options.eventAction);
+  const script = transactionalScript(step, options.schema, options.actor, { ownTransaction, deferFlush: isFollowed, action: options.eventAction });
   const result = await runSafely(db, script.text);
   if (result.ok) return result;
   if (ownTransaction) await rollbackQuietly(db);
-  // statements that completed before the failure: begin (when ours), then the body's own
-  const bodyCompleted = result.completedStatements - (ownTransaction ? 1 : 0);
+  // statements that completed before the failure: ours before the body, then the body's own
+  const bodyCompleted = result.completedStatements - script.leadingStatements;
   const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
   const sent: SentText = { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 };
   const effects = bodyCompleted >= statements.length

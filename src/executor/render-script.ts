@@ -55,7 +55,7 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
     comment(`from: ${step.script.path}`);
     if (step.direction === 'down' && step.note) comment(`note: ${step.note}`);
     if (step.script.transactional) {
-      lines.push(transactionalScript(step, schema, options.actor, !options.singleTransaction).text);
+      lines.push(transactionalScript(step, schema, options.actor, { ownTransaction: !options.singleTransaction, deferFlush: index < steps.length - 1 }).text);
     } else {
       lines.push(STEP_STARTED_MARKER);
       lines.push(withTerminator(step.script.body, options.statementsOf(step)));

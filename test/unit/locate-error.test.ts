@@ -28,7 +28,7 @@ function prepare(upText: string, ownTransaction = true): Case {
   const step = plan.steps[0]!;
   const split = splitStatements(step.script.body);
   if (!split.ok) throw new Error(split.problem.message);
-  const script = transactionalScript(step, 'strata', 'me@host', ownTransaction);
+  const script = transactionalScript(step, 'strata', 'me@host', { ownTransaction, deferFlush: false });
   return { step, statements: split.statements, sent: { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 } };
 }
 
@@ -53,6 +53,17 @@ test('the sent script is BEGIN_PREFIX + body + bookkeeping, with the body where 
   assert.is(sent.userStart, BEGIN_PREFIX.length);
   assert.is(sent.text.slice(sent.userStart, sent.userStart + sent.userLength), step.script.body);
   assert.match(sent.text.slice(sent.userStart + sent.userLength), /insert into "strata"\.revisions/);
+});
+
+test('an intermediate step defers its WAL flush: set local after begin, counted as a leading statement', () => {
+  const { step } = prepare('--! Parent: base\n\nselect 1;\n');
+  const deferred = transactionalScript(step, 'strata', 'me@host', { ownTransaction: true, deferFlush: true });
+  assert.ok(deferred.text.startsWith(`${BEGIN_PREFIX}set local synchronous_commit = off;\n`));
+  assert.is(deferred.text.slice(deferred.userStart, deferred.userStart + deferred.userLength), step.script.body);
+  assert.is(deferred.leadingStatements, 2);
+  const last = transactionalScript(step, 'strata', 'me@host', { ownTransaction: true, deferFlush: false });
+  assert.not.match(last.text, /synchronous_commit/);
+  assert.is(last.leadingStatements, 1);
 });
 
 test('a position after the begin prefix and multi-byte text: line, and column in code points', () => {
