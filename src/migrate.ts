@@ -95,17 +95,9 @@ export async function runPlanned(
   const checked = await checkSteps(plan.steps, options);
   if (checked.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: checked.problems };
 
-  const waitStarted = performance.now();
-  let waited = false;
-  const lock = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
-    waited = true;
-    emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
-  });
-  if (!lock.ok) {
-    return { ok: false, reason: 'unavailable', command, problems: [lockTimeoutProblem(config.schema, config.lockTimeoutMs, lock.holder)] };
-  }
+  const lock = await lockForRun(db, config, emit);
+  if (!lock.ok) return { ok: false, reason: 'unavailable', command, problems: [lock.problem] };
   try {
-    if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
     // Plan again under the lock even when it was free: another runner may have finished between
     // the first read and the lock, and the first plan would apply its revisions a second time.
     const firstSteps = plan.steps;
@@ -153,6 +145,22 @@ export async function runPlanned(
   } finally {
     await releaseRunLock(db, config.schema);
   }
+}
+
+/**
+ * Takes the run's advisory lock; if another session holds it, says who and waits (bounded by
+ * --lock-timeout), then says how long it waited.
+ */
+export async function lockForRun(db: Database, config: StrataConfig, emit: EventListener): Promise<{ ok: true } | { ok: false; problem: Problem }> {
+  const waitStarted = performance.now();
+  let waited = false;
+  const lock = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
+    waited = true;
+    emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
+  });
+  if (!lock.ok) return { ok: false, problem: lockTimeoutProblem(config.schema, config.lockTimeoutMs, lock.holder) };
+  if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
+  return { ok: true };
 }
 
 /** Reuses the statements of the same step (same id, direction and body) from the plan made before the lock. */

@@ -2,9 +2,9 @@ import type { StrataConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from './db/tracking.js';
 import { problem, type Problem } from './errors.js';
-import { acquireRunLock, lockTimeoutProblem, releaseRunLock } from './executor/advisory-lock.js';
+import { releaseRunLock } from './executor/advisory-lock.js';
 import { bookkeepingStatement } from './executor/step-script.js';
-import { checkSteps, currentActor, type EventListener } from './migrate.js';
+import { checkSteps, currentActor, lockForRun, type EventListener } from './migrate.js';
 import { planStamp, type StampPlan } from './plan/plan-stamp.js';
 import type { RevisionSet } from './revision/build-revisions.js';
 
@@ -44,17 +44,9 @@ export async function runStamp(db: Database, config: StrataConfig, target: strin
   const problems = await check(first.plan);
   if (problems.length > 0) return invalid(problems);
 
-  const waitStarted = performance.now();
-  let waited = false;
-  const lock = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
-    waited = true;
-    emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
-  });
-  if (!lock.ok) {
-    return { ok: false, reason: 'unavailable', command: 'stamp', problems: [lockTimeoutProblem(config.schema, config.lockTimeoutMs, lock.holder)] };
-  }
+  const lock = await lockForRun(db, config, emit);
+  if (!lock.ok) return { ok: false, reason: 'unavailable', command: 'stamp', problems: [lock.problem] };
   try {
-    if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
     // another runner may have moved the database between the first read and the lock
     const { plan, trackingExists } = await planned();
     if (!plan.ok) return invalid(plan.problems);

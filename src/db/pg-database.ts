@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { redactUrl } from '../config.js';
 import { StrataError } from '../errors.js';
-import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult, type SqlErrorInfo } from './database.js';
 
 /** A single dedicated connection to a PostgreSQL server. */
 export async function connectPostgres(url: string, applicationName = 'strata'): Promise<Database> {
@@ -48,8 +48,8 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
         await client.query(text);
         return { ok: true };
       } catch (error) {
-        const info = sqlErrorInfo(error);
-        if (!info) throw error;
+        // A lost connection still tells how many statements the server confirmed before it.
+        const info = sqlErrorInfo(error) ?? connectionLost(error);
         return { ok: false, error: info, completedStatements };
       } finally {
         connection.off('commandComplete', onComplete);
@@ -61,5 +61,13 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
     async close() {
       await client.end().catch(() => {});
     },
+  };
+}
+
+function connectionLost(error: unknown): SqlErrorInfo {
+  return {
+    code: '08006', message: `connection lost: ${(error as Error).message}`, severity: 'FATAL',
+    detail: undefined, hint: 'the server ended the connection; what was not committed was rolled back by the server',
+    position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined,
   };
 }
