@@ -20,7 +20,10 @@ export interface FileStamp {
 export interface Snapshot {
   set: RevisionSet;
   files: Map<string, FileStamp>;
+  /** the revision folders listed, with or without files in them */
   folderIds: Set<string>;
+  /** the migrations folder */
+  dir: string;
 }
 
 /**
@@ -38,8 +41,14 @@ export function readSnapshot(config: StrataConfig, previous: Snapshot | undefine
     const cached = previous?.files.get(file);
     return cached && !touchedFolders.has(cached.folder) ? cached : undefined;
   };
+  const folderIds = new Set<string>();
   const fileSystem: TreeFileSystem = {
     ...nodeFileSystem,
+    readdir(dir) {
+      const entries = nodeFileSystem.readdir(dir);
+      for (const entry of entries) if (entry.isDirectory() && !entry.name.startsWith('.')) folderIds.add(entry.name);
+      return entries;
+    },
     lstat(file) {
       const cached = reusable(file);
       if (cached) return cached.lstat;
@@ -70,8 +79,7 @@ export function readSnapshot(config: StrataConfig, previous: Snapshot | undefine
     },
   };
   const set = loadRevisions(config, fileSystem);
-  const folderIds = new Set([...files.values()].map((stamp) => stamp.folder));
-  return { set, files, folderIds };
+  return { set, files, folderIds, dir: config.dir };
 }
 
 /** Files written (even with the same bytes: a save is a save), created or deleted since `before`. */
@@ -84,5 +92,9 @@ export function changedFiles(before: Snapshot | undefined, after: Snapshot): str
     if (!old || old.mtimeMs !== stamp.mtimeMs || !Buffer.from(old.bytes).equals(stamp.bytes)) changed.push(file);
   }
   for (const file of before.files.keys()) if (!after.files.has(file)) changed.push(file);
+  // a folder that appeared or went away empty (rm -r deletes the files first, then the folder)
+  const folderChanges = [...before.folderIds].filter((id) => !after.folderIds.has(id))
+    .concat([...after.folderIds].filter((id) => !before.folderIds.has(id)));
+  for (const id of folderChanges) if (!changed.some((file) => path.basename(path.dirname(file)) === id)) changed.push(path.join(after.dir, id, 'up.sql'));
   return changed.sort();
 }

@@ -82,4 +82,22 @@ test('the same bytes saved again count as a change (a save is a save); a new and
   }
 });
 
+test('a folder deleted after its files (rm -r) is still a change: files first, then the empty folder', () => {
+  const p = project();
+  try {
+    const first = readSnapshot(p.config, undefined, new Set(), 'verify');
+    rmSync(p.file(B, 'up.sql'));
+    rmSync(p.file(B, 'down.sql'));
+    const filesGone = readSnapshot(p.config, first, new Set([B]), 'trust-events');
+    assert.equal(changedFiles(first, filesGone), [p.file(B, 'down.sql'), p.file(B, 'up.sql')]);
+    assert.ok(filesGone.folderIds.has(B), 'the empty folder is still listed');
+    rmSync(path.join(p.dir, 'migrations', B), { recursive: true });
+    const folderGone = readSnapshot(p.config, filesGone, new Set([B]), 'trust-events');
+    assert.equal(changedFiles(filesGone, folderGone), [p.file(B, 'up.sql')]);
+    assert.not.ok(folderGone.folderIds.has(B));
+  } finally {
+    p.remove();
+  }
+});
+
 test.run();
