@@ -18,7 +18,7 @@ import { hasGnuTime, measure, summarize, type RunOutput, type Sample, type Summa
 import { summarizeProfile } from './profile-summary.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cliPath = path.join(repoRoot, 'dist', 'src', 'cli.js');
+const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 const resultsDir = path.join(repoRoot, 'bench', 'results');
 const DATABASE = 'bench';
 

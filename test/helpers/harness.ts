@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const cliPath = path.join(repoRoot, 'dist', 'src', 'cli.js');
+export const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 export const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
