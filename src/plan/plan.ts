@@ -162,6 +162,8 @@ export function planDown(
       if (target.steps > 0) {
         return { ok: false, problems: [problem('TARGET_INVALID', { message: `'${targetText}' goes forwards`, hint: `use strata up ${targetText}` })] };
       }
+      // at base there is nothing to revert, whatever the count: not an error
+      if (appliedInOrder.length === 0) return { ok: true, steps: [] };
       if (-target.steps > appliedInOrder.length) {
         return {
           ok: false,

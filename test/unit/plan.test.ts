@@ -157,6 +157,9 @@ test('down: too many steps, forwards, a target that is not applied, unknown and 
   const rows = applied(A, B);
   assert.is(single(planDown(revisions, rows, '-3'), 'TARGET_INVALID').message, "'-3' asks to revert 3 revisions but only 2 are applied");
   assert.is(single(planDown(revisions, applied(A), '-2'), 'TARGET_INVALID').message, "'-2' asks to revert 2 revisions but only 1 is applied");
+  // at base, down (-1 by default) has nothing to do rather than failing
+  const atBase = planDown(revisions, [], '-1');
+  assert.ok(atBase.ok && atBase.steps.length === 0, 'down at base is a no-op');
   assert.is(single(planDown(revisions, rows, '+1'), 'TARGET_INVALID').hint, 'use strata up +1');
   assert.is(single(planDown(revisions, rows, D), 'TARGET_INVALID').message, `${D} is not applied, so there is nothing to revert down to`);
   assert.is(single(planDown(revisions, rows, 'v3'), 'TARGET_UNKNOWN').message, "no revision or tag matches 'v3'");
