@@ -11,6 +11,7 @@ import { buildRevisions, type RevisionSet } from './revision/build-revisions.js'
 import { checkScripts } from './revision/check-scripts.js';
 import { readMigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
 import type { SqlStatement } from './revision/sql-statements.js';
+import type { Revision } from './revision/revision.js';
 import type { DevEvent } from './watch/dev-events.js';
 
 export type StrataEvent =
@@ -174,7 +175,11 @@ function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Scrip
 
 /** Parses the scripts the steps will run (and refuses Transaction: off inside --single-transaction). */
 export async function checkSteps(steps: readonly Step[], options: RunOptions): Promise<{ problems: Problem[]; statements: Map<Script, SqlStatement[]> }> {
-  const result = await checkScripts(steps.map((step) => ({ script: step.script, role: step.direction })));
+  // an up step's down.sql is parsed too: a broken down.sql found at apply time, not during a rollback
+  const downScripts = steps.flatMap((step) => (step.direction === 'up'
+    ? [{ script: downScriptOf(step.revision), role: 'down' as const }]
+    : []));
+  const result = await checkScripts([...steps.map((step) => ({ script: step.script, role: step.direction })), ...downScripts]);
   if (options.singleTransaction === true) {
     for (const step of steps) {
       if (!step.script.transactional) {
@@ -187,6 +192,11 @@ export async function checkSteps(steps: readonly Step[], options: RunOptions): P
     }
   }
   return result;
+}
+
+function downScriptOf(revision: Revision): Script {
+  const { path, text, body, bodyOffset, transactional } = revision.down;
+  return { path, text, body, bodyOffset, transactional };
 }
 
 export const planners = {

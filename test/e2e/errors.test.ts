@@ -187,6 +187,13 @@ it('syntax error after multi-byte text: column in code points; nothing runs', as
   assert.equal(await appliedIds(db!), []);
 });
 
+it("a broken down.sql of a pending revision is refused before up runs anything", async () => {
+  const p = project({ ...users(), ...revisionFiles(B, A, 'create table orders (id int);\n', 'drop tabel orders;\n') });
+  const result = await refused(p, ['up']);
+  expectText(result.stderr, `migrations/${B}/down.sql:1:6: error: syntax error at or near "tabel"`);
+  assert.equal(await appliedIds(db!), []);
+});
+
 it('empty up.sql', async () => {
   const p = project(revisionFiles(A, 'base', '-- nothing yet\n'));
   const result = await refused(p, ['up']);

@@ -311,7 +311,10 @@ test('the API returns the script as data, the same text the CLI prints', async (
   const printed = await run(['sql', 'up', '--from', 'base']);
   assert.is(report.script, printed.stdout);
   assert.equal(report.steps.map((s) => [s.id, s.transactional]), [[R1, true], [R2, true], [R3, false], [R4, true], [R5, true]]);
-  const refused = await strata.sql('down', '-1', { from: 'base' });
+  // at base, down has nothing to revert: an empty plan, not an error
+  const atBase = await strata.sql('down', '-1', { from: 'base' });
+  assert.ok(atBase.ok && atBase.steps.length === 0);
+  const refused = await strata.sql('down', '+1', { from: 'base' });
   assert.is(refused.ok, false);
   if (!refused.ok) assert.is(refused.problems[0]!.code, 'TARGET_INVALID');
 });
