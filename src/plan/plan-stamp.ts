@@ -1,7 +1,7 @@
 import { problem, type Problem } from '../errors.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
-import { planUp, targetUniverse, type UpStep } from './plan.js';
+import { newestApplied, planUp, targetUniverse, type UpStep } from './plan.js';
 import { resolveTarget } from './targets.js';
 
 export type StampPlan =
@@ -32,16 +32,10 @@ export function planStamp(revisions: readonly Revision[], applied: readonly Appl
       return unstampAfter(appliedInOrder);
     case 'relative':
       if (target.steps > 0) return stampUpTo(targetText);
-      if (-target.steps > appliedInOrder.length) {
-        return {
-          ok: false,
-          problems: [problem('TARGET_INVALID', {
-            message: `'${targetText}' asks to unstamp ${-target.steps} revisions but only ${appliedInOrder.length} ${appliedInOrder.length === 1 ? 'is' : 'are'} applied`,
-            hint: 'use strata stamp base to forget every record',
-          })],
-        };
+      {
+        const newest = newestApplied(appliedInOrder, -target.steps, targetText, 'unstamp', 'strata stamp base');
+        return newest.ok ? unstampAfter(newest.rows) : newest;
       }
-      return unstampAfter(appliedInOrder.slice(appliedInOrder.length + target.steps));
     case 'revision':
       if (appliedInOrder.some((a) => a.id === target.id)) return unstampAfter(appliedInOrder.filter((a) => a.id > target.id));
       return stampUpTo(target.id);

@@ -162,18 +162,11 @@ export function planDown(
       if (target.steps > 0) {
         return { ok: false, problems: [problem('TARGET_INVALID', { message: `'${targetText}' goes forwards`, hint: `use strata up ${targetText}` })] };
       }
-      // at base there is nothing to revert, whatever the count: not an error
-      if (appliedInOrder.length === 0) return { ok: true, steps: [] };
-      if (-target.steps > appliedInOrder.length) {
-        return {
-          ok: false,
-          problems: [problem('TARGET_INVALID', {
-            message: `'${targetText}' asks to revert ${-target.steps} revisions but only ${appliedInOrder.length} ${appliedInOrder.length === 1 ? 'is' : 'are'} applied`,
-            hint: 'use strata down base to revert everything',
-          })],
-        };
+      {
+        const newest = newestApplied(appliedInOrder, -target.steps, targetText, 'revert', 'strata down base');
+        if (!newest.ok) return newest;
+        chosen = newest.rows;
       }
-      chosen = appliedInOrder.slice(appliedInOrder.length + target.steps);
       break;
     case 'revision':
       if (!appliedInOrder.some((a) => a.id === target.id)) {
@@ -205,6 +198,27 @@ export function planDown(
     steps.push(step);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, steps };
+}
+
+/**
+ * The newest `count` applied revisions, oldest first, for `-N`; at base there is nothing to
+ * take, whatever N, which is not an error; more than are applied is.
+ */
+export function newestApplied(
+  appliedInOrder: readonly AppliedRevision[], count: number, targetText: string, verb: 'revert' | 'unstamp', everything: string,
+): { ok: true; rows: AppliedRevision[] } | { ok: false; problems: Problem[] } {
+  if (appliedInOrder.length === 0) return { ok: true, rows: [] };
+  if (count > appliedInOrder.length) {
+    const applied = `${appliedInOrder.length} ${appliedInOrder.length === 1 ? 'is' : 'are'} applied`;
+    return {
+      ok: false,
+      problems: [problem('TARGET_INVALID', {
+        message: `'${targetText}' asks to ${verb} ${count} revisions but only ${applied}`,
+        hint: `use ${everything} to ${verb} everything`,
+      })],
+    };
+  }
+  return { ok: true, rows: appliedInOrder.slice(appliedInOrder.length - count) };
 }
 
 /**
