@@ -4,12 +4,12 @@ import { cac } from 'cac';
 import { StrataError, createStrata, type Problem, type RunReport, type StampReport, type StrataEvent } from './index.js';
 import {
   formatEvent, formatFailure, formatHistory, formatNewRevision, formatProblems, formatRunSummary, formatStampFailure, formatStampResult,
-  formatStatus, formatStep, makeStyle, toJson,
+  formatInterrupted, formatStatus, formatStep, makeStyle, toJson,
 } from './cli/output.js';
 import { createProgress } from './cli/progress.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './cli/dev-output.js';
 
-const EXIT = { ok: 0, failed: 1, unavailable: 1, invalid: 2 } as const;
+const EXIT = { ok: 0, failed: 1, unavailable: 1, invalid: 2, interrupted: 130 } as const;
 const out = makeStyle(process.stdout);
 const err = makeStyle(process.stderr);
 let progress = createProgress(process.stderr, { isEnabled: false });
@@ -56,12 +56,36 @@ function finishRun(report: RunReport, flags: GlobalFlags, started: number): numb
     console.log(toJson(report));
   } else if (report.ok) {
     if (!flags.quiet) console.log(formatRunSummary(report, Math.round(performance.now() - started), out));
+  } else if (report.reason === 'interrupted') {
+    console.error(formatInterrupted(report, err));
   } else if (report.reason !== 'failed') {
     console.error(formatProblems(report.problems, err));
   } else {
     console.error(formatFailure(report.failure, err));
   }
   return report.ok ? EXIT.ok : EXIT[report.reason];
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during up/down/redo: the revision in progress finishes (or fails) as a
+ * whole and the run stops at the boundary after it; a second signal stops at once.
+ */
+async function stoppable(run: (signal: AbortSignal) => Promise<RunReport>): Promise<RunReport> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort();
+    progress.clear();
+    console.error(err.yellow('stopping after the revision in progress (Ctrl-C again to stop now)'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** Prints any report: JSON as is, else `text` on success (unless --quiet) or the problems / failure on stderr. */
@@ -104,7 +128,7 @@ cli
   .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing')
   .action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
     const started = performance.now();
-    const report = await strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false });
+    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal }));
     return finishRun(report, flags, started);
   });
 
@@ -113,12 +137,13 @@ cli
   .option('--single-transaction', 'run the whole batch in one transaction')
   .action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean }) => {
     const started = performance.now();
-    return finishRun(await strataFor(flags).down(target ?? '-1', { singleTransaction: flags.singleTransaction ?? false }), flags, started);
+    const report = await stoppable((signal) => strataFor(flags).down(target ?? '-1', { singleTransaction: flags.singleTransaction ?? false, signal }));
+    return finishRun(report, flags, started);
   });
 
 cli.command('redo', 'revert the newest revision and apply it again (one transaction)').action(async (flags: GlobalFlags) => {
   const started = performance.now();
-  return finishRun(await strataFor(flags).redo(), flags, started);
+  return finishRun(await stoppable((signal) => strataFor(flags).redo({ signal })), flags, started);
 });
 
 cli

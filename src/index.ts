@@ -80,7 +80,7 @@ export interface Strata {
   /** revert applied revisions down to `target` (-N, base, id or prefix, tag); default -1 */
   down(target?: string, options?: RunOptions): Promise<RunReport>;
   /** revert the newest applied revision and apply it again */
-  redo(): Promise<RunReport>;
+  redo(options?: Pick<RunOptions, 'signal'>): Promise<RunReport>;
   newRevision(message: string, now?: Date): NewRevisionReport;
   init(): InitReport;
   /** the exact script `up`/`down` to `target` would run, for review or psql; `options.from` plans without a database */
@@ -139,7 +139,7 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     }),
     up: (target = 'head', runOptions = {}) => run('up', planners.up(target, runOptions), runOptions),
     down: (target = '-1', runOptions = {}) => run('down', planners.down(target), runOptions),
-    redo: () => run('redo', planners.redo(), { singleTransaction: 'when-possible' }),
+    redo: (runOptions = {}) => run('redo', planners.redo(), { ...runOptions, singleTransaction: 'when-possible' }),
     newRevision: (message, now = new Date()) => createRevisionFolder(config, message, now),
     init: () => initProject(config),
     dev: (devOptions = {}) => startDev(config, devOptions, emit),

@@ -34,11 +34,15 @@ export type RunReport =
   /** nothing ran: the lock could not be had in time, or the tracking schema could not be created */
   | { ok: false; reason: 'unavailable'; command: RunCommand; problems: Problem[] }
   /** a revision failed while running */
-  | { ok: false; reason: 'failed'; command: RunCommand; steps: StepOutcome[]; failure: Failure };
+  | { ok: false; reason: 'failed'; command: RunCommand; steps: StepOutcome[]; failure: Failure }
+  /** asked to stop (Ctrl-C): the steps listed were applied, the run stopped at the boundary after them */
+  | { ok: false; reason: 'interrupted'; command: RunCommand; steps: StepOutcome[] };
 
 export interface RunOptions {
   /** one transaction for the whole run; 'when-possible' (redo, dev) falls back to one per step when a step has Transaction: off */
   singleTransaction?: boolean | 'when-possible';
+  /** abort to stop at the next revision boundary */
+  signal?: AbortSignal;
   allowOutOfOrder?: boolean;
 }
 
@@ -136,11 +140,13 @@ export async function runPlanned(
       singleTransaction,
       eventAction: command === 'dev' ? 'dev' : undefined,
       statementsOf: (script) => checked.statements.get(script) ?? [],
+      signal: options.signal,
       events: {
         stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),
       },
     });
+    if (result.ok === 'interrupted') return { ok: false, reason: 'interrupted', command, steps: result.outcomes };
     if (!result.ok) return { ok: false, reason: 'failed', command, steps: result.outcomes, failure: result.failure };
     return { ok: true, command, steps: result.outcomes, notes };
   } finally {

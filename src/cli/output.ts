@@ -46,6 +46,12 @@ function indent(text: string, prefix: string): string {
   return text.split('\n').map((l) => prefix + l).join('\n');
 }
 
+export function formatInterrupted(report: Extract<RunReport, { reason: 'interrupted' }>, style: Style): string {
+  const done = report.steps.length;
+  const next = report.command === 'down' ? 'strata down <target>' : 'strata up';
+  return style.yellow(`stopped: ${done} ${done === 1 ? 'revision' : 'revisions'} ${report.command === 'down' ? 'reverted' : 'applied'} before the stop, nothing half-done; run ${next} to continue`);
+}
+
 const VERB = { up: 'applied', down: 'reverted' } as const;
 
 export function formatStep(outcome: StepOutcome, style: Style): string {

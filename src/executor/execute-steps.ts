@@ -39,6 +39,8 @@ export interface Failure {
 
 export type ExecutionResult =
   | { ok: true; outcomes: StepOutcome[] }
+  /** stopped between two steps because the run was asked to stop (Ctrl-C): what ran is applied */
+  | { ok: 'interrupted'; outcomes: StepOutcome[] }
   | { ok: false; outcomes: StepOutcome[]; failure: Failure };
 
 export interface ExecutionEvents {
@@ -55,6 +57,8 @@ export interface ExecuteOptions {
   /** statements of each script, from the check before anything ran */
   statementsOf(script: Script): readonly SqlStatement[];
   events?: ExecutionEvents;
+  /** when aborted, the run stops at the next step boundary (never inside a step) */
+  signal?: AbortSignal | undefined;
 }
 
 /** Runs the steps in order; stops at the first failure, leaving the database at the previous boundary. */
@@ -62,6 +66,8 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
   const outcomes: StepOutcome[] = [];
   if (options.singleTransaction && steps.length > 0) await db.runScript('begin');
   for (const [index, step] of steps.entries()) {
+    // inside --single-transaction there is no boundary before the end: the run goes on to its commit
+    if (options.signal?.aborted && !options.singleTransaction) return { ok: 'interrupted', outcomes };
     options.events?.stepStarted?.(step, index, steps.length);
     const started = performance.now();
     const result = step.script.transactional

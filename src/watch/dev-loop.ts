@@ -306,6 +306,7 @@ async function runStep(
 
 function fromReport(report: RunReport, ok: (steps: StepOutcome[]) => DevRunResult, isStopping: () => boolean): DevRunResult {
   if (report.ok) return ok(report.steps);
+  if (report.reason === 'interrupted') return ok(report.steps);
   if (report.reason !== 'failed') return { status: 'invalid', problems: report.problems, codeFrames: [] };
   return { status: 'failed', failure: report.failure, steps: report.steps, wasInterrupted: isStopping() && report.failure.sqlstate === '57014' };
 }
