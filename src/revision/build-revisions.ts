@@ -43,28 +43,57 @@ export function buildRevisions(tree: MigrationTree, dirLabel: string): RevisionS
       }));
       continue;
     }
-    const up = decodeFile(entry.files['up.sql'], `${location}/up.sql`, problems);
-    const down = decodeFile(entry.files['down.sql'], `${location}/down.sql`, problems);
-    if (up === undefined || down === undefined) continue;
-    const upFile = parseUpFile(up, `${location}/up.sql`);
-    const downFile = parseDownFile(down, `${location}/down.sql`);
-    problems.push(...upFile.problems, ...downFile.problems);
-    if (upFile.header.parent === undefined) continue;
-    revisions.push({
-      id: entry.name,
-      parent: upFile.header.parent,
-      message: upFile.header.message,
-      tags: upFile.header.tags,
-      transactional: upFile.header.transactional,
-      up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: checksum(upFile.body) },
-      down: {
-        path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: checksum(downFile.body),
-        transactional: downFile.header.transactional, irreversible: downFile.header.irreversible,
-      },
-    });
+    const folder = buildFolder(entry.name, location, entry.files['up.sql'], entry.files['down.sql']);
+    problems.push(...folder.problems);
+    if (folder.revision) revisions.push(folder.revision);
   }
   problems.push(...checkTimestamps(revisions, dirLabel), ...checkTags(revisions), ...checkChain(revisions));
   return { revisions, problems };
+}
+
+interface FolderResult {
+  revision: Revision | undefined;
+  problems: Problem[];
+}
+
+/**
+ * The same bytes give the same revision: a folder whose files are the very byte arrays seen
+ * before (the dev loop keeps unchanged files' bytes) is not decoded, parsed and hashed again.
+ */
+const folderCache = new WeakMap<Uint8Array, { down: Uint8Array; location: string; result: FolderResult }>();
+
+function buildFolder(id: string, location: string, upContent: FileContent | undefined, downContent: FileContent | undefined): FolderResult {
+  const cacheable = upContent?.kind === 'bytes' && downContent?.kind === 'bytes';
+  if (cacheable) {
+    const cached = folderCache.get(upContent.bytes);
+    if (cached && cached.down === downContent.bytes && cached.location === location) return cached.result;
+  }
+  const problems: Problem[] = [];
+  const up = decodeFile(upContent, `${location}/up.sql`, problems);
+  const down = decodeFile(downContent, `${location}/down.sql`, problems);
+  let revision: Revision | undefined;
+  if (up !== undefined && down !== undefined) {
+    const upFile = parseUpFile(up, `${location}/up.sql`);
+    const downFile = parseDownFile(down, `${location}/down.sql`);
+    problems.push(...upFile.problems, ...downFile.problems);
+    if (upFile.header.parent !== undefined) {
+      revision = {
+        id,
+        parent: upFile.header.parent,
+        message: upFile.header.message,
+        tags: upFile.header.tags,
+        transactional: upFile.header.transactional,
+        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: checksum(upFile.body) },
+        down: {
+          path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: checksum(downFile.body),
+          transactional: downFile.header.transactional, irreversible: downFile.header.irreversible,
+        },
+      };
+    }
+  }
+  const result = { revision, problems };
+  if (cacheable) folderCache.set(upContent.bytes, { down: downContent.bytes, location, result });
+  return result;
 }
 
 export function checksum(body: string): string {
