@@ -146,7 +146,7 @@ test('init and new', async () => {
   assert.is(sql.from, null);
   assert.match(sql.script as string, /^-- strata sql up: apply 2 revisions\n/);
   for (const s of sql.steps as unknown[]) keys(s, KEYS.sqlStep, 'sql step');
-  const sqlInvalid = json(await run('sql', 'down', '--json'), 2);
+  const sqlInvalid = json(await run('sql', 'down', '+1', '--json'), 2);
   expectInvalid(sqlInvalid, KEYS.sqlInvalid, 'TARGET_INVALID');
 
   const stamp = json(await run('stamp', R1, '--json'), 0);
