@@ -7,21 +7,20 @@
  *   const report = await strata.up();
  *   if (!report.ok) console.error(report.reason === 'invalid' ? report.problems : report.failure);
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import path from 'node:path';
-import { displayPath, resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
+import { resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
 import { openDatabase, type OpenedDatabase } from './database-connection.js';
 import { readApplied } from './db/tracking.js';
-import { problem, StrataError, type Problem } from './errors.js';
+import { problem, type Problem } from './errors.js';
 import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
-import { formatTimestamp, slugify } from './revision/revision-id.js';
+import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project-files.js';
 import type { SqlOptions, SqlReport } from './offline-script.js';
 import type { StampReport } from './stamp.js';
 import type { HistoryEvent } from './db/events.js';
 import type { DevOptions, DevSession } from './watch/dev-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
+export type { InitReport, NewRevisionReport } from './project-files.js';
 export type { Problem, ProblemCode } from './errors.js';
 export { StrataError, formatLocation } from './errors.js';
 export type { RunReport, StrataEvent, RunOptions } from './migrate.js';
@@ -55,17 +54,6 @@ export interface StatusReport {
   revisions: StatusEntry[];
   counts: Record<RevisionState, number>;
   problems: Problem[];
-}
-
-export interface NewRevisionReport {
-  id: string;
-  parent: string;
-  files: { up: string; down: string };
-}
-
-export interface InitReport {
-  created: string[];
-  kept: string[];
 }
 
 export type HistoryReport =
@@ -168,63 +156,3 @@ function startDev(config: StrataConfig, options: DevOptions, emit: EventListener
   const session = import('./watch/dev-loop.js').then(({ startDevLoop }) => startDevLoop(config, options, emit));
   return { done: session.then((s) => s.done), stop: () => session.then((s) => s.stop()) };
 }
-
-function createRevisionFolder(config: StrataConfig, message: string, now: Date): NewRevisionReport {
-  const trimmed = message.trim();
-  if (trimmed === '' || trimmed.includes('\n')) {
-    throw new StrataError('CONFIG_INVALID', { message: 'the message must be one non-empty line', hint: 'strata new "add orders table"' });
-  }
-  const set = loadRevisions(config);
-  const missingDir = set.problems.find((p) => p.code === 'DIR_MISSING');
-  if (missingDir) throw new StrataError('DIR_MISSING', missingDir);
-  const last = set.revisions.at(-1);
-  // never before (or on) the newest revision's timestamp, even with a skewed clock
-  let timestamp = formatTimestamp(now);
-  if (last && timestamp <= last.id.slice(0, 14)) {
-    const lastTime = last.id.slice(0, 14);
-    const next = new Date(Date.UTC(+lastTime.slice(0, 4), +lastTime.slice(4, 6) - 1, +lastTime.slice(6, 8), +lastTime.slice(8, 10), +lastTime.slice(10, 12), +lastTime.slice(12, 14) + 1));
-    timestamp = formatTimestamp(next);
-  }
-  const id = `${timestamp}_${slugify(trimmed)}`;
-  const folder = path.join(config.dir, id);
-  if (existsSync(folder)) throw new StrataError('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' });
-  mkdirSync(folder);
-  const parent = last?.id ?? 'base';
-  const up = path.join(folder, 'up.sql');
-  const down = path.join(folder, 'down.sql');
-  writeFileSync(up, `--! Parent: ${parent}\n--! Message: ${trimmed}\n\n`);
-  writeFileSync(down, `-- Undo everything up.sql does, in reverse order.\n-- If it cannot be undone, replace this with: --! Irreversible: <why>\n\n`);
-  return { id, parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
-}
-
-const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which wins over this .env file).
-# DATABASE_URL=postgres://user:password@localhost:5432/app   # unset: embedded PGlite database under .strata/
-# SHADOW_DATABASE_URL=postgres://user:password@localhost:5432/app_shadow
-# STRATA_DIR=migrations
-# STRATA_SCHEMA=strata
-# STRATA_LOCK_TIMEOUT=60
-`;
-
-function initProject(config: StrataConfig): InitReport {
-  const created: string[] = [];
-  const kept: string[] = [];
-  const ensure = (target: string, make: () => void) => {
-    if (existsSync(target)) kept.push(displayPath(config.cwd, target));
-    else {
-      make();
-      created.push(displayPath(config.cwd, target));
-    }
-  };
-  ensure(config.dir, () => mkdirSync(config.dir, { recursive: true }));
-  ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), '-- The schema at head. Regenerate it after changing migrations.\n'));
-  ensure(path.join(config.cwd, '.env.example'), () => writeFileSync(path.join(config.cwd, '.env.example'), ENV_EXAMPLE));
-  const gitignore = path.join(config.cwd, '.gitignore');
-  const ignored = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
-  if (!/^\/?\.strata\/?$/m.test(ignored)) {
-    appendFileSync(gitignore, `${ignored === '' || ignored.endsWith('\n') ? '' : '\n'}.strata/\n.env\n`);
-    created.push('.gitignore entries (.strata/, .env)');
-  }
-  return { created, kept };
-}
-
-export { problem };
