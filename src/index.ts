@@ -88,7 +88,7 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
   const config = resolveConfig(options);
   const emit: EventListener = options.onEvent ?? (() => {});
   const withDatabase = async <T>(fn: (opened: OpenedDatabase) => Promise<T>): Promise<T> => {
-    const opened = await openDatabase(config);
+    const opened = await openDatabase(config, (message) => emit({ type: 'note', message }));
     emit({ type: 'database', description: opened.description, isEmbedded: opened.db.kind === 'pglite' });
     try {
       return await fn(opened);

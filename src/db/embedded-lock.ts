@@ -7,7 +7,8 @@ import { StrataError } from '../errors.js';
  * A lock file next to it (holding the owner's pid) keeps a second strata out; a stale one
  * (its process gone) is taken over. Returns the release function.
  */
-export async function withEmbeddedLock(dataDir: string, timeoutMs: number): Promise<() => void> {
+export async function withEmbeddedLock(dataDir: string, timeoutMs: number, onWait: (ownerPid: number) => void = () => {}): Promise<() => void> {
+  let hasWaited = false;
   mkdirSync(path.dirname(dataDir), { recursive: true });
   const lockFile = `${dataDir}.lock`;
   const deadline = Date.now() + timeoutMs;
@@ -29,6 +30,10 @@ export async function withEmbeddedLock(dataDir: string, timeoutMs: number): Prom
     if (!Number.isInteger(owner) || owner <= 0 || !isAlive(owner)) {
       rmSync(lockFile, { force: true });
       continue;
+    }
+    if (!hasWaited && Date.now() < deadline) {
+      hasWaited = true;
+      onWait(owner);
     }
     if (Date.now() >= deadline) {
       throw new StrataError('LOCK_TIMEOUT', {
