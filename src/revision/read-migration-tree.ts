@@ -24,12 +24,20 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 const REVISION_FILES = ['up.sql', 'down.sql'] as const;
 
+/** What strata needs to know of a file's metadata. */
+export interface FileStat {
+  size: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+}
+
 /** The file-system calls strata needs, so tests can hand in another implementation. */
 export interface TreeFileSystem {
   readdir(dir: string): fs.Dirent[];
   readFile(file: string): Uint8Array;
-  stat(file: string): { size: number; isFile(): boolean; isDirectory(): boolean };
-  lstat(file: string): { isSymbolicLink(): boolean };
+  /** followed only for symbolic links: for anything else lstat already says all */
+  stat(file: string): FileStat;
+  lstat(file: string): FileStat & { isSymbolicLink(): boolean };
   realpath(file: string): string;
 }
 
@@ -83,12 +91,14 @@ function isDirectorySafe(fileSystem: TreeFileSystem, file: string): boolean {
 
 function readRevisionFile(fileSystem: TreeFileSystem, realDir: string, file: string): FileContent {
   try {
-    if (fileSystem.lstat(file).isSymbolicLink()) {
+    const link = fileSystem.lstat(file);
+    let stat: FileStat = link;
+    if (link.isSymbolicLink()) {
       const target = fileSystem.realpath(file);
       const relative = path.relative(realDir, target);
       if (relative.startsWith('..') || path.isAbsolute(relative)) return { kind: 'outside', target };
+      stat = fileSystem.stat(file);
     }
-    const stat = fileSystem.stat(file);
     if (!stat.isFile()) return { kind: 'unreadable', reason: stat.isDirectory() ? 'it is a directory, not a file' : 'it is not a regular file (a pipe, socket or device)' };
     if (stat.size > MAX_FILE_BYTES) return { kind: 'too-large', bytes: stat.size };
     return { kind: 'bytes', bytes: fileSystem.readFile(file) };

@@ -53,14 +53,16 @@ export function readSnapshot(config: StrataConfig, previous: Snapshot | undefine
       const cached = reusable(file);
       if (cached) return cached.lstat;
       const lstat = fs.lstatSync(file);
-      fresh.set(file, { ...fresh.get(file), lstat });
+      // not a link: lstat is the stat (the reader does not stat again), and it keys the change check
+      const stat = lstat.isSymbolicLink() ? {} : { stat: lstat, key: statKey(lstat), mtimeMs: lstat.mtimeMs };
+      fresh.set(file, { ...fresh.get(file), lstat, ...stat });
       return lstat;
     },
     stat(file) {
       const cached = reusable(file);
       if (cached) return cached.stat;
       const stat = fs.statSync(file);
-      fresh.set(file, { ...fresh.get(file), stat, key: `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}`, mtimeMs: stat.mtimeMs });
+      fresh.set(file, { ...fresh.get(file), stat, key: statKey(stat), mtimeMs: stat.mtimeMs });
       return stat;
     },
     readFile(file) {
@@ -80,6 +82,10 @@ export function readSnapshot(config: StrataConfig, previous: Snapshot | undefine
   };
   const set = loadRevisions(config, fileSystem);
   return { set, files, folderIds, dir: config.dir };
+}
+
+function statKey(stat: fs.Stats): string {
+  return `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}:${stat.ino}`;
 }
 
 /** Files written (even with the same bytes: a save is a save), created or deleted since `before`. */
