@@ -2,9 +2,9 @@ import type { Database, ScriptResult, SqlErrorInfo } from '../db/database.js';
 import { recordEventSql, STEP_STARTED_MARKER } from '../db/tracking.js';
 import type { Script, Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
-import { lineColumnAt, renderCodeFrame } from '../source-position.js';
+import { lineColumnAt, renderCodeFrame, utf16IndexFromCodePointPosition } from '../source-position.js';
 import { locateError, type SentText } from './locate-error.js';
-import { bookkeepingStatement, transactionalScript } from './step-script.js';
+import { bookkeepingStatement, transactionalScript, type TransactionalScript } from './step-script.js';
 
 export interface StepOutcome {
   id: string;
@@ -61,19 +61,60 @@ export interface ExecuteOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * Consecutive transactional steps may go to the server together, in one message of
+ * `begin; …; commit;` scripts: each revision is still its own transaction, but the run pays one
+ * round trip per batch instead of one per revision. On an error the server skips the rest of the
+ * message and every COMMIT before it stands, as if they had been sent one by one.
+ *
+ * A server goes on with a message it has received even if the client dies, so a batch is sized
+ * to about BATCH_BUDGET_MS of work, estimated from the steps already run: a killed or interrupted
+ * runner lets at most that much more finish, which is the granularity of one ordinary revision.
+ * The first step of a run always goes alone.
+ */
+const BATCH_BUDGET_MS = 40;
+const BATCH_MAX_STEPS = 50;
+const BATCH_MAX_CHARS = 512 * 1024;
+
 /** Runs the steps in order; stops at the first failure, leaving the database at the previous boundary. */
 export async function executeSteps(db: Database, steps: readonly Step[], options: ExecuteOptions): Promise<ExecutionResult> {
   const outcomes: StepOutcome[] = [];
   if (options.singleTransaction && steps.length > 0) await db.runScript('begin');
-  for (const [index, step] of steps.entries()) {
+  let stepMsEstimate: number | undefined;
+  const observe = (elapsedMs: number, count: number) => {
+    const perStep = elapsedMs / count;
+    stepMsEstimate = stepMsEstimate === undefined ? perStep : 0.7 * stepMsEstimate + 0.3 * perStep;
+  };
+  let unbatchedUntil = 0;
+  for (let index = 0; index < steps.length;) {
+    const step = steps[index]!;
     // inside --single-transaction there is no boundary before the end: the run goes on to its commit
     if (options.signal?.aborted && !options.singleTransaction) return { ok: 'interrupted', outcomes };
+    const batchSize = options.singleTransaction || index < unbatchedUntil || stepMsEstimate === undefined
+      ? 1
+      : transactionalRun(steps, index, Math.floor(BATCH_BUDGET_MS / Math.max(stepMsEstimate, 0.5)));
+    if (batchSize > 1) {
+      const started = performance.now();
+      const batch = await runBatch(db, steps, index, batchSize, options, outcomes);
+      if (batch.kind === 'failed') {
+        await recordFailure(db, batch.step, batch.durationMs, batch.failure, options);
+        return { ok: false, outcomes, failure: batch.failure };
+      }
+      // the server refused the whole message before running any of it: find the culprit one by one
+      if (batch.kind === 'not-run') unbatchedUntil = index + batchSize;
+      else {
+        observe(performance.now() - started, batchSize);
+        index += batchSize;
+      }
+      continue;
+    }
     options.events?.stepStarted?.(step, index, steps.length);
     const started = performance.now();
     const result = step.script.transactional
       ? await runTransactional(db, step, options, index < steps.length - 1)
       : await runStatementByStatement(db, step, options);
-    const durationMs = Math.round(performance.now() - started);
+    const elapsed = performance.now() - started;
+    const durationMs = Math.round(elapsed);
     if (!result.ok) {
       if (options.singleTransaction) {
         await rollbackQuietly(db);
@@ -82,12 +123,9 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
       await recordFailure(db, step, durationMs, result.failure, options);
       return { ok: false, outcomes: options.singleTransaction ? [] : outcomes, failure: result.failure };
     }
-    const outcome: StepOutcome = {
-      id: step.id, direction: step.direction, durationMs, transactional: step.script.transactional,
-      ...(step.direction === 'down' ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
-    };
-    outcomes.push(outcome);
-    options.events?.stepFinished?.(outcome, index, steps.length);
+    observe(elapsed, 1);
+    finishStep(step, durationMs, index, steps.length, options, outcomes);
+    index++;
   }
   if (options.singleTransaction && steps.length > 0) {
     const committed = await db.runScript('commit');
@@ -100,6 +138,90 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     }
   }
   return { ok: true, outcomes };
+}
+
+function finishStep(step: Step, durationMs: number, index: number, total: number, options: ExecuteOptions, outcomes: StepOutcome[]): void {
+  const outcome: StepOutcome = {
+    id: step.id, direction: step.direction, durationMs, transactional: step.script.transactional,
+    ...(step.direction === 'down' ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
+  };
+  outcomes.push(outcome);
+  options.events?.stepFinished?.(outcome, index, total);
+}
+
+/** How many transactional steps from `index` on go in one message: at most `limit`, at least 1. */
+function transactionalRun(steps: readonly Step[], index: number, limit: number): number {
+  const max = Math.min(limit, BATCH_MAX_STEPS);
+  let count = 0;
+  let chars = 0;
+  while (index + count < steps.length && count < max) {
+    const script = steps[index + count]!.script;
+    if (!script.transactional || (count > 0 && chars + script.body.length > BATCH_MAX_CHARS)) break;
+    chars += script.body.length;
+    count++;
+  }
+  return Math.max(count, 1);
+}
+
+type BatchResult =
+  | { kind: 'ok' }
+  /** nothing ran: the server could not parse the message as a whole (it parses all of it first) */
+  | { kind: 'not-run' }
+  | { kind: 'failed'; step: Step; durationMs: number; failure: Failure };
+
+async function runBatch(
+  db: Database, steps: readonly Step[], first: number, count: number, options: ExecuteOptions, outcomes: StepOutcome[],
+): Promise<BatchResult> {
+  const total = steps.length;
+  const parts: Array<{ step: Step; script: TransactionalScript; start: number; statementCount: number }> = [];
+  let text = '';
+  for (let k = 0; k < count; k++) {
+    const step = steps[first + k]!;
+    const script = transactionalScript(step, options.schema, options.actor, { ownTransaction: true, deferFlush: first + k < total - 1, action: options.eventAction });
+    if (k > 0) text += '\n';
+    // ours before the body, the body's statements, the bookkeeping and the commit
+    parts.push({ step, script, start: text.length, statementCount: script.leadingStatements + options.statementsOf(step.script).length + 2 });
+    text += script.text;
+  }
+  options.events?.stepStarted?.(parts[0]!.step, first, total);
+  const started = performance.now();
+  const result = await runSafely(db, text);
+  // the steps share the round trip's time
+  const share = Math.round((performance.now() - started) / count);
+  if (result.ok) {
+    parts.forEach((part, k) => finishStep(part.step, share, first + k, total, options, outcomes));
+    return { kind: 'ok' };
+  }
+  if (result.completedStatements === 0 && result.error.code !== '08006') return { kind: 'not-run' };
+  let confirmed = 0;
+  for (const [k, part] of parts.entries()) {
+    if (result.completedStatements >= confirmed + part.statementCount) {
+      finishStep(part.step, share, first + k, total, options, outcomes);
+      confirmed += part.statementCount;
+      continue;
+    }
+    await rollbackQuietly(db);
+    const statements = options.statementsOf(part.step.script);
+    const bodyCompleted = result.completedStatements - confirmed - part.script.leadingStatements;
+    const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
+    const sent: SentText = { text: part.script.text, userStart: part.script.userStart, userLength: part.script.userLength, bodyIndex: 0 };
+    const error = { ...result.error, position: positionWithin(text, part.start, part.script.text.length, result.error.position) };
+    const effects = bodyCompleted >= statements.length
+      ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
+      : `the revision was rolled back; the database is as it was before ${part.step.id}`;
+    return { kind: 'failed', step: part.step, durationMs: share, failure: failureFrom(part.step, statements, error, sent, failedIndex, effects) };
+  }
+  // every statement of the batch was confirmed, yet an error came: report it against the last step
+  const last = parts.at(-1)!;
+  return { kind: 'failed', step: last.step, durationMs: share, failure: failureFrom(last.step, [], result.error, undefined, undefined, 'the server reported an error after the last revision of the batch committed') };
+}
+
+/** A PostgreSQL position (1-based, code points) in the batch text, re-based to the part that starts at `start`; undefined outside it. */
+function positionWithin(text: string, start: number, length: number, position: number | undefined): number | undefined {
+  if (position === undefined) return undefined;
+  const index = utf16IndexFromCodePointPosition(text, position);
+  if (index < start || index > start + length) return undefined;
+  return [...text.slice(start, index)].length + 1;
 }
 
 type StepResult = { ok: true } | { ok: false; failure: Failure };

@@ -175,8 +175,10 @@ function random(seedValue: number): () => number {
     if (applied < REVISIONS) assert.match(finish.stdout, `${REVISIONS - applied} applied`, `${context}: the re-run applied the rest`);
   }
   console.log(`seed ${seed}: full run ${Math.round(full.elapsedMs)} ms (first revision at ${Math.round(firstMs)} ms); kills stopped the run after ${interruptedAt.join(', ')} revisions`);
-  // Most kills must land in the middle of the run, or the test proves little.
-  assert.ok(interruptedAt.length >= KILLS - 2,
+  // Most kills must land in the middle of the run, or the test proves little. The server finishes
+  // the message in flight (a batch of about 40 ms of revisions), so a kill near the end of the
+  // run may let it complete: a few kills are allowed to find the run done.
+  assert.ok(interruptedAt.length >= KILLS - 4,
     `only ${interruptedAt.length} of ${KILLS} kills interrupted the run mid-way (at ${interruptedAt.join(', ')}; seed ${seed}, run ${Math.round(full.elapsedMs)} ms)`);
 });
 
