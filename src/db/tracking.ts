@@ -21,17 +21,10 @@ export interface EventRecord {
   details?: Record<string, unknown>;
 }
 
-export interface RevisionRecord {
-  id: string;
-  parent: string;
-  message: string | null;
-  tags: string[];
-  upChecksum: string;
-  downChecksum: string;
-  downText: string;
+/** What recording an applied revision writes: its row, less what the server fills in. */
+export type RevisionRecord = Pick<AppliedRevision, 'id' | 'parent' | 'message' | 'tags' | 'upChecksum' | 'downChecksum' | 'downText'> & {
   actor: string;
-  durationMs: number;
-}
+};
 
 export function trackingSchemaSql(schema: string): string {
   const s = sql.identifier(schema);
@@ -138,7 +131,7 @@ function durationSql(start: DurationStart): string {
   return `(extract(epoch from clock_timestamp() - ${since}) * 1000)::integer`;
 }
 
-export function recordUpStatement(schema: string, revision: Omit<RevisionRecord, 'durationMs'>, action: EventAction = 'up', start: DurationStart = 'transaction'): string {
+export function recordUpStatement(schema: string, revision: RevisionRecord, action: EventAction = 'up', start: DurationStart = 'transaction'): string {
   const s = quoteIdentifier(schema);
   const tags = `array[${revision.tags.map(quoteLiteral).join(', ')}]::text[]`;
   const duration = durationSql(start);
