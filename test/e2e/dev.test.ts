@@ -1,4 +1,4 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -104,6 +104,19 @@ test('a comment-only save still runs; a save with the same content says unchange
   writeFileSync(upFile(), upB('v1', '-- just a comment\n'));
   await dev.waitFor(/^\d\d:\d\d:\d\d unchanged: 20200102000000_app matches what is applied$/m, mark);
   assert.is(assertPairs(await events(db)), 1);
+}));
+
+test('an editor\'s atomic save (write a temporary file, rename it over up.sql) is one save', () => withDev('atomic', async ({ db, dev, upFile }) => {
+  const mark = dev.mark();
+  // as vim (backupcopy=no) and VS Code do: the new content goes to a hidden file, renamed over the original
+  const temporary = path.join(path.dirname(upFile()), '.up.sql.swp');
+  writeFileSync(temporary, upB('v2'));
+  renameSync(temporary, upFile());
+  await until(() => exists(db, 'app.v2'), 'app.v2');
+  await dev.waitFor(/re-applied 20200102000000_app in \d+ ms \(up\.sql changed/, mark);
+  await sleep(700); // past the watcher's quiet re-check: no second run may follow
+  assert.equal(await appTables(db), ['v2']);
+  assert.is(assertPairs(await events(db)), 1, 'exactly one re-apply');
 }));
 
 test('a syntax error: database unchanged, file:line:col with a caret; the next good save applies', () => withDev('syntax', async ({ db, dev, upFile }) => {
