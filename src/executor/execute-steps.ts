@@ -201,15 +201,9 @@ async function runBatch(
       continue;
     }
     await rollbackQuietly(db);
-    const statements = options.statementsOf(part.step.script);
-    const bodyCompleted = result.completedStatements - confirmed - part.script.leadingStatements;
-    const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
-    const sent: SentText = { text: part.script.text, userStart: part.script.userStart, userLength: part.script.userLength, bodyIndex: 0 };
     const error = { ...result.error, position: positionWithin(text, part.start, part.script.text.length, result.error.position) };
-    const effects = bodyCompleted >= statements.length
-      ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
-      : `the revision was rolled back; the database is as it was before ${part.step.id}`;
-    return { kind: 'failed', step: part.step, durationMs: share, failure: failureFrom(part.step, statements, error, sent, failedIndex, effects) };
+    const failure = transactionalFailure(part.step, options.statementsOf(part.step.script), part.script, error, result.completedStatements - confirmed);
+    return { kind: 'failed', step: part.step, durationMs: share, failure };
   }
   // every statement of the batch was confirmed, yet an error came: report it against the last step
   const last = parts.at(-1)!;
@@ -233,14 +227,21 @@ async function runTransactional(db: Database, step: Step, options: ExecuteOption
   const result = await runSafely(db, script.text);
   if (result.ok) return result;
   if (ownTransaction) await rollbackQuietly(db);
-  // statements that completed before the failure: ours before the body, then the body's own
-  const bodyCompleted = result.completedStatements - script.leadingStatements;
+  return { ok: false, failure: transactionalFailure(step, statements, script, result.error, result.completedStatements) };
+}
+
+/**
+ * The failure of one transactional script, from the statements of it the server confirmed: ours
+ * before the body, then the body's own (the next one failed), then the bookkeeping.
+ */
+function transactionalFailure(step: Step, statements: readonly SqlStatement[], script: TransactionalScript, error: SqlErrorInfo, completedInScript: number): Failure {
+  const bodyCompleted = completedInScript - script.leadingStatements;
   const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
   const sent: SentText = { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 };
   const effects = bodyCompleted >= statements.length
     ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
     : `the revision was rolled back; the database is as it was before ${step.id}`;
-  return { ok: false, failure: failureFrom(step, statements, result.error, sent, failedIndex, effects) };
+  return failureFrom(step, statements, error, sent, failedIndex, effects);
 }
 
 /** Transaction: off — each statement on its own, as psql would, so CREATE INDEX CONCURRENTLY etc. can run. */
