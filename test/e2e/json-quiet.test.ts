@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expectExit, resetDatabase, revisionFiles } from '../helpers/e2e.js';
-import { createTestDatabase, makeProject, runCli, type CliResult } from '../helpers/harness.js';
+import { expectExit, revisionFiles, projectWithDatabase } from '../helpers/e2e.js';
+import { makeProject, runCli, type CliResult } from '../helpers/harness.js';
 
 /** The keys docs/json.md promises, per shape. */
 const KEYS = {
@@ -33,19 +33,7 @@ const HISTORY = {
   ...revisionFiles(R2, R1, 'create table orders (id int primary key);\n', 'drop table orders;\n'),
 };
 
-const db = await createTestDatabase('json_quiet');
-const project = makeProject(HISTORY);
-const env = db ? { DATABASE_URL: db.url } : {};
-const run = (...args: string[]) => runCli(args, { cwd: project.dir, env });
-
-test.after(async () => {
-  project.remove();
-  await db?.drop();
-});
-
-test.before.each(async () => {
-  if (db) await resetDatabase(db);
-});
+const { db, project, env, run } = await projectWithDatabase('json_quiet', HISTORY);
 
 /** One JSON object on stdout and nothing on stderr; returns it. */
 function json(result: CliResult, exit: number): Record<string, unknown> {

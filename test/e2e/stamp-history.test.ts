@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { events, expectExit, expectText, publicRelations, resetDatabase, revisionFiles, trackingState } from '../helpers/e2e.js';
-import { createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
+import { events, expectExit, expectText, publicRelations, revisionFiles, trackingState, projectWithDatabase } from '../helpers/e2e.js';
+import { makeProject, runCli } from '../helpers/harness.js';
 
 const R1 = '20261101090000_create_customers';
 const R2 = '20261102090000_create_orders';
@@ -13,19 +13,7 @@ const HISTORY = {
   ...revisionFiles(R3, R2, 'create index orders_customer on orders (customer_id);\n', 'drop index orders_customer;\n'),
 };
 
-const db = await createTestDatabase('stamp_history');
-const project = makeProject(HISTORY);
-const env = db ? { DATABASE_URL: db.url } : {};
-const run = (...args: string[]) => runCli(args, { cwd: project.dir, env });
-
-test.after(async () => {
-  project.remove();
-  await db?.drop();
-});
-
-test.before.each(async () => {
-  if (db) await resetDatabase(db);
-});
+const { db, env, run } = await projectWithDatabase('stamp_history', HISTORY);
 
 (db ? test : test.skip)('stamp head adopts an existing schema: recorded as applied, no SQL run, then status and up agree', async () => {
   // the schema exists already (made by hand), strata has never run here

@@ -1,7 +1,8 @@
 import { cpSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { makeProject, repoRoot, type CliResult, type TestDatabase } from './harness.js';
+import { createTestDatabase, makeProject, repoRoot, runCli, type CliResult, type TestDatabase } from './harness.js';
 
 /** Helpers shared by the end-to-end tests of the core workflow and its errors. */
 
@@ -96,4 +97,24 @@ export function expectText(text: string, ...parts: string[]): void {
 
 export function expectNoText(text: string, ...parts: string[]): void {
   for (const part of parts) assert.ok(!text.includes(part), `did not expect\n  ${part}\nin\n${text}`);
+}
+
+/**
+ * One test file's project (`files`) and database of its own: `run(...args)` runs the CLI in the
+ * project against it. The database is reset before each test; both are removed after the file.
+ * `db` is undefined (tests skip) when no server is reachable outside CI.
+ */
+export async function projectWithDatabase(prefix: string, files: Record<string, string>) {
+  const db = await createTestDatabase(prefix);
+  const project = makeProject(files);
+  const env = db ? { DATABASE_URL: db.url } : {};
+  const run = (...args: string[]) => runCli(args, { cwd: project.dir, env });
+  test.after(async () => {
+    project.remove();
+    await db?.drop();
+  });
+  test.before.each(async () => {
+    if (db) await resetDatabase(db);
+  });
+  return { db, project, env, run };
 }
