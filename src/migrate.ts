@@ -6,12 +6,11 @@ import { problem, type Problem } from './errors.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type LockHolder } from './executor/advisory-lock.js';
 import { executeSteps, type Failure, type StepOutcome } from './executor/execute-steps.js';
 import type { AppliedRevision } from './plan/applied-revision.js';
-import { planDown, planUp, type Plan, type Script, type Step } from './plan/plan.js';
+import { downScriptOf, planDown, planUp, type Plan, type Script, type Step } from './plan/plan.js';
 import { buildRevisions, type RevisionSet } from './revision/build-revisions.js';
 import { checkScripts } from './revision/check-scripts.js';
 import { readMigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
 import type { SqlStatement } from './revision/sql-statements.js';
-import type { Revision } from './revision/revision.js';
 import type { DevEvent } from './watch/dev-events.js';
 
 export type StrataEvent =
@@ -198,11 +197,6 @@ export async function checkSteps(steps: readonly Step[], options: RunOptions): P
     }
   }
   return result;
-}
-
-function downScriptOf(revision: Revision): Script {
-  const { path, text, body, bodyOffset, transactional } = revision.down;
-  return { path, text, body, bodyOffset, transactional };
 }
 
 export const planners = {

@@ -1,5 +1,6 @@
 import { problem, type Problem } from '../errors.js';
 import { parseDownFile } from '../revision/parse-header.js';
+import { skipWhitespaceAndComments } from '../source-position.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { computeStatus } from './revision-status.js';
@@ -222,26 +223,43 @@ export function newestApplied(
 }
 
 /**
- * Which down.sql undoes what was applied: the file on disk while up.sql is unchanged
- * (a developer may have fixed down.sql since); the stored copy when up.sql was edited
- * or the folder is gone, because that copy matches the SQL that actually ran.
+ * Which down.sql undoes what was applied: the file on disk while up.sql is unchanged (a developer
+ * may have fixed down.sql since); the stored copy when up.sql was edited or the folder is gone,
+ * because that copy matches the SQL that actually ran — unless the stored copy has no SQL and the
+ * file on disk has some: the revision was applied before its down.sql was written (straight after
+ * `strata new`), and reverting with nothing would leave the applied version in place.
  */
 function downStep(row: AppliedRevision, revision: Revision | undefined): DownStep {
-  if (revision && revision.up.checksum === row.upChecksum) {
-    return {
-      direction: 'down', id: row.id, source: 'disk', note: undefined, applied: row,
-      script: { path: revision.down.path, text: revision.down.text, body: revision.down.body, bodyOffset: revision.down.bodyOffset, transactional: revision.down.transactional },
-    };
-  }
   const path = revision ? `${revision.down.path} (stored copy)` : `${row.id}/down.sql (stored copy)`;
   const parsed = parseDownFile(row.downText, path);
+  const stored: Script = { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional };
+  if (revision && revision.up.checksum === row.upChecksum) {
+    return { direction: 'down', id: row.id, source: 'disk', note: undefined, applied: row, script: downScriptOf(revision) };
+  }
+  // (an Irreversible stored copy has no SQL on purpose: it still refuses)
+  if (revision && hasNoSql(stored.body) && parsed.header.irreversible === undefined && !hasNoSql(revision.down.body)) {
+    return {
+      direction: 'down', id: row.id, source: 'disk', applied: row, script: downScriptOf(revision),
+      note: 'the down.sql stored when it was applied has no SQL, so the down.sql on disk reverts it',
+    };
+  }
   return {
-    direction: 'down', id: row.id, source: 'stored', applied: row,
+    direction: 'down', id: row.id, source: 'stored', applied: row, script: stored,
     note: revision
       ? 'up.sql was edited after it was applied; reverting with the down.sql stored when it was applied'
       : 'its folder is not on disk; reverting with the down.sql stored when it was applied',
-    script: { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional },
   };
+}
+
+/** A revision's down.sql on disk, as a script to run. */
+export function downScriptOf(revision: Revision): Script {
+  const { path, text, body, bodyOffset, transactional } = revision.down;
+  return { path, text, body, bodyOffset, transactional };
+}
+
+/** True when `body` is only whitespace and comments. */
+export function hasNoSql(body: string): boolean {
+  return skipWhitespaceAndComments(body, 0) >= body.length;
 }
 
 function lineOf(text: string, index: number): number {

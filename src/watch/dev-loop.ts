@@ -12,7 +12,7 @@ import { normaliseText } from '../revision/parse-header.js';
 import { loadSqlParser } from '../revision/sql-statements.js';
 import { renderCodeFrame } from '../source-position.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
-import { decideDevStep, devRedoPlanner, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
+import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
 import { changedFiles, readSnapshot, type Snapshot } from './read-snapshot.js';
 import { createRunQueue } from './run-queue.js';
 import { POLL_INTERVAL_MS, watchMigrations, type MigrationsWatcher } from './watch-migrations.js';
@@ -285,7 +285,7 @@ async function runStep(
           message: `${step.id} has 'Transaction: off': it is reverted and applied again statement by statement, so a failure can leave partial effects`,
         });
       }
-      const planner = devRedoPlanner();
+      const planner = planners.redo();
       const plan = planner(set, applied);
       const revert = plan.ok ? plan.steps[0] : undefined;
       if (revert?.direction === 'down' && hasNoSql(revert.script.body)) {

@@ -1,10 +1,8 @@
 import type { Problem } from '../errors.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
-import { planners, type runPlanned } from '../migrate.js';
-import { planUp, type DownStep } from '../plan/plan.js';
+import { planUp } from '../plan/plan.js';
 import { computeStatus } from '../plan/revision-status.js';
 import type { Revision } from '../revision/revision.js';
-import { skipWhitespaceAndComments } from '../source-position.js';
 
 /** What `strata dev` does next, given the revisions on disk and those applied. Pure. */
 export type DevStep =
@@ -108,34 +106,4 @@ export function revisionIdOf(file: string): string | undefined {
   return parts.length >= 2 ? parts.at(-2) : undefined;
 }
 
-/** True when `body` is only whitespace and comments. */
-export function hasNoSql(body: string): boolean {
-  return skipWhitespaceAndComments(body, 0) >= body.length;
-}
-
-type Planner = Parameters<typeof runPlanned>[3];
-
-/**
- * `redo` as dev runs it. One difference: when up.sql changed and the down.sql stored at apply time
- * has no SQL (the revision was applied straight after `strata new`, before down.sql was written)
- * while the down.sql on disk has some, the one on disk reverts it. Otherwise every later save of
- * up.sql would revert nothing and fail on its own objects ("already exists") until the up.sql that
- * was applied is restored.
- */
-export function devRedoPlanner(): Planner {
-  const redo = planners.redo();
-  return (set, applied) => {
-    const plan = redo(set, applied);
-    if (!plan.ok) return plan;
-    const [down, up] = plan.steps;
-    if (down?.direction !== 'down' || up?.direction !== 'up' || down.source !== 'stored') return plan;
-    const revision = up.revision;
-    if (!hasNoSql(down.script.body) || hasNoSql(revision.down.body)) return plan;
-    const fromDisk: DownStep = {
-      direction: 'down', id: down.id, source: 'disk', applied: down.applied,
-      note: 'the down.sql stored when it was applied has no SQL, so the down.sql on disk reverts it',
-      script: { path: revision.down.path, text: revision.down.text, body: revision.down.body, bodyOffset: revision.down.bodyOffset, transactional: revision.down.transactional },
-    };
-    return { ok: true, steps: [fromDisk, up] };
-  };
-}
+export { hasNoSql } from '../plan/plan.js';

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planners } from '../../src/migrate.js';
 import type { Revision } from '../../src/revision/revision.js';
-import { decideDevStep, devRedoPlanner, hasNoSql, isStillBeingWritten, olderDownEdits } from '../../src/watch/dev-step.js';
+import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits } from '../../src/watch/dev-step.js';
 import { appliedRow, build, folder, history, MISSING } from '../helpers/memory-tree.js';
 
 const A = '20261101090000_create_users';
@@ -135,13 +135,13 @@ test('a new revision still being written (files missing, no SQL yet) is waited f
   assert.not.ok(isStillBeingWritten([], []));
 });
 
-test('dev redo: a stored down.sql with no SQL (applied right after strata new) gives way to the down.sql on disk', () => {
+test('redo (as dev runs it): a stored down.sql with no SQL (applied right after strata new) gives way to the down.sql on disk', () => {
   const template = '-- Undo everything up.sql does, in reverse order.\n\n';
   const appliedEmpty = withB('create table t_add_orders (id int);\n', template);
   const rowsEmpty = rows(appliedEmpty, A, B);
   // up.sql changed, down.sql now written: the disk copy reverts it
   const written = withB('create table t_add_orders (id int, total int);\n', 'drop table t_add_orders;\n');
-  const plan = devRedoPlanner()({ revisions: written, problems: [] }, rowsEmpty);
+  const plan = planners.redo()({ revisions: written, problems: [] }, rowsEmpty);
   assert.ok(plan.ok);
   if (!plan.ok) return;
   const [down, up] = plan.steps;
@@ -150,10 +150,10 @@ test('dev redo: a stored down.sql with no SQL (applied right after strata new) g
   assert.is(up!.script.body, written[1]!.up.body);
   // down.sql still empty: the stored copy (nothing to revert); the plain redo planner agrees
   const stillEmpty = withB('create table t_add_orders (id int, total int);\n', template);
-  const same = devRedoPlanner()({ revisions: stillEmpty, problems: [] }, rowsEmpty);
+  const same = planners.redo()({ revisions: stillEmpty, problems: [] }, rowsEmpty);
   assert.ok(same.ok && same.steps[0]!.direction === 'down' && same.steps[0]!.source === 'stored');
   // a stored down.sql with SQL is always the one used when up.sql changed
-  const stored = devRedoPlanner()({ revisions: written, problems: [] }, rows(base, A, B));
+  const stored = planners.redo()({ revisions: written, problems: [] }, rows(base, A, B));
   assert.ok(stored.ok && stored.steps[0]!.direction === 'down' && stored.steps[0]!.source === 'stored');
   assert.ok(hasNoSql(template) && hasNoSql('') && hasNoSql('/* x */ -- y\n') && !hasNoSql('select 1;'));
 });
