@@ -7,6 +7,7 @@ import {
   formatInterrupted, formatStatus, formatStep, makeStyle, toJson,
 } from './cli/output.js';
 import { createProgress } from './cli/progress.js';
+import { onStopSignals } from './cli/stop-signals.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './cli/dev-output.js';
 
 const EXIT = { ok: 0, failed: 1, unavailable: 1, invalid: 2, interrupted: 130 } as const;
@@ -72,19 +73,15 @@ function finishRun(report: RunReport, flags: GlobalFlags, started: number): numb
  */
 async function stoppable(run: (signal: AbortSignal) => Promise<RunReport>): Promise<RunReport> {
   const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+  const removeHandlers = onStopSignals(() => {
     controller.abort();
     progress.clear();
     console.error(err.yellow('stopping after the revision in progress (Ctrl-C again to stop now)'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     return await run(controller.signal);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeHandlers();
   }
 }
 

@@ -1,3 +1,4 @@
+import { onStopSignals } from './stop-signals.js';
 import type { Problem } from '../errors.js';
 import type { DevEvent, DevResult, DevRun, DevSession } from '../watch/dev-events.js';
 import { formatFailure, formatProblems, toJson, type Style } from './output.js';
@@ -109,19 +110,11 @@ export function devEventJson(event: DevEvent): string {
  * one exits at once. Resolves with the session's result.
  */
 export async function untilStopped(session: DevSession): Promise<DevResult> {
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    if (signals === 1) void session.stop();
-    else process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const removeHandlers = onStopSignals(() => void session.stop());
   try {
     return await session.done;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    removeHandlers();
     // Everything strata opened is closed by now. chokidar may still have file reads in flight that
     // it started before it was closed; they must not hold the exit back.
     setTimeout(() => process.exit(), 100).unref();
