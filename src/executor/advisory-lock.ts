@@ -51,7 +51,7 @@ export async function releaseRunLock(db: Database, schema: string): Promise<void
   }
 }
 
-export async function lockHolder(db: Database, schema: string): Promise<LockHolder | undefined> {
+async function lockHolder(db: Database, schema: string): Promise<LockHolder | undefined> {
   const rows = await db.query<{
     pid: number; usename: string | null; application_name: string | null; client: string | null; backend_start: Date | null; query: string | null;
   }>(

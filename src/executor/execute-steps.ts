@@ -314,7 +314,7 @@ async function recordFailure(db: Database, step: Step, durationMs: number, failu
   }
 }
 
-export function failureFrom(
+function failureFrom(
   step: Step,
   statements: readonly SqlStatement[],
   error: SqlErrorInfo,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { problem, type Problem } from '../errors.js';
 import { isRevisionId, suggestRevisionId } from './revision-id.js';
 import { normaliseText, parseDownFile, parseUpFile } from './parse-header.js';
-import type { FileContent, MigrationTree } from './read-migration-tree.js';
+import { MAX_FILE_BYTES, type FileContent, type MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
 import { lineColumnAt } from '../source-position.js';
 
@@ -132,7 +132,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
   if (content.kind === 'too-large') {
     problems.push(problem('FILE_TOO_LARGE', {
       file,
-      message: `file is ${(content.bytes / 1024 / 1024).toFixed(1)} MiB, over the 16 MiB limit`,
+      message: `file is ${(content.bytes / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit`,
       hint: 'split it into several revisions, or load bulk data with COPY outside the migration',
     }));
     return undefined;

@@ -1,5 +1,5 @@
 /** A revision id is its folder name: a 14-digit UTC timestamp, `_`, and a slug of [a-z0-9_]. */
-export const REVISION_ID_PATTERN = /^(\d{14})_([a-z0-9_]+)$/;
+const REVISION_ID_PATTERN = /^(\d{14})_([a-z0-9_]+)$/;
 
 export function isRevisionId(name: string): boolean {
   const match = REVISION_ID_PATTERN.exec(name);
