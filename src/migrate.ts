@@ -72,6 +72,7 @@ export function currentActor(): string {
 }
 
 type Planner = (set: RevisionSet, applied: readonly AppliedRevision[]) => Plan<Step>;
+type Tracking = Awaited<ReturnType<typeof readApplied>>;
 
 /**
  * The one path every writing command takes: check files, read applied rows, plan, parse the SQL
@@ -87,11 +88,13 @@ export async function runPlanned(
   options: RunOptions,
   emit: EventListener,
   revisionSet?: RevisionSet,
+  /** the tracking rows the caller has just read (strata dev), so they are not read again before the lock */
+  justRead?: Tracking,
 ): Promise<RunReport> {
   const set = revisionSet ?? loadRevisions(config);
   if (set.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: set.problems };
 
-  let tracking = await readApplied(db, config.schema);
+  let tracking = justRead ?? await readApplied(db, config.schema);
   let plan = planner(set, tracking.applied);
   if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
   if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: [] };

@@ -5,7 +5,6 @@ import type { Database } from '../db/database.js';
 import { readApplied } from '../db/tracking.js';
 import type { Problem } from '../errors.js';
 import type { StepOutcome } from '../executor/execute-steps.js';
-import type { AppliedRevision } from '../plan/applied-revision.js';
 import { planners, runPlanned, type EventListener, type RunReport } from '../migrate.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { normaliseText } from '../revision/parse-header.js';
@@ -153,14 +152,15 @@ async function runSession(
         return;
       }
       for (let action = 0; action < MAX_ACTIONS_PER_RUN && !isStopping(); action++) {
-        let applied;
+        let tracking;
         try {
-          applied = (await readApplied(db, config.schema)).applied;
+          tracking = await readApplied(db, config.schema);
         } catch (error) {
           isConnectionBroken = true;
           report(info(), { status: 'error', message: `cannot read ${config.schema}.revisions: ${(error as Error).message}` });
           return;
         }
+        const { applied } = tracking;
         if (set.problems.length > 0) {
           reportLater(info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, snapshot, config));
           return;
@@ -174,7 +174,7 @@ async function runSession(
           if (action === 0) report(info(), { status: 'unchanged', head: set.revisions.at(-1)?.id ?? null, isStartup: trigger === 'startup' });
           return;
         }
-        const result = await runStep(db, config, step, set, applied, forward, emit, isStopping);
+        const result = await runStep(db, config, step, set, tracking, forward, emit, isStopping);
         if (result.status === 'waiting' || result.status === 'invalid') {
           reportLater(info(), result.status === 'invalid' ? invalidResult(result.problems, snapshot, config) : result);
           return;
@@ -259,7 +259,7 @@ async function runStep(
   config: StrataConfig,
   step: Exclude<DevStep, { kind: 'none' }>,
   set: RevisionSet,
-  applied: readonly AppliedRevision[],
+  tracking: Awaited<ReturnType<typeof readApplied>>,
   forward: EventListener,
   emit: EventListener,
   isStopping: () => boolean,
@@ -270,11 +270,11 @@ async function runStep(
     case 'older-edited':
       return { status: 'not-reapplied', revisions: step.revisions, head: set.revisions.at(-1)?.id ?? null };
     case 'revert-deleted': {
-      const report = await runPlanned(db, config, 'down', planners.down(step.target), {}, forward, set);
+      const report = await runPlanned(db, config, 'down', planners.down(step.target), {}, forward, set, tracking);
       return fromReport(report, (steps) => ({ status: 'reverted', ids: step.ids, now: step.target, steps }), isStopping);
     }
     case 'apply-pending': {
-      const report = await runPlanned(db, config, 'up', planners.up('head', {}), {}, forward, set);
+      const report = await runPlanned(db, config, 'up', planners.up('head', {}), {}, forward, set, tracking);
       if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
       return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
     }
@@ -286,7 +286,7 @@ async function runStep(
         });
       }
       const planner = planners.redo();
-      const plan = planner(set, applied);
+      const plan = planner(set, tracking.applied);
       const revert = plan.ok ? plan.steps[0] : undefined;
       if (revert?.direction === 'down' && hasNoSql(revert.script.body)) {
         emit({
@@ -294,7 +294,7 @@ async function runStep(
           message: `${step.id}: the down.sql that reverts the applied version has no SQL, so that version stays in place and applying up.sql again can fail on its own objects ("already exists"); write down.sql (how to undo up.sql) and save it`,
         });
       }
-      const report = await runPlanned(db, config, 'dev', planner, { singleTransaction: 'when-possible' }, forward, set);
+      const report = await runPlanned(db, config, 'dev', planner, { singleTransaction: 'when-possible' }, forward, set, tracking);
       const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
       if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
         result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save`;
