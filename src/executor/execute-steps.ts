@@ -177,7 +177,7 @@ async function runBatch(
   let text = '';
   for (let k = 0; k < count; k++) {
     const step = steps[first + k]!;
-    const script = transactionalScript(step, options.schema, options.actor, { ownTransaction: true, deferFlush: first + k < total - 1, action: options.eventAction });
+    const script = transactionalScript(step, options.schema, options.actor, { ownTransaction: true, deferFlush: canDeferFlush(db) && first + k < total - 1, action: options.eventAction });
     if (k > 0) text += '\n';
     // ours before the body, the body's statements, the bookkeeping and the commit
     parts.push({ step, script, start: text.length, statementCount: script.leadingStatements + options.statementsOf(step.script).length + 2 });
@@ -220,10 +220,20 @@ function positionWithin(text: string, start: number, length: number, position: n
 
 type StepResult = { ok: true } | { ok: false; failure: Failure };
 
+/**
+ * A server flushes a deferred commit on its own within a fraction of a second, whatever becomes of
+ * the client. The embedded database has no WAL writer and dies with this process: a deferred commit
+ * there is only flushed by a later synchronous one, so a killed run would lose revisions it had
+ * reported applied. There every commit waits for its flush.
+ */
+function canDeferFlush(db: Database): boolean {
+  return db.kind === 'postgres';
+}
+
 async function runTransactional(db: Database, step: Step, options: ExecuteOptions, isFollowed: boolean): Promise<StepResult> {
   const statements = options.statementsOf(step.script);
   const ownTransaction = !options.singleTransaction;
-  const script = transactionalScript(step, options.schema, options.actor, { ownTransaction, deferFlush: isFollowed, action: options.eventAction });
+  const script = transactionalScript(step, options.schema, options.actor, { ownTransaction, deferFlush: canDeferFlush(db) && isFollowed, action: options.eventAction });
   const result = await runSafely(db, script.text);
   if (result.ok) return result;
   if (ownTransaction) await rollbackQuietly(db);
