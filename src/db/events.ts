@@ -1,6 +1,6 @@
 import { compile, sql } from 'pg-sql2';
-import { DatabaseQueryError, type Database } from './database.js';
-import type { EventAction } from './tracking.js';
+import type { Database } from './database.js';
+import { queryTracking, type EventAction } from './tracking.js';
 
 /** One row of `<schema>.events`, as reported by `strata history`. */
 export interface HistoryEvent {
@@ -30,24 +30,17 @@ export interface EventError {
   column: number | null;
 }
 
-const UNDEFINED_TABLE = '42P01';
-const UNDEFINED_SCHEMA = '3F000';
 
 /** The newest `limit` events, newest first; none when the tracking schema does not exist yet. */
 export async function readEvents(db: Database, schema: string, limit: number): Promise<HistoryEvent[]> {
   const s = sql.identifier(schema);
   const query = compile(sql`select id::text as event_id, at, action, revision_id, ok, duration_ms, actor, db_user, error, details
 from ${s}.events order by id desc limit ${sql.value(limit)}`);
-  let rows: Array<{
+  const rows = await queryTracking<{
     event_id: string; at: Date | string; action: EventAction; revision_id: string; ok: boolean; duration_ms: number;
     actor: string; db_user: string; error: Record<string, unknown> | string | null; details: Record<string, unknown> | string | null;
-  }>;
-  try {
-    rows = await db.query(query.text, query.values);
-  } catch (error) {
-    if (error instanceof DatabaseQueryError && (error.info.code === UNDEFINED_TABLE || error.info.code === UNDEFINED_SCHEMA)) return [];
-    throw error;
-  }
+  }>(db, query as { text: string; values: unknown[] });
+  if (!rows) return [];
   return rows.map((row) => ({
     id: Number(row.event_id),
     at: new Date(row.at).toISOString(),

@@ -59,21 +59,26 @@ comment on schema ${s} is 'strata migration tracking: revisions applied and the 
 const UNDEFINED_TABLE = '42P01';
 const UNDEFINED_SCHEMA = '3F000';
 
+/** Rows of a query on a tracking table; undefined when the tracking schema does not exist yet. */
+export async function queryTracking<R>(db: Database, query: { text: string; values: unknown[] }): Promise<R[] | undefined> {
+  try {
+    return await db.query<R>(query.text, query.values);
+  } catch (error) {
+    if (error instanceof DatabaseQueryError && (error.info.code === UNDEFINED_TABLE || error.info.code === UNDEFINED_SCHEMA)) return undefined;
+    throw error;
+  }
+}
+
 /** Applied revisions in id order; empty when the tracking schema does not exist yet (nothing was ever applied). */
 export async function readApplied(db: Database, schema: string): Promise<{ exists: boolean; applied: AppliedRevision[] }> {
   const s = sql.identifier(schema);
   const query = compile(sql`select id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_at, applied_by, duration_ms
 from ${s}.revisions order by id`);
-  let rows: Array<{
+  const rows = await queryTracking<{
     id: string; parent: string; message: string | null; tags: string[]; up_checksum: string; down_checksum: string;
     down_sql: string; applied_at: Date | string; applied_by: string; duration_ms: number;
-  }>;
-  try {
-    rows = await db.query(query.text, query.values);
-  } catch (error) {
-    if (error instanceof DatabaseQueryError && (error.info.code === UNDEFINED_TABLE || error.info.code === UNDEFINED_SCHEMA)) return { exists: false, applied: [] };
-    throw error;
-  }
+  }>(db, query as { text: string; values: unknown[] });
+  if (!rows) return { exists: false, applied: [] };
   return { exists: true, applied: rows.map((row) => ({
     id: row.id,
     parent: row.parent,
