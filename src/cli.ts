@@ -9,6 +9,8 @@ import {
 import { createProgress } from './cli/progress.js';
 import { onStopSignals } from './cli/stop-signals.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './cli/dev-output.js';
+import { redactOutput } from './cli/redact-output.js';
+import { configuredUrls } from './config.js';
 
 const EXIT = { ok: 0, failed: 1, unavailable: 1, invalid: 2, interrupted: 130 } as const;
 const out = makeStyle(process.stdout);
@@ -193,6 +195,7 @@ cli.help();
 cli.version(readVersion());
 
 async function main(argv: string[]): Promise<number> {
+  redactOutput([...flagValues(argv, '--database-url'), ...configuredUrls()]);
   try {
     // mri reads a target such as `-3` as a flag: hide it behind a space while parsing, then restore it
     cli.parse(argv.map((arg, i) => (i > 1 && /^-\d+$/.test(arg) ? ` ${arg}` : arg)), { run: false });
@@ -226,6 +229,11 @@ async function main(argv: string[]): Promise<number> {
     else console.error(message);
     return EXIT.failed;
   }
+}
+
+/** Every value given to `flag` (`--flag value` or `--flag=value`), read before cac parses anything. */
+function flagValues(argv: readonly string[], flag: string): string[] {
+  return argv.flatMap((arg, i) => (arg === flag && argv[i + 1] !== undefined ? [argv[i + 1]!] : arg.startsWith(`${flag}=`) ? [arg.slice(flag.length + 1)] : []));
 }
 
 function printUsageError(message: string, hint: string): number {

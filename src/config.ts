@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { StrataError } from './errors.js';
+import { createRedactor, redactConnectionString, type Redactor } from './text/redact.js';
 
 /** What a caller may set; anything left out comes from the environment, then `.env`, then defaults. */
 export interface StrataOptions {
@@ -32,6 +33,8 @@ export interface StrataConfig {
   lockTimeoutMs: number;
   /** where the embedded database lives when databaseUrl is unset */
   embeddedDataDir: string;
+  /** hides the passwords of the configured URLs (and of any URL) in text meant for people or logs */
+  redact: Redactor;
 }
 
 export function resolveConfig(options: StrataOptions = {}): StrataConfig {
@@ -65,12 +68,8 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   const databaseUrl = pick(options.databaseUrl, 'DATABASE_URL');
   const shadowDatabaseUrl = pick(options.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
   for (const [name, url] of [['DATABASE_URL', databaseUrl], ['SHADOW_DATABASE_URL', shadowDatabaseUrl]] as const) {
-    if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
-      throw new StrataError('CONFIG_INVALID', {
-        message: `${name} must be a postgres:// or postgresql:// URL, got '${redactUrl(url)}'`,
-        hint: 'e.g. postgres://user:password@localhost:5432/app',
-      });
-    }
+    const problem = url === undefined ? undefined : connectionUrlProblem(name, url);
+    if (problem) throw new StrataError('CONFIG_INVALID', problem);
   }
   return {
     cwd,
@@ -81,7 +80,25 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
     shadowDatabaseUrl,
     lockTimeoutMs: Math.round(lockTimeoutSeconds * 1000),
     embeddedDataDir: path.join(cwd, '.strata', 'pglite'),
+    redact: createRedactor(configuredUrls(options)),
   };
+}
+
+/**
+ * The connection URLs a run would use, read as resolveConfig reads them but without checking them,
+ * so that even a URL that is refused can be kept out of what is printed.
+ */
+export function configuredUrls(options: StrataOptions = {}): string[] {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  let dotEnv: Record<string, string> = {};
+  try {
+    dotEnv = readDotEnv(cwd);
+  } catch {
+    // an unreadable .env is reported by resolveConfig
+  }
+  return [options.databaseUrl, options.shadowDatabaseUrl, env.DATABASE_URL, env.SHADOW_DATABASE_URL, dotEnv.DATABASE_URL, dotEnv.SHADOW_DATABASE_URL]
+    .filter((url): url is string => typeof url === 'string' && url !== '');
 }
 
 function readDotEnv(cwd: string): Record<string, string> {
@@ -105,17 +122,47 @@ export function displayPath(cwd: string, target: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? target : relative.split(path.sep).join('/');
 }
 
-/** Hides the password of a connection URL (and of key=value `password=` pairs) for printing. */
-export function redactUrl(text: string): string {
-  return text
-    // any scheme: a mistyped one (mysql://, postgress://) is printed in the error that refuses it
-    // the password runs to the last '@' (an unencoded '@' or '/' in it must not leave a piece showing)
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)\S*@/gi, '$1***@')
-    .replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+// no 'user:password@' in this text: it would be redacted as a real one
+const URL_EXAMPLE = 'e.g. postgres://localhost:5432/app, with user:password@ before the host when it needs them';
+const PERCENT_ENCODING_HINT = 'percent-encode special characters in the password: @ as %40, # as %23, / as %2F, ? as %3F, : as %3A, a space as %20 '
+  + "(e.g. node -e \"console.log(encodeURIComponent(process.argv[1]))\" 'the password')";
+
+/** Why a connection URL cannot be used as it is written, without ever showing its password. */
+function connectionUrlProblem(name: string, url: string): { message: string; hint: string } | undefined {
+  const shown = redactConnectionString(url);
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    return { message: `${name} must be a postgres:// or postgresql:// URL, got '${shown}'`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };
+  }
+  // A '#' ends a URL for URL parsers (and so for the driver): there is no use for one in a
+  // connection URL, so it is an unencoded '#' in the password.
+  if (url.includes('#')) {
+    return { message: `${name} contains an unencoded '#' ('${shown}'): the driver would ignore everything after it, host included`, hint: PERCENT_ENCODING_HINT };
+  }
+  // A '/' or '?' in the password ends the address part early: the URL is invalid, or the driver
+  // would read another host than the one written after the last '@' (an '@' inside the query string
+  // is not such a case).
+  const lastAt = url.lastIndexOf('@');
+  const query = url.indexOf('?');
+  // a query parameter's value may hold an '@' (?application_name=me@host); a '?' in a password has no '=' after it
+  const isAtInQuery = query >= 0 && query < lastAt && url.slice(query, lastAt).includes('=');
+  const isAtInAuthority = lastAt >= 0 && !isAtInQuery;
+  const breaker = isAtInAuthority ? /[/?]/.exec(url.slice(url.indexOf('//') + 2, lastAt))?.[0] : undefined;
+  const unencoded = { message: `${name} has an unencoded '${breaker}' in its password ('${shown}'): the driver would not connect to the host written after the '@'`, hint: PERCENT_ENCODING_HINT };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return breaker ? unencoded : { message: `${name} is not a valid URL ('${shown}')`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };
+  }
+  if (breaker) {
+    const written = /^(\[[^\]]*\]|[^:/?]*)/.exec(url.slice(lastAt + 1))![0];
+    if (written.toLowerCase() !== parsed.hostname.toLowerCase()) return unencoded;
+  }
+  return undefined;
 }
 
 /** Where the database is, for the one line that says what strata talks to. */
 export function describeDatabase(config: StrataConfig): string {
-  if (config.databaseUrl) return redactUrl(config.databaseUrl);
+  if (config.databaseUrl) return config.redact(config.databaseUrl);
   return `embedded PGlite database in ${displayPath(config.cwd, config.embeddedDataDir)} (set DATABASE_URL to use a server)`;
 }

@@ -30,7 +30,7 @@ export type { SqlOptions, SqlReport, ScriptStep } from './offline-script.js';
 export type { StampReport, StampFailure } from './stamp.js';
 export type { HistoryEvent, EventError } from './db/events.js';
 export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
-export { redactUrl } from './config.js';
+export { redactUrl } from './text/redact.js';
 
 export interface StatusEntry {
   id: string;

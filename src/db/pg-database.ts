@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { redactUrl } from '../config.js';
+import { redactConnectionString, redactUrl } from '../text/redact.js';
 import { StrataError } from '../errors.js';
 import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult, type SqlErrorInfo } from './database.js';
 
@@ -11,8 +11,8 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
   } catch (error) {
     // pg parses the URL in the constructor (e.g. 'Invalid URL' for a port over 65535)
     throw new StrataError('CONFIG_INVALID', {
-      message: `cannot use ${redactUrl(url)} as a connection string: ${redactUrl((error as Error).message)}`,
-      hint: 'check DATABASE_URL (or --database-url): postgres://user:password@host:5432/database, with special characters in the password percent-encoded',
+      message: `cannot use ${redactConnectionString(url)} as a connection string: ${redactUrl((error as Error).message)}`,
+      hint: 'check DATABASE_URL (or --database-url): postgres://host:5432/database, with user:password@ before the host, special characters in the password percent-encoded (@ as %40, # as %23, / as %2F, ? as %3F, a space as %20)',
     });
   }
   // A server-side disconnect (e.g. pg_terminate_backend) surfaces on the pending query;
@@ -23,7 +23,7 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
   } catch (error) {
     await client.end().catch(() => {});
     throw new StrataError('CONNECTION_FAILED', {
-      message: `cannot connect to ${redactUrl(url)}: ${redactUrl((error as Error).message)}`,
+      message: `cannot connect to ${redactConnectionString(url)}: ${redactUrl((error as Error).message)}`,
       hint: 'check DATABASE_URL (or --database-url) and that the server is running',
     });
   }

@@ -1,5 +1,6 @@
 import { compile, sql, type SQL } from 'pg-sql2';
 import { quoteLiteral } from './quote.js';
+import { redactDeep } from '../text/redact.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { DatabaseQueryError, type Database } from './database.js';
 
@@ -100,8 +101,9 @@ values (${sql.value(event.action)}, ${sql.value(event.revisionId)}, ${sql.value(
   ${sql.value(jsonOrNull(event.error))}::jsonb, ${sql.value(jsonOrNull(event.details))}::jsonb)`) as { text: string; values: unknown[] };
 }
 
+/** Event rows outlive the run and are read by others: no password reaches them (a failing dblink call's message, say). */
 function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
-  return value === undefined ? null : JSON.stringify(value);
+  return value === undefined ? null : JSON.stringify(redactDeep(value));
 }
 
 const quotedIdentifiers = new Map<string, string>();

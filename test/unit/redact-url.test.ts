@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { redactUrl } from '../../src/config.js';
+import { createRedactor, redactConnectionString, redactDeep, redactUrl } from '../../src/text/redact.js';
 
 const cases: [string, string][] = [
   ['postgres://u:s3cret@127.0.0.1:1/db', 'postgres://u:***@127.0.0.1:1/db'],
@@ -24,5 +24,36 @@ for (const [input, expected] of cases) {
     assert.is(redactUrl(input), expected);
   });
 }
+
+// a connection string known whole: its last '@' is known even when the password has spaces
+const whole: [string, string][] = [
+  ['postgres://postgres:Secr3t Pw@127.0.0.1:5432/postgres', 'postgres://postgres:***@127.0.0.1:5432/postgres'],
+  ['postgres:Secr3tPw@127.0.0.1/x', 'postgres:***@127.0.0.1/x'],
+  ['postgresql:/postgres:Secr3tPw@127.0.0.1/x', 'postgresql:/postgres:***@127.0.0.1/x'],
+  ['postgres://u:p@ss#Secr3t@host/db', 'postgres://u:***@host/db'],
+  ['postgres://we ird:Secr3t@host/db', 'postgres://***@host/db'],
+  ['Secr3t@host/db', '***@host/db'],
+  ['postgres://u@host/db', 'postgres://u@host/db'],
+];
+for (const [input, expected] of whole) {
+  test(`redactConnectionString(${JSON.stringify(input)})`, () => {
+    assert.is(redactConnectionString(input), expected);
+  });
+}
+
+test('a redactor hides its URLs\' passwords wherever they appear, encoded or decoded, in pieces', () => {
+  const redact = createRedactor(['postgres://u:Secr3t Pw#x@h/db', undefined, 'postgres://u@h/db?password=An0ther%20one']);
+  for (const text of ['Secr3t Pw#x', 'Secr3t%20Pw%23x', 'at Secr3t Pw', 'An0ther one', 'An0ther%20one', 'postgres://u:Secr3t Pw#x@h/db']) {
+    const out = redact(`message: ${text} end`);
+    assert.ok(!out.includes('Secr3t') && !out.includes('An0ther'), out);
+  }
+  // short words are left alone: only the passwords go
+  assert.is(redact('the user u on h'), 'the user u on h');
+});
+
+test('redactDeep hides passwords in every string of a JSON value', () => {
+  const value = { message: 'postgres://u:Secr3t@h/db', nested: [{ detail: "password='x y'" }], line: 3 };
+  assert.equal(redactDeep(value), { message: 'postgres://u:***@h/db', nested: [{ detail: 'password=***' }], line: 3 });
+});
 
 test.run();
