@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Runs every compiled uvu test file (dist/test/**/*.test.js) in its own process, two at a time,
-// and ends with one plain line for the whole suite: "N passed, N failed".
+// and ends with one plain line for the whole suite: "N passed, N failed[, N skipped]".
+// Each file runs with a temporary folder of its own (TMPDIR); a file that leaves anything in it
+// fails, so no test litters the machine's temporary folder.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-const root = path.resolve(import.meta.dirname, '..', 'dist', 'test');
+const root = process.env.STRATA_TEST_ROOT ?? path.resolve(import.meta.dirname, '..', 'dist', 'test');
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
 const files = walk(root).filter((f) => f.endsWith('.test.js') && (!filter || filter.test(f))).sort();
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
@@ -22,26 +25,47 @@ function walk(dir) {
   });
 }
 
+/**
+ * uvu's summary: `Total` counts the tests that ran (skipped ones excluded), `Passed` those that
+ * passed, so the failures are Total - Passed; each failure also prints a `FAIL` line. A file that
+ * exits non-zero, or never prints a summary (a crash), has failed whatever it counted.
+ */
+function countResults(output, exitCode) {
+  const count = (label) => Number(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(output)?.[1] ?? 0);
+  const hasSummary = /^\s*Total:\s+\d+/m.test(output);
+  const ok = count('Passed');
+  const skip = count('Skipped');
+  const failLines = (output.match(/^\s*FAIL\s/gm) ?? []).length;
+  let fileFailed = Math.max(0, count('Total') - ok, failLines);
+  if ((exitCode !== 0 || !hasSummary) && fileFailed === 0) fileFailed = 1;
+  return { passed: ok, failed: fileFailed, skipped: skip };
+}
+
 function runFile(file) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
+    // world-enterable like /tmp: some tests run the CLI as an unprivileged user on projects in it
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-run-'));
+    chmodSync(tmp, 0o1777);
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp } });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => {
-      const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
-      const ok = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? 0);
-      const skip = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
-      let fileFailed = total - ok - skip;
-      // a crash before uvu could count (or a non-zero exit with no failures counted) is a failure
-      if (code !== 0 && fileFailed === 0) fileFailed = 1;
-      passed += ok;
-      failed += fileFailed;
-      skipped += skip;
+      const counts = countResults(output, code);
+      const leftovers = readdirSync(tmp);
+      rmSync(tmp, { recursive: true, force: true });
+      if (leftovers.length > 0) {
+        counts.failed++;
+        output += `\n   FAIL  the test file left files in its temporary folder: ${leftovers.join(', ')}\n`;
+      }
+      passed += counts.passed;
+      failed += counts.failed;
+      skipped += counts.skipped;
       const name = path.relative(root, file);
-      process.stdout.write(`\n── ${name} ${fileFailed > 0 ? 'FAILED' : 'ok'} (${ok} passed${fileFailed ? `, ${fileFailed} failed` : ''}${skip ? `, ${skip} skipped` : ''})\n`);
-      if (fileFailed > 0 || process.env.VERBOSE) process.stdout.write(output);
-      if (fileFailed > 0) failedFiles.push(name);
+      const failures = counts.failed ? `, ${counts.failed} failed` : '';
+      process.stdout.write(`\n── ${name} ${counts.failed > 0 ? 'FAILED' : 'ok'} (${counts.passed} passed${failures}${counts.skipped ? `, ${counts.skipped} skipped` : ''})\n`);
+      if (counts.failed > 0 || process.env.VERBOSE) process.stdout.write(output);
+      if (counts.failed > 0) failedFiles.push(name);
       resolve();
     });
   });
@@ -53,7 +77,7 @@ await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, as
 }));
 
 if (files.length === 0) {
-  console.log('no test files found under dist/test');
+  console.log(`no test files found under ${root}`);
   failed = 1;
 }
 if (failedFiles.length > 0) console.log(`\nfailed files: ${failedFiles.join(', ')}`);

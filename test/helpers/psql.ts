@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestDatabase } from './harness.js';
@@ -32,7 +32,10 @@ export function runPsqlScript(url: string, script: string): Promise<PsqlResult> 
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      rmSync(file, { force: true });
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
