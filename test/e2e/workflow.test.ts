@@ -61,7 +61,7 @@ it('up applies the example history: tracking rows, events, and the real objects'
   assert.equal(rows.map((r) => r.parent), ['base', ...EXAMPLE_IDS.slice(0, 4)]);
   assert.equal(rows[2]!.tags, ['v1.0']);
   assert.is(rows[2]!.message, 'Create orders and order items');
-  assert.is(rows[2]!.down_sql, readFileSync(path.join(repoRoot, 'migrations', ORDERS, 'down.sql'), 'utf8'), 'the down.sql as applied is kept');
+  assert.is(rows[2]!.down_sql, readFileSync(path.join(project.dir, 'migrations', ORDERS, 'down.sql'), 'utf8'), 'the down.sql as applied is kept');
   assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.up_checksum)));
   assert.equal((await events(db!)).map((e) => [e.action, e.revision_id, e.ok]), EXAMPLE_IDS.map((id) => ['up', id, true]));
 

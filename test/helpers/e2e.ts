@@ -2,17 +2,21 @@ import { cpSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTestDatabase, makeProject, repoRoot, runCli, type CliResult, type TestDatabase } from './harness.js';
+import { createTestDatabase, fixturesDir, makeProject, runCli, type CliResult, type TestDatabase } from './harness.js';
 
 /** Helpers shared by the end-to-end tests of the core workflow and its errors. */
 
-/** The example history in the repository's migrations/, in order. */
-export const EXAMPLE_IDS = readdirSync(path.join(repoRoot, 'migrations')).filter((name) => /^\d{14}_/.test(name)).sort();
+/**
+ * A five-revision history of the tests' own (the shape of the README's example). Not the repository's
+ * migrations/: a user following the README's tour adds revisions there, and the tests must not care.
+ */
+const EXAMPLE_DIR = path.join(fixturesDir, 'example-history');
+export const EXAMPLE_IDS = readdirSync(EXAMPLE_DIR).filter((name) => /^\d{14}_/.test(name)).sort();
 
-/** A throwaway project holding a copy of the repository's example history. */
+/** A throwaway project holding a copy of the example history as its migrations/. */
 export function exampleProject(): ReturnType<typeof makeProject> {
   const project = makeProject();
-  cpSync(path.join(repoRoot, 'migrations'), path.join(project.dir, 'migrations'), { recursive: true });
+  cpSync(EXAMPLE_DIR, path.join(project.dir, 'migrations'), { recursive: true });
   return project;
 }
 
