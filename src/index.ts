@@ -13,6 +13,7 @@ import { readApplied } from './db/tracking.js';
 import { problem, type Problem } from './errors.js';
 import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
+import { gitRestoreCommand } from './revision/git-restore.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project-files.js';
 import type { SqlOptions, SqlReport } from './offline-script.js';
 import type { StampReport } from './stamp.js';
@@ -96,6 +97,7 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       await opened.close();
     }
   };
+  const restoreCommand = (file: string) => gitRestoreCommand(config.cwd, file);
   const run = (command: 'up' | 'down' | 'redo', planner: Parameters<typeof runPlanned>[3], runOptions: RunOptions) => {
     // files are checked before connecting: a broken history never opens the database
     const set = loadRevisions(config);
@@ -125,7 +127,7 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
         problems: set.problems,
       };
     }),
-    up: (target = 'head', runOptions = {}) => run('up', planners.up(target, runOptions), runOptions),
+    up: (target = 'head', runOptions = {}) => run('up', planners.up(target, { ...runOptions, restoreCommand }), runOptions),
     down: (target = '-1', runOptions = {}) => run('down', planners.down(target), runOptions),
     redo: (runOptions = {}) => run('redo', planners.redo(), { ...runOptions, singleTransaction: 'when-possible' }),
     newRevision: (message, now = new Date()) => createRevisionFolder(config, message, now),

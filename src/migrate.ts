@@ -6,7 +6,7 @@ import { problem, type Problem } from './errors.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type LockHolder } from './executor/advisory-lock.js';
 import { executeSteps, type Failure, type StepOutcome } from './executor/execute-steps.js';
 import type { AppliedRevision } from './plan/applied-revision.js';
-import { downScriptOf, planDown, planUp, type Plan, type Script, type Step } from './plan/plan.js';
+import { downScriptOf, planDown, planUp, type Plan, type PlanUpOptions, type Script, type Step } from './plan/plan.js';
 import { buildRevisions, type RevisionSet } from './revision/build-revisions.js';
 import { checkScripts } from './revision/check-scripts.js';
 import { readMigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
@@ -203,7 +203,7 @@ export async function checkSteps(steps: readonly Step[], options: RunOptions): P
 }
 
 export const planners = {
-  up: (target: string, options: RunOptions): Planner => (set, applied) => planUp(set.revisions, applied, target, options),
+  up: (target: string, options: PlanUpOptions): Planner => (set, applied) => planUp(set.revisions, applied, target, options),
   down: (target: string): Planner => (set, applied) => planDown(set.revisions, applied, target),
   /** Revert the newest applied revision and apply it again from disk (one transaction when both allow). */
   redo: (): Planner => (set, applied) => {

@@ -1,3 +1,4 @@
+import { gitRestoreCommand } from './revision/git-restore.js';
 import type { StrataConfig } from './config.js';
 import type { OpenedDatabase } from './database-connection.js';
 import { readApplied } from './db/tracking.js';
@@ -66,7 +67,7 @@ export async function buildSqlScript(
   }
 
   const runOptions = { singleTransaction: options.singleTransaction ?? false, allowOutOfOrder: options.allowOutOfOrder ?? false };
-  const planner = direction === 'up' ? planners.up(target, runOptions) : planners.down(target);
+  const planner = direction === 'up' ? planners.up(target, { ...runOptions, restoreCommand: (file) => gitRestoreCommand(config.cwd, file) }) : planners.down(target);
   const plan = planner(set, applied);
   if (!plan.ok) return invalid(plan.problems);
   const checked = await checkSteps(plan.steps, runOptions);

@@ -118,7 +118,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     if (!result.ok) {
       if (options.singleTransaction) {
         await rollbackQuietly(db);
-        result.failure.effects = `the whole run was rolled back (--single-transaction): nothing was applied`;
+        result.failure.effects = `the whole run was rolled back (--single-transaction): nothing was ${step.direction === 'up' ? 'applied' : 'reverted'}`;
       }
       await recordFailure(db, step, durationMs, result.failure, options);
       return { ok: false, outcomes: options.singleTransaction ? [] : outcomes, failure: result.failure };
@@ -132,7 +132,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     if (!committed.ok) {
       const last = steps.at(-1)!;
       const failure = failureFrom(last, options.statementsOf(last.script), committed.error, undefined, undefined,
-        'the commit failed, so the whole run was rolled back (--single-transaction): nothing was applied');
+        `the commit failed, so the whole run was rolled back (--single-transaction): nothing was ${last.direction === 'up' ? 'applied' : 'reverted'}`);
       await recordFailure(db, last, 0, failure, options);
       return { ok: false, outcomes: [], failure };
     }
@@ -248,10 +248,30 @@ function transactionalFailure(step: Step, statements: readonly SqlStatement[], s
   const bodyCompleted = completedInScript - script.leadingStatements;
   const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
   const sent: SentText = { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 };
-  const effects = bodyCompleted >= statements.length
-    ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
-    : `the revision was rolled back; the database is as it was before ${step.id}`;
-  return failureFrom(step, statements, error, sent, failedIndex, effects);
+  return failureFrom(step, statements, error, sent, failedIndex, rolledBackEffects(step, error, bodyCompleted >= statements.length));
+}
+
+/** SQLSTATEs of an object that does not exist: a down.sql that fails on one may meet a schema that already lacks it. */
+const UNDEFINED_OBJECT = new Set(['42P01', '42704', '42883', '3F000', '42703', '42P02']);
+
+/**
+ * What a rolled-back step left: for an up step, the database before it; for a down step, the
+ * revision still applied (and, when its down.sql trips over something already gone, how to record
+ * the revert without running it).
+ */
+function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, isBookkeeping: boolean): string {
+  if (step.direction === 'up') {
+    return isBookkeeping
+      ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
+      : `the revision was rolled back; the database is as it was before ${step.id}`;
+  }
+  const still = isBookkeeping
+    ? `its down.sql ran, but removing its record failed, so it was rolled back: nothing was reverted; still at ${step.id}`
+    : `nothing was reverted; still at ${step.id}`;
+  if (error && UNDEFINED_OBJECT.has(error.code)) {
+    return `${still}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1`;
+  }
+  return still;
 }
 
 /** Transaction: off — each statement on its own, as psql would, so CREATE INDEX CONCURRENTLY etc. can run. */
@@ -265,7 +285,7 @@ async function runStatementByStatement(db: Database, step: Step, options: Execut
     if (!result.ok) {
       if (insideOwnBlock || result.error.code === '25P02') await rollbackQuietly(db);
       const sent: SentText = { text: statement.text, userStart: 0, userLength: statement.text.length, bodyIndex: statement.start };
-      return { ok: false, failure: failureFrom(step, statements, result.error, sent, index, partialEffects(step.script, statements, index, insideOwnBlock)) };
+      return { ok: false, failure: failureFrom(step, statements, result.error, sent, index, partialEffects(step, statements, index, insideOwnBlock)) };
     }
     if (statement.isTransactionControl) insideOwnBlock = /^(begin|start)/i.test(statement.text);
   }
@@ -279,12 +299,16 @@ async function runStatementByStatement(db: Database, step: Step, options: Execut
   return { ok: true };
 }
 
-function partialEffects(script: Script, statements: readonly SqlStatement[], failedIndex: number, insideOwnBlock: boolean): string {
+function partialEffects(step: Step, statements: readonly SqlStatement[], failedIndex: number, insideOwnBlock: boolean): string {
+  const script = step.script;
   const lines = (index: number) => lineColumnAt(script.text, script.bodyOffset + statements[index]!.start).line;
   const done = failedIndex === 0
     ? 'no statement took effect'
     : `statements 1–${failedIndex} of ${statements.length} (lines ${lines(0)}–${lines(failedIndex - 1)}) already took effect and were not undone`;
-  return `${done}${insideOwnBlock ? ' (the open BEGIN block was rolled back)' : ''}; this Transaction: off revision is not recorded — fix the SQL, make it safe to re-run, and run again`;
+  const record = step.direction === 'down'
+    ? 'the revision is still recorded as applied — fix down.sql, make it safe to re-run, and run strata down again'
+    : 'this Transaction: off revision is not recorded — fix the SQL, make it safe to re-run, and run again';
+  return `${done}${insideOwnBlock ? ' (the open BEGIN block was rolled back)' : ''}; ${record}`;
 }
 
 async function runSafely(db: Database, text: string): Promise<ScriptResult> {

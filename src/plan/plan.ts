@@ -42,6 +42,8 @@ export type Plan<S extends Step> = { ok: true; steps: S[] } | { ok: false; probl
 export interface PlanUpOptions {
   /** run a pending revision older than an applied one instead of refusing */
   allowOutOfOrder?: boolean;
+  /** the command that restores a file's committed version (git), when there is one: offered for an edited revision */
+  restoreCommand?: (file: string) => string | undefined;
 }
 
 export function targetUniverse(revisions: readonly Revision[], applied: readonly AppliedRevision[]): TargetUniverse {
@@ -70,7 +72,7 @@ export function planUp(
         // the first line of SQL (or comment) after the header, not the blank line after it
         line: lineOf(revision.up.text, revision.up.bodyOffset + revision.up.body.length - revision.up.body.trimStart().length),
         message: `${status.id} was edited after it was applied (its SQL no longer matches the checksum recorded on ${formatDate(status.appliedAt)})`,
-        hint: editedHint(revision.up.path, status.id === statuses.at(-1)?.id),
+        hint: editedHint(options.restoreCommand?.(revision.up.path), status.id === statuses.at(-1)?.id),
       }));
     } else if (status.state === 'missing') {
       problems.push(problem('APPLIED_MISSING', {
@@ -134,11 +136,10 @@ export function planUp(
   };
 }
 
-function editedHint(path: string, isNewest: boolean): string {
-  if (isNewest) {
-    return `restore the file (git checkout -- ${path}), or apply the new version with 'strata redo' (reverts with the stored down.sql, then applies)`;
-  }
-  return `restore the file (git checkout -- ${path}) and put the change in a new revision ('strata new <message>')`;
+function editedHint(restoreCommand: string | undefined, isNewest: boolean): string {
+  const restore = restoreCommand ? `restore the file (${restoreCommand})` : 'undo the edit to its SQL (a change to the header alone is fine)';
+  if (isNewest) return `${restore}, or apply the new version with 'strata redo' (reverts with the stored down.sql, then applies)`;
+  return `${restore} and put the change in a new revision ('strata new <message>')`;
 }
 
 /** Applied revisions to revert, newest first, down to `targetText` (default -1); or why not. */

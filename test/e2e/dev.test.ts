@@ -219,7 +219,7 @@ test('an edit to an older revision is not re-applied: one line says why and what
   writeFileSync(upFile(A), upA.replace('msg text not null', 'msg text not null, extra int'));
   const line = await dev.waitFor(/^.*not re-applied: .*$/m, mark);
   expectText(line[0],
-    `not re-applied: migrations/${A}/up.sql changed, but only the newest revision (${B}) is re-applied on save, and nothing is applied until it is restored (git checkout -- migrations/${A}/up.sql);`,
+    `not re-applied: migrations/${A}/up.sql changed, but only the newest revision (${B}) is re-applied on save, and nothing is applied until it is restored;`,
     `to change ${A}, put the change in a new revision (strata new "<message>"), or revert to before it (strata down base) and run strata up`);
   assert.equal(await events(db), before, 'nothing ran');
   assert.is((await db.query(`select 1 from information_schema.columns where table_name = 'log' and column_name = 'extra'`)).length, 0);

@@ -345,7 +345,8 @@ it('an applied revision edited since: header edits are fine, SQL edits are refus
   const result = await refused(p, ['up']);
   expectText(result.stderr,
     `migrations/${A}/up.sql:3: error: ${A} was edited after it was applied (its SQL no longer matches the checksum recorded on `,
-    `fix: restore the file (git checkout -- migrations/${A}/up.sql) and put the change in a new revision ('strata new <message>')`);
+    `fix: undo the edit to its SQL (a change to the header alone is fine) and put the change in a new revision ('strata new <message>')`);
+  expectNoText(result.stderr, 'git checkout');
   const edited = await strata(p, ['status', '--exit-code']);
   expectExit(edited, 1);
   assert.match(edited.stdout, new RegExp(`^edited\\s+${A}`, 'm'));

@@ -93,11 +93,15 @@ test('up while a revision is applied but missing on disk is refused, whatever th
 test('applied revision edited since: file, line of the body, date, and what to do', () => {
   const rows = applied(A, B, C);
   rows[1] = { ...rows[1]!, upChecksum: 'f'.repeat(64) };
-  const p = single(planUp(revisions, rows), 'APPLIED_EDITED');
+  const p = single(planUp(revisions, rows, 'head', { restoreCommand: (file) => `git checkout -- ${file}` }), 'APPLIED_EDITED');
   assert.equal([p.file, p.line], [`migrations/${B}/up.sql`, 4], 'the first line of SQL after the header and the blank line');
   assert.is(p.message, `${B} was edited after it was applied (its SQL no longer matches the checksum recorded on 2026-11-20 10:00:00 UTC)`);
   assert.match(p.hint!, `git checkout -- migrations/${B}/up.sql`);
   assert.match(p.hint!, 'strata new');
+  // no committed version to restore (git does not track the file): no git command is offered
+  const untracked = single(planUp(revisions, rows, 'head', { restoreCommand: () => undefined }), 'APPLIED_EDITED');
+  assert.not.match(untracked.hint!, 'git');
+  assert.match(untracked.hint!, 'undo the edit to its SQL');
 
   const newest = applied(A, B, C, D, E);
   newest[4] = { ...newest[4]!, upChecksum: '0'.repeat(64) };

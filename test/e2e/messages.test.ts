@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appliedIds, expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
+
+/** Messages that say what is true: after a failed down, and for an edited revision (git or not). */
+const A = '20261101090000_create_customers';
+const B = '20261102090000_create_orders';
+const C = '20261103090000_create_invoices';
+const files = {
+  ...revisionFiles(A, 'base', 'create table customers (id int primary key);\n', 'drop table customers;\n'),
+  ...revisionFiles(B, A, 'create table orders (id int primary key);\n', 'drop table orders;\n'),
+  ...revisionFiles(C, B, 'create table invoices (id int primary key);\n', 'drop table invoices;\n'),
+};
+const { db, project, run } = await projectWithDatabase('messages', files);
+const it = db ? test : test.skip;
+
+function git(...args: string[]): void {
+  const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: project.dir, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+}
+
+test.after.each(() => {
+  for (const [rel, text] of Object.entries(files)) project.write(rel, text);
+  spawnSync('rm', ['-rf', `${project.dir}/.git`]);
+});
+
+it('a failed down says nothing was reverted and which revision is still applied', async () => {
+  expectExit(await run('up'), 0);
+  project.write(`migrations/${C}/down.sql`, 'drop table invoices;\nselect 1/0;\n');
+  const result = await run('down');
+  expectExit(result, 1);
+  expectText(result.stderr, `migrations/${C}/down.sql`, `nothing was reverted; still at ${C}`);
+  expectNoText(result.stderr, 'as it was before', 'strata stamp');
+  assert.equal(await appliedIds(db!), [A, B, C]);
+});
+
+it('a failed down of several: the ones before it were reverted, the failing one is still applied', async () => {
+  expectExit(await run('up'), 0);
+  project.write(`migrations/${B}/down.sql`, 'select 1/0;\n');
+  const result = await run('down', '-3');
+  expectExit(result, 1);
+  expectText(result.stdout, `reverted  ${C}`);
+  expectText(result.stderr, `nothing was reverted; still at ${B}`);
+  assert.equal(await appliedIds(db!), [A, B]);
+});
+
+it('a down.sql that fails on an object already gone suggests strata stamp -1, which then records the revert', async () => {
+  for (const [what, drop] of [['table', 'drop table invoices'], ['function', 'drop function gone_function()'], ['schema', 'drop schema gone_schema']] as const) {
+    expectExit(await run('up'), 0);
+    if (what === 'table') await db!.query('drop table invoices');
+    else project.write(`migrations/${C}/down.sql`, `${drop};\ndrop table invoices;\n`);
+    const result = await run('down');
+    expectExit(result, 1, what);
+    expectText(result.stderr, `nothing was reverted; still at ${C}`, 'record the revert without running its down.sql: strata stamp -1');
+    const stamped = await run('stamp', '-1');
+    expectExit(stamped, 0, `${what}: stamp -1`);
+    assert.equal(await appliedIds(db!), [A, B], what);
+    await db!.query('drop table if exists invoices');
+    project.write(`migrations/${C}/down.sql`, files[`migrations/${C}/down.sql`]!);
+  }
+});
+
+it('a Transaction: off down.sql that fails part-way says the revision is still recorded as applied', async () => {
+  expectExit(await run('up'), 0);
+  project.write(`migrations/${C}/down.sql`, '--! Transaction: off\n\ndrop table invoices;\nselect 1/0;\n');
+  const result = await run('down');
+  expectExit(result, 1);
+  expectText(result.stderr, 'already took effect', 'the revision is still recorded as applied', 'run strata down again');
+  expectNoText(result.stderr, 'is not recorded');
+});
+
+it('--single-transaction down that fails: nothing was reverted', async () => {
+  expectExit(await run('up'), 0);
+  project.write(`migrations/${B}/down.sql`, 'select 1/0;\n');
+  const result = await run('down', 'base', '--single-transaction');
+  expectExit(result, 1);
+  expectText(result.stderr, 'nothing was reverted');
+  expectNoText(result.stderr, 'nothing was applied');
+  assert.equal(await appliedIds(db!), [A, B, C]);
+});
+
+it('an edited revision: git checkout is offered only for a file git can restore', async () => {
+  expectExit(await run('up'), 0);
+  const file = `migrations/${A}/up.sql`;
+  const edit = () => project.write(file, '--! Parent: base\n\ncreate table customers (id bigint primary key);\n');
+
+  // not a repository
+  edit();
+  let result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr, 'undo the edit to its SQL');
+  expectNoText(result.stderr, 'git checkout');
+
+  // committed, then edited in the working tree
+  project.write(file, files[file]!);
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'history');
+  edit();
+  result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr, `restore the file (git checkout -- ${file})`);
+
+  // the edit staged: checking out from the index would bring the edit back, so from HEAD
+  git('add', file);
+  result = await run('up');
+  expectText(result.stderr, `restore the file (git checkout HEAD -- ${file})`);
+
+  // the edit committed: there is nothing to check out
+  git('commit', '-qm', 'edit');
+  result = await run('up');
+  expectExit(result, 2);
+  expectNoText(result.stderr, 'git checkout');
+
+  // a revision git does not track at all
+  spawnSync('rm', ['-rf', `${project.dir}/.git`]);
+  git('init', '-q');
+  result = await run('up');
+  expectNoText(result.stderr, 'git checkout');
+});
+
+test.run();
