@@ -40,7 +40,7 @@ it('a failed down of several: the ones before it were reverted, the failing one 
   project.write(`migrations/${B}/down.sql`, 'select 1/0;\n');
   const result = await run('down', '-3');
   expectExit(result, 1);
-  expectText(result.stdout, `reverted  ${C}`);
+  expectText(result.stdout, `reverted ${C}`);
   expectText(result.stderr, `nothing was reverted; still at ${B}`);
   assert.equal(await appliedIds(db!), [A, B]);
 });
