@@ -61,6 +61,8 @@ export interface Problem {
   column?: number;
   /** what to do about it */
   hint?: string;
+  /** the lines of `file` around `line`:`column`, with a caret (see attachCodeFrames) */
+  codeFrame?: string;
 }
 
 export class StrataError extends Error {

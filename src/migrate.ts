@@ -9,7 +9,9 @@ import type { AppliedRevision } from './plan/applied-revision.js';
 import { downScriptOf, planDown, planUp, type Plan, type PlanUpOptions, type Script, type Step } from './plan/plan.js';
 import { buildRevisions, type RevisionSet } from './revision/build-revisions.js';
 import { checkScripts } from './revision/check-scripts.js';
-import { readMigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
+import { readMigrationTree, type MigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
+import { normaliseText } from './revision/parse-header.js';
+import { attachCodeFrames } from './source-position.js';
 import type { SqlStatement } from './revision/sql-statements.js';
 import type { DevEvent } from './watch/dev-events.js';
 
@@ -58,7 +60,17 @@ export function loadRevisions(config: StrataConfig, fileSystem?: TreeFileSystem)
       })],
     };
   }
-  return buildRevisions(read.tree, config.dirLabel);
+  const set = buildRevisions(read.tree, config.dirLabel);
+  return set.problems.length === 0 ? set : { ...set, problems: attachCodeFrames(set.problems, (file) => fileText(read.tree, config.dirLabel, file)) };
+}
+
+/** The normalised text of `file` (as printed: `<dir>/<revision>/up.sql`) from the tree read for this run. */
+function fileText(tree: MigrationTree, dirLabel: string, file: string): string | undefined {
+  const [folder, name, ...rest] = file.slice(dirLabel.length + 1).split('/');
+  if (!file.startsWith(`${dirLabel}/`) || !folder || !name || rest.length > 0) return undefined;
+  const entry = tree.entries.find((e) => e.name === folder);
+  const content = entry?.kind === 'directory' ? entry.files[name] : undefined;
+  return content?.kind === 'bytes' ? normaliseText(new TextDecoder().decode(content.bytes)) : undefined;
 }
 
 export function currentActor(): string {

@@ -137,6 +137,22 @@ export function skipWhitespaceAndComments(text: string, utf16Index: number): num
  *      |                  ^
  *    8 | );
  * lines: the full file text split on '\n'; line/column as from lineColumnAt; options.before (default 2), options.after (default 1). Tabs before the column must be kept as tabs in the caret line padding so the caret lines up. Wide characters: count one column per code point. Returns a string without trailing newline. */
+/**
+ * Gives each problem that points at a line and column of a file the lines around it, with a
+ * caret: the one way a syntax error, a misplaced header or a bad key is shown, in `up` as in `dev`.
+ * `textOf(file)`: the file's normalised text as it was read for this run, when there is one.
+ */
+export function attachCodeFrames<P extends { file?: string; line?: number; column?: number; codeFrame?: string }>(
+  problems: readonly P[],
+  textOf: (file: string) => string | undefined,
+): P[] {
+  return problems.map((p) => {
+    if (p.codeFrame !== undefined || !p.file || p.line === undefined || p.column === undefined) return p;
+    const text = textOf(p.file);
+    return text === undefined ? p : { ...p, codeFrame: renderCodeFrame(text, p.line, p.column) };
+  });
+}
+
 export function renderCodeFrame(
   text: string,
   line: number,

@@ -58,7 +58,7 @@ function formatDevRun(run: DevRun, { out, err }: { out: Style; err: Style }, isQ
     case 'not-reapplied':
       return { text: run.revisions.map((r) => `${clock(now, err)}${err.yellow('not re-applied')}: ${olderEditText(r, run.head)}`).join('\n'), isError: true };
     case 'invalid':
-      return { text: `${clock(now, err)}${problemsText(run.problems, run.codeFrames, err)}`, isError: true };
+      return { text: `${clock(now, err)}${problemsText(run.problems, err)}`, isError: true };
     case 'failed': {
       if (run.wasInterrupted) return { text: `${clock(now, err)}${err.yellow('interrupted')}: ${run.failure.effects}`, isError: true };
       return { text: `${clock(now, err)}${formatFailure(run.failure, err)}\n  ${err.dim('waiting for the next save')}`, isError: true };
@@ -82,19 +82,8 @@ function waitingReason(p: Problem): string {
   return p.code === 'SQL_EMPTY' ? `${file} has no SQL yet` : `${file} is missing`;
 }
 
-/** formatProblems, with the code frame of each problem under its first line */
-function problemsText(problems: readonly Problem[], codeFrames: ReadonlyArray<string | null>, style: Style): string {
-  const lines: string[] = [];
-  problems.forEach((p, i) => {
-    const [first, ...rest] = formatProblems([p], style).split('\n').slice(0, -1);
-    lines.push(first!);
-    const frame = codeFrames[i];
-    if (frame) lines.push(frame.split('\n').map((l) => `  ${l}`).join('\n'));
-    lines.push(...rest);
-  });
-  const count = problems.length;
-  lines.push(`${count} ${count === 1 ? 'problem' : 'problems'} found; nothing ran and the database is unchanged. Waiting for the next save.`);
-  return lines.join('\n');
+function problemsText(problems: readonly Problem[], style: Style): string {
+  return formatProblems(problems, style, 'nothing ran and the database is unchanged. Waiting for the next save.');
 }
 
 function clock(now: Date, style: Style): string {

@@ -13,15 +13,17 @@ export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 }
 export type Style = ReturnType<typeof makeStyle>;
 
-export function formatProblems(problems: readonly Problem[], style: Style): string {
+/** Every problem with its place, code frame and fix, then one closing line (`closing` replaces its end). */
+export function formatProblems(problems: readonly Problem[], style: Style, closing = 'nothing was run and the database was not changed.'): string {
   const lines: string[] = [];
   for (const p of problems) {
     const where = formatLocation(p);
     lines.push(`${where ? `${style.bold(where)}: ` : ''}${style.red('error')}: ${p.message}`);
+    if (p.codeFrame) lines.push(indent(p.codeFrame, '  '));
     if (p.hint) lines.push(`  ${style.cyan('fix')}: ${p.hint}`);
   }
   const count = problems.length;
-  lines.push(`${count} ${count === 1 ? 'problem' : 'problems'} found; nothing was run and the database was not changed.`);
+  lines.push(`${count} ${count === 1 ? 'problem' : 'problems'} found; ${closing}`);
   return lines.join('\n');
 }
 
@@ -89,7 +91,7 @@ export function formatStatus(report: StatusReport, style: Style): string {
   if (c.edited) summary.push(style.red(`${c.edited} edited since applied`));
   if (c.missing) summary.push(style.red(`${c.missing} applied but missing on disk`));
   lines.push(`${summary.join(', ')}; at ${report.current ?? 'base'}${report.current && report.current === report.head ? ' (head)' : ''}`);
-  if (report.problems.length > 0) lines.push('', formatProblems(report.problems, style).replace(/nothing was run and the database was not changed\.$/, 'fix them before running up or down.'));
+  if (report.problems.length > 0) lines.push('', formatProblems(report.problems, style, 'fix them before running up or down.'));
   return lines.join('\n');
 }
 
@@ -164,7 +166,7 @@ export function toJson(report: unknown): string {
   return JSON.stringify(report, (key, value: unknown) => {
     if (value === undefined) return null;
     if (key === 'problems' && Array.isArray(value)) {
-      return (value as Problem[]).map((p) => ({ code: p.code, message: p.message, file: p.file ?? null, line: p.line ?? null, column: p.column ?? null, hint: p.hint ?? null }));
+      return (value as Problem[]).map((p) => ({ code: p.code, message: p.message, file: p.file ?? null, line: p.line ?? null, column: p.column ?? null, hint: p.hint ?? null, codeFrame: p.codeFrame ?? null }));
     }
     return value;
   }, 2);

@@ -1,6 +1,6 @@
 import { problem, type Problem } from '../errors.js';
 import type { Script } from '../plan/plan.js';
-import { lineColumnAt } from '../source-position.js';
+import { attachCodeFrames, lineColumnAt } from '../source-position.js';
 import { loadSqlParser, splitStatements, type SqlStatement } from './sql-statements.js';
 
 export interface ScriptCheck {
@@ -54,5 +54,6 @@ export async function checkScripts(scripts: readonly { script: Script; role: 'up
       }
     }
   }
-  return { problems, statements };
+  const textOf = new Map(scripts.map(({ script }) => [script.path, script.text]));
+  return { problems: attachCodeFrames(problems, (file) => textOf.get(file)), statements };
 }

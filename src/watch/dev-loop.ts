@@ -9,7 +9,7 @@ import { planners, runPlanned, type EventListener, type RunReport } from '../mig
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { normaliseText } from '../revision/parse-header.js';
 import { loadSqlParser } from '../revision/sql-statements.js';
-import { renderCodeFrame } from '../source-position.js';
+import { attachCodeFrames } from '../source-position.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
 import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
 import { changedFiles, readSnapshot, type Snapshot } from './read-snapshot.js';
@@ -266,7 +266,7 @@ async function runStep(
 ): Promise<DevRunResult> {
   switch (step.kind) {
     case 'invalid':
-      return { status: 'invalid', problems: step.problems, codeFrames: [] };
+      return { status: 'invalid', problems: step.problems, codeFrames: step.problems.map((p) => p.codeFrame ?? null) };
     case 'older-edited':
       return { status: 'not-reapplied', revisions: step.revisions, head: set.revisions.at(-1)?.id ?? null };
     case 'revert-deleted': {
@@ -307,19 +307,17 @@ async function runStep(
 function fromReport(report: RunReport, ok: (steps: StepOutcome[]) => DevRunResult, isStopping: () => boolean): DevRunResult {
   if (report.ok) return ok(report.steps);
   if (report.reason === 'interrupted') return ok(report.steps);
-  if (report.reason !== 'failed') return { status: 'invalid', problems: report.problems, codeFrames: [] };
+  if (report.reason !== 'failed') return { status: 'invalid', problems: report.problems, codeFrames: report.problems.map((p) => p.codeFrame ?? null) };
   return { status: 'failed', failure: report.failure, steps: report.steps, wasInterrupted: isStopping() && report.failure.sqlstate === '57014' };
 }
 
 /** Each problem with a line and column gets the lines around it with a caret, from the bytes this run read. */
 function invalidResult(problems: Problem[], snapshot: Snapshot, config: StrataConfig): DevRunResult {
-  const codeFrames = problems.map((p) => {
-    if (!p.file || p.line === undefined || p.column === undefined) return null;
-    const stamp = snapshot.files.get(path.resolve(config.cwd, p.file));
-    if (!stamp) return null;
-    return renderCodeFrame(normaliseText(Buffer.from(stamp.bytes).toString('utf8')), p.line, p.column);
+  const framed = attachCodeFrames(problems, (file) => {
+    const stamp = snapshot.files.get(path.resolve(config.cwd, file));
+    return stamp && normaliseText(Buffer.from(stamp.bytes).toString('utf8'));
   });
-  return { status: 'invalid', problems, codeFrames };
+  return { status: 'invalid', problems: framed, codeFrames: framed.map((p) => p.codeFrame ?? null) };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -13,7 +13,7 @@ const KEYS = {
   upStep: ['direction', 'durationMs', 'id', 'transactional'],
   downStep: ['direction', 'durationMs', 'id', 'source', 'transactional'],
   failure: ['codeFrame', 'column', 'detail', 'direction', 'effects', 'file', 'hint', 'id', 'internalQuery', 'line', 'message', 'sqlstate', 'statement', 'where'],
-  problem: ['code', 'column', 'file', 'hint', 'line', 'message'],
+  problem: ['code', 'codeFrame', 'column', 'file', 'hint', 'line', 'message'],
   invalid: ['ok', 'problems', 'reason'],
   status: ['counts', 'current', 'database', 'head', 'ok', 'problems', 'revisions', 'schema'],
   statusRevision: ['appliedAt', 'id', 'isDownEdited', 'message', 'state', 'tags'],

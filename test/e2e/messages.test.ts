@@ -120,4 +120,21 @@ it('an edited revision: git checkout is offered only for a file git can restore'
   expectNoText(result.stderr, 'git checkout');
 });
 
+it('up shows a syntax error and a header error with the code frame dev shows, in text and in --json', async () => {
+  project.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\n\ncreate table invoices (\n  id int,\n);\n`);
+  let result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr,
+    `migrations/${C}/up.sql:5:1: error: syntax error at or near ")"`,
+    '     3 | create table invoices (\n     4 |   id int,\n   > 5 | );\n       | ^\n',
+    'fix: fix the SQL at this position');
+  const json = JSON.parse((await run('up', '--json')).stdout) as { problems: Array<{ codeFrame: string | null }> };
+  assert.match(json.problems[0]!.codeFrame!, '> 5 | );');
+
+  project.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\n--! Mesage: invoices\n\ncreate table invoices (id int);\n`);
+  result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr, `up.sql:2:5: error: unknown header 'Mesage'; did you mean 'Message'?`, '   > 2 | --! Mesage: invoices\n       |     ^');
+});
+
 test.run();
