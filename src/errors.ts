@@ -61,6 +61,8 @@ export interface Problem {
   column?: number;
   /** what to do about it */
   hint?: string;
+  /** the revision it concerns, when it concerns one (for modules that act on a problem: never parse the message) */
+  revision?: string;
   /** the lines of `file` around `line`:`column`, with a caret (see attachCodeFrames) */
   codeFrame?: string;
 }

@@ -74,11 +74,6 @@ export function planUp(
         message: `${status.id} was edited after it was applied (its SQL no longer matches the checksum recorded on ${formatDate(status.appliedAt)})`,
         hint: editedHint(options.restoreCommand?.(revision.up.path), status.id === statuses.at(-1)?.id),
       }));
-    } else if (status.state === 'missing') {
-      problems.push(problem('APPLIED_MISSING', {
-        message: `${status.id} is applied but its folder is missing from the migrations folder`,
-        hint: `restore the folder (a branch switch?), or revert it with its stored down.sql: strata down ${status.applied!.parent}`,
-      }));
     } else if (status.state === 'pending' && lastApplied !== undefined && status.id < lastApplied && !options.allowOutOfOrder) {
       problems.push(problem('OUT_OF_ORDER', {
         file: status.revision!.up.path,
@@ -87,6 +82,8 @@ export function planUp(
       }));
     }
   }
+  const missing = missingProblem(statuses);
+  if (missing) problems.push(missing);
   const resolved = resolveTarget(targetText, targetUniverse(revisions, applied));
   if (!resolved.ok) problems.push(resolved.problem);
   if (problems.length > 0 || !resolved.ok) return { ok: false, problems };
@@ -134,6 +131,32 @@ export function planUp(
       script: { path: revision.up.path, text: revision.up.text, body: revision.up.body, bodyOffset: revision.up.bodyOffset, transactional: revision.transactional },
     })),
   };
+}
+
+/**
+ * Applied revisions whose folders are gone (a branch switch, a hand squash), as one problem with
+ * both ways out: bring the folders back, or, when the schema already holds their effect, drop their
+ * records without running anything (strata stamp); reverting them is the destructive third way.
+ */
+function missingProblem(statuses: ReturnType<typeof computeStatus>): Problem | undefined {
+  const missing = statuses.filter((s) => s.state === 'missing').map((s) => s.id);
+  if (missing.length === 0) return undefined;
+  const appliedOnDisk = statuses.filter((s) => s.state === 'applied' || s.state === 'edited').map((s) => s.id);
+  const oldestMissing = missing[0]!;
+  const lastKept = appliedOnDisk.filter((id) => id < oldestMissing).at(-1) ?? 'base';
+  const newestOnDisk = appliedOnDisk.at(-1);
+  const laterKept = newestOnDisk !== undefined && newestOnDisk > oldestMissing ? newestOnDisk : undefined;
+  const stamp = laterKept
+    ? `strata stamp ${lastKept}, then strata stamp ${laterKept} to record the revisions after the gap again`
+    : `strata stamp ${lastKept}`;
+  const names = missing.length === 1 ? missing[0]! : `${missing.length} revisions (${missing.join(', ')})`;
+  return problem('APPLIED_MISSING', {
+    revision: oldestMissing,
+    message: `${names} ${missing.length === 1 ? 'is applied but its folder is' : 'are applied but their folders are'} missing from the migrations folder`,
+    hint: `check the ${missing.length === 1 ? 'folder' : 'folders'} out again (a branch switch?); or, when the schema already holds ${missing.length === 1 ? 'its' : 'their'} effect `
+      + `(squashed into another revision?), remove ${missing.length === 1 ? 'its record' : 'their records'} without running any SQL: ${stamp}`
+      + (laterKept ? '' : `; or undo ${missing.length === 1 ? 'it' : 'them'} with the down.sql stored when applied: strata down ${lastKept}`),
+  });
 }
 
 function editedHint(restoreCommand: string | undefined, isNewest: boolean): string {

@@ -359,7 +359,7 @@ it('an applied revision missing on disk: up refuses; down reverts it with the st
   const result = await refused(p, ['up']);
   expectText(result.stderr,
     `error: ${B} is applied but its folder is missing from the migrations folder`,
-    `fix: restore the folder (a branch switch?), or revert it with its stored down.sql: strata down ${A}`);
+    `fix: check the folder out again (a branch switch?); or, when the schema already holds its effect (squashed into another revision?), remove its record without running any SQL: strata stamp ${A}; or undo it with the down.sql stored when applied: strata down ${A}`);
   const status = await strata(p, ['status', '--exit-code']);
   expectExit(status, 1);
   assert.match(status.stdout, new RegExp(`^missing\\s+${B}`, 'm'));

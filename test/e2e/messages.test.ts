@@ -137,4 +137,49 @@ it('up shows a syntax error and a header error with the code frame dev shows, in
   expectText(result.stderr, `up.sql:2:5: error: unknown header 'Mesage'; did you mean 'Message'?`, '   > 2 | --! Mesage: invoices\n       |     ^');
 });
 
+it('several applied revisions missing on disk (a branch switch): one problem, both ways out, and the stamp way works', async () => {
+  expectExit(await run('up'), 0);
+  spawnSync('rm', ['-rf', `${project.dir}/migrations/${B}`, `${project.dir}/migrations/${C}`]);
+  const result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr,
+    `error: 2 revisions (${B}, ${C}) are applied but their folders are missing from the migrations folder`,
+    'check the folders out again (a branch switch?)',
+    `remove their records without running any SQL: strata stamp ${A}`,
+    `undo them with the down.sql stored when applied: strata down ${A}`,
+    '1 problem found');
+  const stamped = await run('stamp', A);
+  expectExit(stamped, 0);
+  assert.equal(await appliedIds(db!), [A]);
+  expectExit(await run('up'), 0);
+});
+
+it('a hand squash: the squashed revisions missing, the squash pending; stamp away the old, stamp the new', async () => {
+  expectExit(await run('up'), 0);
+  const squash = '20261104090000_orders_and_invoices';
+  spawnSync('rm', ['-rf', `${project.dir}/migrations/${B}`, `${project.dir}/migrations/${C}`]);
+  Object.entries(revisionFiles(squash, A, 'create table orders (id int primary key);\ncreate table invoices (id int primary key);\n', 'drop table invoices;\ndrop table orders;\n'))
+    .forEach(([rel, text]) => project.write(rel, text));
+  const result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr, `remove their records without running any SQL: strata stamp ${A}`);
+  expectExit(await run('stamp', A), 0);
+  expectExit(await run('stamp', squash), 0);
+  assert.equal(await appliedIds(db!), [A, squash]);
+  spawnSync('rm', ['-rf', `${project.dir}/migrations/${squash}`]);
+});
+
+it('a gap in the middle of the history: stamp before it, then stamp the revisions after it again', async () => {
+  expectExit(await run('up'), 0);
+  spawnSync('rm', ['-rf', `${project.dir}/migrations/${B}`]);
+  // C's parent is gone from disk, so the chain check speaks first: re-parent C onto A, as a merge would
+  project.write(`migrations/${C}/up.sql`, `--! Parent: ${A}\n\ncreate table invoices (id int primary key);\n`);
+  const result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr, `${B} is applied but its folder is missing`, `strata stamp ${A}, then strata stamp ${C} to record the revisions after the gap again`);
+  expectExit(await run('stamp', A), 0);
+  expectExit(await run('stamp', C), 0);
+  assert.equal(await appliedIds(db!), [A, C]);
+});
+
 test.run();
