@@ -48,10 +48,18 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
 
 const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which wins over this .env file).
 # DATABASE_URL=postgres://user:password@localhost:5432/app   # unset: embedded PGlite database under .strata/
+# Not used by this version: the scratch database that strata dump and strata check (coming) will
+# migrate and revert; never point it at a database whose data you care about.
 # SHADOW_DATABASE_URL=postgres://user:password@localhost:5432/app_shadow
 # STRATA_DIR=migrations
 # STRATA_SCHEMA=strata
 # STRATA_LOCK_TIMEOUT=60
+`;
+
+const SCHEMA_SQL = `-- schema.sql: the schema your migrations produce at head, for people to review.
+-- This version of strata neither writes nor reads it. Coming: strata dump will write it from a
+-- scratch database migrated to head, and strata check will fail CI when it is out of date.
+-- Until then it is yours: leave it empty, or keep it with pg_dump --schema-only.
 `;
 
 export function initProject(config: StrataConfig): InitReport {
@@ -65,7 +73,7 @@ export function initProject(config: StrataConfig): InitReport {
     }
   };
   ensure(config.dir, () => mkdirSync(config.dir, { recursive: true }));
-  ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), '-- The schema at head. Regenerate it after changing migrations.\n'));
+  ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), SCHEMA_SQL));
   ensure(path.join(config.cwd, '.env.example'), () => writeFileSync(path.join(config.cwd, '.env.example'), ENV_EXAMPLE));
   const gitignore = path.join(config.cwd, '.gitignore');
   const ignored = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
