@@ -1,6 +1,6 @@
 import { problem, type Problem } from '../errors.js';
 import { parseDownFile } from '../revision/parse-header.js';
-import { skipWhitespaceAndComments } from '../source-position.js';
+import { lineColumnAt, skipWhitespaceAndComments, splitLines } from '../source-position.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { computeStatus } from './revision-status.js';
@@ -263,13 +263,11 @@ export function hasNoSql(body: string): boolean {
 }
 
 function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return lineColumnAt(text, index).line;
 }
 
 function lineWith(text: string, pattern: RegExp): number {
-  const index = text.split('\n').findIndex((l) => pattern.test(l));
+  const index = splitLines(text).findIndex((l) => pattern.test(l));
   return index === -1 ? 1 : index + 1;
 }
 

@@ -4,7 +4,7 @@ import { isRevisionId, suggestRevisionId } from './revision-id.js';
 import { normaliseText, parseDownFile, parseUpFile } from './parse-header.js';
 import { MAX_FILE_BYTES, type FileContent, type MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
-import { lineColumnAt } from '../source-position.js';
+import { lineColumnAt, splitLines } from '../source-position.js';
 
 export interface RevisionSet {
   /** in id order (which the Parent chain must agree with) */
@@ -183,7 +183,7 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
     } catch {
       return { line, column };
     }
-    if (byte === 0x0a) {
+    if (byte === 0x0a || (byte === 0x0d && bytes[i + 1] !== 0x0a)) {
       line++;
       column = 1;
     } else {
@@ -278,7 +278,7 @@ function checkChain(revisions: Revision[]): Problem[] {
 }
 
 function headerLine(text: string, key: string): number {
-  const lines = text.split('\n', 50);
+  const lines = splitLines(text, 50);
   const index = lines.findIndex((l) => new RegExp(`^--!\\s*${key}\\s*:`, 'i').test(l));
   return index === -1 ? 1 : index + 1;
 }
