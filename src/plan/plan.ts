@@ -1,4 +1,5 @@
 import { problem, type Problem } from '../errors.js';
+import { matchesRecorded } from '../revision/checksums.js';
 import { parseDownFile } from '../revision/parse-header.js';
 import { lineColumnAt, skipWhitespaceAndComments, splitLines } from '../source-position.js';
 import type { Revision } from '../revision/revision.js';
@@ -10,7 +11,7 @@ import { resolveTarget, type TargetUniverse } from './targets.js';
 export interface Script {
   /** the file the text came from, as printed */
   path: string;
-  /** the whole normalised file text: line numbers refer to it */
+  /** the whole file text (only a BOM removed): line numbers refer to it */
   text: string;
   body: string;
   bodyOffset: number;
@@ -233,7 +234,7 @@ function downStep(row: AppliedRevision, revision: Revision | undefined): DownSte
   const path = revision ? `${revision.down.path} (stored copy)` : `${row.id}/down.sql (stored copy)`;
   const parsed = parseDownFile(row.downText, path);
   const stored: Script = { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional };
-  if (revision && revision.up.checksum === row.upChecksum) {
+  if (revision && matchesRecorded(revision.up, row.upChecksum)) {
     return { direction: 'down', id: row.id, source: 'disk', note: undefined, applied: row, script: downScriptOf(revision) };
   }
   // (an Irreversible stored copy has no SQL on purpose: it still refuses)

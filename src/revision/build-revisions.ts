@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { problem, type Problem } from '../errors.js';
 import { isRevisionId, suggestRevisionId } from './revision-id.js';
-import { normaliseText, parseDownFile, parseUpFile } from './parse-header.js';
+import { bodyChecksum } from './checksums.js';
+import { parseDownFile, parseUpFile, withoutBom } from './parse-header.js';
 import { MAX_FILE_BYTES, type FileContent, type MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
 import { lineColumnAt, splitLines } from '../source-position.js';
@@ -83,9 +83,9 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
         message: upFile.header.message,
         tags: upFile.header.tags,
         transactional: upFile.header.transactional,
-        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: checksum(upFile.body) },
+        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: bodyChecksum(upFile.body) },
         down: {
-          path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: checksum(downFile.body),
+          path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: bodyChecksum(downFile.body),
           transactional: downFile.header.transactional, irreversible: downFile.header.irreversible,
         },
       };
@@ -94,10 +94,6 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
   const result = { revision, problems };
   if (cacheable) folderCache.set(upContent.bytes, { down: downContent.bytes, location, result });
   return result;
-}
-
-export function checksum(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
 }
 
 function decodeFile(content: FileContent | undefined, file: string, problems: Problem[]): string | undefined {
@@ -147,7 +143,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
     return undefined;
   }
   try {
-    const text = normaliseText(decoder.decode(bytes));
+    const text = withoutBom(decoder.decode(bytes));
     // PostgreSQL text cannot hold NUL; a file full of them is UTF-16 saved without a byte order mark
     const nul = text.indexOf('\0');
     if (nul !== -1) {

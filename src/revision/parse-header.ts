@@ -17,9 +17,9 @@ export interface DownHeader {
 
 export interface ParsedFile<H> {
   header: H;
-  /** normalised text after the header (what is hashed and executed) */
+  /** the text after the header, as in the file (what is executed; its normalised form is hashed) */
   body: string;
-  /** UTF-16 index in the normalised file text where the body starts */
+  /** UTF-16 index in the file text where the body starts */
   bodyOffset: number;
   problems: Problem[];
 }
@@ -30,10 +30,12 @@ const HEADER_LINE = /^--!(.*)$/;
 const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$/;
 const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
-/** BOM removed, CRLF/CR turned into LF: the text that is hashed, executed and mapped to lines. */
-export function normaliseText(text: string): string {
-  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom;
+/**
+ * The file's text with a leading UTF-8 BOM removed and nothing else changed: line numbers refer
+ * to it and the body taken from it is sent as it is (checksums.ts normalises, for hashing only).
+ */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 export function parseUpFile(text: string, file: string): ParsedFile<UpHeader> {
@@ -93,8 +95,9 @@ function parseHeaderLines(
   let bodyOffset = 0;
   let inHeader = true;
   while (offset <= text.length) {
-    const newline = text.indexOf('\n', offset);
-    const end = newline === -1 ? text.length : newline;
+    // a line ends at LF, CRLF or a lone CR; `next` is where the following line starts
+    const end = lineEnd(text, offset);
+    const next = end === text.length ? -1 : text.charCodeAt(end) === 0x0d && text.charCodeAt(end + 1) === 0x0a ? end + 2 : end + 1;
     const line = text.slice(offset, end);
     const headerMatch = HEADER_LINE.exec(line);
     if (inHeader && headerMatch) {
@@ -136,7 +139,7 @@ function parseHeaderLines(
           accept(key, value, lineNumber, problems);
         }
       }
-      bodyOffset = newline === -1 ? text.length : newline + 1;
+      bodyOffset = next === -1 ? text.length : next;
     } else {
       inHeader = false;
       if (headerMatch) {
@@ -147,11 +150,21 @@ function parseHeaderLines(
         }));
       }
     }
-    if (newline === -1) break;
-    offset = newline + 1;
+    if (next === -1) break;
+    offset = next;
     lineNumber++;
   }
   return { body: text.slice(bodyOffset), bodyOffset, problems };
+}
+
+function lineEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) break;
+    i++;
+  }
+  return i;
 }
 
 function parseTransaction(value: string, file: string, line: number, problems: Problem[]): boolean {

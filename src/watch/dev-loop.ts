@@ -7,7 +7,7 @@ import type { Problem } from '../errors.js';
 import type { StepOutcome } from '../executor/execute-steps.js';
 import { planners, runPlanned, type EventListener, type RunReport } from '../migrate.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { normaliseText } from '../revision/parse-header.js';
+import { withoutBom } from '../revision/parse-header.js';
 import { loadSqlParser } from '../revision/sql-statements.js';
 import { renderCodeFrame } from '../source-position.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
@@ -317,7 +317,7 @@ function invalidResult(problems: Problem[], snapshot: Snapshot, config: StrataCo
     if (!p.file || p.line === undefined || p.column === undefined) return null;
     const stamp = snapshot.files.get(path.resolve(config.cwd, p.file));
     if (!stamp) return null;
-    return renderCodeFrame(normaliseText(Buffer.from(stamp.bytes).toString('utf8')), p.line, p.column);
+    return renderCodeFrame(withoutBom(Buffer.from(stamp.bytes).toString('utf8')), p.line, p.column);
   });
   return { status: 'invalid', problems, codeFrames };
 }

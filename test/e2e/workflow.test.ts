@@ -62,7 +62,7 @@ it('up applies the example history: tracking rows, events, and the real objects'
   assert.equal(rows[2]!.tags, ['v1.0']);
   assert.is(rows[2]!.message, 'Create orders and order items');
   assert.is(rows[2]!.down_sql, readFileSync(path.join(repoRoot, 'migrations', ORDERS, 'down.sql'), 'utf8'), 'the down.sql as applied is kept');
-  assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.up_checksum)));
+  assert.ok(rows.every((r) => /^v2:[0-9a-f]{64}$/.test(r.up_checksum)), 'new rows carry v2 checksums');
   assert.equal((await events(db!)).map((e) => [e.action, e.revision_id, e.ok]), EXAMPLE_IDS.map((id) => ['up', id, true]));
 
   // the index built concurrently is valid, and the trigger works

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Problem } from '../../src/errors.js';
-import { normaliseText, parseDownFile, parseUpFile } from '../../src/revision/parse-header.js';
+import { parseDownFile, parseUpFile, withoutBom } from '../../src/revision/parse-header.js';
 import { build, bytes, folder } from '../helpers/memory-tree.js';
 
 const UP = 'migrations/20261125123456_add_orders/up.sql';
@@ -142,29 +142,44 @@ test('every problem of a file is reported, in line order', () => {
   ]);
 });
 
-test('normaliseText: BOM removed, CRLF and lone CR become LF, other text untouched', () => {
-  assert.is(normaliseText('\uFEFF--! Parent: base\r\n\r\nselect 1;\r\n'), '--! Parent: base\n\nselect 1;\n');
-  assert.is(normaliseText('a\rb\r\nc\n'), 'a\nb\nc\n');
-  assert.is(normaliseText('select \'\uFEFF\';'), 'select \'\uFEFF\';', 'a BOM that is not the first character stays');
-  const plain = 'select 1;\n';
-  assert.is(normaliseText(plain), plain);
+test('withoutBom: only a leading BOM is removed; line endings and everything else stay', () => {
+  assert.is(withoutBom('\uFEFF--! Parent: base\r\n\r\nselect 1;\r\n'), '--! Parent: base\r\n\r\nselect 1;\r\n');
+  assert.is(withoutBom('a\rb\r\nc\n'), 'a\rb\r\nc\n');
+  assert.is(withoutBom('select \'\uFEFF\';'), 'select \'\uFEFF\';', 'a BOM that is not the first character stays');
+});
+
+test('header lines end at LF, CRLF or a lone CR; the body starts after the break, exactly as in the file', () => {
+  for (const br of ['\n', '\r\n', '\r']) {
+    const text = `--! Parent: base${br}--! Message: x${br}--! Transaction: off${br}${br}select 1;${br}`;
+    const parsed = parseUpFile(text, UP);
+    assert.equal(parsed.problems, [], JSON.stringify(br));
+    assert.equal(parsed.header, { parent: 'base', message: 'x', transactional: false, tags: [] }, JSON.stringify(br));
+    assert.is(parsed.body, `${br}select 1;${br}`, JSON.stringify(br));
+    assert.is(text.slice(parsed.bodyOffset), parsed.body);
+  }
+  // mixed: a CRLF is one break, not a CR and then an empty line
+  const mixed = parseUpFile('--! Parent: base\r\n--! Message: x\rselect 1;\n', UP);
+  assert.equal([mixed.header.message, mixed.body], ['x', 'select 1;\n']);
 });
 
 const ID = '20261125123456_add_orders';
 
-test('BOM + CRLF file: same checksum as the LF file, problems on the right lines', () => {
+test('BOM + CRLF file: same checksum as the LF file; the body kept as in the file; problems on the right lines', () => {
   const lf = build(folder(ID, '--! Parent: base\n--! Message: x\n\ncreate table t (id int);\n', 'drop table t;\n'));
   const crlf = build(folder(ID, '\uFEFF--! Parent: base\r\n--! Message: x\r\n\r\ncreate table t (id int);\r\n', '\uFEFFdrop table t;\r\n'));
   assert.equal(crlf.problems, []);
   const [a, b] = [lf.revisions[0]!, crlf.revisions[0]!];
   assert.is(b.up.checksum, a.up.checksum);
   assert.is(b.down.checksum, a.down.checksum);
-  assert.is(b.up.text, a.up.text);
-  assert.is(b.up.body, '\ncreate table t (id int);\n');
+  assert.is(b.up.text, '--! Parent: base\r\n--! Message: x\r\n\r\ncreate table t (id int);\r\n', 'only the BOM is removed');
+  assert.is(b.up.body, '\r\ncreate table t (id int);\r\n');
+  assert.is(b.down.body, 'drop table t;\r\n');
 
-  const broken = build(folder(ID, '\uFEFF--! Parent: base\r\n--! Transacton: off\r\n\r\nselect 1;\r\n'));
-  const p = only(broken.problems, 'HEADER_UNKNOWN_KEY');
-  assert.equal([p.file, p.line, p.column], [`migrations/${ID}/up.sql`, 2, 5]);
+  for (const br of ['\r\n', '\r']) {
+    const broken = build(folder(ID, `\uFEFF--! Parent: base${br}--! Transacton: off${br}${br}select 1;${br}`));
+    const p = only(broken.problems, 'HEADER_UNKNOWN_KEY');
+    assert.equal([p.file, p.line, p.column], [`migrations/${ID}/up.sql`, 2, 5], JSON.stringify(br));
+  }
 });
 
 test('checksums cover the body only: header edits keep them, body edits change them', () => {
@@ -174,7 +189,7 @@ test('checksums cover the body only: header edits keep them, body edits change t
     return { up: set.revisions[0]!.up.checksum, down: set.revisions[0]!.down.checksum };
   };
   const original = sum('--! Parent: base\n--! Message: first\n\ncreate table t (id int);\n');
-  assert.match(original.up, /^[0-9a-f]{64}$/);
+  assert.match(original.up, /^v2:[0-9a-f]{64}$/);
   assert.equal(sum('--! Parent: base\n--! Message: reworded\n--! Tags: v1\n\ncreate table t (id int);\n'), original, 'message and tags edited');
   assert.equal(sum('--! Parent: base\n\ncreate table t (id int);\n', '--! Transaction: off\ndrop table t;\n'), original, 'down.sql header added');
   assert.is.not(sum('--! Parent: base\n--! Message: first\n\ncreate table t (id bigint);\n').up, original.up, 'body edited');
