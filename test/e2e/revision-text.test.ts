@@ -201,4 +201,50 @@ it('errors in CR-only and mixed line-ending files name the line and column an ed
   }
 });
 
+it('--! lines below the header are comments, or data inside quotes: applied as psql would run them', async () => {
+  const body = [
+    '--! breaking-change',
+    'create table notes (id int primary key, body text);',
+    '--! no-transaction (a note of another tool)',
+    "create function note_marker() returns text language plpgsql as $fn$",
+    'begin',
+    '--! Transaction: off',
+    "  return 'in a function';",
+    'end',
+    '$fn$;',
+    "insert into notes values (1, '--! Tags: v1'), (2, $q$",
+    '--! Transaction: off',
+    '$q$);',
+    '/* a block comment',
+    '--! Message: not a header',
+    '*/',
+    'select 1; --! Transaction: off (a remark after SQL)',
+    '',
+  ];
+  for (const br of ['\n', '\r\n']) {
+    await resetDatabase(db!);
+    project.write(`migrations/${C}/up.sql`, [`--! Parent: ${B}`, '--! Message: notes', '', ...body].join(br));
+    project.write(`migrations/${C}/down.sql`, ['-- undo', '--! breaking-change', 'drop function note_marker();', 'drop table notes;', ''].join(br));
+    const up = await run('up');
+    expectExit(up, 0, JSON.stringify(br));
+    const [fn] = await db!.query<{ src: string }>("select prosrc as src from pg_proc where proname = 'note_marker'");
+    assert.ok(fn!.src.includes(`${br}--! Transaction: off${br}`), 'the function body keeps its --! line');
+    assert.equal(await db!.query('select id, body from notes order by id'), [{ id: 1, body: '--! Tags: v1' }, { id: 2, body: `${br}--! Transaction: off${br}` }]);
+    const [row] = await db!.query<{ message: string }>('select message from strata.revisions where id = $1', [C]);
+    assert.is(row!.message, 'notes', 'the header itself is read');
+    expectExit(await run('down'), 0);
+  }
+});
+
+it('a strata key written below the SQL is refused before anything runs, at its line', async () => {
+  project.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\r\n\r\ncreate table notes (id int);\r\n--! Transaction: off\r\n`);
+  project.write(`migrations/${C}/down.sql`, 'drop table notes;\n');
+  const result = await run('up');
+  expectExit(result, 2);
+  expectText(result.stderr,
+    `migrations/${C}/up.sql:4:1: error: header line '--! Transaction: off' is below the start of the SQL body, where it is only a comment: Transaction does not apply`,
+    'fix: move it into the header at the top of the file');
+  assert.equal(await db!.query("select to_regclass('strata.revisions') as t"), [{ t: null }]);
+});
+
 test.run();

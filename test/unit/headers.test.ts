@@ -92,6 +92,73 @@ test('header line after the body started is misplaced, with its line', () => {
   assert.match(parsed.body, '--! Message: late', 'the body is everything after the header');
 });
 
+test('below the header, --! lines that are not strata keys are comments, wherever the lexer puts them', () => {
+  const bodies = [
+    // comments of other tools, shapes that are not 'Key: value', misspelt or unknown keys
+    '--! breaking-change\ncreate table t (id int);\n',
+    'create table t (id int);\n--! breaking-change\n',
+    '--! no-transaction\n--! AllowInvalidHash\n--!\n--!!\n--! Transaction off\n--! Transacton: off\n--! Reviewer: alice\nselect 1;\n',
+    // a strata key inside literals, quoted identifiers, dollar quotes and block comments is data, not a comment
+    "select '\n--! Transaction: off\n';\n",
+    "select 'it''s\n--! Tags: v1\n';\n",
+    "select E'\\'\n--! Message: x\n';\n",
+    'select 1 as "\n--! Transaction: off\n";\n',
+    'create function f() returns int language sql as $$\n--! Transaction: off\nselect 1\n$$;\n',
+    'do $body$\nbegin\n--! Transaction: off\nend\n$body$;\n',
+    'do $a$ begin perform $b$\n--! Tags: v1\n$b$; end $a$;\n',
+    '/*\n--! Transaction: off\n*/\nselect 1;\n',
+    '/* outer /* inner */\n--! Transaction: off\n*/\nselect 1;\n',
+    // after SQL on the same line: a trailing remark, not a header line
+    'select 1; --! Transaction: off\n',
+  ];
+  for (const body of bodies) {
+    for (const br of ['\n', '\r\n', '\r']) {
+      const text = `--! Parent: base\n\n${body}`.replace(/\n/g, br);
+      const parsed = parseUpFile(text, UP);
+      assert.equal(parsed.problems, [], JSON.stringify(text));
+      assert.is(parsed.header.transactional, true);
+      assert.is(parsed.body, text.slice(parsed.bodyOffset));
+    }
+  }
+});
+
+test('below the header, a comment line that spells a strata key is refused: line, column, move it into the header', () => {
+  const cases: Array<[string, number, number, string]> = [
+    ['create index concurrently i on t (id);\n--! Transaction: off\n', 4, 1, 'Transaction'],
+    ['select 1;\n--!transaction:OFF\n', 4, 1, 'Transaction'],
+    ['select 1;\n--!   TAGS :  v1, v2\n', 4, 1, 'Tags'],
+    ['select 1;\n  --! Message: indented\n', 4, 3, 'Message'],
+    ['select 1;\n\t--! parent: base\n', 4, 2, 'Parent'],
+    ["select '--! Transaction: off';\n--! Transaction: off\n", 4, 1, 'Transaction'],
+    ['select $$ x $$;\n/* c */\n--! Transaction: off\n', 5, 1, 'Transaction'],
+  ];
+  for (const [body, line, column, key] of cases) {
+    for (const br of ['\n', '\r\n', '\r']) {
+      const text = `--! Parent: base\n\n${body}`.replace(/\n/g, br);
+      const parsed = parseUpFile(text, UP);
+      const p = only(parsed.problems, 'HEADER_MISPLACED');
+      assert.equal([p.file, p.line, p.column], [UP, line, column], JSON.stringify(text));
+      assert.match(p.message, 'is below the start of the SQL body, where it is only a comment');
+      assert.match(p.message, `${key} does not apply`);
+      assert.match(p.hint!, 'move it into the header at the top');
+      assert.is(parsed.header.transactional, true, 'it does not apply');
+    }
+  }
+  // a blank line ends the header: a key after it is below the body too
+  const afterBlank = only(parseUpFile('--! Parent: base\n\n--! Message: x\nselect 1;\n', UP).problems, 'HEADER_MISPLACED');
+  assert.equal([afterBlank.line, afterBlank.column], [3, 1]);
+});
+
+test('down.sql: its own keys below the SQL are refused; an up.sql key there says which header it belongs in', () => {
+  const irreversible = only(parseDownFile('drop table t;\n--! Irreversible: drops data\n', DOWN).problems, 'HEADER_MISPLACED');
+  assert.equal([irreversible.file, irreversible.line, irreversible.column], [DOWN, 2, 1]);
+  assert.match(irreversible.hint!, 'move it into the header at the top of the file');
+  assert.is(parseDownFile('drop table t;\n--! Irreversible: drops data\n', DOWN).header.irreversible, undefined);
+  const tags = only(parseDownFile('drop table t;\n--! Tags: v1\n', DOWN).problems, 'HEADER_MISPLACED');
+  assert.match(tags.hint!, 'move it into the header at the top of up.sql');
+  assert.equal(parseDownFile('-- Undo\n--! breaking-change\ndrop table t;\n', DOWN).problems, []);
+});
+
 test('malformed header line (no colon): line and the expected form', () => {
   const p = only(parseUpFile('--! Parent base\nselect 1;', UP).problems, 'HEADER_MALFORMED');
   assert.equal([p.file, p.line, p.column], [UP, 1, 1]);
