@@ -43,6 +43,11 @@ export interface RunOptions {
   /** abort to stop at the next revision boundary */
   signal?: AbortSignal;
   allowOutOfOrder?: boolean;
+  /**
+   * strata dev: the revision being written. While its up.sql has no statements (comments only)
+   * the run is refused with SQL_EMPTY, so dev waits for the SQL instead of recording a draft.
+   */
+  awaitSqlIn?: string | undefined;
 }
 
 /** Reads and checks every revision on disk: names, headers, checksums, the chain. */
@@ -187,7 +192,8 @@ export async function checkSteps(steps: readonly Step[], options: RunOptions): P
   const downScripts = steps.flatMap((step) => (step.direction === 'up'
     ? [{ script: downScriptOf(step.revision), role: 'down' as const }]
     : []));
-  const result = await checkScripts([...steps.map((step) => ({ script: step.script, role: step.direction })), ...downScripts]);
+  const upAndDown = steps.map((step) => ({ script: step.script, role: step.direction, requiresStatements: step.direction === 'up' && step.id === options.awaitSqlIn }));
+  const result = await checkScripts([...upAndDown, ...downScripts]);
   if (options.singleTransaction === true) {
     for (const step of steps) {
       if (!step.script.transactional) {

@@ -247,4 +247,38 @@ it('a strata key written below the SQL is refused before anything runs, at its l
   assert.equal(await db!.query("select to_regclass('strata.revisions') as t"), [{ t: null }]);
 });
 
+/** Bodies of comments only: each a no-op revision (its work moved to application code). */
+const NO_OP_BODIES: Array<[string, string, string[]]> = [
+  ['line comments', '-- this step now runs in the application (see jobs/backfill.ts)\n-- kept so the history stays whole\n', []],
+  ['a block comment, CRLF', '/*\r\n  moved to application code\r\n*/\r\n', []],
+  ['a comment, no final newline, lone CR', '-- moved\r-- to code', []],
+  ['--! comments below the header', '--! breaking-change\n-- moved to code\n', []],
+  ['Transaction: off', '-- moved to code\n', ['--! Transaction: off']],
+];
+
+it('an up.sql of comments only is a no-op: applied and recorded, "(no statements)" in the output, reverted alike', async () => {
+  for (const [name, body, header] of NO_OP_BODIES) {
+    await resetDatabase(db!);
+    project.write(`migrations/${C}/up.sql`, [`--! Parent: ${B}`, '--! Message: moved to code', ...header, '', body].join('\n'));
+    project.write(`migrations/${C}/down.sql`, '-- nothing to undo\n');
+    const up = await run('up');
+    expectExit(up, 0, name);
+    assert.match(up.stdout, new RegExp(`^applied  ${C} \\(no statements\\) \\d+ ms$`, 'm'), `${name}:\n${up.stdout}`);
+    assert.not.match(up.stdout, new RegExp(`${A} \\(no statements\\)`), 'revisions with SQL say nothing of the kind');
+    const rows = await db!.query<{ id: string; message: string }>('select id, message from strata.revisions order by id');
+    assert.equal(rows.map((r) => r.id), [A, B, C], name);
+    const logged = await db!.query<{ action: string; ok: boolean }>('select action, ok from strata.events where revision_id = $1', [C]);
+    assert.equal(logged, [{ action: 'up', ok: true }], name);
+    assert.equal(await statusStates(), [[A, 'applied', false], [B, 'applied', false], [C, 'applied', false]], name);
+    const json = await run('down', '--json');
+    expectExit(json, 0, name);
+    const report = JSON.parse(json.stdout) as { steps: Array<{ id: string; statementCount: number }> };
+    assert.equal(report.steps.map((s) => [s.id, s.statementCount]), [[C, 0]], name);
+  }
+  // strata sql prints the no-op with its bookkeeping, and psql runs it
+  const script = await run('sql', 'up', '--from', B);
+  expectExit(script, 0);
+  expectText(script.stdout, `revision 1 of 1: ${C}`, '-- moved to code');
+});
+
 test.run();

@@ -230,12 +230,12 @@ test('new: the next folder after the newest revision, Parent filled in, a later 
     expectExit(next, 0);
     expectText(next.stdout, `created 21000101000000_after_the_future (parent ${future})`);
 
-    // an empty new revision is refused by up, with the file and line
+    // a new revision still as strata new wrote it is refused by up, with the file and line
     if (db) {
       await resetDatabase(db);
       const up = await runCli(['up'], { cwd: p.dir, env: { DATABASE_URL: db.url } });
       expectExit(up, 2);
-      expectText(up.stderr, `migrations/${created}/up.sql:3: error: up.sql has no SQL statements`);
+      expectText(up.stderr, `migrations/${created}/up.sql:3: error: up.sql has no SQL yet: it is still as 'strata new' wrote it`);
       assert.equal(await appliedIds(db), []);
     }
   } finally {
