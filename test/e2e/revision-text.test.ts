@@ -275,10 +275,14 @@ it('an up.sql of comments only is a no-op: applied and recorded, "(no statements
     const report = JSON.parse(json.stdout) as { steps: Array<{ id: string; statementCount: number }> };
     assert.equal(report.steps.map((s) => [s.id, s.statementCount]), [[C, 0]], name);
   }
-  // strata sql prints the no-op with its bookkeeping, and psql runs it
+  // strata sql prints the no-op with its bookkeeping, and psql runs it: recorded as up records it
   const script = await run('sql', 'up', '--from', B);
   expectExit(script, 0);
   expectText(script.stdout, `revision 1 of 1: ${C}`, '-- moved to code');
+  if (!psql) return;
+  const ran = await runPsqlScript(db!.url, script.stdout);
+  assert.is(ran.code, 0, ran.stderr);
+  assert.equal(await statusStates(), [[A, 'applied', false], [B, 'applied', false], [C, 'applied', false]]);
 });
 
 test.run();
