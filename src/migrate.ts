@@ -10,7 +10,7 @@ import { downScriptOf, planDown, planUp, type Plan, type PlanUpOptions, type Scr
 import { buildRevisions, type RevisionSet } from './revision/build-revisions.js';
 import { checkScripts } from './revision/check-scripts.js';
 import { readMigrationTree, type MigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
-import { normaliseText } from './revision/parse-header.js';
+import { withoutBom } from './revision/parse-header.js';
 import { attachCodeFrames } from './source-position.js';
 import type { SqlStatement } from './revision/sql-statements.js';
 import type { DevEvent } from './watch/dev-events.js';
@@ -45,6 +45,11 @@ export interface RunOptions {
   /** abort to stop at the next revision boundary */
   signal?: AbortSignal;
   allowOutOfOrder?: boolean;
+  /**
+   * strata dev: the revision being written. While its up.sql has no statements (comments only)
+   * the run is refused with SQL_EMPTY, so dev waits for the SQL instead of recording a draft.
+   */
+  awaitSqlIn?: string | undefined;
 }
 
 /** Reads and checks every revision on disk: names, headers, checksums, the chain. */
@@ -70,7 +75,7 @@ function fileText(tree: MigrationTree, dirLabel: string, file: string): string |
   if (!file.startsWith(`${dirLabel}/`) || !folder || !name || rest.length > 0) return undefined;
   const entry = tree.entries.find((e) => e.name === folder);
   const content = entry?.kind === 'directory' ? entry.files[name] : undefined;
-  return content?.kind === 'bytes' ? normaliseText(new TextDecoder().decode(content.bytes)) : undefined;
+  return content?.kind === 'bytes' ? withoutBom(new TextDecoder().decode(content.bytes)) : undefined;
 }
 
 export function currentActor(): string {
@@ -199,7 +204,8 @@ export async function checkSteps(steps: readonly Step[], options: RunOptions): P
   const downScripts = steps.flatMap((step) => (step.direction === 'up'
     ? [{ script: downScriptOf(step.revision), role: 'down' as const }]
     : []));
-  const result = await checkScripts([...steps.map((step) => ({ script: step.script, role: step.direction })), ...downScripts]);
+  const upAndDown = steps.map((step) => ({ script: step.script, role: step.direction, requiresStatements: step.direction === 'up' && step.id === options.awaitSqlIn }));
+  const result = await checkScripts([...upAndDown, ...downScripts]);
   if (options.singleTransaction === true) {
     for (const step of steps) {
       if (!step.script.transactional) {

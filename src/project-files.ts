@@ -4,6 +4,7 @@ import { displayPath, type StrataConfig } from './config.js';
 import { StrataError } from './errors.js';
 import { loadRevisions } from './migrate.js';
 import { formatTimestamp, slugify } from './revision/revision-id.js';
+import { DOWN_TEMPLATE, upTemplate } from './revision/templates.js';
 
 /** The files `strata new` and `strata init` write: project scaffolding, not migrations logic. */
 
@@ -41,8 +42,8 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
   const parent = last?.id ?? 'base';
   const up = path.join(folder, 'up.sql');
   const down = path.join(folder, 'down.sql');
-  writeFileSync(up, `--! Parent: ${parent}\n--! Message: ${trimmed}\n\n`);
-  writeFileSync(down, `-- Undo everything up.sql does, in reverse order.\n-- If it cannot be undone, replace this with: --! Irreversible: <why>\n\n`);
+  writeFileSync(up, upTemplate(parent, trimmed));
+  writeFileSync(down, DOWN_TEMPLATE);
   return { id, parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
 }
 

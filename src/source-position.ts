@@ -30,6 +30,15 @@ function codePointUnits(text: string, i: number): number {
     : 1;
 }
 
+/**
+ * The lines of `text`, split at LF, CRLF and lone CR (the breaks themselves dropped). A line ends
+ * at any of the three, as editors count lines: files are not rewritten to LF (the SQL sent is the
+ * file's bytes), so every position must count all three.
+ */
+export function splitLines(text: string, limit?: number): string[] {
+  return text.split(/\r\n?|\n/, limit);
+}
+
 /** 1-based line and 1-based column counted in code points (as PostgreSQL counts characters) of a UTF-16 index */
 export function lineColumnAt(text: string, utf16Index: number): { line: number; column: number } {
   let index = clampIndex(text, utf16Index);
@@ -44,9 +53,13 @@ export function lineColumnAt(text: string, utf16Index: number): { line: number; 
   }
   let line = 1;
   let lineStart = 0;
-  for (let nl = text.indexOf('\n'); nl !== -1 && nl < index; nl = text.indexOf('\n', nl + 1)) {
-    line += 1;
-    lineStart = nl + 1;
+  for (let i = 0; i < index; i++) {
+    const code = text.charCodeAt(i);
+    // the CR of a CRLF is not a break of its own: the LF after it is
+    if (code === 0x0a || (code === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) {
+      line += 1;
+      lineStart = i + 1;
+    }
   }
   let column = 1;
   for (let i = lineStart; i < index; i += codePointUnits(text, i)) column += 1;
@@ -130,13 +143,6 @@ export function skipWhitespaceAndComments(text: string, utf16Index: number): num
   return n;
 }
 
-/** A few lines of context with line numbers in a gutter and a caret under the column, e.g.
- *    5 | create table orders (
- *    6 |   id bigint primary key,
- *  > 7 |   user_id bigint refrences users(id)
- *      |                  ^
- *    8 | );
- * lines: the full file text split on '\n'; line/column as from lineColumnAt; options.before (default 2), options.after (default 1). Tabs before the column must be kept as tabs in the caret line padding so the caret lines up. Wide characters: count one column per code point. Returns a string without trailing newline. */
 /**
  * Gives each problem that points at a line and column of a file the lines around it, with a
  * caret: the one way a syntax error, a misplaced header or a bad key is shown, in `up` as in `dev`.
@@ -153,13 +159,20 @@ export function attachCodeFrames<P extends { file?: string; line?: number; colum
   });
 }
 
+/** A few lines of context with line numbers in a gutter and a caret under the column, e.g.
+ *    5 | create table orders (
+ *    6 |   id bigint primary key,
+ *  > 7 |   user_id bigint refrences users(id)
+ *      |                  ^
+ *    8 | );
+ * lines: the full file text split at its line breaks (LF, CRLF, CR); line/column as from lineColumnAt; options.before (default 2), options.after (default 1). Tabs before the column must be kept as tabs in the caret line padding so the caret lines up. Wide characters: count one column per code point. Returns a string without trailing newline. */
 export function renderCodeFrame(
   text: string,
   line: number,
   column: number,
   options?: { before?: number; after?: number },
 ): string {
-  const lines = text.split('\n');
+  const lines = splitLines(text);
   const before = Math.max(0, Math.floor(options?.before ?? 2));
   const after = Math.max(0, Math.floor(options?.after ?? 1));
   const target = Math.min(Math.max(1, Math.floor(line) || 1), lines.length);

@@ -58,7 +58,7 @@ const VERB = { up: 'applied', down: 'reverted' } as const;
 
 export function formatStep(outcome: StepOutcome, style: Style): string {
   const verb = VERB[outcome.direction];
-  const extra = outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '';
+  const extra = (outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '') + (outcome.statementCount === 0 ? style.dim(' (no statements)') : '');
   return `${(outcome.direction === 'up' ? style.green : style.yellow)(verb.padEnd(8))} ${outcome.id}${extra} ${style.dim(`${outcome.durationMs} ms`)}`;
 }
 

@@ -11,6 +11,8 @@ export interface StepOutcome {
   direction: 'up' | 'down';
   durationMs: number;
   transactional: boolean;
+  /** statements of the SQL that ran; 0 for a revision that does nothing (a body of comments only) */
+  statementCount: number;
   /** for down: which down.sql ran */
   source?: 'disk' | 'stored';
   note?: string;
@@ -143,6 +145,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
 function finishStep(step: Step, durationMs: number, index: number, total: number, options: ExecuteOptions, outcomes: StepOutcome[]): void {
   const outcome: StepOutcome = {
     id: step.id, direction: step.direction, durationMs, transactional: step.script.transactional,
+    statementCount: options.statementsOf(step.script).length,
     ...(step.direction === 'down' ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
   };
   outcomes.push(outcome);

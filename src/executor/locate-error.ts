@@ -57,6 +57,8 @@ export function locateError(
 /**
  * A run-time error inside a DO block or a function body created by the same statement carries
  * `where: PL/pgSQL function ... line N`: line N of the dollar-quoted body, found in the statement.
+ * PL/pgSQL counts lines by LF only (a lone CR does not start one), and so does this search; the
+ * place found is then turned into the file's line and column, which count CR and CRLF too.
  */
 function locatePlpgsqlLine(script: Script, statement: SqlStatement, error: SqlErrorInfo): { line: number; column: number } | undefined {
   const where = error.where ? /PL\/pgSQL function [^\n]*? line (\d+)/.exec(error.where) : null;

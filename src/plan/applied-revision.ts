@@ -4,9 +4,10 @@ export interface AppliedRevision {
   parent: string;
   message: string | null;
   tags: string[];
+  /** as recorded: `v2:<hex>`, or a bare hex from earlier releases; compare with matchesRecorded (revision/checksums.ts) */
   upChecksum: string;
   downChecksum: string;
-  /** the whole down.sql (normalised, header included) as it was when applied */
+  /** the whole down.sql (header included) as it was when applied: its body is what a revert sends (rows of earlier releases hold it with LF line endings) */
   downText: string;
   appliedAt: Date;
   appliedBy: string;

@@ -1,6 +1,7 @@
 import { problem, type Problem } from '../errors.js';
+import { matchesRecorded } from '../revision/checksums.js';
 import { parseDownFile } from '../revision/parse-header.js';
-import { skipWhitespaceAndComments } from '../source-position.js';
+import { lineColumnAt, skipWhitespaceAndComments, splitLines } from '../source-position.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { computeStatus } from './revision-status.js';
@@ -10,7 +11,7 @@ import { resolveTarget, type TargetUniverse } from './targets.js';
 export interface Script {
   /** the file the text came from, as printed */
   path: string;
-  /** the whole normalised file text: line numbers refer to it */
+  /** the whole file text (only a BOM removed): line numbers refer to it */
   text: string;
   body: string;
   bodyOffset: number;
@@ -162,7 +163,7 @@ function missingProblem(statuses: ReturnType<typeof computeStatus>): Problem | u
 function editedHint(restoreCommand: string | undefined, isNewest: boolean): string {
   const restore = restoreCommand ? `restore the file (${restoreCommand})` : 'undo the edit to its SQL (a change to the header alone is fine)';
   if (isNewest) return `${restore}, or apply the new version with 'strata redo' (reverts with the stored down.sql, then applies)`;
-  return `${restore} and put the change in a new revision ('strata new <message>')`;
+  return `${restore}, then put the change in a new revision ('strata new <message>')`;
 }
 
 /** Applied revisions to revert, newest first, down to `targetText` (default -1); or why not. */
@@ -257,7 +258,7 @@ function downStep(row: AppliedRevision, revision: Revision | undefined): DownSte
   const path = revision ? `${revision.down.path} (stored copy)` : `${row.id}/down.sql (stored copy)`;
   const parsed = parseDownFile(row.downText, path);
   const stored: Script = { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional };
-  if (revision && revision.up.checksum === row.upChecksum) {
+  if (revision && matchesRecorded(revision.up, row.upChecksum)) {
     return { direction: 'down', id: row.id, source: 'disk', note: undefined, applied: row, script: downScriptOf(revision) };
   }
   // (an Irreversible stored copy has no SQL on purpose: it still refuses)
@@ -287,13 +288,11 @@ export function hasNoSql(body: string): boolean {
 }
 
 function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  return lineColumnAt(text, index).line;
 }
 
 function lineWith(text: string, pattern: RegExp): number {
-  const index = text.split('\n').findIndex((l) => pattern.test(l));
+  const index = splitLines(text).findIndex((l) => pattern.test(l));
   return index === -1 ? 1 : index + 1;
 }
 

@@ -1,3 +1,4 @@
+import { matchesRecorded } from '../revision/checksums.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 
@@ -24,14 +25,14 @@ export function computeStatus(revisions: readonly Revision[], applied: readonly 
   return ids.map((id) => {
     const revision = onDisk.get(id);
     const row = appliedById.get(id);
-    const state: RevisionState = !row ? 'pending' : !revision ? 'missing' : revision.up.checksum !== row.upChecksum ? 'edited' : 'applied';
+    const state: RevisionState = !row ? 'pending' : !revision ? 'missing' : !matchesRecorded(revision.up, row.upChecksum) ? 'edited' : 'applied';
     return {
       id,
       state,
       message: revision?.message ?? row?.message ?? null,
       tags: revision?.tags ?? row?.tags ?? [],
       appliedAt: row?.appliedAt ?? null,
-      isDownEdited: state === 'applied' && revision!.down.checksum !== row!.downChecksum,
+      isDownEdited: state === 'applied' && !matchesRecorded(revision!.down, row!.downChecksum),
       revision,
       applied: row,
     };

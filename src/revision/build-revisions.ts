@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { problem, type Problem } from '../errors.js';
 import { isRevisionId, suggestRevisionId } from './revision-id.js';
-import { normaliseText, parseDownFile, parseUpFile } from './parse-header.js';
+import { bodyChecksum } from './checksums.js';
+import { parseDownFile, parseUpFile, withoutBom } from './parse-header.js';
 import { MAX_FILE_BYTES, type FileContent, type MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
-import { lineColumnAt } from '../source-position.js';
+import { lineColumnAt, splitLines } from '../source-position.js';
 
 export interface RevisionSet {
   /** in id order (which the Parent chain must agree with) */
@@ -83,9 +83,9 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
         message: upFile.header.message,
         tags: upFile.header.tags,
         transactional: upFile.header.transactional,
-        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: checksum(upFile.body) },
+        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: bodyChecksum(upFile.body) },
         down: {
-          path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: checksum(downFile.body),
+          path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: bodyChecksum(downFile.body),
           transactional: downFile.header.transactional, irreversible: downFile.header.irreversible,
         },
       };
@@ -94,10 +94,6 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
   const result = { revision, problems };
   if (cacheable) folderCache.set(upContent.bytes, { down: downContent.bytes, location, result });
   return result;
-}
-
-export function checksum(body: string): string {
-  return createHash('sha256').update(body).digest('hex');
 }
 
 function decodeFile(content: FileContent | undefined, file: string, problems: Problem[]): string | undefined {
@@ -147,7 +143,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
     return undefined;
   }
   try {
-    const text = normaliseText(decoder.decode(bytes));
+    const text = withoutBom(decoder.decode(bytes));
     // PostgreSQL text cannot hold NUL; a file full of them is UTF-16 saved without a byte order mark
     const nul = text.indexOf('\0');
     if (nul !== -1) {
@@ -183,7 +179,7 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; column: number } {
     } catch {
       return { line, column };
     }
-    if (byte === 0x0a) {
+    if (byte === 0x0a || (byte === 0x0d && bytes[i + 1] !== 0x0a)) {
       line++;
       column = 1;
     } else {
@@ -278,7 +274,7 @@ function checkChain(revisions: Revision[]): Problem[] {
 }
 
 function headerLine(text: string, key: string): number {
-  const lines = text.split('\n', 50);
+  const lines = splitLines(text, 50);
   const index = lines.findIndex((l) => new RegExp(`^--!\\s*${key}\\s*:`, 'i').test(l));
   return index === -1 ? 1 : index + 1;
 }

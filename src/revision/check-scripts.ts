@@ -2,6 +2,7 @@ import { problem, type Problem } from '../errors.js';
 import type { Script } from '../plan/plan.js';
 import { attachCodeFrames, lineColumnAt } from '../source-position.js';
 import { loadSqlParser, splitStatements, type SqlStatement } from './sql-statements.js';
+import { isUntouchedTemplate } from './templates.js';
 
 export interface ScriptCheck {
   problems: Problem[];
@@ -9,17 +10,25 @@ export interface ScriptCheck {
   statements: Map<Script, SqlStatement[]>;
 }
 
+export interface ScriptToCheck {
+  script: Script;
+  role: 'up' | 'down';
+  /** refuse an up.sql without statements even when it is not the template (strata dev waits for the SQL of the revision being written) */
+  requiresStatements?: boolean;
+}
+
 /**
  * Parses the scripts a run will execute, before anything runs: syntax errors, psql
  * meta-commands, transaction control in a transactional revision, statements that cannot
- * run in a transaction, and an up.sql with nothing in it.
+ * run in a transaction, and an up.sql still as `strata new` wrote it. An up.sql of comments
+ * only is a no-op revision, applied and recorded; a down.sql without statements is allowed.
  */
-export async function checkScripts(scripts: readonly { script: Script; role: 'up' | 'down' }[]): Promise<ScriptCheck> {
+export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<ScriptCheck> {
   const problems: Problem[] = [];
   const statements = new Map<Script, SqlStatement[]>();
   if (scripts.length === 0) return { problems, statements };
   await loadSqlParser();
-  for (const { script, role } of scripts) {
+  for (const { script, role, requiresStatements } of scripts) {
     const at = (bodyIndex: number) => ({ file: script.path, ...lineColumnAt(script.text, script.bodyOffset + bodyIndex) });
     const result = splitStatements(script.body);
     if (!result.ok) {
@@ -31,11 +40,14 @@ export async function checkScripts(scripts: readonly { script: Script; role: 'up
     }
     statements.set(script, result.statements);
     if (role === 'up' && result.statements.length === 0) {
-      problems.push(problem('SQL_EMPTY', {
-        file: script.path, line: lineColumnAt(script.text, script.bodyOffset).line,
-        message: 'up.sql has no SQL statements',
-        hint: 'write the change below the header, or delete the revision folder if it is not needed',
-      }));
+      const isTemplate = isUntouchedTemplate(script.body);
+      if (isTemplate || requiresStatements) {
+        problems.push(problem('SQL_EMPTY', {
+          file: script.path, line: lineColumnAt(script.text, script.bodyOffset).line,
+          message: isTemplate ? "up.sql has no SQL yet: it is still as 'strata new' wrote it" : 'up.sql has no SQL statements yet',
+          hint: 'write the change below the header, or delete the revision folder if it is not needed; a revision that deliberately does nothing says why in a comment, and is applied as a no-op',
+        }));
+      }
     }
     if (!script.transactional) continue;
     for (const statement of result.statements) {

@@ -1,4 +1,6 @@
 import { closest, problem, type Problem } from '../errors.js';
+import { lineColumnAt } from '../source-position.js';
+import { lexSql } from './sql-lexer.js';
 
 export type FileRole = 'up' | 'down';
 
@@ -17,9 +19,9 @@ export interface DownHeader {
 
 export interface ParsedFile<H> {
   header: H;
-  /** normalised text after the header (what is hashed and executed) */
+  /** the text after the header, as in the file (what is executed; its normalised form is hashed) */
   body: string;
-  /** UTF-16 index in the normalised file text where the body starts */
+  /** UTF-16 index in the file text where the body starts */
   bodyOffset: number;
   problems: Problem[];
 }
@@ -30,10 +32,12 @@ const HEADER_LINE = /^--!(.*)$/;
 const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$/;
 const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
-/** BOM removed, CRLF/CR turned into LF: the text that is hashed, executed and mapped to lines. */
-export function normaliseText(text: string): string {
-  const withoutBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  return withoutBom.includes('\r') ? withoutBom.replace(/\r\n?/g, '\n') : withoutBom;
+/**
+ * The file's text with a leading UTF-8 BOM removed and nothing else changed: line numbers refer
+ * to it and the body taken from it is sent as it is (checksums.ts normalises, for hashing only).
+ */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 export function parseUpFile(text: string, file: string): ParsedFile<UpHeader> {
@@ -91,13 +95,13 @@ function parseHeaderLines(
   let offset = 0;
   let lineNumber = 1;
   let bodyOffset = 0;
-  let inHeader = true;
   while (offset <= text.length) {
-    const newline = text.indexOf('\n', offset);
-    const end = newline === -1 ? text.length : newline;
+    // a line ends at LF, CRLF or a lone CR; `next` is where the following line starts
+    const end = lineEnd(text, offset);
+    const next = end === text.length ? -1 : text.charCodeAt(end) === 0x0d && text.charCodeAt(end + 1) === 0x0a ? end + 2 : end + 1;
     const line = text.slice(offset, end);
     const headerMatch = HEADER_LINE.exec(line);
-    if (inHeader && headerMatch) {
+    if (headerMatch) {
       const keyValue = KEY_VALUE.exec(headerMatch[1]!);
       if (!keyValue) {
         problems.push(problem('HEADER_MALFORMED', {
@@ -136,22 +140,64 @@ function parseHeaderLines(
           accept(key, value, lineNumber, problems);
         }
       }
-      bodyOffset = newline === -1 ? text.length : newline + 1;
+      bodyOffset = next === -1 ? text.length : next;
     } else {
-      inHeader = false;
-      if (headerMatch) {
-        problems.push(problem('HEADER_MISPLACED', {
-          file, line: lineNumber, column: 1,
-          message: 'header line after the start of the SQL body',
-          hint: 'move all --! lines to the top of the file, before any SQL or comment',
-        }));
-      }
+      break;
     }
-    if (newline === -1) break;
-    offset = newline + 1;
+    if (next === -1) break;
+    offset = next;
     lineNumber++;
   }
-  return { body: text.slice(bodyOffset), bodyOffset, problems };
+  const body = text.slice(bodyOffset);
+  problems.push(...misplacedHeaderLines(text, bodyOffset, file, role));
+  return { body, bodyOffset, problems };
+}
+
+/**
+ * Below the header, `--!` lines are comments (graphile-worker's `--! breaking-change`, notes of
+ * other tools); only one that spells a key strata reads is a mistake worth an error, since that
+ * setting would silently not apply. A line counts as the lexer sees it: a `--` comment that is the
+ * first thing on its line, not text inside a string, a dollar quote or a block comment.
+ */
+function misplacedHeaderLines(text: string, bodyOffset: number, file: string, role: FileRole): Problem[] {
+  if (!text.includes('--!', bodyOffset)) return [];
+  const body = text.slice(bodyOffset);
+  const problems: Problem[] = [];
+  for (const comment of lexSql(body).lineComments) {
+    if (!body.startsWith('--!', comment.start) || !isFirstOnItsLine(body, comment.start)) continue;
+    const keyValue = KEY_VALUE.exec(body.slice(comment.start + 3, comment.end));
+    const written = keyValue?.[1]?.toLowerCase();
+    const key = written === undefined ? undefined : [...UP_KEYS, ...DOWN_KEYS].find((k) => k.toLowerCase() === written);
+    if (key === undefined) continue;
+    const belongsHere = (role === 'up' ? UP_KEYS : DOWN_KEYS).some((k) => k === key);
+    const headerOf = belongsHere ? 'the header at the top of the file' : `the header at the top of ${role === 'up' ? 'down.sql' : 'up.sql'}`;
+    problems.push(problem('HEADER_MISPLACED', {
+      file, ...lineColumnAt(text, bodyOffset + comment.start),
+      message: `header line '${body.slice(comment.start, comment.end).trim()}' is below the start of the SQL body, where it is only a comment: ${key} does not apply`,
+      hint: `move it into ${headerOf} (the --! lines before any SQL, comment or blank line)`,
+    }));
+  }
+  return problems;
+}
+
+/** Only spaces or tabs between the line's start (a line break, or the start of the body) and `index`. */
+function isFirstOnItsLine(body: string, index: number): boolean {
+  for (let i = index - 1; i >= 0; i--) {
+    const c = body.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) return true;
+    if (c !== 0x20 && c !== 0x09) return false;
+  }
+  return true;
+}
+
+function lineEnd(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a || c === 0x0d) break;
+    i++;
+  }
+  return i;
 }
 
 function parseTransaction(value: string, file: string, line: number, problems: Problem[]): boolean {

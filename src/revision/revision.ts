@@ -1,13 +1,13 @@
 export interface RevisionFile {
   /** path as printed, e.g. migrations/20261125123456_add_orders/up.sql */
   path: string;
-  /** the whole file, normalised (no BOM, LF line endings): what line numbers refer to */
+  /** the whole file as read, only a leading UTF-8 BOM removed (line endings kept): what line numbers refer to */
   text: string;
-  /** the text after the header: what runs and what is hashed */
+  /** the text after the header, exactly as in the file: what is sent to the server */
   body: string;
   /** UTF-16 index of the body in `text` */
   bodyOffset: number;
-  /** sha-256 (hex) of the body */
+  /** bodyChecksum(body): `v2:` + sha-256 of the normalised body (checksums.ts); compare with matchesRecorded */
   checksum: string;
 }
 

@@ -15,6 +15,7 @@ import {
   skipWhitespaceAndComments,
   utf16IndexFromCodePointPosition,
 } from '../source-position.js';
+import { isSpaceAt, lexSql } from './sql-lexer.js';
 
 export interface SqlStatement {
   /** UTF-16 index into the body of the statement's first token (never leading whitespace or comments) */
@@ -222,11 +223,6 @@ function problemFromParseError(body: string, message: string, cursorPosition: nu
   return { kind: 'syntax', message, offset };
 }
 
-function isSpaceAt(text: string, index: number): boolean {
-  const c = text.charCodeAt(index);
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
 /** `\i`, `\set`, `\copy`, `\\`, … as psql reads the command name: up to whitespace or the next backslash. */
 function metaCommandName(body: string, backslash: number): string {
   let end = backslash + 1;
@@ -234,167 +230,6 @@ function metaCommandName(body: string, backslash: number): string {
   while (end < body.length && !isSpaceAt(body, end) && body.charCodeAt(end) !== 0x5c) end += 1;
   const name = body.slice(backslash + 1, Math.min(end, backslash + 1 + 32));
   return `\\${name}${end - backslash - 1 > 32 ? '…' : ''}`;
-}
-
-interface LexToken {
-  start: number;
-  end: number;
-  kind: 'semicolon' | 'backslash' | 'other';
-}
-
-interface LexResult {
-  /** tokens other than whitespace and comments, in UTF-16 indexes; lexing stops at the first backslash */
-  tokens: LexToken[];
-  /** UTF-16 index of the first backslash outside literals and comments (a psql meta-command) */
-  backslash: number | undefined;
-  /** a string, quoted identifier, dollar-quoted string or comment runs to the end of the text */
-  unterminated: boolean;
-}
-
-function isIdentStart(code: number): boolean {
-  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x5f || code >= 0x80;
-}
-
-function isIdentCont(code: number): boolean {
-  return isIdentStart(code) || (code >= 0x30 && code <= 0x39) || code === 0x24; /* $ */
-}
-
-function isDigit(code: number): boolean {
-  return code >= 0x30 && code <= 0x39;
-}
-
-/**
- * A small lexer with psql's quoting rules (standard_conforming_strings on): enough to tell literals, quoted
- * identifiers, dollar quotes and (nested) comments from the rest, which is all the meta-command check and the
- * token-boundary fallback need. Token granularity elsewhere is coarse but starts and ends are exact.
- */
-function lexSql(text: string): LexResult {
-  const n = text.length;
-  const tokens: LexToken[] = [];
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    const start = i;
-    if (isSpaceAt(text, i)) {
-      i += 1;
-      continue;
-    }
-    if (c === 0x2d && text.charCodeAt(i + 1) === 0x2d) {
-      // -- comment
-      const nl = text.indexOf('\n', i);
-      i = nl === -1 ? n : nl;
-      continue;
-    }
-    if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
-      const end = blockCommentEnd(text, i);
-      if (end === -1) return { tokens, backslash: undefined, unterminated: true };
-      i = end;
-      continue;
-    }
-    if (c === 0x5c /* \ */) {
-      tokens.push({ start, end: i + 1, kind: 'backslash' });
-      return { tokens, backslash: start, unterminated: false };
-    }
-    if (c === 0x3b /* ; */) {
-      tokens.push({ start, end: i + 1, kind: 'semicolon' });
-      i += 1;
-      continue;
-    }
-    if (c === 0x27 /* ' */) {
-      const end = quotedEnd(text, i, 0x27, false);
-      if (end === -1) return { tokens, backslash: undefined, unterminated: true };
-      tokens.push({ start, end, kind: 'other' });
-      i = end;
-      continue;
-    }
-    if (c === 0x22 /* " */) {
-      const end = quotedEnd(text, i, 0x22, false);
-      if (end === -1) return { tokens, backslash: undefined, unterminated: true };
-      tokens.push({ start, end, kind: 'other' });
-      i = end;
-      continue;
-    }
-    if (c === 0x24 /* $ */) {
-      if (isDigit(text.charCodeAt(i + 1))) {
-        // positional parameter $1
-        i += 1;
-        while (i < n && isDigit(text.charCodeAt(i))) i += 1;
-        tokens.push({ start, end: i, kind: 'other' });
-        continue;
-      }
-      let j = i + 1;
-      if (j < n && isIdentStart(text.charCodeAt(j))) {
-        j += 1;
-        while (j < n && isIdentCont(text.charCodeAt(j)) && text.charCodeAt(j) !== 0x24) j += 1;
-      }
-      if (text.charCodeAt(j) === 0x24) {
-        const delimiter = text.slice(i, j + 1);
-        const close = text.indexOf(delimiter, j + 1);
-        if (close === -1) return { tokens, backslash: undefined, unterminated: true };
-        i = close + delimiter.length;
-        tokens.push({ start, end: i, kind: 'other' });
-        continue;
-      }
-      i += 1;
-      tokens.push({ start, end: i, kind: 'other' });
-      continue;
-    }
-    if (isIdentStart(c)) {
-      i += 1;
-      while (i < n && isIdentCont(text.charCodeAt(i))) i += 1;
-      if (i - start === 1 && (c === 0x65 || c === 0x45) && text.charCodeAt(i) === 0x27) {
-        // E'...' string: backslash escapes
-        const end = quotedEnd(text, i, 0x27, true);
-        if (end === -1) return { tokens, backslash: undefined, unterminated: true };
-        i = end;
-      }
-      tokens.push({ start, end: i, kind: 'other' });
-      continue;
-    }
-    if (isDigit(c)) {
-      i += 1;
-      while (i < n && (isIdentCont(text.charCodeAt(i)) || text.charCodeAt(i) === 0x2e)) i += 1;
-      tokens.push({ start, end: i, kind: 'other' });
-      continue;
-    }
-    // operators and punctuation, one character at a time (so that -- and /* inside operators start comments)
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < n ? 2 : 1;
-    tokens.push({ start, end: i, kind: 'other' });
-  }
-  return { tokens, backslash: undefined, unterminated: false };
-}
-
-/** End (exclusive) of the (nestable) block comment opening at `open`, or -1 if unterminated. */
-function blockCommentEnd(text: string, open: number): number {
-  let depth = 1;
-  let j = open + 2;
-  while (j < text.length) {
-    const c = text.charCodeAt(j);
-    if (c === 0x2f && text.charCodeAt(j + 1) === 0x2a) {
-      depth += 1;
-      j += 2;
-    } else if (c === 0x2a && text.charCodeAt(j + 1) === 0x2f) {
-      j += 2;
-      depth -= 1;
-      if (depth === 0) return j;
-    } else j += 1;
-  }
-  return -1;
-}
-
-/** End (exclusive) of the quoted literal/identifier opening at `open`, or -1 if unterminated. A doubled quote is an escaped quote. */
-function quotedEnd(text: string, open: number, quote: number, backslashEscapes: boolean): number {
-  let j = open + 1;
-  while (j < text.length) {
-    const c = text.charCodeAt(j);
-    if (backslashEscapes && c === 0x5c) {
-      j += 2;
-    } else if (c === quote) {
-      if (text.charCodeAt(j + 1) === quote) j += 2;
-      else return j + 1;
-    } else j += 1;
-  }
-  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import type { Problem } from '../errors.js';
 import type { StepOutcome } from '../executor/execute-steps.js';
 import { planners, runPlanned, type EventListener, type RunReport } from '../migrate.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { normaliseText } from '../revision/parse-header.js';
+import { withoutBom } from '../revision/parse-header.js';
 import { loadSqlParser } from '../revision/sql-statements.js';
 import { attachCodeFrames } from '../source-position.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
@@ -174,7 +174,10 @@ async function runSession(
           if (action === 0) report(info(), { status: 'unchanged', head: set.revisions.at(-1)?.id ?? null, isStartup: trigger === 'startup' });
           return;
         }
-        const result = await runStep(db, config, step, set, tracking, forward, emit, isStopping);
+        // at startup dev brings the database to head as up does; after that, the newest revision is
+        // the one being written, and a draft of comments only is waited for rather than recorded
+        const awaitSqlIn = trigger === 'startup' ? undefined : set.revisions.at(-1)?.id;
+        const result = await runStep(db, config, step, set, tracking, forward, emit, isStopping, awaitSqlIn);
         if (result.status === 'waiting' || result.status === 'invalid') {
           reportLater(info(), result.status === 'invalid' ? invalidResult(result.problems, snapshot, config) : result);
           return;
@@ -263,6 +266,7 @@ async function runStep(
   forward: EventListener,
   emit: EventListener,
   isStopping: () => boolean,
+  awaitSqlIn: string | undefined,
 ): Promise<DevRunResult> {
   switch (step.kind) {
     case 'invalid':
@@ -274,7 +278,7 @@ async function runStep(
       return fromReport(report, (steps) => ({ status: 'reverted', ids: step.ids, now: step.target, steps }), isStopping);
     }
     case 'apply-pending': {
-      const report = await runPlanned(db, config, 'up', planners.up('head', {}), {}, forward, set, tracking);
+      const report = await runPlanned(db, config, 'up', planners.up('head', {}), { awaitSqlIn }, forward, set, tracking);
       if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
       return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
     }
@@ -294,7 +298,7 @@ async function runStep(
           message: `${step.id}: the down.sql that reverts the applied version has no SQL, so that version stays in place and applying up.sql again can fail on its own objects ("already exists"); write down.sql (how to undo up.sql) and save it`,
         });
       }
-      const report = await runPlanned(db, config, 'dev', planner, { singleTransaction: 'when-possible' }, forward, set, tracking);
+      const report = await runPlanned(db, config, 'dev', planner, { singleTransaction: 'when-possible', awaitSqlIn }, forward, set, tracking);
       const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
       if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
         result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save`;
@@ -315,7 +319,7 @@ function fromReport(report: RunReport, ok: (steps: StepOutcome[]) => DevRunResul
 function invalidResult(problems: Problem[], snapshot: Snapshot, config: StrataConfig): DevRunResult {
   const framed = attachCodeFrames(problems, (file) => {
     const stamp = snapshot.files.get(path.resolve(config.cwd, file));
-    return stamp && normaliseText(Buffer.from(stamp.bytes).toString('utf8'));
+    return stamp && withoutBom(Buffer.from(stamp.bytes).toString('utf8'));
   });
   return { status: 'invalid', problems: framed, codeFrames: framed.map((p) => p.codeFrame ?? null) };
 }

@@ -2,6 +2,7 @@ import type { Problem } from '../errors.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { planUp } from '../plan/plan.js';
 import { computeStatus } from '../plan/revision-status.js';
+import { matchesRecorded } from '../revision/checksums.js';
 import type { Revision } from '../revision/revision.js';
 
 /** What `strata dev` does next, given the revisions on disk and those applied. Pure. */
@@ -73,8 +74,8 @@ export function decideDevStep(revisions: readonly Revision[], applied: readonly 
   if (pending.length > 0) return { kind: 'apply-pending', ids: pending };
 
   if (isHeadApplied) {
-    const upChanged = head.up.checksum !== newestApplied.upChecksum;
-    const downChanged = head.down.checksum !== newestApplied.downChecksum;
+    const upChanged = !matchesRecorded(head.up, newestApplied.upChecksum);
+    const downChanged = !matchesRecorded(head.down, newestApplied.downChecksum);
     if (upChanged || downChanged) {
       return {
         kind: 'reapply', id: head.id,

@@ -160,6 +160,16 @@ test('a new revision: waited for while it has no SQL, applied once it has, then 
   expectExit(created, 0);
   const id = /created (\S+)/.exec(created.stdout)![1]!;
   await dev.waitFor(new RegExp(`waiting for ${id}: up\\.sql has no SQL yet`), mark);
+  // a draft of comments only (in any line endings) is still waited for, not recorded as a no-op
+  // (said once: the same reason again is not repeated)
+  const draftMark = dev.mark();
+  writeFileSync(upFile(id), `--! Parent: ${B}\n\n-- things: id, then a name\n`);
+  await dev.waitFor(new RegExp(`waiting for ${id}: up\\.sql has no SQL yet`), draftMark);
+  for (const draft of ['/* things */\r\n-- to do\r\n', '-- things\r']) {
+    writeFileSync(upFile(id), `--! Parent: ${B}\n\n${draft}`);
+    await sleep(300);
+  }
+  assert.equal((await db.query('select id from strata.revisions where id = $1', [id])), [], 'the draft is not applied');
   writeFileSync(downFile(id), 'drop table things;\n');
   writeFileSync(upFile(id), `--! Parent: ${B}\n\ncreate table things (id int);\n`);
   await until(() => exists(db, 'things'), 'table things');
@@ -175,6 +185,27 @@ test('a new revision: waited for while it has no SQL, applied once it has, then 
   await dev.waitFor(new RegExp(`not re-applied: migrations/${B}/up\\.sql changed, but only the newest revision \\(${id}\\) is re-applied on save`), markB);
   assert.not.ok(await exists(db, 'app.v9'));
 }));
+
+test('at startup dev applies a no-op revision (comments only) of the history, as up does', async () => {
+  const db = await createTestDatabase('dev_noop');
+  if (!db) return;
+  const C = '20200103000000_moved_to_code';
+  const project = makeProject({
+    [`migrations/${A}/up.sql`]: upA,
+    [`migrations/${A}/down.sql`]: downA,
+    [`migrations/${C}/up.sql`]: `--! Parent: ${A}\r\n\r\n-- the backfill moved to application code\r\n`,
+    [`migrations/${C}/down.sql`]: '',
+  });
+  const dev = startDev(project.dir, { DATABASE_URL: db.url });
+  try {
+    await dev.waitFor(new RegExp(`applied 2 revisions \\(${A} … ${C}\\) in \\d+ ms$`, 'm'), 0, 20_000);
+    assert.equal((await db.query<{ id: string }>('select id from strata.revisions order by id')).map((r) => r.id), [A, C]);
+  } finally {
+    dev.kill();
+    project.remove();
+    await db.drop();
+  }
+});
 
 test('a new revision saved twice before its down.sql is written: warned, then reverted with the down.sql once written', () => withDev('newtwice', async ({ db, dev, project, upFile, downFile }) => {
   const created = await runCli(['new', 'add things'], { cwd: project.dir, env: { DATABASE_URL: db.url } });

@@ -194,10 +194,12 @@ it("a broken down.sql of a pending revision is refused before up runs anything",
   assert.equal(await appliedIds(db!), []);
 });
 
-it('empty up.sql', async () => {
-  const p = project(revisionFiles(A, 'base', '-- nothing yet\n'));
-  const result = await refused(p, ['up']);
-  expectText(result.stderr, `migrations/${A}/up.sql:2: error: up.sql has no SQL statements`);
+it('an up.sql still as strata new wrote it (also after CRLF conversion or extra blank lines) is refused', async () => {
+  for (const up of ['--! Parent: base\n--! Message: x\n\n', '--! Parent: base\r\n--! Message: x\r\n\r\n', '--! Parent: base\n--! Message: x\n\n\n  \n', '--! Parent: base\n--! Message: x\n']) {
+    const p = project({ [`migrations/${A}/up.sql`]: up, [`migrations/${A}/down.sql`]: '' });
+    const result = await refused(p, ['up']);
+    expectText(result.stderr, `migrations/${A}/up.sql:3: error: up.sql has no SQL yet: it is still as 'strata new' wrote it`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -345,7 +347,7 @@ it('an applied revision edited since: header edits are fine, SQL edits are refus
   const result = await refused(p, ['up']);
   expectText(result.stderr,
     `migrations/${A}/up.sql:3: error: ${A} was edited after it was applied (its SQL no longer matches the checksum recorded on `,
-    `fix: undo the edit to its SQL (a change to the header alone is fine) and put the change in a new revision ('strata new <message>')`);
+    `fix: undo the edit to its SQL (a change to the header alone is fine), then put the change in a new revision ('strata new <message>')`);
   expectNoText(result.stderr, 'git checkout');
   const edited = await strata(p, ['status', '--exit-code']);
   expectExit(edited, 1);

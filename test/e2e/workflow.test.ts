@@ -62,7 +62,7 @@ it('up applies the example history: tracking rows, events, and the real objects'
   assert.equal(rows[2]!.tags, ['v1.0']);
   assert.is(rows[2]!.message, 'Create orders and order items');
   assert.is(rows[2]!.down_sql, readFileSync(path.join(project.dir, 'migrations', ORDERS, 'down.sql'), 'utf8'), 'the down.sql as applied is kept');
-  assert.ok(rows.every((r) => /^[0-9a-f]{64}$/.test(r.up_checksum)));
+  assert.ok(rows.every((r) => /^v2:[0-9a-f]{64}$/.test(r.up_checksum)), 'new rows carry v2 checksums');
   assert.equal((await events(db!)).map((e) => [e.action, e.revision_id, e.ok]), EXAMPLE_IDS.map((id) => ['up', id, true]));
 
   // the index built concurrently is valid, and the trigger works
@@ -230,12 +230,12 @@ test('new: the next folder after the newest revision, Parent filled in, a later 
     expectExit(next, 0);
     expectText(next.stdout, `created 21000101000000_after_the_future (parent ${future})`);
 
-    // an empty new revision is refused by up, with the file and line
+    // a new revision still as strata new wrote it is refused by up, with the file and line
     if (db) {
       await resetDatabase(db);
       const up = await runCli(['up'], { cwd: p.dir, env: { DATABASE_URL: db.url } });
       expectExit(up, 2);
-      expectText(up.stderr, `migrations/${created}/up.sql:3: error: up.sql has no SQL statements`);
+      expectText(up.stderr, `migrations/${created}/up.sql:3: error: up.sql has no SQL yet: it is still as 'strata new' wrote it`);
       assert.equal(await appliedIds(db), []);
     }
   } finally {

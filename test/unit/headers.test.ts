@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Problem } from '../../src/errors.js';
-import { normaliseText, parseDownFile, parseUpFile } from '../../src/revision/parse-header.js';
+import { parseDownFile, parseUpFile, withoutBom } from '../../src/revision/parse-header.js';
 import { build, bytes, folder } from '../helpers/memory-tree.js';
 
 const UP = 'migrations/20261125123456_add_orders/up.sql';
@@ -92,6 +92,73 @@ test('header line after the body started is misplaced, with its line', () => {
   assert.match(parsed.body, '--! Message: late', 'the body is everything after the header');
 });
 
+test('below the header, --! lines that are not strata keys are comments, wherever the lexer puts them', () => {
+  const bodies = [
+    // comments of other tools, shapes that are not 'Key: value', misspelt or unknown keys
+    '--! breaking-change\ncreate table t (id int);\n',
+    'create table t (id int);\n--! breaking-change\n',
+    '--! no-transaction\n--! AllowInvalidHash\n--!\n--!!\n--! Transaction off\n--! Transacton: off\n--! Reviewer: alice\nselect 1;\n',
+    // a strata key inside literals, quoted identifiers, dollar quotes and block comments is data, not a comment
+    "select '\n--! Transaction: off\n';\n",
+    "select 'it''s\n--! Tags: v1\n';\n",
+    "select E'\\'\n--! Message: x\n';\n",
+    'select 1 as "\n--! Transaction: off\n";\n',
+    'create function f() returns int language sql as $$\n--! Transaction: off\nselect 1\n$$;\n',
+    'do $body$\nbegin\n--! Transaction: off\nend\n$body$;\n',
+    'do $a$ begin perform $b$\n--! Tags: v1\n$b$; end $a$;\n',
+    '/*\n--! Transaction: off\n*/\nselect 1;\n',
+    '/* outer /* inner */\n--! Transaction: off\n*/\nselect 1;\n',
+    // after SQL on the same line: a trailing remark, not a header line
+    'select 1; --! Transaction: off\n',
+  ];
+  for (const body of bodies) {
+    for (const br of ['\n', '\r\n', '\r']) {
+      const text = `--! Parent: base\n\n${body}`.replace(/\n/g, br);
+      const parsed = parseUpFile(text, UP);
+      assert.equal(parsed.problems, [], JSON.stringify(text));
+      assert.is(parsed.header.transactional, true);
+      assert.is(parsed.body, text.slice(parsed.bodyOffset));
+    }
+  }
+});
+
+test('below the header, a comment line that spells a strata key is refused: line, column, move it into the header', () => {
+  const cases: Array<[string, number, number, string]> = [
+    ['create index concurrently i on t (id);\n--! Transaction: off\n', 4, 1, 'Transaction'],
+    ['select 1;\n--!transaction:OFF\n', 4, 1, 'Transaction'],
+    ['select 1;\n--!   TAGS :  v1, v2\n', 4, 1, 'Tags'],
+    ['select 1;\n  --! Message: indented\n', 4, 3, 'Message'],
+    ['select 1;\n\t--! parent: base\n', 4, 2, 'Parent'],
+    ["select '--! Transaction: off';\n--! Transaction: off\n", 4, 1, 'Transaction'],
+    ['select $$ x $$;\n/* c */\n--! Transaction: off\n', 5, 1, 'Transaction'],
+  ];
+  for (const [body, line, column, key] of cases) {
+    for (const br of ['\n', '\r\n', '\r']) {
+      const text = `--! Parent: base\n\n${body}`.replace(/\n/g, br);
+      const parsed = parseUpFile(text, UP);
+      const p = only(parsed.problems, 'HEADER_MISPLACED');
+      assert.equal([p.file, p.line, p.column], [UP, line, column], JSON.stringify(text));
+      assert.match(p.message, 'is below the start of the SQL body, where it is only a comment');
+      assert.match(p.message, `${key} does not apply`);
+      assert.match(p.hint!, 'move it into the header at the top');
+      assert.is(parsed.header.transactional, true, 'it does not apply');
+    }
+  }
+  // a blank line ends the header: a key after it is below the body too
+  const afterBlank = only(parseUpFile('--! Parent: base\n\n--! Message: x\nselect 1;\n', UP).problems, 'HEADER_MISPLACED');
+  assert.equal([afterBlank.line, afterBlank.column], [3, 1]);
+});
+
+test('down.sql: its own keys below the SQL are refused; an up.sql key there says which header it belongs in', () => {
+  const irreversible = only(parseDownFile('drop table t;\n--! Irreversible: drops data\n', DOWN).problems, 'HEADER_MISPLACED');
+  assert.equal([irreversible.file, irreversible.line, irreversible.column], [DOWN, 2, 1]);
+  assert.match(irreversible.hint!, 'move it into the header at the top of the file');
+  assert.is(parseDownFile('drop table t;\n--! Irreversible: drops data\n', DOWN).header.irreversible, undefined);
+  const tags = only(parseDownFile('drop table t;\n--! Tags: v1\n', DOWN).problems, 'HEADER_MISPLACED');
+  assert.match(tags.hint!, 'move it into the header at the top of up.sql');
+  assert.equal(parseDownFile('-- Undo\n--! breaking-change\ndrop table t;\n', DOWN).problems, []);
+});
+
 test('malformed header line (no colon): line and the expected form', () => {
   const p = only(parseUpFile('--! Parent base\nselect 1;', UP).problems, 'HEADER_MALFORMED');
   assert.equal([p.file, p.line, p.column], [UP, 1, 1]);
@@ -142,29 +209,44 @@ test('every problem of a file is reported, in line order', () => {
   ]);
 });
 
-test('normaliseText: BOM removed, CRLF and lone CR become LF, other text untouched', () => {
-  assert.is(normaliseText('\uFEFF--! Parent: base\r\n\r\nselect 1;\r\n'), '--! Parent: base\n\nselect 1;\n');
-  assert.is(normaliseText('a\rb\r\nc\n'), 'a\nb\nc\n');
-  assert.is(normaliseText('select \'\uFEFF\';'), 'select \'\uFEFF\';', 'a BOM that is not the first character stays');
-  const plain = 'select 1;\n';
-  assert.is(normaliseText(plain), plain);
+test('withoutBom: only a leading BOM is removed; line endings and everything else stay', () => {
+  assert.is(withoutBom('\uFEFF--! Parent: base\r\n\r\nselect 1;\r\n'), '--! Parent: base\r\n\r\nselect 1;\r\n');
+  assert.is(withoutBom('a\rb\r\nc\n'), 'a\rb\r\nc\n');
+  assert.is(withoutBom('select \'\uFEFF\';'), 'select \'\uFEFF\';', 'a BOM that is not the first character stays');
+});
+
+test('header lines end at LF, CRLF or a lone CR; the body starts after the break, exactly as in the file', () => {
+  for (const br of ['\n', '\r\n', '\r']) {
+    const text = `--! Parent: base${br}--! Message: x${br}--! Transaction: off${br}${br}select 1;${br}`;
+    const parsed = parseUpFile(text, UP);
+    assert.equal(parsed.problems, [], JSON.stringify(br));
+    assert.equal(parsed.header, { parent: 'base', message: 'x', transactional: false, tags: [] }, JSON.stringify(br));
+    assert.is(parsed.body, `${br}select 1;${br}`, JSON.stringify(br));
+    assert.is(text.slice(parsed.bodyOffset), parsed.body);
+  }
+  // mixed: a CRLF is one break, not a CR and then an empty line
+  const mixed = parseUpFile('--! Parent: base\r\n--! Message: x\rselect 1;\n', UP);
+  assert.equal([mixed.header.message, mixed.body], ['x', 'select 1;\n']);
 });
 
 const ID = '20261125123456_add_orders';
 
-test('BOM + CRLF file: same checksum as the LF file, problems on the right lines', () => {
+test('BOM + CRLF file: same checksum as the LF file; the body kept as in the file; problems on the right lines', () => {
   const lf = build(folder(ID, '--! Parent: base\n--! Message: x\n\ncreate table t (id int);\n', 'drop table t;\n'));
   const crlf = build(folder(ID, '\uFEFF--! Parent: base\r\n--! Message: x\r\n\r\ncreate table t (id int);\r\n', '\uFEFFdrop table t;\r\n'));
   assert.equal(crlf.problems, []);
   const [a, b] = [lf.revisions[0]!, crlf.revisions[0]!];
   assert.is(b.up.checksum, a.up.checksum);
   assert.is(b.down.checksum, a.down.checksum);
-  assert.is(b.up.text, a.up.text);
-  assert.is(b.up.body, '\ncreate table t (id int);\n');
+  assert.is(b.up.text, '--! Parent: base\r\n--! Message: x\r\n\r\ncreate table t (id int);\r\n', 'only the BOM is removed');
+  assert.is(b.up.body, '\r\ncreate table t (id int);\r\n');
+  assert.is(b.down.body, 'drop table t;\r\n');
 
-  const broken = build(folder(ID, '\uFEFF--! Parent: base\r\n--! Transacton: off\r\n\r\nselect 1;\r\n'));
-  const p = only(broken.problems, 'HEADER_UNKNOWN_KEY');
-  assert.equal([p.file, p.line, p.column], [`migrations/${ID}/up.sql`, 2, 5]);
+  for (const br of ['\r\n', '\r']) {
+    const broken = build(folder(ID, `\uFEFF--! Parent: base${br}--! Transacton: off${br}${br}select 1;${br}`));
+    const p = only(broken.problems, 'HEADER_UNKNOWN_KEY');
+    assert.equal([p.file, p.line, p.column], [`migrations/${ID}/up.sql`, 2, 5], JSON.stringify(br));
+  }
 });
 
 test('checksums cover the body only: header edits keep them, body edits change them', () => {
@@ -174,7 +256,7 @@ test('checksums cover the body only: header edits keep them, body edits change t
     return { up: set.revisions[0]!.up.checksum, down: set.revisions[0]!.down.checksum };
   };
   const original = sum('--! Parent: base\n--! Message: first\n\ncreate table t (id int);\n');
-  assert.match(original.up, /^[0-9a-f]{64}$/);
+  assert.match(original.up, /^v2:[0-9a-f]{64}$/);
   assert.equal(sum('--! Parent: base\n--! Message: reworded\n--! Tags: v1\n\ncreate table t (id int);\n'), original, 'message and tags edited');
   assert.equal(sum('--! Parent: base\n\ncreate table t (id int);\n', '--! Transaction: off\ndrop table t;\n'), original, 'down.sql header added');
   assert.is.not(sum('--! Parent: base\n--! Message: first\n\ncreate table t (id bigint);\n').up, original.up, 'body edited');

@@ -4,6 +4,7 @@ import {
   lineColumnAt,
   renderCodeFrame,
   skipWhitespaceAndComments,
+  splitLines,
   utf16IndexFromByteOffset,
   utf16IndexFromCodePointPosition,
 } from '../../src/source-position.js';
@@ -24,6 +25,28 @@ test('lineColumnAt: later lines start at column 1; the newline itself ends its l
   assert.equal(lineColumnAt(text, 3), { line: 2, column: 2 });
   assert.equal(lineColumnAt(text, 5), { line: 3, column: 1 }); // empty line
   assert.equal(lineColumnAt(text, 6), { line: 4, column: 1 });
+});
+
+test('lineColumnAt: CRLF, lone CR and mixed line endings give the lines an editor shows', () => {
+  // the same three lines, 'a', 'bc', 'd', with every kind of line break and a mix of them
+  for (const [name, text] of [['LF', 'a\nbc\nd'], ['CRLF', 'a\r\nbc\r\nd'], ['CR', 'a\rbc\rd'], ['mixed', 'a\r\nbc\rd'], ['mixed 2', 'a\rbc\nd']] as const) {
+    const at = (s: string) => lineColumnAt(text, text.indexOf(s));
+    assert.equal(at('a'), { line: 1, column: 1 }, name);
+    assert.equal(at('bc'), { line: 2, column: 1 }, name);
+    assert.equal(at('c'), { line: 2, column: 2 }, name);
+    assert.equal(at('d'), { line: 3, column: 1 }, name);
+  }
+  // the CR and the LF of one CRLF both end line 1; an empty line between two CRLFs is a line
+  assert.equal(lineColumnAt('ab\r\nc', 2), { line: 1, column: 3 });
+  assert.equal(lineColumnAt('ab\r\nc', 3), { line: 1, column: 4 });
+  assert.equal(lineColumnAt('a\r\n\r\nb', 5), { line: 3, column: 1 });
+  assert.equal(lineColumnAt('a\r\rb', 3), { line: 3, column: 1 }, 'two lone CRs are two breaks');
+});
+
+test('splitLines: LF, CRLF and lone CR, the breaks dropped; a limit', () => {
+  assert.equal(splitLines('a\nb\r\nc\rd\r\n'), ['a', 'b', 'c', 'd', '']);
+  assert.equal(splitLines('a\r\r\nb'), ['a', '', 'b']);
+  assert.equal(splitLines('a\rb\rc', 2), ['a', 'b']);
 });
 
 test('lineColumnAt: astral characters count as one column (code points, like PostgreSQL)', () => {
@@ -204,6 +227,16 @@ test('renderCodeFrame: before/after 0, empty lines, column past the end of the l
   const frame = renderCodeFrame(text, 2, 1);
   assert.is(frame, ['   1 | select (', ' > 2 |', '     | ^', '   3 |'].join('\n'));
   assert.not.ok(frame.endsWith('\n'));
+});
+
+test('renderCodeFrame: CRLF and CR files show the same frame as the LF file, with no CR in it', () => {
+  const lf = 'create table t (\n  id int,\n  bad bad\n);\n';
+  const expected = renderCodeFrame(lf, 3, 7);
+  for (const text of [lf.replace(/\n/g, '\r\n'), lf.replace(/\n/g, '\r'), 'create table t (\r\n  id int,\r  bad bad\n);\r\n']) {
+    const frame = renderCodeFrame(text, 3, 7);
+    assert.is(frame, expected, JSON.stringify(text));
+    assert.not.match(frame, /\r/);
+  }
 });
 
 test('renderCodeFrame: a line beyond the text is clamped to the last line', () => {

@@ -1,0 +1,76 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Script } from '../../src/plan/plan.js';
+import { checkScripts } from '../../src/revision/check-scripts.js';
+import { parseUpFile } from '../../src/revision/parse-header.js';
+import { DOWN_TEMPLATE, isUntouchedTemplate, upTemplate } from '../../src/revision/templates.js';
+
+const UP = 'migrations/20261125123456_add_orders/up.sql';
+
+function script(text: string, path = UP): Script {
+  const parsed = parseUpFile(text, path);
+  return { path, text, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional };
+}
+
+async function codes(text: string, options: { role?: 'up' | 'down'; requiresStatements?: boolean } = {}): Promise<string[]> {
+  const result = await checkScripts([{ script: script(text), role: options.role ?? 'up', requiresStatements: options.requiresStatements }]);
+  return result.problems.map((p) => p.code);
+}
+
+/** What `strata new` wrote, and the same after things that write nothing: CRLF conversion, blank lines added or removed at the end. */
+const TEMPLATES = [
+  upTemplate('base', 'add orders'),
+  upTemplate('20261120093000_create_users', 'add orders').replace(/\n/g, '\r\n'),
+  `${upTemplate('base', 'add orders')}\n\n \t\n`,
+  upTemplate('base', 'add orders').replace(/\n$/, ''),
+];
+
+/** Bodies of comments only: deliberate no-ops. */
+const NO_OPS = [
+  '-- the work moved to the application\n',
+  '-- moved\r\n-- to code\r\n',
+  '/* moved to code */',
+  '/* moved /* nested */ */\n\n',
+  '-- moved\r',
+  '--! breaking-change\n-- moved\n',
+];
+
+test('the template strata new writes is what isUntouchedTemplate recognises', () => {
+  const parsed = parseUpFile(upTemplate('base', 'x'), UP);
+  assert.equal(parsed.problems, []);
+  assert.ok(isUntouchedTemplate(parsed.body));
+  assert.not.ok(isUntouchedTemplate('-- a comment\n'));
+  assert.not.ok(isUntouchedTemplate('select 1;\n'));
+});
+
+test('up.sql still as strata new wrote it is refused with SQL_EMPTY, on the line after the header', async () => {
+  for (const text of TEMPLATES) {
+    const result = await checkScripts([{ script: script(text), role: 'up' }]);
+    assert.equal(result.problems.map((p) => [p.code, p.line]), [['SQL_EMPTY', 3]], JSON.stringify(text));
+    assert.match(result.problems[0]!.message, "still as 'strata new' wrote it");
+  }
+});
+
+test('an up.sql of comments only is a no-op: no problem, no statements', async () => {
+  for (const body of NO_OPS) {
+    const text = `--! Parent: base\n--! Message: moved\n\n${body}`;
+    const result = await checkScripts([{ script: script(text), role: 'up' }]);
+    assert.equal(result.problems, [], JSON.stringify(body));
+    assert.equal([...result.statements.values()], [[]]);
+  }
+});
+
+test('requiresStatements (strata dev, the revision being written): comments only are refused too', async () => {
+  for (const body of NO_OPS) {
+    assert.equal(await codes(`--! Parent: base\n\n${body}`, { requiresStatements: true }), ['SQL_EMPTY'], JSON.stringify(body));
+  }
+  assert.equal(await codes('--! Parent: base\n\nselect 1;\n', { requiresStatements: true }), []);
+});
+
+test('a down.sql without statements is allowed, the template included', async () => {
+  for (const text of [DOWN_TEMPLATE, '', '\n', '-- nothing to undo\n']) {
+    assert.equal(await codes(text, { role: 'down' }), [], JSON.stringify(text));
+  }
+});
+
+test.run();
