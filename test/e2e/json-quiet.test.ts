@@ -255,6 +255,14 @@ test('a database that cannot be reached: reason unavailable, exit 1', async () =
     else expectExit(result, 0, args.join(' '));
     assert.is(result.output, '', `${args.join(' ')} --quiet printed:\n${result.output}`);
   }
+  // what was asked for still prints, without the lines on stderr
+  for (const [args, expected] of [[['current'], `${R1}, Customers\n`], [['heads'], `${R2} (head)\n`]] as const) {
+    const result = await run(...args, '--quiet');
+    expectExit(result, 0, args.join(' '));
+    assert.equal([result.stdout, result.stderr], [expected, ''], `${args.join(' ')} --quiet`);
+  }
+  const chain = await run('history', '--quiet');
+  assert.equal([chain.stdout.split('\n')[0], chain.stderr], [`pending  ${R1} -> ${R2} (head)`, '']);
   // errors still print
   const failed = await run('up', 'nope', '--quiet');
   expectExit(failed, 2);
