@@ -17,7 +17,9 @@ import { gitRestoreCommand } from './revision/git-restore.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project-files.js';
 import type { SqlOptions, SqlReport } from './offline-script.js';
 import type { StampReport } from './stamp.js';
-import type { HistoryEvent } from './db/events.js';
+import type { LogEvent } from './db/events.js';
+import { findHeads, type HeadsReport } from './plan/find-heads.js';
+import type { CurrentReport, HistoryReport, ShowReport, WithDatabase } from './inspect.js';
 import type { DevOptions, DevSession } from './watch/dev-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
@@ -29,7 +31,11 @@ export type { Failure, StepOutcome } from './executor/execute-steps.js';
 export type { RevisionState } from './plan/revision-status.js';
 export type { SqlOptions, SqlReport, ScriptStep } from './offline-script.js';
 export type { StampReport, StampFailure } from './stamp.js';
-export type { HistoryEvent, EventError } from './db/events.js';
+export type { LogEvent, EventError } from './db/events.js';
+export type { CurrentReport, HistoryReport, ShowReport } from './inspect.js';
+export type { HeadsReport, ForkHead, BranchMove } from './plan/find-heads.js';
+export type { RevisionDetails, RevisionFileDetails, AppliedDetails } from './plan/describe-revision.js';
+export type { HistoryEntry } from './plan/list-history.js';
 export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
 export { redactUrl } from './text/redact.js';
 
@@ -57,8 +63,8 @@ export interface StatusReport {
   problems: Problem[];
 }
 
-export type HistoryReport =
-  | { ok: true; database: string; schema: string; events: HistoryEvent[] }
+export type LogReport =
+  | { ok: true; database: string; schema: string; events: LogEvent[] }
   | { ok: false; reason: 'invalid'; problems: Problem[] };
 
 export interface Strata {
@@ -76,8 +82,16 @@ export interface Strata {
   sql(direction: 'up' | 'down', target?: string, options?: SqlOptions): Promise<SqlReport>;
   /** record revisions up to `target` as applied, or remove the records after it, without running SQL */
   stamp(target: string): Promise<StampReport>;
+  /** the newest applied revision (null at base), and how the head on disk compares */
+  current(): Promise<CurrentReport>;
+  /** the head of the history on disk, or the heads of a fork and how to join them; reads only files */
+  heads(): HeadsReport;
+  /** one revision (head, an id or its prefix, a tag): header, files, checksums, applied when and by whom */
+  show(target: string): Promise<ShowReport>;
+  /** the revision chain, newest first, with each revision's state (as Alembic's history lists it) */
+  history(): Promise<HistoryReport>;
   /** the events log, newest first (default 20) */
-  history(options?: { limit?: number }): Promise<HistoryReport>;
+  log(options?: { limit?: number }): Promise<LogReport>;
   /**
    * Bring the database to head, then watch the migrations folder and re-apply the newest revision
    * on every save until `stop()`. Each run is reported through `onEvent` as a `dev-run` event.
@@ -88,8 +102,8 @@ export interface Strata {
 export function createStrata(options: StrataOptions & { onEvent?: EventListener } = {}): Strata {
   const config = resolveConfig(options);
   const emit: EventListener = options.onEvent ?? (() => {});
-  const withDatabase = async <T>(fn: (opened: OpenedDatabase) => Promise<T>): Promise<T> => {
-    const opened = await openDatabase(config, (message) => emit({ type: 'note', message }));
+  const withDatabase: WithDatabase = async <T>(fn: (opened: OpenedDatabase) => Promise<T>, { embeddedWaitMs = config.lockTimeoutMs } = {}): Promise<T> => {
+    const opened = await openDatabase(config, (message) => emit({ type: 'note', message }), embeddedWaitMs);
     emit({ type: 'database', description: opened.description, isEmbedded: opened.db.kind === 'pglite' });
     try {
       return await fn(opened);
@@ -143,9 +157,16 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       const { runStamp } = await import('./stamp.js');
       return withDatabase(({ db }) => runStamp(db, config, target, set, emit));
     },
-    history: async ({ limit = 20 } = {}) => {
+    current: async () => (await import('./inspect.js')).readCurrent(config, withDatabase),
+    heads: () => {
+      const set = loadRevisions(config);
+      return findHeads(set.revisions, set.problems, config.dirLabel);
+    },
+    show: async (target) => (await import('./inspect.js')).showRevision(config, target, withDatabase),
+    history: async () => (await import('./inspect.js')).readHistory(config, withDatabase),
+    log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
-        return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata history --limit 50' })] };
+        return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };
       }
       const { readEvents } = await import('./db/events.js');
       return withDatabase(async ({ db, description }) => ({ ok: true, database: description, schema: config.schema, events: await readEvents(db, config.schema, limit) }));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { displayPath, type StrataConfig } from './config.js';
 import { StrataError } from './errors.js';
 import { loadRevisions } from './migrate.js';
-import { formatTimestamp, slugify } from './revision/revision-id.js';
+import { formatTimestamp, slugify, timestampAfter } from './revision/revision-id.js';
 import { DOWN_TEMPLATE, upTemplate } from './revision/templates.js';
 
 /** The files `strata new` and `strata init` write: project scaffolding, not migrations logic. */
@@ -30,11 +30,7 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
   const last = set.revisions.at(-1);
   // never before (or on) the newest revision's timestamp, even with a skewed clock
   let timestamp = formatTimestamp(now);
-  if (last && timestamp <= last.id.slice(0, 14)) {
-    const lastTime = last.id.slice(0, 14);
-    const next = new Date(Date.UTC(+lastTime.slice(0, 4), +lastTime.slice(4, 6) - 1, +lastTime.slice(6, 8), +lastTime.slice(8, 10), +lastTime.slice(10, 12), +lastTime.slice(12, 14) + 1));
-    timestamp = formatTimestamp(next);
-  }
+  if (last && timestamp <= last.id.slice(0, 14)) timestamp = timestampAfter(last.id);
   const id = `${timestamp}_${slugify(trimmed)}`;
   const folder = path.join(config.dir, id);
   if (existsSync(folder)) throw new StrataError('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' });

@@ -2,7 +2,7 @@ import { formatLocation, type Problem } from '../errors.js';
 import type { Failure, StepOutcome } from '../executor/execute-steps.js';
 import type { NewRevisionReport, StatusReport } from '../index.js';
 import type { RunReport, StrataEvent } from '../migrate.js';
-import type { HistoryEvent } from '../db/events.js';
+import type { LogEvent } from '../db/events.js';
 import type { StampFailure, StampReport } from '../stamp.js';
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
@@ -140,7 +140,7 @@ export function formatStampFailure(failure: StampFailure, style: Style): string 
   return lines.join('\n');
 }
 
-export function formatHistory(events: readonly HistoryEvent[], style: Style): string {
+export function formatLog(events: readonly LogEvent[], style: Style): string {
   if (events.length === 0) return 'no events yet: nothing has been applied, reverted or stamped in this database';
   const actionWidth = Math.max(...events.map((e) => e.action.length));
   const idWidth = Math.max(...events.map((e) => e.revision.length));

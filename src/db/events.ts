@@ -2,8 +2,8 @@ import { compile, sql } from 'pg-sql2';
 import type { Database } from './database.js';
 import { queryTracking, type EventAction } from './tracking.js';
 
-/** One row of `<schema>.events`, as reported by `strata history`. */
-export interface HistoryEvent {
+/** One row of `<schema>.events`, as reported by `strata log`. */
+export interface LogEvent {
   /** increasing with time: the newest event has the highest id */
   id: number;
   /** ISO 8601, UTC */
@@ -32,7 +32,7 @@ export interface EventError {
 
 
 /** The newest `limit` events, newest first; none when the tracking schema does not exist yet. */
-export async function readEvents(db: Database, schema: string, limit: number): Promise<HistoryEvent[]> {
+export async function readEvents(db: Database, schema: string, limit: number): Promise<LogEvent[]> {
   const s = sql.identifier(schema);
   const query = compile(sql`select id::text as event_id, at, action, revision_id, ok, duration_ms, actor, db_user, error, details
 from ${s}.events order by id desc limit ${sql.value(limit)}`);

@@ -210,6 +210,7 @@ export function planDown(
   const problems: Problem[] = [];
   const onDisk = new Map(revisions.map((r) => [r.id, r]));
   const steps: DownStep[] = [];
+  const newest = appliedInOrder.at(-1)?.id;
   for (const row of chosen.reverse()) {
     const step = downStep(row, onDisk.get(row.id));
     const irreversible = parseDownFile(step.script.text, step.script.path).header.irreversible;
@@ -218,12 +219,23 @@ export function planDown(
         file: step.script.path,
         line: lineWith(step.script.text, /^--!\s*irreversible/i),
         message: `${row.id} cannot be reverted: ${irreversible}`,
-        hint: `revert only the revisions after it (strata down ${row.id}), or write a down.sql that undoes it and remove the Irreversible line`,
+        hint: irreversibleHint(row, row.id === newest),
       }));
     }
     steps.push(step);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, steps };
+}
+
+/**
+ * strata cannot run an Irreversible revision backwards; what it can do is forget the record once
+ * a person has undone the effects (stamp), or run a down.sql someone writes. Revisions applied
+ * after it can still be reverted first, which is all `strata down <its id>` does.
+ */
+function irreversibleHint(row: AppliedRevision, isNewest: boolean): string {
+  const byHand = `to move the record only, undo its effects by hand and run strata stamp ${row.parent}; or write a down.sql that undoes it and remove the '--! Irreversible' line`;
+  if (isNewest) return `strata cannot revert ${row.id}: ${byHand}`;
+  return `revert only the revisions after it (strata down ${row.id}); then, to go past ${row.id}: ${byHand}`;
 }
 
 /**

@@ -250,7 +250,7 @@ function checkChain(revisions: Revision[]): Problem[] {
       problems.push(problem('CHAIN_FORK', {
         file, line,
         message: `${names.length} revisions claim parent ${revision.parent}: ${names.join(' and ')} (two branches were merged)`,
-        hint: `keep the history a chain: set '--! Parent: ${expected}' in ${file}`,
+        hint: `keep the history a chain: set '--! Parent: ${expected}' in ${file} (strata heads lists every step when a branch has more than one revision)`,
       }));
       return;
     }

@@ -22,6 +22,12 @@ export function formatTimestamp(date: Date): string {
     + `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
 }
 
+/** The timestamp one second after a revision id's (or a bare timestamp's): the next id that sorts after it. */
+export function timestampAfter(idOrTimestamp: string): string {
+  const t = idOrTimestamp.slice(0, 14);
+  return formatTimestamp(new Date(Date.UTC(+t.slice(0, 4), +t.slice(4, 6) - 1, +t.slice(6, 8), +t.slice(8, 10), +t.slice(10, 12), +t.slice(12, 14) + 1)));
+}
+
 /** "Add orders table!" -> "add_orders_table" */
 export function slugify(message: string): string {
   const slug = message

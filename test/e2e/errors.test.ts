@@ -417,8 +417,12 @@ it('Irreversible stops down with its reason, file and line', async () => {
   const result = await refused(p, ['down']);
   expectText(result.stderr,
     `migrations/${B}/down.sql:1: error: ${B} cannot be reverted: the email addresses are gone for good`,
-    `fix: revert only the revisions after it (strata down ${B})`);
+    `fix: strata cannot revert ${B}: to move the record only, undo its effects by hand and run strata stamp ${A}; or write a down.sql that undoes it and remove the '--! Irreversible' line`);
+  expectNoText(result.stderr, `strata down ${B}`);
   expectText((await refused(p, ['down', 'base'])).stderr, 'cannot be reverted');
+  // the advice works: stamp the parent, and the record moves without any SQL running
+  expectExit(await strata(p, ['stamp', A]), 0);
+  assert.equal(await appliedIds(db!), [A]);
 });
 
 // ---------------------------------------------------------------------------------------------------------------

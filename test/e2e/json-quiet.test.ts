@@ -21,9 +21,19 @@ const KEYS = {
   sqlStep: ['direction', 'file', 'id', 'transactional'],
   sqlInvalid: ['command', 'direction', 'ok', 'problems', 'reason'],
   stamp: ['command', 'notes', 'ok', 'stamped', 'unstamped'],
-  history: ['database', 'events', 'ok', 'schema'],
+  log: ['database', 'events', 'ok', 'schema'],
   event: ['action', 'actor', 'at', 'dbUser', 'details', 'durationMs', 'error', 'id', 'ok', 'revision'],
   eventError: ['column', 'file', 'line', 'message', 'sqlstate'],
+  current: ['appliedAt', 'current', 'database', 'head', 'message', 'notes', 'ok', 'pending', 'schema'],
+  heads: ['head', 'message', 'ok'],
+  headsForked: ['heads', 'keep', 'moves', 'ok', 'reason'],
+  forkHead: ['branch', 'forkedFrom', 'id', 'message'],
+  move: ['branch', 'edits', 'onto'],
+  show: ['applied', 'database', 'files', 'id', 'irreversible', 'isCurrent', 'isHead', 'message', 'ok', 'parent', 'schema', 'state', 'tags'],
+  showFile: ['checksum', 'path', 'transactional'],
+  showApplied: ['at', 'by', 'downChecksum', 'durationMs', 'isDownMatching', 'isStoredDownTransactional', 'isUpMatching', 'upChecksum'],
+  history: ['current', 'database', 'head', 'isAppliedKnown', 'notes', 'ok', 'problems', 'revisions', 'schema'],
+  historyEntry: ['appliedAt', 'id', 'isBranchPoint', 'isCurrent', 'isHead', 'message', 'parent', 'state', 'tags'],
 };
 
 const R1 = '20261101090000_create_customers';
@@ -123,7 +133,7 @@ test('init and new', async () => {
   }
 });
 
-(db ? test : test.skip)('status, sql, stamp, history', async () => {
+(db ? test : test.skip)('status, sql, stamp, log', async () => {
   const status = json(await run('status', '--json'), 0);
   keys(status, KEYS.status, 'status');
   for (const r of status.revisions as unknown[]) keys(r, KEYS.statusRevision, 'status revision');
@@ -151,15 +161,15 @@ test('init and new', async () => {
   } finally {
     failing.remove();
   }
-  const history = json(await run('history', '--json'), 0);
-  keys(history, KEYS.history, 'history');
-  const events = history.events as Array<Record<string, unknown>>;
+  const log = json(await run('log', '--json'), 0);
+  keys(log, KEYS.log, 'log');
+  const events = log.events as Array<Record<string, unknown>>;
   assert.is(events.length, 2);
   for (const e of events) keys(e, KEYS.event, 'event');
   keys(events[0]!.error, KEYS.eventError, 'event.error');
   assert.is(events[1]!.error, null);
-  const historyInvalid = json(await run('history', '--limit', 'many', '--json'), 2);
-  expectInvalid(historyInvalid, KEYS.invalid, 'ARGUMENT_INVALID');
+  const logInvalid = json(await run('log', '--limit', 'many', '--json'), 2);
+  expectInvalid(logInvalid, KEYS.invalid, 'ARGUMENT_INVALID');
 
   const broken = makeProject({ ...HISTORY, ...revisionFiles(R2, 'nowhere', 'select 1;\n', '') });
   try {
@@ -170,6 +180,54 @@ test('init and new', async () => {
   } finally {
     broken.remove();
   }
+});
+
+(db ? test : test.skip)('current, heads, show, history', async () => {
+  const base = json(await run('current', '--json'), 0);
+  keys(base, KEYS.current, 'current');
+  assert.equal([base.current, base.head, base.pending], [null, R2, 2]);
+  expectExit(await run('up', '+1'), 0);
+  const current = json(await run('current', '--json'), 0);
+  keys(current, KEYS.current, 'current');
+  assert.equal([current.current, current.message, current.pending], [R1, 'Customers', 1]);
+
+  const heads = json(await run('heads', '--json'), 0);
+  keys(heads, KEYS.heads, 'heads');
+  const forked = makeProject({ ...HISTORY, ...revisionFiles('20261102120000_create_invoices', R1, 'select 1;\n', '') });
+  try {
+    const fork = json(await runCli(['heads', '--json'], { cwd: forked.dir, env }), 1);
+    keys(fork, KEYS.headsForked, 'heads, forked');
+    assert.is(fork.reason, 'forked');
+    for (const head of fork.heads as unknown[]) keys(head, KEYS.forkHead, 'fork head');
+    for (const move of fork.moves as unknown[]) keys(move, KEYS.move, 'move');
+    const edits = (fork.moves as Array<{ edits: Array<Record<string, unknown>> }>)[0]!.edits;
+    for (const edit of edits) keys(edit, edit.kind === 'rename' ? ['from', 'kind', 'to'] : ['file', 'kind', 'parent'], `${String(edit.kind)} edit`);
+    assert.ok(edits.some((e) => e.kind === 'set-parent'));
+  } finally {
+    forked.remove();
+  }
+  const broken = makeProject({ ...HISTORY, ...revisionFiles(R2, 'nowhere', 'select 1;\n', '') });
+  try {
+    expectInvalid(json(await runCli(['heads', '--json'], { cwd: broken.dir, env }), 2), KEYS.invalid, 'CHAIN_PARENT_UNKNOWN');
+  } finally {
+    broken.remove();
+  }
+
+  const applied = json(await run('show', R1, '--json'), 0);
+  keys(applied, KEYS.show, 'show');
+  keys(applied.files, ['down', 'up'], 'show.files');
+  keys((applied.files as Record<string, unknown>).up, KEYS.showFile, 'show.files.up');
+  keys(applied.applied, KEYS.showApplied, 'show.applied');
+  assert.equal([applied.state, applied.isCurrent, applied.irreversible], ['applied', true, null]);
+  const pending = json(await run('show', 'head', '--json'), 0);
+  keys(pending, KEYS.show, 'show, pending');
+  assert.equal([pending.id, pending.state, pending.applied], [R2, 'pending', null]);
+  expectInvalid(json(await run('show', 'nope', '--json'), 2), KEYS.invalid, 'TARGET_UNKNOWN');
+
+  const history = json(await run('history', '--json'), 0);
+  keys(history, KEYS.history, 'history');
+  for (const entry of history.revisions as unknown[]) keys(entry, KEYS.historyEntry, 'history entry');
+  assert.equal((history.revisions as Array<{ id: string }>).map((r) => r.id), [R2, R1], 'newest first');
 });
 
 test('a database that cannot be reached: reason unavailable, exit 1', async () => {
@@ -197,6 +255,14 @@ test('a database that cannot be reached: reason unavailable, exit 1', async () =
     else expectExit(result, 0, args.join(' '));
     assert.is(result.output, '', `${args.join(' ')} --quiet printed:\n${result.output}`);
   }
+  // what was asked for still prints, without the lines on stderr
+  for (const [args, expected] of [[['current'], `${R1}, Customers\n`], [['heads'], `${R2} (head)\n`]] as const) {
+    const result = await run(...args, '--quiet');
+    expectExit(result, 0, args.join(' '));
+    assert.equal([result.stdout, result.stderr], [expected, ''], `${args.join(' ')} --quiet`);
+  }
+  const chain = await run('history', '--quiet');
+  assert.equal([chain.stdout.split('\n')[0], chain.stderr], [`pending  ${R1} -> ${R2} (head)`, '']);
   // errors still print
   const failed = await run('up', 'nope', '--quiet');
   expectExit(failed, 2);

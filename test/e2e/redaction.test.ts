@@ -86,8 +86,8 @@ function expectHidden(result: CliResult, what: string, ...secrets: string[]): vo
   }
 }
 
-/** Each command and output form a user can reach; `history` is the events log. */
-const COMMANDS: string[][] = [['status'], ['status', '--json'], ['up'], ['up', '--json'], ['history'], ['history', '--json']];
+/** Each command and output form a user can reach: `log` is the events log, `history` the chain. */
+const COMMANDS: string[][] = [['status'], ['status', '--json'], ['up'], ['up', '--json'], ['log'], ['log', '--json'], ['history'], ['current', '--json']];
 
 /** Quotes and backslashes in a .env value follow dotenv's own quoting rules: those go through the environment. */
 const sourceFor = (url: string, i: number): Source => {
@@ -117,7 +117,8 @@ refused.forEach((url, i) => {
     for (const args of COMMANDS) {
       const result = await runWith(url, source, args);
       expectHidden(result, `${args.join(' ')} (${url.replace(MARK, '<mark>')})`);
-      assert.ok(result.code === 1 || result.code === 2, `${args.join(' ')} fails (got ${result.code})\n${result.output}`);
+      // history lists the chain from the files when the database cannot be read: it may succeed
+      if (args[0] !== 'history') assert.ok(result.code === 1 || result.code === 2, `${args.join(' ')} fails (got ${result.code})\n${result.output}`);
     }
   });
 });

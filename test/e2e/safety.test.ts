@@ -24,7 +24,7 @@ const HOSTILE_SCHEMAS = [
 ];
 
 for (const schema of HOSTILE_SCHEMAS) {
-  (db ? test : test.skip)(`tracking schema ${JSON.stringify(schema)}: up, status, history, down, sql, stamp`, async () => {
+  (db ? test : test.skip)(`tracking schema ${JSON.stringify(schema)}: up, status, log, history, down, sql, stamp`, async () => {
     const database = db!;
     const env = { DATABASE_URL: database.url };
     const cli = (...args: string[]) => runCli([...args, '--schema', schema], { cwd: project.dir, env });
@@ -51,9 +51,12 @@ for (const schema of HOSTILE_SCHEMAS) {
     assert.is(report.schema, schema);
     assert.is(report.counts.applied, 2);
 
-    const events = await cli('history');
-    ok(events, 'history');
+    const events = await cli('log');
+    ok(events, 'log');
     assert.match(events.stdout, history[1]!.id);
+    const chain = await cli('history');
+    ok(chain, 'history');
+    assert.match(chain.stdout, `applied  ${history[0]!.id} -> ${history[1]!.id} (head) (current)`);
 
     const down = await cli('down');
     ok(down, 'down');
@@ -100,7 +103,7 @@ test('a connection string with a password never prints it: failures, in text and
     { c, args: ['up'], env: { DATABASE_URL: c.url } },
     { c, args: ['status', '--json'], env: { DATABASE_URL: c.url } },
     { c, args: ['up', '--json', '--database-url', c.url], env: {} },
-    { c, args: ['history'], env: { DATABASE_URL: c.url } },
+    { c, args: ['log'], env: { DATABASE_URL: c.url } },
   ]);
   const results = await Promise.all(runs.map((run) => runCli(run.args, { cwd: project.dir, env: run.env })));
   for (const [i, r] of results.entries()) {
@@ -122,7 +125,7 @@ test('a connection string with a password never prints it: failures, in text and
   const url = new URL(db!.url);
   url.password = 's3cret';
   const env = { DATABASE_URL: url.toString() };
-  const runs = [['up'], ['status'], ['status', '--json'], ['history', '--json'], ['sql', 'down', 'base'], ['down', 'base', '--json']];
+  const runs = [['up'], ['status'], ['status', '--json'], ['log', '--json'], ['history', '--json'], ['current', '--json'], ['sql', 'down', 'base'], ['down', 'base', '--json']];
   for (const args of runs) {
     const r = await runCli(args, { cwd: project.dir, env });
     assert.is(r.code, 0, `${args.join(' ')}:\n${r.output}`);

@@ -102,17 +102,17 @@ const { db, env, run } = await projectWithDatabase('stamp_history', HISTORY);
   expectText(tooFar.stderr, 'only 1 is applied');
 });
 
-(db ? test : test.skip)('history on a database strata never touched is empty, not an error', async () => {
-  const text = await run('history');
+(db ? test : test.skip)('log on a database strata never touched is empty, not an error', async () => {
+  const text = await run('log');
   expectExit(text, 0);
   expectText(text.stdout, 'no events yet');
-  const json = await run('history', '--json');
+  const json = await run('log', '--json');
   expectExit(json, 0);
   assert.equal(JSON.parse(json.stdout).events, []);
-  assert.equal(await trackingState(db!), { applied: null, events: null }, 'history creates nothing');
+  assert.equal(await trackingState(db!), { applied: null, events: null }, 'log creates nothing');
 });
 
-(db ? test : test.skip)('history: newest first, with who, what, how long, and a failure with its file:line', async () => {
+(db ? test : test.skip)('log: newest first, with who, what, how long, and a failure with its file:line', async () => {
   expectExit(await run('up', R2), 0);
   const failing = makeProject({ ...HISTORY, ...revisionFiles(R3, R2, 'create index orders_customer on orders (custmer_id);\n', '') });
   try {
@@ -122,7 +122,7 @@ const { db, env, run } = await projectWithDatabase('stamp_history', HISTORY);
   }
   expectExit(await run('stamp', '-1'), 0);
 
-  const text = await run('history');
+  const text = await run('log');
   expectExit(text, 0);
   const lines = text.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\s+unstamp\\s+${R2}\\s+ok\\s+\\d+ ms\\s+\\S+@\\S+ as postgres$`));
@@ -131,7 +131,7 @@ const { db, env, run } = await projectWithDatabase('stamp_history', HISTORY);
   assert.match(lines[3]!, new RegExp(`up\\s+${R2}\\s+ok`));
   assert.match(lines[4]!, new RegExp(`up\\s+${R1}\\s+ok`));
 
-  const limited = await run('history', '--limit', '2', '--json');
+  const limited = await run('log', '--limit', '2', '--json');
   expectExit(limited, 0);
   const report = JSON.parse(limited.stdout) as { events: Array<Record<string, unknown>> };
   assert.is(report.events.length, 2);
@@ -145,7 +145,7 @@ const { db, env, run } = await projectWithDatabase('stamp_history', HISTORY);
   assert.equal(failure.error, { sqlstate: '42703', message: 'column "custmer_id" does not exist', file: `migrations/${R3}/up.sql`, line: 3, column: (failure.error as { column: number }).column });
   assert.ok((unstamp.id as number) > (failure.id as number));
 
-  const bad = await run('history', '--limit', '0');
+  const bad = await run('log', '--limit', '0');
   expectExit(bad, 2);
   expectText(bad.stderr, '--limit must be a whole number of at least 1');
 });

@@ -303,10 +303,10 @@ test('--version prints the package version', async () => {
 test('--help for strata and for each command', async () => {
   const top = await runCli(['--help'], { cwd: project.dir });
   expectExit(top, 0);
-  for (const command of ['init', 'new <message>', 'up [target]', 'down [target]', 'redo', 'status']) expectText(top.stdout, command);
+  for (const command of ['init', 'new [message]', 'up [target]', 'down [target]', 'redo', 'status']) expectText(top.stdout, command);
   const expected: Record<string, string[]> = {
     init: ['$ strata init'],
-    new: ['$ strata new <message>'],
+    new: ['$ strata new [message]', '-m, --message <message>'],
     up: ['$ strata up [target]', '--single-transaction', '--allow-out-of-order', '--lock-timeout', '--json'],
     down: ['$ strata down [target]', '--single-transaction', '--json'],
     redo: ['$ strata redo'],
@@ -322,10 +322,10 @@ test('--help for strata and for each command', async () => {
 test('an unknown command or option exits 2 and says what to do', async () => {
   const unknown = await runCli(['upp'], { cwd: project.dir });
   expectExit(unknown, 2);
-  expectText(unknown.stderr, "unknown command 'upp'", 'strata --help');
+  expectText(unknown.stderr, "unknown command 'upp'; did you mean 'up'?", 'strata help lists the commands');
   const option = await runCli(['up', '--frobnicate'], { cwd: project.dir, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } });
   expectExit(option, 2);
-  expectText(option.stderr, 'Unknown option `--frobnicate`');
+  expectText(option.stderr, "unknown option '--frobnicate' for strata up", 'strata up --help lists its options');
 });
 
 test.run();

@@ -215,7 +215,10 @@ test('Irreversible refuses down past it, naming the file, line and reason', () =
   const p = single(planDown(ok.revisions, rows, 'base'), 'IRREVERSIBLE');
   assert.equal([p.file, p.line], [`migrations/${B}/down.sql`, 2]);
   assert.is(p.message, `${B} cannot be reverted: drops the legacy table with its data`);
-  assert.match(p.hint!, `strata down ${B}`);
+  assert.is(p.hint, `revert only the revisions after it (strata down ${B}); then, to go past ${B}: to move the record only, undo its effects by hand and run strata stamp ${A}; or write a down.sql that undoes it and remove the '--! Irreversible' line`);
+  const newest = single(planDown(ok.revisions, rows.slice(0, 2), '-1'), 'IRREVERSIBLE');
+  assert.is(newest.hint, `strata cannot revert ${B}: to move the record only, undo its effects by hand and run strata stamp ${A}; or write a down.sql that undoes it and remove the '--! Irreversible' line`);
+  assert.not.match(newest.hint!, `strata down ${B}`, 'reverting down to itself would do nothing');
 });
 
 test('Irreversible in the stored copy refuses too', () => {

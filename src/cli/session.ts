@@ -1,0 +1,108 @@
+import { createStrata, type Problem, type RunReport, type StampReport, type StrataEvent } from '../index.js';
+import { formatEvent, formatFailure, formatInterrupted, formatProblems, formatRunSummary, formatStampFailure, formatStep, makeStyle, toJson } from './output.js';
+import { createProgress } from './progress.js';
+import { onStopSignals } from './stop-signals.js';
+
+/** What every command's action shares: the flags every command takes, styles, exit codes, printing a report. */
+
+export const EXIT = { ok: 0, failed: 1, unavailable: 1, forked: 1, invalid: 2, interrupted: 130 } as const;
+export const out = makeStyle(process.stdout);
+export const err = makeStyle(process.stderr);
+let progress = createProgress(process.stderr, { isEnabled: false });
+
+export interface GlobalFlags {
+  databaseUrl?: string;
+  dir?: string;
+  schema?: string;
+  lockTimeout?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => printEvent(event, flags)) {
+  progress = createProgress(process.stderr, { isEnabled: !flags.quiet });
+  return createStrata({
+    databaseUrl: flags.databaseUrl,
+    dir: flags.dir,
+    schema: flags.schema,
+    lockTimeoutSeconds: flags.lockTimeout,
+    onEvent,
+  });
+}
+
+export function stopProgress(): void {
+  progress.stop();
+}
+
+export function printEvent(event: StrataEvent, flags: GlobalFlags): void {
+  if (event.type === 'step-start') progress.step(event.index, event.total, event.step.id);
+  else progress.clear();
+  if (event.type === 'step-done' && !flags.json && !flags.quiet) console.log(formatStep(event.outcome, out));
+  if (flags.json || (flags.quiet && event.type !== 'lock-wait')) return;
+  const text = formatEvent(event, err);
+  if (text) console.error(text);
+}
+
+export function finishRun(report: RunReport, flags: GlobalFlags, started: number): number {
+  progress.stop();
+  if (flags.json) {
+    console.log(toJson(report));
+  } else if (report.ok) {
+    if (!flags.quiet) console.log(formatRunSummary(report, Math.round(performance.now() - started), out));
+  } else if (report.reason === 'interrupted') {
+    console.error(formatInterrupted(report, err));
+  } else if (report.reason !== 'failed') {
+    console.error(formatProblems(report.problems, err));
+  } else {
+    console.error(formatFailure(report.failure, err));
+  }
+  return report.ok ? EXIT.ok : EXIT[report.reason];
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during up/down/redo: the revision in progress finishes (or fails) as a
+ * whole and the run stops at the boundary after it; a second signal stops at once.
+ */
+export async function stoppable(run: (signal: AbortSignal) => Promise<RunReport>): Promise<RunReport> {
+  const controller = new AbortController();
+  const removeHandlers = onStopSignals(() => {
+    controller.abort();
+    progress.clear();
+    console.error(err.yellow('stopping after the revision in progress (Ctrl-C again to stop now)'));
+  });
+  try {
+    return await run(controller.signal);
+  } finally {
+    removeHandlers();
+  }
+}
+
+/**
+ * Prints any report: JSON as is, else `text` on success (unless --quiet, when the output is not
+ * `isData`, what was asked for) or the problems / failure on stderr.
+ */
+export function finishReport(
+  report: { ok: true } | { ok: false; reason: 'invalid' | 'unavailable'; problems: Problem[] } | Extract<StampReport, { reason: 'failed' }>,
+  flags: GlobalFlags,
+  text: () => string,
+  { isData = false } = {},
+): number {
+  if (flags.json) console.log(toJson(report));
+  else if (report.ok) {
+    if (!flags.quiet || isData) process.stdout.write(text());
+  } else if (report.reason !== 'failed') console.error(formatProblems(report.problems, err));
+  else console.error(formatStampFailure(report.failure, err));
+  return report.ok ? EXIT.ok : EXIT[report.reason];
+}
+
+/** A mistake in the command line itself (exit 2), as text or as the documented invalid JSON shape. */
+export function printUsageError(message: string, hint: string, isJson: boolean): number {
+  const problems: Problem[] = [{ code: 'ARGUMENT_INVALID', message, hint }];
+  if (isJson) console.log(toJson({ ok: false, reason: 'invalid', problems }));
+  else console.error(`${err.red('error')}: ${message}\n  ${err.cyan('fix')}: ${hint}`);
+  return EXIT.invalid;
+}
+
+export function usageProblem(message: string, hint: string): { ok: false; reason: 'invalid'; problems: Problem[] } {
+  return { ok: false, reason: 'invalid', problems: [{ code: 'ARGUMENT_INVALID', message, hint }] };
+}

@@ -1,0 +1,116 @@
+import type { CAC } from 'cac';
+import type { StrataEvent } from '../index.js';
+import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './dev-output.js';
+import { withHelp } from './help.js';
+import { formatNewRevision, formatStampResult } from './output.js';
+import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
+
+/** The commands that write: project files (init, new) or the database (up, down, redo, stamp, dev). */
+export function registerWriteCommands(cli: CAC): void {
+  withHelp(cli.command('init', 'create migrations/, schema.sql and .env.example here'), {
+    details: [
+      'Create what a strata project needs in the current directory: the migrations folder, schema.sql,',
+      '.env.example, and .gitignore entries for .strata/ (the embedded database) and .env. Existing files are kept.',
+    ],
+    examples: [['strata init', 'set up a project here'], ['strata init --dir db/migrations', 'keep the revisions in db/migrations']],
+  }).action((flags: GlobalFlags) => {
+    const report = strataFor(flags).init();
+    return finishReport({ ok: true, ...report }, flags, () => report.created.map((f) => `created ${f}\n`).join(''));
+  });
+
+  withHelp(cli.command('new [message]', 'create the next revision folder with its header filled in')
+    .option('-m, --message <message>', 'the message, as with Alembic\'s revision -m (or give it as the argument)'), {
+    details: [
+      'Create the next revision folder, <UTC timestamp>_<slug of the message>, with an up.sql whose header',
+      'names its parent (the newest revision) and the message, and a down.sql to fill in.',
+      'Give the message as the argument or with -m, not both.',
+    ],
+    examples: [['strata new "add orders"', 'create migrations/<timestamp>_add_orders/'], ['strata new -m "add orders"', 'the same, in Alembic\'s words']],
+  }).action((argument: string | undefined, flags: GlobalFlags & { message?: string | number }) => {
+    const example = 'e.g. strata new "add orders table" (or strata new -m "add orders table")';
+    if (argument !== undefined && flags.message !== undefined) {
+      return finishReport(usageProblem('strata new got the message twice: as the argument and with -m', `give it once; ${example}`), flags, () => '');
+    }
+    const message = argument ?? flags.message;
+    if (message === undefined) return finishReport(usageProblem('strata new needs a message', example), flags, () => '');
+    const report = strataFor(flags).newRevision(String(message));
+    return finishReport({ ok: true, ...report }, flags, () => `${formatNewRevision(report)}\n`);
+  });
+
+  withHelp(cli.command('up [target]', 'apply pending revisions')
+    .option('--single-transaction', 'run the whole batch in one transaction')
+    .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing'), {
+    details: [
+      'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
+      'its record. Everything (files, chain, checksums, the SQL itself) is checked before anything runs.',
+      'strata sql up prints the same script without running it.',
+    ],
+    target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
+    examples: [['strata up', 'apply every pending revision'], ['strata up +1', 'apply only the next pending revision']],
+  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
+    const started = performance.now();
+    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal }));
+    return finishRun(report, flags, started);
+  });
+
+  withHelp(cli.command('down [target]', 'revert applied revisions')
+    .option('--single-transaction', 'run the whole batch in one transaction'), {
+    details: [
+      'Revert applied revisions, newest first, each with its down.sql in its own transaction together with',
+      'its record. A revision whose folder is gone (a branch switch) is reverted with the down.sql stored',
+      'when it was applied. strata sql down prints the same script without running it.',
+    ],
+    target: { argument: 'target', default: '-1', kinds: ['-N', 'base', 'id', 'tag'], note: 'down reverts every revision after the target and keeps the target itself.' },
+    examples: [['strata down', 'revert the newest applied revision'], ['strata down base', 'revert every applied revision']],
+  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean }) => {
+    const started = performance.now();
+    const report = await stoppable((signal) => strataFor(flags).down(target ?? '-1', { singleTransaction: flags.singleTransaction ?? false, signal }));
+    return finishRun(report, flags, started);
+  });
+
+  withHelp(cli.command('redo', 'revert the newest revision and apply it again (one transaction)'), {
+    details: [
+      'Revert the newest applied revision and apply it again from disk, in one transaction when both',
+      'directions allow it: to test a down.sql while writing it.',
+    ],
+    examples: [['strata redo', 'revert and re-apply the newest revision'], ['strata redo --json', 'the same, reported as JSON']],
+  }).action(async (flags: GlobalFlags) => {
+    const started = performance.now();
+    return finishRun(await stoppable((signal) => strataFor(flags).redo({ signal })), flags, started);
+  });
+
+  withHelp(cli.command('stamp <target>', 'record revisions as applied (or remove records) without running their SQL'), {
+    details: [
+      'Record revisions as applied without running their SQL (adopting a database whose schema already',
+      'exists), or, for a target at or before the current revision, remove the records after it without',
+      'running their down.sql. The same checks as up run first; logged as stamp and unstamp events.',
+    ],
+    target: {
+      argument: 'target', kinds: ['head', '+N', '-N', 'base', 'id', 'tag'],
+      note: 'after the current revision: records up to and including it; at or before it: removes the records after it.',
+    },
+    examples: [['strata stamp head', 'record every revision as applied (the schema exists already)'], ['strata stamp -1', 'forget the newest record; its down.sql does not run']],
+  }).action(async (target: string, flags: GlobalFlags) => {
+    const report = await strataFor(flags).stamp(String(target));
+    return finishReport(report, flags, () => `${report.ok ? formatStampResult(report, out) : ''}\n`);
+  });
+
+  withHelp(cli.command('dev', 'bring the database to head, then re-apply the newest revision on every save')
+    .option('--poll', 'poll the files instead of native file events (network drives, some container mounts)'), {
+    details: [
+      'Bring the database to head, then watch the migrations folder and re-apply the newest revision on',
+      'every save: revert it, apply the new up.sql and record it, in one transaction. Ctrl-C to stop.',
+    ],
+    examples: [['strata dev', 'watch migrations/ and re-apply on every save'], ['strata dev --poll', 'the same on a file system without native file events']],
+  }).action(async (flags: GlobalFlags & { poll?: boolean }) => {
+    const result = await untilStopped(strataFor(flags, (event) => printDevEvent(event, flags)).dev({ isPolling: flags.poll ?? false }));
+    return result.ok ? EXIT.ok : finishReport(result, flags, () => '');
+  });
+}
+
+function printDevEvent(event: StrataEvent, flags: GlobalFlags): void {
+  if (!isDevEvent(event)) return printEvent(event, flags);
+  if (flags.json) return console.log(devEventJson(event));
+  const line = formatDevEvent(event, { out, err }, flags.quiet);
+  if (line) (line.isError ? console.error : console.log)(line.text);
+}

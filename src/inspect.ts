@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { describeDatabase, type StrataConfig } from './config.js';
+import type { OpenedDatabase } from './database-connection.js';
+import { readApplied } from './db/tracking.js';
+import { StrataError, type Problem } from './errors.js';
+import { loadRevisions } from './migrate.js';
+import type { AppliedRevision } from './plan/applied-revision.js';
+import { describeRevision, type RevisionDetails } from './plan/describe-revision.js';
+import { listHistory, type HistoryEntry } from './plan/list-history.js';
+
+/** The read-only commands that answer what Alembic users ask: current, show, history. */
+
+export interface CurrentReport {
+  ok: true;
+  database: string;
+  schema: string;
+  /** the newest applied revision; null at base (nothing applied, or no tracking schema yet) */
+  current: string | null;
+  message: string | null;
+  appliedAt: string | null;
+  /** the newest revision on disk */
+  head: string | null;
+  /** revisions on disk not applied yet */
+  pending: number;
+  /** e.g. that the head on disk is ahead */
+  notes: string[];
+}
+
+export type ShowReport =
+  | ({ ok: true; database: string; schema: string } & RevisionDetails)
+  | { ok: false; reason: 'invalid'; problems: Problem[] };
+
+export interface HistoryReport {
+  /** false when the files have problems (listed in `problems`); the chain read so far is still listed */
+  ok: boolean;
+  database: string;
+  schema: string;
+  /** false when the database could not be read: states are null, `notes` says why */
+  isAppliedKnown: boolean;
+  current: string | null;
+  head: string | null;
+  /** newest first */
+  revisions: HistoryEntry[];
+  notes: string[];
+  problems: Problem[];
+}
+
+export type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>, options?: { embeddedWaitMs?: number }) => Promise<T>;
+
+/** The tracking rows; without opening (or creating) the embedded database when it does not exist yet. */
+async function readTracking(config: StrataConfig, withDatabase: WithDatabase, options?: { embeddedWaitMs?: number }): Promise<{ description: string; applied: AppliedRevision[] }> {
+  if (!config.databaseUrl && !existsSync(config.embeddedDataDir)) return { description: describeDatabase(config), applied: [] };
+  return withDatabase(async ({ db, description }) => ({ description, applied: (await readApplied(db, config.schema)).applied }), options);
+}
+
+export async function readCurrent(config: StrataConfig, withDatabase: WithDatabase): Promise<CurrentReport> {
+  const { description, applied } = await readTracking(config, withDatabase);
+  const set = loadRevisions(config);
+  const row = applied.at(-1);
+  const head = set.revisions.at(-1)?.id ?? null;
+  const appliedIds = new Set(applied.map((a) => a.id));
+  const pending = set.revisions.filter((r) => !appliedIds.has(r.id)).length;
+  const notes: string[] = [];
+  if (row && !set.revisions.some((r) => r.id === row.id)) {
+    notes.push(`${row.id} is applied but its folder is missing on disk (a branch switch?): strata show ${row.id} says what is known of it`);
+  }
+  const revisionsAre = (n: number) => `${n} ${n === 1 ? 'revision is' : 'revisions are'}`;
+  if (head !== null && (row === undefined || head > row.id)) {
+    notes.push(`the head on disk, ${head}, is ahead: ${revisionsAre(pending)} pending (strata up applies ${pending === 1 ? 'it' : 'them'})`);
+  } else if (pending > 0) {
+    notes.push(`${revisionsAre(pending)} pending but older than ${row!.id}: strata status shows them`);
+  }
+  if (set.problems.length > 0) {
+    notes.push(`the migrations folder has ${set.problems.length} ${set.problems.length === 1 ? 'problem' : 'problems'}: strata status lists them`);
+  }
+  return {
+    ok: true, database: description, schema: config.schema,
+    current: row?.id ?? null, message: row?.message ?? null, appliedAt: row?.appliedAt.toISOString() ?? null,
+    head, pending, notes,
+  };
+}
+
+export async function showRevision(config: StrataConfig, target: string, withDatabase: WithDatabase): Promise<ShowReport> {
+  const { description, applied } = await readTracking(config, withDatabase);
+  const set = loadRevisions(config);
+  const described = describeRevision(set.revisions, applied, target);
+  if (!described.ok) return { ok: false, reason: 'invalid', problems: [described.problem] };
+  return { ok: true, database: description, schema: config.schema, ...described.revision };
+}
+
+/** Reading the applied state must not keep `history` waiting behind `strata dev` on the embedded database. */
+const HISTORY_EMBEDDED_WAIT_MS = 2000;
+
+export async function readHistory(config: StrataConfig, withDatabase: WithDatabase): Promise<HistoryReport> {
+  const set = loadRevisions(config);
+  let applied: AppliedRevision[] | undefined;
+  let description = describeDatabase(config);
+  const notes: string[] = [];
+  try {
+    ({ applied, description } = await readTracking(config, withDatabase, { embeddedWaitMs: Math.min(config.lockTimeoutMs, HISTORY_EMBEDDED_WAIT_MS) }));
+  } catch (error) {
+    if (!(error instanceof StrataError) || (error.code !== 'CONNECTION_FAILED' && error.code !== 'LOCK_TIMEOUT')) throw error;
+    notes.push(`applied state unknown (${error.problems[0]?.message ?? error.message}): the chain is listed from the files alone`);
+  }
+  return {
+    ok: set.problems.length === 0,
+    database: description,
+    schema: config.schema,
+    isAppliedKnown: applied !== undefined,
+    current: applied?.at(-1)?.id ?? null,
+    head: set.revisions.at(-1)?.id ?? null,
+    revisions: listHistory(set.revisions, applied),
+    notes,
+    problems: set.problems,
+  };
+}
