@@ -1,11 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { loadPgliteRuntime } from './pglite-runtime.js';
 
 /** The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when undefined. */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const { PGlite, protocol } = await import('@electric-sql/pglite');
+  const runtime = await loadPgliteRuntime();
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const { PGlite, protocol } = runtime;
+  const db = await PGlite.create(dataDir, runtime.options);
   return {
     kind: 'pglite',
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
