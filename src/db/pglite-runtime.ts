@@ -15,13 +15,16 @@ export interface PgliteRuntime {
   readonly protocol: PgliteModule['protocol'];
   /** the installed @electric-sql/pglite version: a data directory made by one version is reused only by the same one */
   readonly version: string;
-  /** the engine compiled once, and the server settings */
+  /** to open a database: the engine compiled once, and the server settings */
   readonly options: PGliteOptions;
+  /** to create one: the same, with initdb's own module (compiled only then) and settings */
+  creationOptions(): Promise<PGliteOptions>;
 }
 
 /**
  * Shared buffers of 16 MB instead of PostgreSQL's 128 MB: a migration tool's database is small,
- * and the engine then stays within its initial 128 MB WASM heap (peak RSS of an open: 250 -> 130 MB).
+ * and the engine then stays within its initial 128 MB WASM heap (peak RSS of an open: 250 -> 130
+ * MB; of initdb, which sizes its own runs by postgresql.conf: 510 -> 475 MB).
  */
 const SHARED_BUFFERS = 'shared_buffers=16MB';
 
@@ -42,7 +45,18 @@ async function load(): Promise<PgliteRuntime> {
     ...(pgliteWasmModule ? { pgliteWasmModule } : {}),
     startParams: [...PGlite.defaultStartParams, '-c', SHARED_BUFFERS],
   };
-  return { PGlite, protocol, version, options };
+  let creation: Promise<PGliteOptions> | undefined;
+  return {
+    PGlite,
+    protocol,
+    version,
+    options,
+    creationOptions: () => (creation ??= compileBeside(distDir, 'initdb.wasm').then((initdbWasmModule) => ({
+      ...options,
+      ...(initdbWasmModule ? { initdbWasmModule } : {}),
+      initDbStartParams: ['--set', SHARED_BUFFERS],
+    }))),
+  };
 }
 
 /** Compiled here, without V8's tier-up; undefined (PGlite then loads it itself) if the file is not where 0.5.x keeps it. */

@@ -14,11 +14,13 @@ const INDEX = EXAMPLE_IDS.at(-1)!;
 
 test.after(() => project.remove());
 
-test('up on the embedded database: announced in one line, .strata/ created, the process exits', async () => {
+test('up on the embedded database: announced in one line (and its creation in one), .strata/ created, the process exits', async () => {
   assert.ok(!existsSync(path.join(project.dir, '.strata')));
   const result = await strata('up');
   expectExit(result, 0);
-  assert.is(result.stderr.trim(), 'strata: embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server)');
+  const [creating, ...rest] = result.stderr.trim().split('\n');
+  assert.match(creating!, /^note: creating the embedded database in \.strata\/pglite\b/);
+  assert.equal(rest, ['strata: embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server)']);
   for (const id of EXAMPLE_IDS) assert.match(result.stdout, new RegExp(`^applied\\s+${id} \\d+ ms$`, 'm'));
   assert.match(result.stdout, /^5 applied in \d+ ms$/m);
   assert.ok(existsSync(path.join(project.dir, '.strata', 'pglite')));
