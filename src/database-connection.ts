@@ -1,6 +1,6 @@
 import { describeDatabase, displayPath, type StrataConfig } from './config.js';
 import type { Database } from './db/database.js';
-import { withEmbeddedLock } from './db/embedded-lock.js';
+import { describeHolder, withEmbeddedLock } from './db/embedded-lock.js';
 import type { CreationSource } from './db/pglite-template.js';
 
 export interface OpenedDatabase {
@@ -9,17 +9,23 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** the strata command that opens it (the embedded lock says so to other processes: `dev` is not waited for) */
+  command: string;
+  /** hears what is worth a line on stderr: waiting for another process, creating the embedded database */
+  onNote?: (message: string) => void;
+}
+
 /** The configured server, or the embedded PGlite database (loaded only then) under `.strata/`. */
-/** `onNote` hears what is worth a line on stderr: waiting for another process, creating the embedded database. */
-export async function openDatabase(config: StrataConfig, onNote: (message: string) => void = () => {}): Promise<OpenedDatabase> {
+export async function openDatabase(config: StrataConfig, { command, onNote = () => {} }: OpenOptions): Promise<OpenedDatabase> {
   const description = describeDatabase(config);
   if (config.databaseUrl) {
     const { connectPostgres } = await import('./db/pg-database.js');
     const db = await connectPostgres(config.databaseUrl);
     return { db, description, close: () => db.close() };
   }
-  const release = await withEmbeddedLock(config.embeddedDataDir, config.lockTimeoutMs, (pid) =>
-    onNote(`waiting up to ${config.lockTimeoutMs / 1000} s for strata process ${pid} to release the embedded database (PGlite serves one process at a time)`));
+  const release = await withEmbeddedLock(config.embeddedDataDir, config.lockTimeoutMs, command, (holder) =>
+    onNote(`waiting up to ${config.lockTimeoutMs / 1000} s for another strata process (${describeHolder(holder)}) to release the embedded database (PGlite serves one process at a time)`));
   try {
     const { openPglite } = await import('./db/pglite-database.js');
     const db = await openPglite(config.embeddedDataDir, {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -35,6 +35,27 @@ test('status reads what the previous process wrote', async () => {
   assert.equal(report.counts, { applied: 5, pending: 0, edited: 0, missing: 0 });
   assert.is(report.current, INDEX);
   expectText(report.database, 'embedded PGlite database in .strata/pglite');
+});
+
+test('another command holding the embedded database (not dev) is waited for, as long as --lock-timeout allows', async () => {
+  // a live process (this one) named as the holder, as a running `strata up` writes it
+  const lockFile = path.join(project.dir, '.strata', 'pglite.lock');
+  writeFileSync(lockFile, JSON.stringify({ pid: process.pid, command: 'up' }));
+  try {
+    const timedOut = await strata('status', '--lock-timeout', '1');
+    expectExit(timedOut, 1);
+    expectText(timedOut.stderr,
+      `waiting up to 1 s for another strata process (strata up, pid ${process.pid}) to release the embedded database`,
+      `the embedded database is in use by another strata process (strata up, pid ${process.pid})`);
+    const waiting = strata('status', '--lock-timeout', '30');
+    setTimeout(() => rmSync(lockFile, { force: true }), 1000);
+    const result = await waiting;
+    expectExit(result, 0);
+    expectText(result.stderr, 'waiting up to 30 s for another strata process (strata up');
+    expectText(result.stdout, `5 applied, 0 pending; at ${INDEX}`);
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
 });
 
 test('down base reverts everything, up applies it again', async () => {
