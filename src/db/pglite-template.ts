@@ -111,8 +111,8 @@ async function ensureTemplate(entry: string, runtime: PgliteRuntime): Promise<vo
   const temp = path.join(cacheDir, `.tmp-${path.basename(entry)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     const dataDir = path.join(temp, 'data');
-    await initdbInto(dataDir, runtime);
-    writeFileSync(path.join(temp, MANIFEST), JSON.stringify(manifestOf(dataDir, runtime.version)));
+    const files = await initdbInto(dataDir, runtime);
+    writeFileSync(path.join(temp, MANIFEST), JSON.stringify({ format: TEMPLATE_FORMAT, pglite: runtime.version, ...files } satisfies Manifest));
     try {
       renameSync(temp, entry);
     } catch (error) {
@@ -127,24 +127,32 @@ async function ensureTemplate(entry: string, runtime: PgliteRuntime): Promise<vo
 /**
  * initdb into `target` through an in-memory PGlite (much faster than initdb onto the real file
  * system, which PGlite does by dumping a tarball and unpacking it file by file through WASM), then
- * the files written out after a clean shutdown. If this PGlite does not offer its in-memory file
- * system as 0.5.x does, PGlite makes the folder itself.
+ * the files written out after a clean shutdown. If this PGlite does not expose its in-memory file
+ * system as 0.5.x does, its documented dump (a tarball) is loaded into `target` instead, which is
+ * slower. Returns what was written, for a manifest.
  */
-async function initdbInto(target: string, runtime: PgliteRuntime): Promise<void> {
+async function initdbInto(target: string, runtime: PgliteRuntime): Promise<TreeListing> {
   const options = await runtime.creationOptions();
   const { PGlite } = runtime;
   const db = await PGlite.create(options);
-  const fs = db.Module.FS as unknown as Partial<EmscriptenTree>;
-  // close first: PostgreSQL shuts down cleanly (a checkpoint, no recovery on the first open)
-  await db.close();
-  if (isEmscriptenTree(fs) && existsIn(fs, `${PGlite.paths.PGDATA}/PG_VERSION`)) {
-    writeTree(fs, PGlite.paths.PGDATA, target);
+  const fs = db.Module.FS as unknown as Partial<EmscriptenTree> | undefined;
+  const listing: TreeListing = { dirs: [], files: [] };
+  if (isEmscriptenTree(fs)) {
+    // close first: PostgreSQL shuts down cleanly (a checkpoint, no recovery on the first open)
+    await db.close();
+    if (!existsIn(fs, `${PGlite.paths.PGDATA}/PG_VERSION`)) throw new Error('PGlite\'s initdb left no database in memory');
+    writeTree(fs, PGlite.paths.PGDATA, target, '', listing);
   } else {
+    const dump = await db.dumpDataDir('none');
+    await db.close();
     rmSync(target, { recursive: true, force: true });
-    const direct = await PGlite.create(target, options);
-    await direct.close();
+    mkdirSync(path.dirname(target), { recursive: true });
+    const loaded = await PGlite.create(target, { ...options, loadDataDir: dump });
+    await loaded.close(); // a clean shutdown of what was dumped from a running database
+    listTree(target, '', listing);
   }
   if (!hasDatabase(target)) throw new Error(`PGlite's initdb left no database in ${target}`);
+  return listing;
 }
 
 /** The little of Emscripten's FS that is read here. */
@@ -169,33 +177,38 @@ function existsIn(fs: EmscriptenTree, file: string): boolean {
   }
 }
 
-function writeTree(fs: EmscriptenTree, from: string, to: string): void {
-  mkdirSync(to, { recursive: true, mode: 0o700 });
+type TreeListing = Pick<Manifest, 'dirs' | 'files'>;
+
+/** Writes the in-memory folder `from` (and below) to `root`/`relative`, listing what it wrote. */
+function writeTree(fs: EmscriptenTree, from: string, root: string, relative: string, listing: TreeListing): void {
+  mkdirSync(path.join(root, relative), { recursive: true, mode: 0o700 });
   for (const name of fs.readdir(from)) {
     if (name === '.' || name === '..') continue;
     const source = `${from}/${name}`;
+    const child = relative === '' ? name : `${relative}/${name}`;
     const { mode } = fs.stat(source);
-    if (fs.isDir(mode)) writeTree(fs, source, path.join(to, name));
-    else if (fs.isFile(mode)) writeFileSync(path.join(to, name), fs.readFile(source), { mode: 0o600 });
+    if (fs.isDir(mode)) {
+      listing.dirs.push(child);
+      writeTree(fs, source, root, child, listing);
+    } else if (fs.isFile(mode)) {
+      const bytes = fs.readFile(source);
+      writeFileSync(path.join(root, child), bytes, { mode: 0o600 });
+      listing.files.push([child, bytes.length, sha256(bytes)]);
+    }
   }
 }
 
-function manifestOf(dataDir: string, pgliteVersion: string): Manifest {
-  const manifest: Manifest = { format: TEMPLATE_FORMAT, pglite: pgliteVersion, dirs: [], files: [] };
-  const walk = (relative: string) => {
-    for (const entry of readdirSync(path.join(dataDir, relative), { withFileTypes: true })) {
-      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) {
-        manifest.dirs.push(child);
-        walk(child);
-      } else {
-        const bytes = readFileSync(path.join(dataDir, child));
-        manifest.files.push([child, bytes.length, sha256(bytes)]);
-      }
+function listTree(root: string, relative: string, listing: TreeListing): void {
+  for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true })) {
+    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) {
+      listing.dirs.push(child);
+      listTree(root, child, listing);
+    } else {
+      const bytes = readFileSync(path.join(root, child));
+      listing.files.push([child, bytes.length, sha256(bytes)]);
     }
-  };
-  walk('');
-  return manifest;
+  }
 }
 
 /** Copies the entry's data directory to `target`, checking each file; false (and nothing at `target`) if the entry is not whole. */
