@@ -1,19 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { PgliteRuntime } from './pglite-runtime.js';
 
 /**
  * A new embedded database is a copy of a pristine data directory that PGlite's initdb made once
  * (per PGlite version) and that is kept in the user's cache. initdb is most of the cost of a new
- * PGlite database (several seconds and ~500-850 MB of memory); copying its result takes a fraction
- * of a second and a few MB.
+ * PGlite database (seconds, and 500-900 MB of memory); unpacking its result takes a fraction of a
+ * second and a few MB.
  *
- * The cache entry is written under a temporary name and renamed into place, so two processes
- * that create it at once both succeed (one rename wins, the other uses the winner's), and a
- * process killed half-way leaves no entry. Every file is checked against the entry's manifest
- * (size and sha-256) while it is copied: an entry that was damaged or tampered with is set aside
- * and made again. When the cache cannot be written, the database is made in place without it.
+ * A cache entry is a folder of two files: `files.bin`, the data directory's ~970 files one after
+ * the other (one file to write when the entry is made, one to read when it is used), and
+ * `manifest.json`, every folder and file with its size and sha-256. It is written under a
+ * temporary name and renamed into place, so two processes that make it at once both succeed (one
+ * rename wins, the other uses the winner's), and a process killed half-way leaves no entry. Every
+ * file is checked against the manifest while it is unpacked: a damaged or partial entry is set
+ * aside and made again. When the cache cannot be written, the database is made in place without it.
  * The project's own folder is likewise assembled under a temporary name and renamed, so it is
  * either a whole database or absent.
  */
@@ -34,9 +36,10 @@ export interface CreateOptions {
   onCreate(source: CreationSource, templateDir: string | undefined): void;
 }
 
-/** Bump when what goes into a template changes (initdb options, the manifest): old entries are then left alone. */
+/** Bump when what goes into a template changes (initdb options, the layout): old entries are then left alone. */
 const TEMPLATE_FORMAT = 1;
 const MANIFEST = 'manifest.json';
+const PACK = 'files.bin';
 /** A half-written entry of a process that died is removed this long after it was started. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 
@@ -45,7 +48,7 @@ interface Manifest {
   pglite: string;
   /** folders, parents first, relative to the data directory with '/' separators */
   dirs: string[];
-  /** [path, size, sha-256 hex] */
+  /** [path, size, sha-256 hex], in their order in files.bin */
   files: [string, number, string][];
 }
 
@@ -84,23 +87,23 @@ export async function createDataDir(dataDir: string, runtime: PgliteRuntime, opt
 
   if (entry && existsSync(path.join(entry, MANIFEST))) {
     announce('template');
-    if (copyTemplate(entry, runtime.version, staging)) return renameSync(staging, dataDir);
+    if (unpack(entry, runtime.version, staging)) return renameSync(staging, dataDir);
     setAside(entry);
   } else if (entry && existsSync(entry)) {
-    setAside(entry); // an entry is renamed into place with its manifest: one without is not strata's
+    setAside(entry); // an entry is renamed into place with its manifest: one without is not whole
   }
   if (entry && canWrite(options.cacheDir!)) {
     announce('new-template');
     try {
       await ensureTemplate(entry, runtime);
-      if (copyTemplate(entry, runtime.version, staging)) return renameSync(staging, dataDir);
+      if (unpack(entry, runtime.version, staging)) return renameSync(staging, dataDir);
     } catch {
       // the cache failed us (full, removed meanwhile, ...): make the database in place as below
     }
   }
   announce('uncached');
   rmSync(staging, { recursive: true, force: true });
-  await initdbInto(staging, runtime);
+  await initdb(runtime, `${staging}.initdb`, (tree) => writeTree(tree, staging));
   renameSync(staging, dataDir);
 }
 
@@ -110,9 +113,8 @@ async function ensureTemplate(entry: string, runtime: PgliteRuntime): Promise<vo
   removeStaleTemps(cacheDir);
   const temp = path.join(cacheDir, `.tmp-${path.basename(entry)}-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    const dataDir = path.join(temp, 'data');
-    const files = await initdbInto(dataDir, runtime);
-    writeFileSync(path.join(temp, MANIFEST), JSON.stringify({ format: TEMPLATE_FORMAT, pglite: runtime.version, ...files } satisfies Manifest));
+    mkdirSync(temp);
+    await initdb(runtime, path.join(temp, 'initdb'), (tree) => pack(tree, temp, runtime.version));
     try {
       renameSync(temp, entry);
     } catch (error) {
@@ -124,39 +126,44 @@ async function ensureTemplate(entry: string, runtime: PgliteRuntime): Promise<vo
   }
 }
 
+/** A data directory to copy: its folders and files, parents first, with '/'-separated relative paths. */
+interface Tree {
+  walk(visit: (relative: string, kind: 'dir' | 'file', read: () => Uint8Array) => void): void;
+}
+
 /**
- * initdb into `target` through an in-memory PGlite (much faster than initdb onto the real file
- * system, which PGlite does by dumping a tarball and unpacking it file by file through WASM), then
- * the files written out after a clean shutdown. If this PGlite does not expose its in-memory file
- * system as 0.5.x does, its documented dump (a tarball) is loaded into `target` instead, which is
- * slower. Returns what was written, for a manifest.
+ * Runs PGlite's initdb and hands `use` the data directory it made. The fast way is an in-memory
+ * PGlite (initdb onto the real file system is slower: PGlite dumps a tarball and unpacks it file
+ * by file through WASM), read after a clean shutdown (no recovery on the first open). If this
+ * PGlite does not expose its in-memory file system as 0.5.x does, its documented dump is loaded
+ * into `scratch` and read from there.
  */
-async function initdbInto(target: string, runtime: PgliteRuntime): Promise<TreeListing> {
+async function initdb(runtime: PgliteRuntime, scratch: string, use: (tree: Tree) => void): Promise<void> {
   const options = await runtime.creationOptions();
   const { PGlite } = runtime;
   const db = await PGlite.create(options);
-  const fs = db.Module.FS as unknown as Partial<EmscriptenTree> | undefined;
-  const listing: TreeListing = { dirs: [], files: [] };
-  if (isEmscriptenTree(fs)) {
-    // close first: PostgreSQL shuts down cleanly (a checkpoint, no recovery on the first open)
+  const fs = db.Module.FS as unknown as Partial<EmscriptenFs> | undefined;
+  if (isEmscriptenFs(fs)) {
     await db.close();
-    if (!existsIn(fs, `${PGlite.paths.PGDATA}/PG_VERSION`)) throw new Error('PGlite\'s initdb left no database in memory');
-    writeTree(fs, PGlite.paths.PGDATA, target, '', listing);
-  } else {
-    const dump = await db.dumpDataDir('none');
-    await db.close();
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(path.dirname(target), { recursive: true });
-    const loaded = await PGlite.create(target, { ...options, loadDataDir: dump });
-    await loaded.close(); // a clean shutdown of what was dumped from a running database
-    listTree(target, '', listing);
+    if (!existsIn(fs, `${PGlite.paths.PGDATA}/PG_VERSION`)) throw new Error("PGlite's initdb left no database in memory");
+    return use(memoryTree(fs, PGlite.paths.PGDATA));
   }
-  if (!hasDatabase(target)) throw new Error(`PGlite's initdb left no database in ${target}`);
-  return listing;
+  const dump = await db.dumpDataDir('none');
+  await db.close();
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(path.dirname(scratch), { recursive: true });
+  const loaded = await PGlite.create(scratch, { ...options, loadDataDir: dump });
+  await loaded.close(); // a clean shutdown of what was dumped from a running database
+  try {
+    if (!hasDatabase(scratch)) throw new Error(`PGlite's initdb left no database in ${scratch}`);
+    use(diskTree(scratch));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The little of Emscripten's FS that is read here. */
-interface EmscriptenTree {
+interface EmscriptenFs {
   readdir(path: string): string[];
   stat(path: string): { mode: number };
   isDir(mode: number): boolean;
@@ -165,11 +172,11 @@ interface EmscriptenTree {
   analyzePath(path: string): { exists: boolean };
 }
 
-function isEmscriptenTree(fs: Partial<EmscriptenTree> | undefined): fs is EmscriptenTree {
+function isEmscriptenFs(fs: Partial<EmscriptenFs> | undefined): fs is EmscriptenFs {
   return !!fs && (['readdir', 'stat', 'isDir', 'isFile', 'readFile', 'analyzePath'] as const).every((name) => typeof fs[name] === 'function');
 }
 
-function existsIn(fs: EmscriptenTree, file: string): boolean {
+function existsIn(fs: EmscriptenFs, file: string): boolean {
   try {
     return fs.analyzePath(file).exists;
   } catch {
@@ -177,57 +184,98 @@ function existsIn(fs: EmscriptenTree, file: string): boolean {
   }
 }
 
-type TreeListing = Pick<Manifest, 'dirs' | 'files'>;
-
-/** Writes the in-memory folder `from` (and below) to `root`/`relative`, listing what it wrote. */
-function writeTree(fs: EmscriptenTree, from: string, root: string, relative: string, listing: TreeListing): void {
-  mkdirSync(path.join(root, relative), { recursive: true, mode: 0o700 });
-  for (const name of fs.readdir(from)) {
-    if (name === '.' || name === '..') continue;
-    const source = `${from}/${name}`;
-    const child = relative === '' ? name : `${relative}/${name}`;
-    const { mode } = fs.stat(source);
-    if (fs.isDir(mode)) {
-      listing.dirs.push(child);
-      writeTree(fs, source, root, child, listing);
-    } else if (fs.isFile(mode)) {
-      const bytes = fs.readFile(source);
-      writeFileSync(path.join(root, child), bytes, { mode: 0o600 });
-      listing.files.push([child, bytes.length, sha256(bytes)]);
-    }
-  }
+function memoryTree(fs: EmscriptenFs, root: string): Tree {
+  return {
+    walk(visit) {
+      const walk = (relative: string) => {
+        for (const name of fs.readdir(relative === '' ? root : `${root}/${relative}`)) {
+          if (name === '.' || name === '..') continue;
+          const child = relative === '' ? name : `${relative}/${name}`;
+          const { mode } = fs.stat(`${root}/${child}`);
+          if (fs.isDir(mode)) {
+            visit(child, 'dir', () => new Uint8Array());
+            walk(child);
+          } else if (fs.isFile(mode)) {
+            visit(child, 'file', () => fs.readFile(`${root}/${child}`));
+          }
+        }
+      };
+      walk('');
+    },
+  };
 }
 
-function listTree(root: string, relative: string, listing: TreeListing): void {
-  for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true })) {
-    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-    if (entry.isDirectory()) {
-      listing.dirs.push(child);
-      listTree(root, child, listing);
-    } else {
-      const bytes = readFileSync(path.join(root, child));
-      listing.files.push([child, bytes.length, sha256(bytes)]);
-    }
-  }
+function diskTree(root: string): Tree {
+  return {
+    walk(visit) {
+      const walk = (relative: string) => {
+        for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true })) {
+          const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+          if (entry.isDirectory()) {
+            visit(child, 'dir', () => new Uint8Array());
+            walk(child);
+          } else if (entry.isFile()) {
+            visit(child, 'file', () => readFileSync(path.join(root, child)));
+          }
+        }
+      };
+      walk('');
+    },
+  };
 }
 
-/** Copies the entry's data directory to `target`, checking each file; false (and nothing at `target`) if the entry is not whole. */
-function copyTemplate(entry: string, pgliteVersion: string, target: string): boolean {
+function writeTree(tree: Tree, target: string): void {
+  mkdirSync(target, { mode: 0o700 });
+  tree.walk((relative, kind, read) => {
+    if (kind === 'dir') mkdirSync(path.join(target, relative), { mode: 0o700 });
+    else writeFileSync(path.join(target, relative), read(), { mode: 0o600 });
+  });
+}
+
+/** files.bin and manifest.json into `entry` (manifest last) */
+function pack(tree: Tree, entry: string, pgliteVersion: string): void {
+  const manifest: Manifest = { format: TEMPLATE_FORMAT, pglite: pgliteVersion, dirs: [], files: [] };
+  const fd = openSync(path.join(entry, PACK), 'w');
+  try {
+    tree.walk((relative, kind, read) => {
+      if (kind === 'dir') return void manifest.dirs.push(relative);
+      const bytes = read();
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+      manifest.files.push([relative, bytes.length, sha256(bytes)]);
+    });
+  } finally {
+    closeSync(fd);
+  }
+  writeFileSync(path.join(entry, MANIFEST), JSON.stringify(manifest));
+}
+
+/** Unpacks the entry into a new folder `target`, checking each file; false (and nothing at `target`) if the entry is not whole. */
+function unpack(entry: string, pgliteVersion: string, target: string): boolean {
   rmSync(target, { recursive: true, force: true });
+  let fd: number | undefined;
   try {
     const manifest = readManifest(entry, pgliteVersion);
-    const source = path.join(entry, 'data');
+    try {
+      fd = openSync(path.join(entry, PACK), 'r');
+    } catch {
+      throw new TemplateInvalid(`no ${PACK}`);
+    }
+    const total = manifest.files.reduce((sum, [, size]) => sum + size, 0);
+    if (fstatSync(fd).size !== total) throw new TemplateInvalid(`${PACK} is not the size the manifest says`);
     mkdirSync(target, { mode: 0o700 });
     for (const dir of manifest.dirs) mkdirSync(path.join(target, dir), { mode: 0o700 });
+    const buffer = Buffer.allocUnsafe(Math.max(1, ...manifest.files.map(([, size]) => size)));
+    let offset = 0;
     for (const [file, size, digest] of manifest.files) {
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(path.join(source, file));
-      } catch {
-        throw new TemplateInvalid(`${file} is missing`);
+      for (let read = 0; read < size;) {
+        const n = readSync(fd, buffer, read, size - read, offset + read);
+        if (n === 0) throw new TemplateInvalid(`${PACK} ends early`);
+        read += n;
       }
-      if (bytes.length !== size || sha256(bytes) !== digest) throw new TemplateInvalid(`${file} differs from the manifest`);
+      const bytes = buffer.subarray(0, size);
+      if (sha256(bytes) !== digest) throw new TemplateInvalid(`${file} differs from the manifest`);
       writeFileSync(path.join(target, file), bytes, { mode: 0o600 });
+      offset += size;
     }
     if (!hasDatabase(target)) throw new TemplateInvalid('no PG_VERSION');
     return true;
@@ -235,6 +283,8 @@ function copyTemplate(entry: string, pgliteVersion: string, target: string): boo
     rmSync(target, { recursive: true, force: true });
     if (error instanceof TemplateInvalid) return false;
     throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -249,12 +299,12 @@ function readManifest(entry: string, pgliteVersion: string): Manifest {
   const isValid = manifest?.format === TEMPLATE_FORMAT && manifest.pglite === pgliteVersion
     && Array.isArray(manifest.dirs) && manifest.dirs.every(isRelative)
     && Array.isArray(manifest.files) && manifest.files.length > 0
-    && manifest.files.every((f) => Array.isArray(f) && isRelative(f[0]) && Number.isInteger(f[1]) && typeof f[2] === 'string');
+    && manifest.files.every((f) => Array.isArray(f) && isRelative(f[0]) && Number.isInteger(f[1]) && f[1] >= 0 && typeof f[2] === 'string');
   if (!isValid) throw new TemplateInvalid('malformed manifest');
   return manifest;
 }
 
-/** A damaged entry is renamed out of the way first (a process copying from it meanwhile then finds it gone and makes its own). */
+/** A damaged entry is renamed out of the way first (a process reading it meanwhile then finds it gone and makes its own). */
 function setAside(entry: string): void {
   const aside = path.join(path.dirname(entry), `.tmp-damaged-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -40,6 +40,17 @@ function templateEntry(cacheDir: string): string {
   return path.join(cacheDir, entries[0]!);
 }
 
+/** where a file of the data directory is in the entry's files.bin (the manifest lists them in order, with their sizes) */
+function offsetOf(entry: string, file: string): number {
+  const manifest = JSON.parse(readFileSync(path.join(entry, 'manifest.json'), 'utf8')) as { files: [string, number, string][] };
+  let offset = 0;
+  for (const [name, size] of manifest.files) {
+    if (name === file) return offset;
+    offset += size;
+  }
+  throw new Error(`${file} is not in the manifest`);
+}
+
 function appliedCount(result: CliResult): number {
   return (JSON.parse(result.stdout) as { counts: { applied: number } }).counts.applied;
 }
@@ -63,11 +74,11 @@ test('first up of a fresh project: one line while the database is created, then 
   const again = await strata(first, cache, 'status');
   expectExit(again, 0);
   assert.equal(creatingLines(again), [], 'said only while creating');
-  assert.ok(existsSync(path.join(templateEntry(cache), 'manifest.json')));
+  assert.equal(readdirSync(templateEntry(cache)).sort(), ['files.bin', 'manifest.json']);
 });
 
 test('a second project copies the template and has a database of its own', async () => {
-  const manifest = readFileSync(path.join(templateEntry(cache), 'manifest.json'), 'utf8');
+  const manifest = statSync(path.join(templateEntry(cache), 'manifest.json'));
   const result = await strata(second, cache, 'status', '--json');
   expectExit(result, 0);
   // not on stdout with --json (nor anywhere: --json prints no notes)
@@ -78,7 +89,8 @@ test('a second project copies the template and has a database of its own', async
   expectExit(up, 0);
   assert.equal(creatingLines(up), [`note: creating the embedded database in .strata/pglite from the template in ${templateEntry(cache)}`]);
   assert.match(up.stdout, /^5 applied in \d+ ms$/m);
-  assert.is(readFileSync(path.join(templateEntry(cache), 'manifest.json'), 'utf8'), manifest, 'the template was reused, not made again');
+  const after = statSync(path.join(templateEntry(cache), 'manifest.json'));
+  assert.equal([after.ino, after.mtimeMs], [manifest.ino, manifest.mtimeMs], 'the template was reused, not made again');
 
   // each database changes alone: the first one goes back to base, the second one keeps its five
   expectExit(await strata(first, cache, 'down', 'base'), 0);
@@ -90,27 +102,33 @@ test('a second project copies the template and has a database of its own', async
 
 test('a damaged template is not used: it is made again', async () => {
   const entry = templateEntry(cache);
-  // same size, different content: a copy of it would be a database of another PostgreSQL version
-  writeFileSync(path.join(entry, 'data', 'PG_VERSION'), '99\n');
+  const pgVersionAt = offsetOf(entry, 'PG_VERSION');
+  // same size, other content: a copy of it would be a database of another PostgreSQL version
+  const fd = openSync(path.join(entry, 'files.bin'), 'r+');
+  writeSync(fd, '99\n', pgVersionAt);
+  closeSync(fd);
+  const damaged = statSync(path.join(entry, 'manifest.json')).ino;
   const project = newProject();
   const result = await strata(project, cache, 'up');
   expectExit(result, 0);
   assert.match(result.stdout, /^5 applied in \d+ ms$/m);
   assert.is(creatingLines(result).length, 1);
-  assert.is(readFileSync(path.join(templateEntry(cache), 'data', 'PG_VERSION'), 'utf8'), readFileSync(path.join(project.dir, '.strata', 'pglite', 'PG_VERSION'), 'utf8'));
-  assert.is.not(readFileSync(path.join(templateEntry(cache), 'data', 'PG_VERSION'), 'utf8'), '99\n');
+  assert.is.not(statSync(path.join(templateEntry(cache), 'manifest.json')).ino, damaged, 'a new template is in place');
+  const pack = readFileSync(path.join(templateEntry(cache), 'files.bin'));
+  const at = offsetOf(templateEntry(cache), 'PG_VERSION');
+  assert.is(pack.subarray(at, at + 3).toString(), readFileSync(path.join(project.dir, '.strata', 'pglite', 'PG_VERSION'), 'utf8'));
 });
 
-test('a partial template (no manifest, files missing) is not used: it is made again', async () => {
+test('a partial template (files.bin cut short) is not used: it is made again', async () => {
   const entry = templateEntry(cache);
-  rmSync(path.join(entry, 'manifest.json'));
-  rmSync(path.join(entry, 'data', 'base'), { recursive: true });
+  const pack = path.join(entry, 'files.bin');
+  truncateSync(pack, Math.floor(statSync(pack).size / 2));
   const project = newProject();
   const result = await strata(project, cache, 'up');
   expectExit(result, 0);
   assert.match(result.stdout, /^5 applied in \d+ ms$/m);
-  assert.ok(existsSync(path.join(templateEntry(cache), 'manifest.json')), 'a whole template is in place again');
-  assert.ok(existsSync(path.join(templateEntry(cache), 'data', 'base')));
+  const manifest = JSON.parse(readFileSync(path.join(templateEntry(cache), 'manifest.json'), 'utf8')) as { files: [string, number, string][] };
+  assert.is(statSync(path.join(templateEntry(cache), 'files.bin')).size, manifest.files.reduce((sum, [, size]) => sum + size, 0), 'a whole template is in place again');
 });
 
 test('two first ups at once, on two projects and an empty cache: both succeed, one template', async () => {
