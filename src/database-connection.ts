@@ -56,6 +56,8 @@ function creationNote(config: StrataConfig, source: CreationSource, templateDir:
   switch (source) {
     case 'template':
       return `creating the embedded database in ${where} from the template in ${template}`;
+    case 'remade-template':
+      return `the template in ${template} is damaged or incomplete: making it again (a few seconds)`;
     case 'new-template':
       return `creating the embedded database in ${where}: PostgreSQL's initdb runs once for this PGlite version (a few seconds), later projects copy it from ${template}`;
     case 'uncached':

@@ -26,13 +26,15 @@ export type CreationSource =
   | 'template'
   /** initdb, once for this PGlite version, into the cache, then copied */
   | 'new-template'
+  /** the cached template turned out damaged or incomplete while copying it: made again (said in a second line) */
+  | 'remade-template'
   /** initdb straight into the project: the cache cannot be written */
   | 'uncached';
 
 export interface CreateOptions {
   /** where templates are kept; undefined = no cache */
   cacheDir: string | undefined;
-  /** called once, before the work starts */
+  /** called before the work starts (and once more if the cached template turns out damaged) */
   onCreate(source: CreationSource, templateDir: string | undefined): void;
 }
 
@@ -89,6 +91,7 @@ export async function createDataDir(dataDir: string, runtime: PgliteRuntime, opt
     announce('template');
     if (unpack(entry, runtime.version, staging)) return renameSync(staging, dataDir);
     setAside(entry);
+    options.onCreate('remade-template', entry);
   } else if (entry && existsSync(entry)) {
     setAside(entry); // an entry is renamed into place with its manifest: one without is not whole
   }

@@ -113,6 +113,7 @@ test('a damaged template is not used: it is made again', async () => {
   expectExit(result, 0);
   assert.match(result.stdout, /^5 applied in \d+ ms$/m);
   assert.is(creatingLines(result).length, 1);
+  expectText(result.stderr, `note: the template in ${entry} is damaged or incomplete: making it again (a few seconds)`);
   assert.is.not(statSync(path.join(templateEntry(cache), 'manifest.json')).ino, damaged, 'a new template is in place');
   const pack = readFileSync(path.join(templateEntry(cache), 'files.bin'));
   const at = offsetOf(templateEntry(cache), 'PG_VERSION');
