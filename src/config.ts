@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { StrataError } from './errors.js';
@@ -35,6 +36,8 @@ export interface StrataConfig {
   embeddedDataDir: string;
   /** hides the passwords of the configured URLs (and of any URL) in text meant for people or logs */
   redact: Redactor;
+  /** where strata keeps the embedded database's template, shared by all projects; undefined = none */
+  cacheDir: string | undefined;
 }
 
 export function resolveConfig(options: StrataOptions = {}): StrataConfig {
@@ -81,6 +84,7 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
     lockTimeoutMs: Math.round(lockTimeoutSeconds * 1000),
     embeddedDataDir: path.join(cwd, '.strata', 'pglite'),
     redact: createRedactor(configuredUrls(options)),
+    cacheDir: resolveCacheDir(pick(undefined, 'STRATA_CACHE_DIR'), env, cwd),
   };
 }
 
@@ -99,6 +103,23 @@ export function configuredUrls(options: StrataOptions = {}): string[] {
   }
   return [options.databaseUrl, options.shadowDatabaseUrl, env.DATABASE_URL, env.SHADOW_DATABASE_URL, dotEnv.DATABASE_URL, dotEnv.SHADOW_DATABASE_URL]
     .filter((url): url is string => typeof url === 'string' && url !== '');
+}
+
+/** STRATA_CACHE_DIR, else the platform's user cache folder (XDG_CACHE_HOME on Linux) + `strata`. */
+function resolveCacheDir(explicit: string | undefined, env: Record<string, string | undefined>, cwd: string): string | undefined {
+  if (explicit !== undefined) return path.resolve(cwd, explicit);
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'strata');
+  let home = env.HOME || env.USERPROFILE;
+  try {
+    home ||= os.homedir();
+  } catch {
+    // no home folder (some service accounts): no cache
+  }
+  if (!home) return undefined;
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'strata');
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'strata', 'Cache');
+  return path.join(home, '.cache', 'strata');
 }
 
 function readDotEnv(cwd: string): Record<string, string> {

@@ -1,6 +1,7 @@
-import { describeDatabase, type StrataConfig } from './config.js';
+import { describeDatabase, displayPath, type StrataConfig } from './config.js';
 import type { Database } from './db/database.js';
-import { withEmbeddedLock } from './db/embedded-lock.js';
+import { describeHolder, withEmbeddedLock } from './db/embedded-lock.js';
+import type { CreationSource } from './db/pglite-template.js';
 
 export interface OpenedDatabase {
   db: Database;
@@ -8,23 +9,31 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-/**
- * The configured server, or the embedded PGlite database (loaded only then) under `.strata/`.
- * `onWait` hears when another strata process holds the embedded database and this one waits for
- * it, for at most `embeddedWaitMs` (default: the lock timeout).
- */
-export async function openDatabase(config: StrataConfig, onWait: (message: string) => void = () => {}, embeddedWaitMs = config.lockTimeoutMs): Promise<OpenedDatabase> {
+export interface OpenOptions {
+  /** the strata command that opens it (the embedded lock says so to other processes: `dev` is not waited for) */
+  command: string;
+  /** hears what is worth a line on stderr: waiting for another process, creating the embedded database */
+  onNote?: (message: string) => void;
+  /** how long to wait for another process that holds the embedded database; default: the lock timeout */
+  embeddedWaitMs?: number;
+}
+
+/** The configured server, or the embedded PGlite database (loaded only then) under `.strata/`. */
+export async function openDatabase(config: StrataConfig, { command, onNote = () => {}, embeddedWaitMs = config.lockTimeoutMs }: OpenOptions): Promise<OpenedDatabase> {
   const description = describeDatabase(config);
   if (config.databaseUrl) {
     const { connectPostgres } = await import('./db/pg-database.js');
     const db = await connectPostgres(config.databaseUrl);
     return { db, description, close: () => db.close() };
   }
-  const release = await withEmbeddedLock(config.embeddedDataDir, embeddedWaitMs, (pid) =>
-    onWait(`waiting up to ${embeddedWaitMs / 1000} s for strata process ${pid} to release the embedded database (PGlite serves one process at a time)`));
+  const release = await withEmbeddedLock(config.embeddedDataDir, embeddedWaitMs, command, (holder) =>
+    onNote(`waiting up to ${embeddedWaitMs / 1000} s for another strata process (${describeHolder(holder)}) to release the embedded database (PGlite serves one process at a time)`));
   try {
     const { openPglite } = await import('./db/pglite-database.js');
-    const db = await openPglite(config.embeddedDataDir);
+    const db = await openPglite(config.embeddedDataDir, {
+      cacheDir: config.cacheDir,
+      onCreate: (source, templateDir) => onNote(creationNote(config, source, templateDir)),
+    });
     return {
       db,
       description,
@@ -39,5 +48,21 @@ export async function openDatabase(config: StrataConfig, onWait: (message: strin
   } catch (error) {
     release();
     throw error;
+  }
+}
+
+/** The one line printed while a project's embedded database is made (the first command there). */
+function creationNote(config: StrataConfig, source: CreationSource, templateDir: string | undefined): string {
+  const where = displayPath(config.cwd, config.embeddedDataDir);
+  const template = templateDir ? displayPath(config.cwd, templateDir) : '';
+  switch (source) {
+    case 'template':
+      return `creating the embedded database in ${where} from the template in ${template}`;
+    case 'remade-template':
+      return `the template in ${template} is damaged or incomplete: making it again (a few seconds)`;
+    case 'new-template':
+      return `creating the embedded database in ${where}: PostgreSQL's initdb runs once for this PGlite version (a few seconds), later projects copy it from ${template}`;
+    case 'uncached':
+      return `creating the embedded database in ${where}: PostgreSQL's initdb takes a few seconds${config.cacheDir ? ` (${displayPath(config.cwd, config.cacheDir)} cannot be written, so it is not kept for other projects)` : ''}`;
   }
 }

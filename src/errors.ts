@@ -48,6 +48,7 @@ export type ProblemCode =
   | 'ARGUMENT_INVALID'
   | 'CONNECTION_FAILED'
   | 'LOCK_TIMEOUT'
+  | 'EMBEDDED_IN_USE'
   | 'REVISION_EXISTS';
 
 export interface Problem {

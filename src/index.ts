@@ -102,8 +102,8 @@ export interface Strata {
 export function createStrata(options: StrataOptions & { onEvent?: EventListener } = {}): Strata {
   const config = resolveConfig(options);
   const emit: EventListener = options.onEvent ?? (() => {});
-  const withDatabase: WithDatabase = async <T>(fn: (opened: OpenedDatabase) => Promise<T>, { embeddedWaitMs = config.lockTimeoutMs } = {}): Promise<T> => {
-    const opened = await openDatabase(config, (message) => emit({ type: 'note', message }), embeddedWaitMs);
+  const withDatabase = async <T>(command: string, fn: (opened: OpenedDatabase) => Promise<T>, { embeddedWaitMs = config.lockTimeoutMs } = {}): Promise<T> => {
+    const opened = await openDatabase(config, { command, embeddedWaitMs, onNote: (message) => emit({ type: 'note', message }) });
     emit({ type: 'database', description: opened.description, isEmbedded: opened.db.kind === 'pglite' });
     try {
       return await fn(opened);
@@ -116,12 +116,12 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     // files are checked before connecting: a broken history never opens the database
     const set = loadRevisions(config);
     if (set.problems.length > 0) return Promise.resolve<RunReport>({ ok: false, reason: 'invalid', command, problems: set.problems });
-    return withDatabase(({ db }) => runPlanned(db, config, command, planner, runOptions, emit, set));
+    return withDatabase(command, ({ db }) => runPlanned(db, config, command, planner, runOptions, emit, set));
   };
 
   return {
     config,
-    status: () => withDatabase(async ({ db, description }) => {
+    status: () => withDatabase('status', async ({ db, description }) => {
       const set = loadRevisions(config);
       const { applied } = await readApplied(db, config.schema);
       const statuses = computeStatus(set.revisions, applied);
@@ -149,27 +149,27 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     dev: (devOptions = {}) => startDev(config, devOptions, emit),
     sql: async (direction, target = direction === 'up' ? 'head' : '-1', sqlOptions = {}) => {
       const { buildSqlScript } = await import('./offline-script.js');
-      return buildSqlScript(config, direction, target, sqlOptions, withDatabase);
+      return buildSqlScript(config, direction, target, sqlOptions, (fn) => withDatabase('sql', fn));
     },
     stamp: async (target) => {
       const set = loadRevisions(config);
       if (set.problems.length > 0) return { ok: false, reason: 'invalid', command: 'stamp', problems: set.problems };
       const { runStamp } = await import('./stamp.js');
-      return withDatabase(({ db }) => runStamp(db, config, target, set, emit));
+      return withDatabase('stamp', ({ db }) => runStamp(db, config, target, set, emit));
     },
-    current: async () => (await import('./inspect.js')).readCurrent(config, withDatabase),
+    current: async () => (await import('./inspect.js')).readCurrent(config, (fn, options) => withDatabase('current', fn, options)),
     heads: () => {
       const set = loadRevisions(config);
       return findHeads(set.revisions, set.problems, config.dirLabel);
     },
-    show: async (target) => (await import('./inspect.js')).showRevision(config, target, withDatabase),
-    history: async () => (await import('./inspect.js')).readHistory(config, withDatabase),
+    show: async (target) => (await import('./inspect.js')).showRevision(config, target, (fn, options) => withDatabase('show', fn, options)),
+    history: async () => (await import('./inspect.js')).readHistory(config, (fn, options) => withDatabase('history', fn, options)),
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };
       }
       const { readEvents } = await import('./db/events.js');
-      return withDatabase(async ({ db, description }) => ({ ok: true, database: description, schema: config.schema, events: await readEvents(db, config.schema, limit) }));
+      return withDatabase('log', async ({ db, description }) => ({ ok: true, database: description, schema: config.schema, events: await readEvents(db, config.schema, limit) }));
     },
   };
 }

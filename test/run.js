@@ -12,6 +12,8 @@ const root = process.env.STRATA_TEST_ROOT ?? path.resolve(import.meta.dirname, '
 const filter = process.argv[2] ? new RegExp(process.argv[2]) : undefined;
 const files = walk(root).filter((f) => f.endsWith('.test.js') && (!filter || filter.test(f))).sort();
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 2);
+// one embedded-database template cache for the whole run (made once, shared by the files), removed at the end
+const cacheDir = process.env.STRATA_CACHE_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'strata-test-cache-'));
 
 let passed = 0;
 let failed = 0;
@@ -46,7 +48,7 @@ function runFile(file) {
     // world-enterable like /tmp: some tests run the CLI as an unprivileged user on projects in it
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'strata-run-'));
     chmodSync(tmp, 0o1777);
-    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp } });
+    const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', TMPDIR: tmp, STRATA_CACHE_DIR: cacheDir } });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -76,6 +78,7 @@ await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, as
   while (queue.length > 0) await runFile(queue.shift());
 }));
 
+if (!process.env.STRATA_CACHE_DIR) rmSync(cacheDir, { recursive: true, force: true });
 if (files.length === 0) {
   console.log(`no test files found under ${root}`);
   failed = 1;

@@ -1,11 +1,16 @@
-import { mkdirSync } from 'node:fs';
 import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { loadPgliteRuntime } from './pglite-runtime.js';
+import { createDataDir, hasDatabase, type CreateOptions } from './pglite-template.js';
 
-/** The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when undefined. */
-export async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const { PGlite, protocol } = await import('@electric-sql/pglite');
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+/**
+ * The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when
+ * undefined. A `dataDir` without a database gets one first (see pglite-template.ts).
+ */
+export async function openPglite(dataDir: string | undefined, creation: CreateOptions = { cacheDir: undefined, onCreate: () => {} }): Promise<Database> {
+  const runtime = await loadPgliteRuntime();
+  if (dataDir && !hasDatabase(dataDir)) await createDataDir(dataDir, runtime, creation);
+  const { PGlite, protocol } = runtime;
+  const db = await PGlite.create(dataDir, runtime.options);
   return {
     kind: 'pglite',
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {

@@ -16,6 +16,7 @@ import {
   utf16IndexFromCodePointPosition,
 } from '../source-position.js';
 import { isSpaceAt, lexSql } from './sql-lexer.js';
+import { withoutWasmTierUp } from '../wasm-tier-up.js';
 
 export interface SqlStatement {
   /** UTF-16 index into the body of the statement's first token (never leading whitespace or comments) */
@@ -54,7 +55,8 @@ export async function loadSqlParser(): Promise<void> {
   if (parser) return;
   loading ??= (async () => {
     const mod = await import('libpg-query');
-    await compiledWithoutTierUp(() => mod.loadModule());
+    // see wasm-tier-up.ts: the parser's hot functions are not worth TurboFan in a CLI run
+    await withoutWasmTierUp(() => mod.loadModule());
     parser = mod;
   })();
   try {
@@ -62,24 +64,6 @@ export async function loadSqlParser(): Promise<void> {
   } catch (error) {
     loading = undefined; // allow a retry after a failed load
     throw error;
-  }
-}
-
-/**
- * V8 compiles WebAssembly with its baseline compiler (Liftoff) and then recompiles hot functions
- * with TurboFan on background threads. For the 1.7 MB parser in a short CLI run that tier-up is
- * pure cost: parsing 1000 revisions took 0.37 s of CPU and 115 MB peak RSS with it, 0.16 s and
- * 65 MB without (bench/, node 20). The flag is read when a module is compiled, so it is set only
- * while this module compiles and restored after: other WebAssembly (PGlite) is unaffected.
- */
-async function compiledWithoutTierUp(load: () => Promise<unknown>): Promise<void> {
-  const v8 = await import('node:v8');
-  const alreadyOn = process.execArgv.includes('--liftoff-only');
-  if (!alreadyOn) v8.setFlagsFromString('--liftoff-only');
-  try {
-    await load();
-  } finally {
-    if (!alreadyOn) v8.setFlagsFromString('--no-liftoff-only');
   }
 }
 

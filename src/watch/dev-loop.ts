@@ -62,14 +62,16 @@ async function runSession(
   const dirProblem = first.set.problems.find((p) => p.code === 'DIR_MISSING' || p.code === 'DIR_UNREADABLE');
   if (dirProblem) return { ok: false, reason: 'invalid', problems: [dirProblem] };
 
-  let opened: OpenedDatabase | undefined = await openDatabase(config);
+  // the line while the embedded database is created; the lock file tells other commands that dev holds it
+  const openOptions = { command: 'dev', onNote: (message: string) => emit({ type: 'note', message }) };
+  let opened: OpenedDatabase | undefined = await openDatabase(config, openOptions);
   let backendPid = 0;
   let isConnectionBroken = false;
   const connection = async (): Promise<Database> => {
     if (opened && !isConnectionBroken) return opened.db;
     if (opened) await opened.close().catch(() => {});
     opened = undefined;
-    opened = await openDatabase(config);
+    opened = await openDatabase(config, openOptions);
     backendPid = await opened.db.backendPid();
     isConnectionBroken = false;
     return opened.db;

@@ -364,7 +364,7 @@ test('no migrations folder: exit 2 with the fix, before connecting', async () =>
   }
 });
 
-test('embedded PGlite: the startup line says so, another strata process is refused, Ctrl-C releases it', async () => {
+test('embedded PGlite: the startup line says so, another strata command is refused at once, Ctrl-C releases it', async () => {
   const project = makeProject({
     [`migrations/${A}/up.sql`]: upA,
     [`migrations/${A}/down.sql`]: downA,
@@ -375,9 +375,14 @@ test('embedded PGlite: the startup line says so, another strata process is refus
   try {
     await dev.waitFor(/applied 2 revisions/, 0, 60_000);
     expectText(dev.stdout(), 'watching migrations (native file events) on embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server); no other strata command can open this database until dev stops. Ctrl-C to stop.');
-    const status = await runCli(['status', '--lock-timeout', '0'], { cwd: project.dir });
+    // dev keeps the database until it stops: waiting out the lock timeout would only end in failure
+    const status = await runCli(['status', '--lock-timeout', '600'], { cwd: project.dir, timeoutMs: 30_000 });
     expectExit(status, 1);
-    expectText(status.stderr, `the embedded database is in use by another strata process (pid ${dev.child.pid})`);
+    expectText(status.stderr, `strata dev (pid ${dev.child.pid}) holds the embedded database`, 'stop strata dev (Ctrl-C in its terminal)');
+    expectNoText(status.stderr, 'waiting up to');
+    const json = await runCli(['up', '--json'], { cwd: project.dir, timeoutMs: 30_000 });
+    expectExit(json, 1);
+    assert.is((JSON.parse(json.stdout) as { reason: string; problems: { code: string }[] }).problems[0]!.code, 'EMBEDDED_IN_USE');
     const mark = dev.mark();
     writeFileSync(path.join(project.dir, 'migrations', B, 'up.sql'), upB('v2'));
     await dev.waitFor(new RegExp(`re-applied ${B}`), mark, 30_000);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,11 +14,13 @@ const INDEX = EXAMPLE_IDS.at(-1)!;
 
 test.after(() => project.remove());
 
-test('up on the embedded database: announced in one line, .strata/ created, the process exits', async () => {
+test('up on the embedded database: announced in one line (and its creation in one), .strata/ created, the process exits', async () => {
   assert.ok(!existsSync(path.join(project.dir, '.strata')));
   const result = await strata('up');
   expectExit(result, 0);
-  assert.is(result.stderr.trim(), 'strata: embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server)');
+  const [creating, ...rest] = result.stderr.trim().split('\n');
+  assert.match(creating!, /^note: creating the embedded database in \.strata\/pglite\b/);
+  assert.equal(rest, ['strata: embedded PGlite database in .strata/pglite (set DATABASE_URL to use a server)']);
   for (const id of EXAMPLE_IDS) assert.match(result.stdout, new RegExp(`^applied\\s+${id} \\d+ ms$`, 'm'));
   assert.match(result.stdout, /^5 applied in \d+ ms$/m);
   assert.ok(existsSync(path.join(project.dir, '.strata', 'pglite')));
@@ -33,6 +35,27 @@ test('status reads what the previous process wrote', async () => {
   assert.equal(report.counts, { applied: 5, pending: 0, edited: 0, missing: 0 });
   assert.is(report.current, INDEX);
   expectText(report.database, 'embedded PGlite database in .strata/pglite');
+});
+
+test('another command holding the embedded database (not dev) is waited for, as long as --lock-timeout allows', async () => {
+  // a live process (this one) named as the holder, as a running `strata up` writes it
+  const lockFile = path.join(project.dir, '.strata', 'pglite.lock');
+  writeFileSync(lockFile, JSON.stringify({ pid: process.pid, command: 'up' }));
+  try {
+    const timedOut = await strata('status', '--lock-timeout', '1');
+    expectExit(timedOut, 1);
+    expectText(timedOut.stderr,
+      `waiting up to 1 s for another strata process (strata up, pid ${process.pid}) to release the embedded database`,
+      `the embedded database is in use by another strata process (strata up, pid ${process.pid})`);
+    const waiting = strata('status', '--lock-timeout', '30');
+    setTimeout(() => rmSync(lockFile, { force: true }), 1000);
+    const result = await waiting;
+    expectExit(result, 0);
+    expectText(result.stderr, 'waiting up to 30 s for another strata process (strata up');
+    expectText(result.stdout, `5 applied, 0 pending; at ${INDEX}`);
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
 });
 
 test('down base reverts everything, up applies it again', async () => {

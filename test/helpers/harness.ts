@@ -10,6 +10,11 @@ export const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 export const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+// The embedded database's template cache of every CLI these tests start (they inherit this
+// environment): one in the temporary folder, shared by the test files, not the user's own.
+// Tests of the cache itself give each run a folder of its own.
+process.env.STRATA_CACHE_DIR ??= path.join(os.tmpdir(), 'strata-test-cache');
+
 export interface TestDatabase {
   name: string;
   url: string;
