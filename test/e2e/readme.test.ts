@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -55,6 +55,7 @@ const PLACEHOLDERS: Array<[RegExp, string]> = [
   [/^\d\d:\d\d:\d\d /gm, '<clock> '],
   [/\bby [^\s,@]+@[^\s,]+/g, 'by <who>'],
   [/postgres:\/\/[^\s)]+/g, '<server>'],
+  [/\bstopped after \d+ runs\b/g, 'stopped after <n> runs'],
   [/[ \t]+$/gm, ''],
 ];
 
@@ -137,18 +138,30 @@ test.after(async () => {
   if (isUpdating) writeUpdates();
 });
 
-test('every console block of the README is checked by a scenario', () => {
-  const unchecked = blocks.filter((b) => b.kind === 'console' && !['tour', 'tagged', 'dev'].includes(b.scenario ?? ''));
-  assert.equal(unchecked.map((b) => `README.md:${b.line}`), []);
-  assert.ok(blocks.filter((b) => b.kind === 'console').length >= 4);
-});
 
-for (const scenario of ['tour', 'tagged'] as const) {
+/**
+ * The command-line scenarios: how the project is set up before the README's first command, and the
+ * environment its commands run in. `first-run` is a machine that never ran strata: an empty home
+ * folder, so the embedded database's template is made there (shown as /home/me).
+ */
+const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
+  tour: { setup: 'npx strata up' },
+  tagged: { setup: 'npx strata up v1.0' },
+  'first-run': { home: true },
+};
+
+for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {
   test(`README scenario '${scenario}': each command prints what the README shows`, async () => {
     const project = exampleProject();
+    const homeDir = home ? makeProject() : undefined;
+    const env = homeDir ? { HOME: homeDir.dir, STRATA_CACHE_DIR: undefined, XDG_CACHE_HOME: undefined } : {};
     const ids = new IdMap();
+    const shownText = (actual: string) => {
+      const mapped = ids.toReadme(actual);
+      return homeDir ? mapped.split(homeDir.dir).join('/home/me') : mapped;
+    };
     try {
-      await shell(scenario === 'tour' ? 'npx strata up' : 'npx strata up v1.0', project.dir, {});
+      if (setup) await shell(setup, project.dir, env);
       for (const block of blocks.filter((b) => b.scenario === scenario)) {
         if (block.kind === 'code') {
           if (block.file) writeFileSync(path.join(project.dir, ids.toActual(block.file)), `${ids.toActual(block.text)}\n`);
@@ -156,18 +169,19 @@ for (const scenario of ['tour', 'tagged'] as const) {
         }
         const rendered: string[] = [];
         for (const { typed, command, expected } of transcript(block.text)) {
-          const actual = await shell(ids.toActual(command), project.dir, {});
+          const actual = await shell(ids.toActual(command), project.dir, env);
           const created = /^created (\d{14}_\w+)/.exec(actual)?.[1];
           // the README's own id for a new revision: as shown, or (updating) the next one a reader would see
           const shown = /^created (\d{14}_\w+)/m.exec(expected)?.[1] ?? (created && isUpdating ? readmeIdFor(created) : undefined);
           if (created && shown) ids.add(shown, created);
-          rendered.push(typed, ...ids.toReadme(actual).trimEnd().split('\n').filter((l) => l !== ''));
-          if (!isUpdating) assert.fixture(normalise(ids.toReadme(actual)), normalise(expected), `README.md:${block.line}: $ ${command}`);
+          rendered.push(typed, ...shownText(actual).trimEnd().split('\n').filter((l) => l !== ''));
+          if (!isUpdating) assert.fixture(normalise(shownText(actual)), normalise(expected), `README.md:${block.line}: $ ${command}`);
         }
         updates.set(block.line, rendered.join('\n'));
       }
     } finally {
       project.remove();
+      homeDir?.remove();
     }
   });
 }
@@ -183,7 +197,13 @@ for (const scenario of ['tour', 'tagged'] as const) {
     const readmeId = /waiting for (\d{14}_add_invoices)/.exec(block!.text)![1]!;
     const created = /^created (\S+)/.exec(await shell('npx strata new "add invoices"', project.dir, { DATABASE_URL: db!.url }))![1]!;
     ids.add(readmeId, created);
-    const up = (body: string) => writeFileSync(path.join(project.dir, 'migrations', created, 'up.sql'), `--! Parent: 20261106090000_index_orders_by_customer\n--! Message: add invoices\n\n${body}`);
+    // saved as editors do (a temporary file renamed over the old one): one save, one event
+    const save = (file: string, text: string) => {
+      const target = path.join(project.dir, 'migrations', created, file);
+      writeFileSync(`${target}.tmp`, text);
+      renameSync(`${target}.tmp`, target);
+    };
+    const up = (body: string) => save('up.sql', `--! Parent: 20261106090000_index_orders_by_customer\n--! Message: add invoices\n\n${body}`);
     const columns = ['  id bigint generated always as identity primary key', '  order_id bigint not null references orders (id)', '  total_cents integer not null check (total_cents >= 0)'];
     // `extra` is the last column line as typed, with its trailing comma or not
     const table = (extra: string) => `create table invoices (\n${columns.join(',\n')}${extra === '' ? '\n' : `,\n${extra}`});\n`;
@@ -192,7 +212,7 @@ for (const scenario of ['tour', 'tagged'] as const) {
     up(table(''));
     await dev.waitFor(/applied \S+ in/, mark);
     mark = dev.mark();
-    writeFileSync(path.join(project.dir, 'migrations', created, 'down.sql'), 'drop table invoices;\n');
+    save('down.sql', 'drop table invoices;\n');
     await dev.waitFor(/re-applied/, mark);
     mark = dev.mark();
     up(table('  issued_at timestamptz not null default now()\n'));
@@ -216,6 +236,12 @@ for (const scenario of ['tour', 'tagged'] as const) {
     dev.kill();
     project.remove();
   }
+});
+
+test('every console block of the README is checked by a scenario', () => {
+  const unchecked = blocks.filter((b) => b.kind === 'console' && !(b.scenario === 'dev' || (b.scenario ?? '') in SCENARIOS));
+  assert.equal(unchecked.map((b) => `README.md:${b.line}`), []);
+  assert.ok(blocks.filter((b) => b.kind === 'console').length >= 4);
 });
 
 test.run();
