@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     stopProgress();
     if (error instanceof StrataError) {
       // a server that cannot be reached or a lock that never came is not bad input: exit 1
-      const isUnavailable = error.code === 'CONNECTION_FAILED' || error.code === 'LOCK_TIMEOUT' || error.code === 'EMBEDDED_IN_USE';
+      const isUnavailable = ['CONNECTION_FAILED', 'LOCK_TIMEOUT', 'EMBEDDED_IN_USE', 'DATABASE_ERROR', 'EMBEDDED_STORAGE'].includes(error.code);
       if (cli.options.json) console.log(toJson({ ok: false, reason: isUnavailable ? 'unavailable' : 'invalid', problems: error.problems }));
       else console.error(formatProblems(error.problems, err).replace(/\d+ problems? found; /, ''));
       return isUnavailable ? EXIT.failed : EXIT.invalid;

@@ -52,12 +52,20 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
     return fromFile !== undefined && fromFile !== '' ? fromFile : undefined;
   };
 
+  for (const [name, value] of [['databaseUrl', options.databaseUrl], ['shadowDatabaseUrl', options.shadowDatabaseUrl], ['dir', options.dir], ['schema', options.schema]] as const) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new StrataError('CONFIG_INVALID', { message: `option ${name} must be a string, got ${typeof value}`, hint: `pass ${name} as text, e.g. String(value)` });
+    }
+  }
   const dir = path.resolve(cwd, pick(options.dir, 'STRATA_DIR') ?? 'migrations');
   const schema = pick(options.schema, 'STRATA_SCHEMA') ?? 'strata';
-  if (schema.length > 63) {
+  // PostgreSQL cuts identifiers at 63 bytes, not characters: two long names would share the
+  // tables (cut to the same name) but not the lock (keyed by the whole name)
+  const schemaBytes = Buffer.byteLength(schema, 'utf8');
+  if (schemaBytes > 63) {
     throw new StrataError('CONFIG_INVALID', {
-      message: `tracking schema name '${schema}' is longer than PostgreSQL's 63-byte limit`,
-      hint: 'choose a shorter --schema / STRATA_SCHEMA',
+      message: `tracking schema name '${schema}' is ${schemaBytes} bytes in UTF-8 (${[...schema].length} characters); PostgreSQL's limit is 63 bytes`,
+      hint: 'choose a shorter --schema / STRATA_SCHEMA (characters outside ASCII take 2 to 4 bytes each)',
     });
   }
   const lockTimeoutText = options.lockTimeoutSeconds?.toString() ?? pick(undefined, 'STRATA_LOCK_TIMEOUT');

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { describeDatabase, displayPath, type StrataConfig } from './config.js';
+import { StrataError } from './errors.js';
 import type { Database } from './db/database.js';
 import { describeHolder, withEmbeddedLock } from './db/embedded-lock.js';
 import type { CreationSource } from './db/pglite-template.js';
@@ -27,7 +29,10 @@ export async function openDatabase(config: StrataConfig, { command, onNote = () 
     return { db, description, close: () => db.close() };
   }
   const release = await withEmbeddedLock(config.embeddedDataDir, embeddedWaitMs, command, (holder) =>
-    onNote(`waiting up to ${embeddedWaitMs / 1000} s for another strata process (${describeHolder(holder)}) to release the embedded database (PGlite serves one process at a time)`));
+    onNote(`waiting up to ${embeddedWaitMs / 1000} s for another strata process (${describeHolder(holder)}) to release the embedded database (PGlite serves one process at a time)`))
+    .catch((error: unknown) => {
+      throw storageError(config, error, 'take the embedded database\'s lock') ?? error;
+    });
   try {
     const { openPglite } = await import('./db/pglite-database.js');
     const db = await openPglite(config.embeddedDataDir, {
@@ -47,9 +52,31 @@ export async function openDatabase(config: StrataConfig, { command, onNote = () 
     };
   } catch (error) {
     release();
-    throw error;
+    throw storageError(config, error, 'open the embedded database') ?? error;
   }
 }
+
+/** Errors of the file system under `.strata/` (full disk, no rights, read-only) as a problem naming the folder. */
+function storageError(config: StrataConfig, error: unknown, doing: string): StrataError | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why = code === undefined ? undefined : STORAGE_ERRORS[code];
+  if (why === undefined) return undefined;
+  const where = displayPath(config.cwd, path.dirname(config.embeddedDataDir));
+  return new StrataError('EMBEDDED_STORAGE', {
+    file: where,
+    message: `cannot ${doing} in ${where}: ${why} (${code})`,
+    hint: `${code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space' : 'give this user write access to the folder'}, or set DATABASE_URL to use a server; nothing was changed`,
+  });
+}
+
+const STORAGE_ERRORS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  EIO: 'an input/output error from the disk',
+};
 
 /** The one line printed while a project's embedded database is made (the first command there). */
 function creationNote(config: StrataConfig, source: CreationSource, templateDir: string | undefined): string {

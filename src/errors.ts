@@ -31,6 +31,7 @@ export type ProblemCode =
   // SQL read before anything runs
   | 'SQL_SYNTAX'
   | 'SQL_META_COMMAND'
+  | 'SQL_TOO_DEEP'
   | 'SQL_TRANSACTION_CONTROL'
   | 'SQL_EMPTY'
   | 'SQL_NEEDS_NO_TRANSACTION'
@@ -47,6 +48,8 @@ export type ProblemCode =
   | 'CONFIG_INVALID'
   | 'ARGUMENT_INVALID'
   | 'CONNECTION_FAILED'
+  | 'DATABASE_ERROR'
+  | 'EMBEDDED_STORAGE'
   | 'LOCK_TIMEOUT'
   | 'EMBEDDED_IN_USE'
   | 'REVISION_EXISTS';

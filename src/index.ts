@@ -10,10 +10,11 @@
 import { resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
 import { openDatabase, type OpenedDatabase } from './database-connection.js';
 import { readApplied } from './db/tracking.js';
-import { problem, type Problem } from './errors.js';
+import { problem, StrataError, type Problem } from './errors.js';
 import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
 import { gitRestoreCommand } from './revision/git-restore.js';
+import { databaseProblem } from './db/database-problem.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project-files.js';
 import type { SqlOptions, SqlReport } from './offline-script.js';
 import type { StampReport } from './stamp.js';
@@ -107,6 +108,11 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     emit({ type: 'database', description: opened.description, isEmbedded: opened.db.kind === 'pglite' });
     try {
       return await fn(opened);
+    } catch (error) {
+      // the database refusing strata's own queries (rights, a statement_timeout, a terminated session) is not a bug
+      const found = databaseProblem(error, config.schema);
+      if (found) throw new StrataError(found.code, found);
+      throw error;
     } finally {
       await opened.close();
     }

@@ -180,17 +180,33 @@ export function renderCodeFrame(
   const last = Math.min(lines.length, target + after);
   const width = String(last).length;
 
+  // a very long line (generated SQL, a minified function) is shown as a window around the column
+  const wanted = Math.max(1, Math.floor(column) || 1);
+  const windowStart = Math.max(0, wanted - 1 - FRAME_CONTEXT_BEFORE);
+  const clip = (content: string): { text: string; shift: number } => {
+    const points = [...content];
+    if (points.length <= MAX_FRAME_LINE) return { text: content, shift: 0 };
+    const start = Math.min(windowStart, Math.max(0, points.length - MAX_FRAME_LINE));
+    const end = start + MAX_FRAME_LINE;
+    const head = start > 0 ? '…' : '';
+    return { text: head + points.slice(start, end).join('') + (end < points.length ? '…' : ''), shift: start - head.length };
+  };
+
   const out: string[] = [];
   for (let n = first; n <= last; n += 1) {
-    const content = lines[n - 1] ?? '';
+    const { text: content, shift } = clip(lines[n - 1] ?? '');
     const marker = n === target ? ' > ' : '   ';
     out.push(`${marker}${String(n).padStart(width)} |${content === '' ? '' : ` ${content}`}`);
     if (n === target) {
-      out.push(`   ${' '.repeat(width)} | ${caretPadding(content, column)}^`);
+      out.push(`   ${' '.repeat(width)} | ${caretPadding(content, wanted - shift)}^`);
     }
   }
   return out.join('\n');
 }
+
+/** Lines longer than this many code points are cut to a window around the column. */
+const MAX_FRAME_LINE = 160;
+const FRAME_CONTEXT_BEFORE = 60;
 
 /** Whitespace that puts the caret under the given 1-based code point column: tabs stay tabs, everything else is one space per code point. */
 function caretPadding(content: string, column: number): string {

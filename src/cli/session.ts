@@ -21,10 +21,12 @@ export interface GlobalFlags {
 
 export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => printEvent(event, flags)) {
   progress = createProgress(process.stderr, { isEnabled: !flags.quiet });
+  // cac turns values that look like numbers into numbers (--schema 123, --dir 2026): flags are text
+  const text = (value: unknown) => (value === undefined ? undefined : String(value));
   return createStrata({
-    databaseUrl: flags.databaseUrl,
-    dir: flags.dir,
-    schema: flags.schema,
+    databaseUrl: text(flags.databaseUrl),
+    dir: text(flags.dir),
+    schema: text(flags.schema),
     lockTimeoutSeconds: flags.lockTimeout,
     onEvent,
   });

@@ -31,15 +31,18 @@ export async function acquireRunLock(
   const holder = await lockHolder(db, schema);
   onWait(holder);
   if (timeoutMs <= 0) return { ok: false, holder };
+  // --lock-timeout bounds the wait, not a statement_timeout set on the database or role (which
+  // would cancel the wait early with an error); the session's own value is put back afterwards
+  const [saved] = await db.query<{ statement_timeout: string }>(`select current_setting('statement_timeout') as statement_timeout`);
   try {
-    await db.query(`select set_config('lock_timeout', $1, false)`, [`${timeoutMs}ms`]);
+    await db.query(`select set_config('lock_timeout', $1, false), set_config('statement_timeout', '0', false)`, [`${timeoutMs}ms`]);
     await db.query('select pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
     return { ok: true };
   } catch (error) {
     if (error instanceof DatabaseQueryError && error.info.code === '55P03') return { ok: false, holder: (await lockHolder(db, schema)) ?? holder };
     throw error;
   } finally {
-    await db.query(`select set_config('lock_timeout', '0', false)`).catch(() => {});
+    await db.query(`select set_config('lock_timeout', '0', false), set_config('statement_timeout', $1, false)`, [saved?.statement_timeout ?? '0']).catch(() => {});
   }
 }
 

@@ -35,6 +35,8 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
       const { kind, message, offset } = result.problem;
       problems.push(kind === 'meta-command'
         ? problem('SQL_META_COMMAND', { ...at(offset), message, hint: 'strata runs plain SQL; write the SQL itself (e.g. paste the file an \\i includes) or move psql scripting out of the migration' })
+        : kind === 'too-deep'
+        ? problem('SQL_TOO_DEEP', { ...at(offset), message, hint: 'write it flatter: long sums or IN lists as an array or a VALUES list, nested CASEs as one CASE; PostgreSQL limits nesting too (max_stack_depth)' })
         : problem('SQL_SYNTAX', { ...at(offset), message: /^syntax error/i.test(message) ? message : `syntax error: ${message}`, hint: 'fix the SQL at this position; nothing has run' }));
       continue;
     }

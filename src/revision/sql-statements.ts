@@ -36,7 +36,7 @@ export interface SqlStatement {
 }
 
 export interface SqlSyntaxProblem {
-  kind: 'syntax' | 'meta-command';
+  kind: 'syntax' | 'meta-command' | 'too-deep';
   /** parser message, or for meta-commands: "psql meta-command \\i is not SQL" style text */
   message: string;
   /** UTF-16 index into the body where the problem is (first char of the offending token / of the backslash) */
@@ -84,6 +84,11 @@ export function splitStatements(body: string): SplitResult {
   try {
     rawStmts = pg.parseSync(body).stmts ?? [];
   } catch (error) {
+    // a very deeply nested expression (1 + 1 + ... a hundred thousand times) exhausts the WASM
+    // parser's stack before PostgreSQL's own max_stack_depth would stop it
+    if (error instanceof RangeError) {
+      return { ok: false, problem: { kind: 'too-deep', message: 'this SQL nests too deeply for the SQL parser to read (its stack ran out)', offset: skipWhitespaceAndComments(body, 0) } };
+    }
     if (!pg.hasSqlDetails(error)) throw error;
     return { ok: false, problem: problemFromParseError(body, error.message, error.sqlDetails?.cursorPosition ?? 0) };
   }

@@ -243,4 +243,19 @@ test('renderCodeFrame: a line beyond the text is clamped to the last line', () =
   assert.is(renderCodeFrame('a\nb', 9, 1, { before: 0, after: 0 }), ' > 2 | b\n     | ^');
 });
 
+test('renderCodeFrame: a very long line is cut to a window around the column, the caret still under it', () => {
+  const line = `${'a'.repeat(5000)}X${'b'.repeat(5000)}`;
+  for (const [column, marked] of [[5001, 'X'], [1, 'a'], [10001, 'b'], [3, 'a']] as const) {
+    const [shown, caret] = renderCodeFrame(line, 1, column, { before: 0, after: 0 }).split('\n').map((l) => l.slice(' > 1 | '.length));
+    assert.ok(shown!.length <= 162, `column ${column}: ${shown!.length} characters shown`);
+    assert.is(shown![caret!.indexOf('^')], marked, `column ${column}`);
+  }
+  const middle = renderCodeFrame(line, 1, 5001, { before: 0, after: 0 }).split('\n')[0]!;
+  assert.ok(middle.includes('…a') && middle.endsWith('b…'), middle.slice(0, 20));
+  // multi-byte characters count as one column each
+  const wide = `${'é'.repeat(3000)}Z${'é'.repeat(10)}`;
+  const [shown, caret] = renderCodeFrame(wide, 1, 3001, { before: 0, after: 0 }).split('\n').map((l) => l.slice(7));
+  assert.is([...shown!][[...caret!].indexOf('^')], 'Z');
+});
+
 test.run();

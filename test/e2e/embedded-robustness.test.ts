@@ -1,0 +1,79 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { expectExit, expectNoText, expectText } from '../helpers/e2e.js';
+import { fixturesDir, makeProject, runCli } from '../helpers/harness.js';
+
+/** The embedded database with several processes at once, and on a full disk. */
+const exampleIds = readdirSync(path.join(fixturesDir, 'example-history')).sort();
+
+test('several strata up at once on one embedded database, several rounds: each revision applied exactly once', async () => {
+  for (let round = 0; round < 3; round++) {
+    const project = makeProject();
+    try {
+      cpSync(path.join(fixturesDir, 'example-history'), path.join(project.dir, 'migrations'), { recursive: true });
+      const results = await Promise.all(Array.from({ length: 8 }, () => runCli(['up'], { cwd: project.dir, timeoutMs: 120_000 })));
+      for (const r of results) expectExit(r, 0, `round ${round}`);
+      const applied = results.flatMap((r) => [...r.stdout.matchAll(/^applied\s+(\S+)/gm)].map((m) => m[1]));
+      assert.equal(applied.sort(), exampleIds, `round ${round}: every revision reported applied once, by one of the runners`);
+      const log = JSON.parse((await runCli(['log', '--json', '--limit', '100'], { cwd: project.dir })).stdout) as { events: Array<{ action: string; revision: string; ok: boolean }> };
+      assert.equal(log.events.map((e) => `${e.action} ${e.revision} ${e.ok}`).sort(), exampleIds.map((id) => `up ${id} true`), `round ${round}: one up event per revision`);
+      const status = await runCli(['status', '--exit-code'], { cwd: project.dir });
+      expectExit(status, 0, `round ${round}: all applied`);
+      assert.equal(readdirSync(path.join(project.dir, '.strata')).filter((f) => f.includes('.lock')), [], 'no lock left behind');
+    } finally {
+      project.remove();
+    }
+  }
+});
+
+/** A tiny tmpfs as the project folder (root only: mount). Never skipped silently in CI. */
+function tinyDisk(kilobytes: number): { dir: string; remove(): void } | string {
+  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
+  const holder = makeProject();
+  const dir = path.join(holder.dir, 'disk');
+  mkdirSync(dir);
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kilobytes}k`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    holder.remove();
+    return `mount -t tmpfs failed: ${mounted.stderr.trim()}`;
+  }
+  return { dir, remove: () => { spawnSync('umount', [dir]); holder.remove(); } };
+}
+
+function diskOrSkip(kilobytes: number): { dir: string; remove(): void } | undefined {
+  const disk = tinyDisk(kilobytes);
+  if (typeof disk !== 'string') return disk;
+  if (process.env.CI) throw new Error(`cannot test a full disk: ${disk}`);
+  console.warn(`SKIP full-disk case: ${disk}`);
+  return undefined;
+}
+
+test('a full disk while creating the embedded database, or while taking its lock: a problem naming the folder, nothing left', async () => {
+  const disk = diskOrSkip(200);
+  if (!disk) return;
+  try {
+    cpSync(path.join(fixturesDir, 'example-history'), path.join(disk.dir, 'migrations'), { recursive: true });
+    const creating = await runCli(['up'], { cwd: disk.dir, timeoutMs: 60_000 });
+    expectExit(creating, 1, 'creating on a full disk');
+    expectText(creating.stderr, '.strata: error: cannot open the embedded database in .strata: the disk is full (ENOSPC)', 'free some disk space');
+    expectNoText(creating.output, '    at ');
+    assert.equal(readdirSync(path.join(disk.dir, '.strata')), [], 'no half-made database and no lock left');
+
+    writeFileSync(path.join(disk.dir, 'fill'), Buffer.alloc(0));
+    spawnSync('sh', ['-c', `cat /dev/zero > ${JSON.stringify(path.join(disk.dir, 'fill'))}`]);
+    const locking = await runCli(['up', '--json'], { cwd: disk.dir, timeoutMs: 60_000 });
+    expectExit(locking, 1, 'the lock on a full disk');
+    const report = JSON.parse(locking.stdout) as { reason: string; problems: Array<{ code: string; message: string }> };
+    assert.equal([report.reason, report.problems[0]!.code], ['unavailable', 'EMBEDDED_STORAGE']);
+    assert.match(report.problems[0]!.message, "cannot take the embedded database's lock");
+    assert.not.ok(existsSync(path.join(disk.dir, '.strata', 'pglite.lock')), 'no empty lock left behind');
+    rmSync(path.join(disk.dir, 'fill'));
+  } finally {
+    disk.remove();
+  }
+});
+
+test.run();
