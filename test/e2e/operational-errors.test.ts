@@ -1,0 +1,150 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import pg from 'pg';
+import { expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
+import { adminUrl, runCli, type CliResult } from '../helpers/harness.js';
+
+/**
+ * What the database or the command line can throw at strata outside any revision's SQL: each is a
+ * problem with a code and a fix (and the documented --json shape), never a stack trace.
+ */
+const A = '20261101090000_create_customers';
+const B = '20261102090000_create_orders';
+const files = {
+  ...revisionFiles(A, 'base', 'create table customers (id int primary key);\n', 'drop table customers;\n'),
+  ...revisionFiles(B, A, 'create table orders (id int primary key);\n', 'drop table orders;\n'),
+};
+const { db, project, run } = await projectWithDatabase('operational', files);
+const it = db ? test : test.skip;
+const LOCK_CLASS = 1398035009;
+
+function noStack(result: CliResult): void {
+  expectNoText(result.output, '    at ', '[object Object]', 'Error:');
+}
+
+function jsonProblem(result: CliResult): { reason: string; code: string; message: string; hint: string } {
+  const report = JSON.parse(result.stdout) as { ok: boolean; reason: string; problems: Array<{ code: string; message: string; hint: string }> };
+  assert.is(report.ok, false);
+  return { reason: report.reason, ...report.problems[0]! };
+}
+
+/** Another session holding strata's run lock for `ms`. */
+async function holdRunLock(ms: number, schema = 'strata'): Promise<{ done: Promise<void> }> {
+  const client = new pg.Client({ connectionString: db!.url });
+  await client.connect();
+  await client.query('set statement_timeout = 0');
+  await client.query('select pg_advisory_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
+  const done = new Promise<void>((resolve) => setTimeout(resolve, ms)).then(() => client.end());
+  return { done };
+}
+
+test('flag values that look like numbers are text: --schema 123, --dir 2026, --database-url 5', async () => {
+  const dir = await runCli(['status', '--dir', '2026'], { cwd: project.dir, env: db ? { DATABASE_URL: db.url } : {} });
+  expectExit(dir, 2);
+  expectText(dir.output, 'migrations folder 2026 does not exist');
+  noStack(dir);
+  const url = await runCli(['status', '--database-url', '5', '--json'], { cwd: project.dir });
+  expectExit(url, 2);
+  assert.equal([jsonProblem(url).reason, jsonProblem(url).code], ['invalid', 'CONFIG_INVALID']);
+  noStack(url);
+});
+
+it('--schema 123 is a schema named 123', async () => {
+  const result = await run('up', '--schema', '123');
+  expectExit(result, 0);
+  assert.equal((await db!.query<{ id: string }>('select id from "123".revisions order by id')).map((r) => r.id), [A, B]);
+});
+
+test('a tracking schema name is limited to 63 bytes, not characters', async () => {
+  for (const [name, isAllowed] of [['é'.repeat(31), true], ['é'.repeat(32), false], ['日'.repeat(21), true], ['日'.repeat(22), false], ['a'.repeat(64), false]] as const) {
+    const result = await runCli(['sql', 'up', '--from', 'base', '--schema', name], { cwd: project.dir });
+    if (isAllowed) {
+      expectExit(result, 0, `${name.length} x ${name[0]}`);
+    } else {
+      expectExit(result, 2, `${name.length} x ${name[0]}`);
+      expectText(result.stderr, `bytes in UTF-8 (${[...name].length} characters); PostgreSQL's limit is 63 bytes`);
+    }
+  }
+});
+
+it('a role without rights on the tracking schema: DATABASE_ERROR with the grants to give, exit 1', async () => {
+  expectExit(await run('up'), 0);
+  const role = `strata_weak_${process.pid}`;
+  await db!.query(`drop role if exists ${role}`);
+  await db!.query(`create role ${role} login`);
+  try {
+    const url = new URL(db!.url);
+    url.username = role;
+    for (const args of [['status'], ['up'], ['log']]) {
+      const result = await runCli([...args, '--json'], { cwd: project.dir, env: { DATABASE_URL: url.toString() } });
+      expectExit(result, 1, args[0]);
+      const p = jsonProblem(result);
+      assert.equal([p.reason, p.code], ['unavailable', 'DATABASE_ERROR'], args[0]);
+      assert.match(p.message, 'permission denied');
+      assert.match(p.hint, 'grant all on schema strata to <role>');
+      noStack(result);
+    }
+  } finally {
+    await db!.query(`drop owned by ${role}`);
+    await db!.query(`drop role ${role}`);
+  }
+});
+
+it('a statement_timeout set on the database does not cut the wait for the run lock short: --lock-timeout does', async () => {
+  await db!.query(`alter database ${db!.name} set statement_timeout = '200ms'`);
+  try {
+    const lock = await holdRunLock(1200);
+    const result = await run('up');
+    await lock.done;
+    expectExit(result, 0);
+    expectText(result.stderr, 'waiting up to 60 s for the migration lock', 'got the lock after');
+    // the session's own statement_timeout is back for the revisions
+    const timed = await holdRunLock(1500);
+    const bounded = await run('down', 'base', '--lock-timeout', '0.5');
+    await timed.done;
+    expectExit(bounded, 1);
+    expectText(bounded.stderr, 'migration lock');
+    noStack(bounded);
+  } finally {
+    await db!.query(`alter database ${db!.name} reset statement_timeout`);
+  }
+});
+
+it('the waiting session terminated by an administrator: a problem that says so, exit 1', async () => {
+  const lock = await holdRunLock(3000);
+  const running = run('up', '--json');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const [row] = await admin.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'strata' and wait_event_type = 'Lock'`, [db!.name]).then((r) => r.rows);
+      if (row!.n > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'strata'`, [db!.name]);
+  } finally {
+    await admin.end();
+  }
+  const result = await running;
+  await lock.done;
+  expectExit(result, 1);
+  const p = jsonProblem(result);
+  assert.equal(p.reason, 'unavailable');
+  assert.match(p.hint, 'pg_terminate_backend');
+  noStack(result);
+});
+
+test('SQL nested too deeply for the parser: SQL_TOO_DEEP at file:line, exit 2', async () => {
+  const deep = { ...files, ...revisionFiles('20261103090000_deep', B, `select 1${' + 1'.repeat(100_000)};\n`, '') };
+  const p = await import('../helpers/harness.js').then((h) => h.makeProject(deep));
+  try {
+    const result = await runCli(['sql', 'up', '--from', 'base'], { cwd: p.dir });
+    expectExit(result, 2);
+    expectText(result.stderr, 'migrations/20261103090000_deep/up.sql:3:1: error: this SQL nests too deeply', 'write it flatter');
+    noStack(result);
+  } finally {
+    p.remove();
+  }
+});
+
+test.run();
