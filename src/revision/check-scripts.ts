@@ -23,6 +23,8 @@ export interface ScriptToCheck {
  * run in a transaction, and an up.sql still as `strata new` wrote it. An up.sql of comments
  * only is a no-op revision, applied and recorded; a down.sql without statements is allowed.
  */
+const COPY_HINT = 'write the rows as INSERT ... VALUES, or COPY FROM a file the database server can read (a path on the server)';
+
 export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<ScriptCheck> {
   const problems: Problem[] = [];
   const statements = new Map<Script, SqlStatement[]>();
@@ -35,6 +37,8 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
       const { kind, message, offset } = result.problem;
       problems.push(kind === 'meta-command'
         ? problem('SQL_META_COMMAND', { ...at(offset), message, hint: 'strata runs plain SQL; write the SQL itself (e.g. paste the file an \\i includes) or move psql scripting out of the migration' })
+        : kind === 'copy-data'
+        ? problem('SQL_COPY_FROM_STDIN', { ...at(offset), message, hint: COPY_HINT })
         : kind === 'too-deep'
         ? problem('SQL_TOO_DEEP', { ...at(offset), message, hint: 'write it flatter: long sums or IN lists as an array or a VALUES list, nested CASEs as one CASE; PostgreSQL limits nesting too (max_stack_depth)' })
         : problem('SQL_SYNTAX', { ...at(offset), message: /^syntax error/i.test(message) ? message : `syntax error: ${message}`, hint: 'fix the SQL at this position; nothing has run' }));
@@ -48,6 +52,15 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
           file: script.path, line: lineColumnAt(script.text, script.bodyOffset).line,
           message: isTemplate ? "up.sql has no SQL yet: it is still as 'strata new' wrote it" : 'up.sql has no SQL statements yet',
           hint: 'write the change below the header, or delete the revision folder if it is not needed; a revision that deliberately does nothing says why in a comment, and is applied as a no-op',
+        }));
+      }
+    }
+    for (const statement of result.statements) {
+      if (statement.readsStdin) {
+        problems.push(problem('SQL_COPY_FROM_STDIN', {
+          ...at(statement.start),
+          message: 'COPY ... FROM STDIN has no rows to read here: psql sends the lines that follow it in a file, strata runs SQL only',
+          hint: COPY_HINT,
         }));
       }
     }

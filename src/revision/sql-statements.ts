@@ -33,10 +33,12 @@ export interface SqlStatement {
   label: string;
   /** statements PostgreSQL refuses inside a transaction block (PreventInTransactionBlock): CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY, REINDEX SCHEMA/SYSTEM/DATABASE, VACUUM, CLUSTER without a table, CREATE/DROP DATABASE, ALTER DATABASE SET TABLESPACE, CREATE/DROP TABLESPACE, ALTER SYSTEM, DISCARD ALL, ALTER TABLE DETACH PARTITION CONCURRENTLY, COMMIT/ROLLBACK PREPARED, and the subscription commands that create, drop or alter replication slots or refresh */
   cannotRunInTransaction: boolean;
+  /** COPY ... FROM STDIN: psql sends the rows written after it; a migration run by strata has none */
+  readsStdin: boolean;
 }
 
 export interface SqlSyntaxProblem {
-  kind: 'syntax' | 'meta-command' | 'too-deep';
+  kind: 'syntax' | 'meta-command' | 'too-deep' | 'copy-data';
   /** parser message, or for meta-commands: "psql meta-command \\i is not SQL" style text */
   message: string;
   /** UTF-16 index into the body where the problem is (first char of the offending token / of the backslash) */
@@ -120,9 +122,15 @@ export function splitStatements(body: string): SplitResult {
       isTransactionControl,
       label,
       cannotRunInTransaction,
+      readsStdin: isCopyFromStdin(raw.stmt),
     });
   }
   return { ok: true, statements };
+}
+
+function isCopyFromStdin(stmt: unknown): boolean {
+  const copy = (stmt as { CopyStmt?: { is_from?: boolean; filename?: string; is_program?: boolean } }).CopyStmt;
+  return copy !== undefined && copy.is_from === true && copy.filename === undefined && copy.is_program !== true;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -199,6 +207,8 @@ function problemFromParseError(body: string, message: string, cursorPosition: nu
   // meta-command. It is the real problem even if the parser tripped elsewhere first.
   if (lexed.backslash !== undefined) {
     const name = metaCommandName(body, lexed.backslash);
+    // `\.` ends the rows of a COPY ... FROM STDIN in a psql script (pg_dump writes them so)
+    if (name === '\\.') return { kind: 'copy-data', message: 'COPY ... FROM STDIN with its rows inline (ending in \\.) is psql\'s: strata runs SQL only, and has no rows to send', offset: lexed.backslash };
     return { kind: 'meta-command', message: `psql meta-command ${name} is not SQL`, offset: lexed.backslash };
   }
   // libpg-query's cursorPosition is PostgreSQL's 1-based character position minus one (0 also when unknown).

@@ -147,4 +147,36 @@ test('SQL nested too deeply for the parser: SQL_TOO_DEEP at file:line, exit 2', 
   }
 });
 
+test('COPY ... FROM STDIN is refused before anything runs, on a server and on the embedded database; other COPYs are not', async () => {
+  const shapes: Array<[string, string, boolean]> = [
+    ['plain', 'copy customers from stdin;\n', true],
+    ['with options', 'COPY public.customers (id) FROM STDIN WITH (FORMAT csv, HEADER true);\n', true],
+    ['pg_dump style, rows inline', 'COPY public.customers (id) FROM stdin;\n1\n2\n\\.\n', true],
+    ['Transaction: off', 'copy customers from stdin;\n', true],
+    ['to stdout', 'copy (select 1) to stdout;\n', false],
+  ];
+  for (const [what, sql, isRefused] of shapes) {
+    const header = what === 'Transaction: off' ? ['--! Transaction: off'] : [];
+    const p = (await import('../helpers/harness.js')).makeProject({ ...files, ...revisionFiles('20261103090000_load', B, sql, '', header) });
+    try {
+      for (const env of [db ? { DATABASE_URL: db.url } : undefined, {}]) {
+        if (!env) continue;
+        const result = await runCli(['up'], { cwd: p.dir, env, timeoutMs: 60_000 });
+        const where = `${what} on ${'DATABASE_URL' in env ? 'the server' : 'the embedded database'}`;
+        if (isRefused) {
+          expectExit(result, 2, where);
+          expectText(result.stderr, 'migrations/20261103090000_load/up.sql:', 'FROM STDIN', 'INSERT ... VALUES');
+          expectNoText(result.stdout, 'applied');
+        } else {
+          expectExit(result, 0, where);
+        }
+        noStack(result);
+      }
+    } finally {
+      p.remove();
+      if (db) await db.query('drop schema if exists strata cascade; drop table if exists customers, orders');
+    }
+  }
+});
+
 test.run();
