@@ -61,13 +61,11 @@ export function locateError(
  * place found is then turned into the file's line and column, which count CR and CRLF too.
  */
 function locatePlpgsqlLine(script: Script, statement: SqlStatement, error: SqlErrorInfo): { line: number; column: number } | undefined {
-  const where = error.where ? /PL\/pgSQL function [^\n]*? line (\d+)/.exec(error.where) : null;
-  if (!where) return undefined;
-  if (!/^\s*(do|create\s+(or\s+replace\s+)?(function|procedure))\b/i.test(statement.text)) return undefined;
+  const functionLine = lineInStatementBody(statement, error.where);
+  if (functionLine === undefined) return undefined;
   const quote = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(statement.text);
   if (!quote) return undefined;
   const bodyStartInStatement = quote.index + quote[0].length;
-  const functionLine = Number(where[1]);
   let index = bodyStartInStatement;
   for (let line = 1; line < functionLine; line++) {
     const next = statement.text.indexOf('\n', index);
@@ -83,6 +81,27 @@ function locatePlpgsqlLine(script: Script, statement: SqlStatement, error: SqlEr
     if (found !== -1) column = found;
   }
   return lineColumnAt(script.text, script.bodyOffset + statement.start + index + column);
+}
+
+/**
+ * The line, in the dollar-quoted body the statement itself contains, that `where` blames. `where` is
+ * a call stack, innermost frame first: an error in a function called from a DO block names the
+ * function's line first and the DO block's (inline_code_block) last, and only the DO block's line is
+ * in this file. A CREATE FUNCTION or PROCEDURE whose body does not compile says
+ * "compilation of PL/pgSQL function ... near line N". Any other frame is not this statement's.
+ */
+export function lineInStatementBody(statement: Pick<SqlStatement, 'text'>, where: string | undefined): number | undefined {
+  if (!where) return undefined;
+  const frames = where.split('\n');
+  if (/^\s*do\b/i.test(statement.text)) {
+    const own = frames.map((f) => /^PL\/pgSQL function inline_code_block line (\d+)/.exec(f)).filter((m) => m !== null).at(-1);
+    return own ? Number(own[1]) : undefined;
+  }
+  if (/^\s*create\s+(or\s+replace\s+)?(function|procedure)\b/i.test(statement.text)) {
+    const compiling = frames.map((f) => /^compilation of PL\/pgSQL function .* near line (\d+)/.exec(f)).find((m) => m !== null);
+    return compiling ? Number(compiling[1]) : undefined;
+  }
+  return undefined;
 }
 
 function tokenAt(text: string | undefined, position: number | undefined): string | undefined {

@@ -182,4 +182,27 @@ it('a gap in the middle of the history: stamp before it, then stamp the revision
   assert.equal(await appliedIds(db!), [A, C]);
 });
 
+it('an error raised two functions deep, called from a DO block: the line of the DO block that called them', async () => {
+  const body = [
+    'create function inner_fn(n int) returns void language plpgsql as $$',
+    'begin',
+    "  raise exception 'inner failed for %', n;",
+    'end $$;',
+    'create function outer_fn() returns void language plpgsql as $$',
+    'begin',
+    '  perform inner_fn(7);',
+    'end $$;',
+    'do $$',
+    'begin',
+    '  perform 1;',
+    '  perform outer_fn();',
+    'end $$;',
+  ].join('\n');
+  project.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\n\n${body}\n`);
+  const result = await run('up');
+  expectExit(result, 1);
+  // the header and its blank line, then the body: "perform outer_fn()" is its line 12, the file's line 14
+  expectText(result.stderr, `migrations/${C}/up.sql:14:3: error P0001: inner failed for 7`, '   > 14 |   perform outer_fn();');
+});
+
 test.run();

@@ -130,6 +130,30 @@ test('PL/pgSQL: `where ... line N` points into the DO block, at the word of inte
   assert.equal(locateError(c.step.script, c.statements, lineOnly, c.sent, 1), { line: 6, column: 3, via: 'plpgsql', statementIndex: 1 });
 });
 
+test('an error raised in a function called from a DO block: the DO block\'s own frame, not the innermost one', () => {
+  const body = ['--! Parent: base', '', 'do $$', 'begin', '  perform 1;', '  perform outer_fn();', 'end $$;', ''].join('\n');
+  const c = prepare(body);
+  const stacks = [
+    // called directly: the innermost frame is the function's line 3; the DO block's is its line 4
+    'PL/pgSQL function outer_fn() line 3 at RAISE\nSQL statement "SELECT outer_fn()"\nPL/pgSQL function inline_code_block line 4 at PERFORM',
+    // two functions deep
+    'PL/pgSQL function inner_fn(integer) line 9 at RAISE\nSQL statement "SELECT inner_fn(1)"\nPL/pgSQL function outer_fn() line 2 at PERFORM\nSQL statement "SELECT outer_fn()"\nPL/pgSQL function inline_code_block line 4 at PERFORM',
+    // a trigger fired by a statement in the DO block
+    'PL/pgSQL function t_trigger() line 1 at RAISE\nSQL statement "insert into t values (1)"\nPL/pgSQL function inline_code_block line 4 at SQL statement',
+  ];
+  for (const where of stacks) {
+    const location = locateError(c.step.script, c.statements, sqlError({ message: 'boom', code: 'P0001', where }), c.sent, 0);
+    assert.equal(location, { line: 6, column: 3, via: 'plpgsql', statementIndex: 0 }, where);
+  }
+});
+
+test('a CREATE FUNCTION whose body does not compile: the line the compiler names', () => {
+  const body = ['--! Parent: base', '', 'create function f() returns int language plpgsql as $$', 'begin', '  retrun 1;', 'end $$;', ''].join('\n');
+  const c = prepare(body);
+  const error = sqlError({ message: 'syntax error at or near "retrun"', code: '42601', where: 'compilation of PL/pgSQL function "f" near line 3' });
+  assert.equal(locateError(c.step.script, c.statements, error, c.sent, 0), { line: 5, column: 3, via: 'plpgsql', statementIndex: 0 });
+});
+
 test('PL/pgSQL line in a statement that is not DO or CREATE FUNCTION: the statement itself', () => {
   const c = prepare('--! Parent: base\nselect f();\n');
   const error = sqlError({ where: 'PL/pgSQL function f() line 3 at RAISE' });
