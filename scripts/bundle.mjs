@@ -18,7 +18,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['@electric-sql/pglite', 'libpg-query', 'chokidar', 'pg-native'],
+  external: ['@electric-sql/pglite', 'libpg-query', 'libpg-query-15', 'libpg-query-16', 'libpg-query-17', 'chokidar', 'pg-native'],
   // pg and pg-sql2 are CommonJS: give the ESM bundle a require() for the built-ins they load
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
   logLevel: 'warning',

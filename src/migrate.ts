@@ -116,7 +116,7 @@ export async function runPlanned(
   if (!plan.ok) return { ok: false, reason: 'invalid', command, problems: plan.problems };
   if (plan.steps.length === 0) return { ok: true, command, steps: [], notes: [] };
 
-  const checked = await checkSteps(plan.steps, options);
+  const checked = await checkSteps(plan.steps, options, db.serverVersionNum);
   if (checked.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: checked.problems };
 
   const lock = await lockForRun(db, config, emit);
@@ -132,7 +132,7 @@ export async function runPlanned(
     // Scripts already parsed before the lock are reused; only steps new to this plan are parsed.
     const unparsed = plan.steps.filter((step) => !checked.statements.has(step.script) && !adoptParsed(step, firstSteps, checked.statements));
     if (unparsed.length > 0) {
-      const recheck = await checkSteps(unparsed, options);
+      const recheck = await checkSteps(unparsed, options, db.serverVersionNum);
       if (recheck.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: recheck.problems };
       for (const [script, statements] of recheck.statements) checked.statements.set(script, statements);
     }
@@ -199,13 +199,20 @@ function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Scrip
 }
 
 /** Parses the scripts the steps will run (and refuses Transaction: off inside --single-transaction). */
-export async function checkSteps(steps: readonly Step[], options: RunOptions): Promise<{ problems: Problem[]; statements: Map<Script, SqlStatement[]> }> {
+/** `serverVersionNum`, when the server is known: the scripts are checked against its grammar too (see server-grammar.ts). */
+export async function checkSteps(steps: readonly Step[], options: RunOptions, serverVersionNum?: number): Promise<{ problems: Problem[]; statements: Map<Script, SqlStatement[]> }> {
   // an up step's down.sql is parsed too: a broken down.sql found at apply time, not during a rollback
   const downScripts = steps.flatMap((step) => (step.direction === 'up'
     ? [{ script: downScriptOf(step.revision), role: 'down' as const }]
     : []));
   const upAndDown = steps.map((step) => ({ script: step.script, role: step.direction, requiresStatements: step.direction === 'up' && step.id === options.awaitSqlIn }));
   const result = await checkScripts([...upAndDown, ...downScripts]);
+  if (serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000) {
+    // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now)
+    const parsed = [...upAndDown, ...downScripts].map((s) => s.script).filter((s) => result.statements.has(s));
+    const { checkServerGrammar } = await import('./revision/server-grammar.js');
+    result.problems.push(...await checkServerGrammar(parsed, serverVersionNum));
+  }
   if (options.singleTransaction === true) {
     for (const step of steps) {
       if (!step.script.transactional) {

@@ -51,6 +51,7 @@ export async function buildSqlScript(
   let applied: AppliedRevision[];
   let trackingExists: boolean;
   let plannedAgainst: string;
+  let serverVersionNum: number | undefined;
   if (options.from !== undefined) {
     const assumed = assumeApplied(set.revisions, options.from);
     if (!assumed.ok) return invalid([assumed.problem]);
@@ -60,7 +61,8 @@ export async function buildSqlScript(
       ? 'no database: as if no revision were applied (--from base)'
       : `no database: as if ${applied.at(-1)!.id} and every revision before it were applied (--from ${options.from})`;
   } else {
-    const read = await withDatabase(async ({ db, description }) => ({ ...(await readApplied(db, config.schema)), description }));
+    const read = await withDatabase(async ({ db, description }) => ({ ...(await readApplied(db, config.schema)), description, serverVersionNum: db.serverVersionNum }));
+    serverVersionNum = read.serverVersionNum;
     applied = read.applied;
     trackingExists = read.exists;
     plannedAgainst = `the revisions applied in ${read.description}${applied.length === 0 ? ' (none)' : ` (up to ${applied.at(-1)!.id})`}`;
@@ -70,7 +72,8 @@ export async function buildSqlScript(
   const planner = direction === 'up' ? planners.up(target, { ...runOptions, restoreCommand: (file) => gitRestoreCommand(config.cwd, file) }) : planners.down(target);
   const plan = planner(set, applied);
   if (!plan.ok) return invalid(plan.problems);
-  const checked = await checkSteps(plan.steps, runOptions);
+  // planned against a database, the scripts are checked against its server's grammar too
+  const checked = await checkSteps(plan.steps, runOptions, serverVersionNum);
   if (checked.problems.length > 0) return invalid(checked.problems);
 
   const script = renderScript(plan.steps, {

@@ -21,6 +21,8 @@ export type ScriptResult =
 /** The little strata needs from a connection; one implementation per driver. */
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
+  /** the server's version as server_version_num says it (150020 for 15.20; PGlite: 18) */
+  readonly serverVersionNum: number;
   /** One statement over the extended protocol, with parameters. SQL errors throw `DatabaseQueryError`. */
   query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<R[]>;
   /** Any number of statements over the simple protocol. SQL errors are returned, not thrown. */

@@ -18,6 +18,12 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
   // A server-side disconnect (e.g. pg_terminate_backend) surfaces on the pending query;
   // without this listener it would also crash the process as an unhandled 'error' event.
   client.on('error', () => {});
+  // the server says its version when the session starts (ParameterStatus): no query needed
+  let serverVersion = '';
+  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+  connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
+    if (message.parameterName === 'server_version') serverVersion = message.parameterValue;
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -27,9 +33,9 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
       hint: 'check DATABASE_URL (or --database-url) and that the server is running',
     });
   }
-  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
   return {
     kind: 'postgres',
+    serverVersionNum: versionNum(serverVersion),
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
       try {
         const result = await client.query(text, values as unknown[] | undefined);
@@ -62,6 +68,14 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
       await client.end().catch(() => {});
     },
   };
+}
+
+/** '15.20 (Debian 15.20-0+deb12u1)' -> 150020; '9.6.24' -> 90624; unknown -> 0 */
+function versionNum(version: string): number {
+  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(version);
+  if (!match) return 0;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
+  return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch;
 }
 
 function connectionLost(error: unknown): SqlErrorInfo {

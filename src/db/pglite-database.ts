@@ -11,8 +11,10 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
   if (dataDir && !hasDatabase(dataDir)) await createDataDir(dataDir, runtime, creation);
   const { PGlite, protocol } = runtime;
   const db = await PGlite.create(dataDir, runtime.options);
+  const [version] = (await db.query<{ num: string }>(`select current_setting('server_version_num') as num`)).rows;
   return {
     kind: 'pglite',
+    serverVersionNum: Number(version?.num ?? 0),
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
       try {
         const result = await db.query<R>(text, values as unknown[] | undefined);

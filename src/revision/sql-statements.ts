@@ -92,7 +92,7 @@ export function splitStatements(body: string): SplitResult {
       return { ok: false, problem: { kind: 'too-deep', message: 'this SQL nests too deeply for the SQL parser to read (its stack ran out)', offset: skipWhitespaceAndComments(body, 0) } };
     }
     if (!pg.hasSqlDetails(error)) throw error;
-    return { ok: false, problem: problemFromParseError(body, error.message, error.sqlDetails?.cursorPosition ?? 0) };
+    return { ok: false, problem: syntaxProblemAt(body, error.message, error.sqlDetails?.cursorPosition ?? 0) };
   }
   if (rawStmts.length === 0) return { ok: true, statements: [] };
 
@@ -201,7 +201,8 @@ function lastTokenEnd(pg: PgQuery, body: string, from: number, to: number): numb
 // ---------------------------------------------------------------------------------------------------------------
 // Errors and psql meta-commands
 
-function problemFromParseError(body: string, message: string, cursorPosition: number): SqlSyntaxProblem {
+/** A parser error (its message and cursorPosition) as a problem at the right place of `body`. */
+export function syntaxProblemAt(body: string, message: string, cursorPosition: number): SqlSyntaxProblem {
   const lexed = lexSql(body);
   // A backslash outside literals and comments is never SQL: psql would take it, and the rest of its line, as a
   // meta-command. It is the real problem even if the parser tripped elsewhere first.

@@ -179,4 +179,31 @@ test('COPY ... FROM STDIN is refused before anything runs, on a server and on th
   }
 });
 
+it('syntax newer than the server (PostgreSQL 15 here) is refused before anything runs; the embedded PostgreSQL 18 takes it', async () => {
+  const [server] = await db!.query<{ num: string }>(`select current_setting('server_version_num') as num`);
+  const major = Math.floor(Number(server!.num) / 10000);
+  assert.is(major, 15, 'these cases are written for a PostgreSQL 15 server');
+  const newer: Array<[string, string]> = [
+    ['JSON_OBJECT with key: value (16)', "select json_object('a': 1);\n"],
+    ['MERGE ... RETURNING (17)', 'create table m (id int);\nmerge into m using (select 1 as id) s on m.id = s.id when matched then delete returning *;\n'],
+    ['WITHOUT OVERLAPS (18)', 'create extension if not exists btree_gist;\ncreate table w (id int, during tstzrange, primary key (id, during without overlaps));\n'],
+  ];
+  for (const [what, sql] of newer) {
+    const p = (await import('../helpers/harness.js')).makeProject({ ...files, ...revisionFiles('20261103090000_newer', B, sql, '') });
+    try {
+      const result = await runCli(['up'], { cwd: p.dir, env: { DATABASE_URL: db!.url } });
+      expectExit(result, 2, what);
+      expectText(result.stderr, 'migrations/20261103090000_newer/up.sql:', "PostgreSQL 15, the server's version, does not have this syntax", '   > ');
+      assert.equal((await db!.query('select 1 from pg_namespace where nspname = $1', ['strata'])).length, 0, `${what}: nothing ran, not even the revisions before it`);
+      // strata sql planned against the server checks the same
+      expectExit(await runCli(['sql', 'up'], { cwd: p.dir, env: { DATABASE_URL: db!.url } }), 2, `${what}: sql up`);
+      // without a server to ask (--from base) the grammar is 18's
+      expectExit(await runCli(['sql', 'up', '--from', 'base'], { cwd: p.dir }), 0, `${what}: sql up --from base`);
+      if (what.startsWith('JSON')) expectExit(await runCli(['up'], { cwd: p.dir, timeoutMs: 60_000 }), 0, `${what}: on the embedded PostgreSQL 18`);
+    } finally {
+      p.remove();
+    }
+  }
+});
+
 test.run();

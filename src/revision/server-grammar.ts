@@ -1,0 +1,64 @@
+import { problem, type Problem } from '../errors.js';
+import type { Script } from '../plan/plan.js';
+import { attachCodeFrames, lineColumnAt } from '../source-position.js';
+import { withoutWasmTierUp } from '../wasm-tier-up.js';
+import { syntaxProblemAt } from './sql-statements.js';
+
+/**
+ * strata reads SQL with PostgreSQL 18's parser; a server of an older major version does not know
+ * everything 18 accepts (JSON_OBJECT's `'a': 1` before 16, MERGE ... RETURNING before 17, WITHOUT
+ * OVERLAPS before 18). Such a revision would pass the check and fail on the server after the
+ * revisions before it were applied. So the scripts of a run are also parsed with the server's own
+ * grammar (libpg-query's build for that major version, loaded only when the server is older than
+ * 18), before anything runs.
+ */
+const GRAMMARS: Record<number, () => Promise<ParserModule>> = {
+  15: () => import('libpg-query-15') as Promise<ParserModule>,
+  16: () => import('libpg-query-16') as Promise<ParserModule>,
+  17: () => import('libpg-query-17') as Promise<ParserModule>,
+};
+
+interface ParserModule {
+  loadModule(): Promise<void>;
+  parseSync(sql: string): unknown;
+  hasSqlDetails(error: unknown): error is Error & { sqlDetails?: { cursorPosition?: number } };
+}
+
+const loaded = new Map<number, Promise<ParserModule>>();
+
+/** The major versions strata can check a script against besides 18. */
+export const CHECKED_MAJORS = Object.keys(GRAMMARS).map(Number);
+
+export async function checkServerGrammar(scripts: readonly Script[], serverVersionNum: number): Promise<Problem[]> {
+  const major = Math.floor(serverVersionNum / 10000);
+  const load = GRAMMARS[major];
+  if (!load || scripts.length === 0) return [];
+  let parser = loaded.get(major);
+  if (!parser) {
+    parser = (async () => {
+      const mod = await load();
+      await withoutWasmTierUp(() => mod.loadModule());
+      return mod;
+    })();
+    loaded.set(major, parser);
+  }
+  const pg = await parser;
+  const problems: Problem[] = [];
+  for (const script of scripts) {
+    if (script.body.trim() === '') continue;
+    try {
+      pg.parseSync(script.body);
+    } catch (error) {
+      if (!pg.hasSqlDetails(error) && !(error instanceof RangeError)) throw error;
+      const found = syntaxProblemAt(script.body, error.message, pg.hasSqlDetails(error) ? error.sqlDetails?.cursorPosition ?? 0 : 0);
+      problems.push(problem('SQL_SYNTAX', {
+        file: script.path,
+        ...lineColumnAt(script.text, script.bodyOffset + found.offset),
+        message: `${found.message}: PostgreSQL ${major}, the server's version, does not have this syntax (it is newer)`,
+        hint: `write it the way PostgreSQL ${major} can run it, or upgrade the server; nothing has run`,
+      }));
+    }
+  }
+  const textOf = new Map(scripts.map((s) => [s.path, s.text]));
+  return attachCodeFrames(problems, (file) => textOf.get(file));
+}
