@@ -16,7 +16,8 @@
  * bench/results/embedded.json.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { addEditRevision } from './edit-revision.js';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,13 +187,7 @@ async function main(): Promise<number> {
 async function measureDev(cacheDir: string): Promise<{ firstMs: number; medianMs: number; p95Ms: number; reportedMedianMs: number; peakRssKb: number | undefined }> {
   const project = newProject('dev');
   const migrations = path.join(project, 'migrations');
-  const parent = readdirSync(migrations).sort().at(-1)!;
-  const folder = path.join(migrations, '29991231235959_bench_edit');
-  mkdirSync(folder);
-  const upFile = path.join(folder, 'up.sql');
-  const upText = (n: number) => `--! Parent: ${parent}\n--! Message: benchmark edit\n\ncreate schema bench;\ncreate table bench.t_${n} (id bigint primary key, label text not null);\n`;
-  writeFileSync(upFile, upText(0));
-  writeFileSync(path.join(folder, 'down.sql'), 'drop schema bench cascade;\n');
+  const { upFile, upText } = addEditRevision(migrations);
 
   const child = spawn(process.execPath, [cliPath, 'dev'], { cwd: project, env: env(cacheDir), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -12,6 +12,7 @@
  * is the server where the throwaway database is created and dropped.
  */
 import { spawn } from 'node:child_process';
+import { addEditRevision } from './edit-revision.js';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,13 +68,7 @@ async function main(): Promise<number> {
   const migrations = path.join(project, 'migrations');
   if (historySize === undefined) cpSync(path.join(repoRoot, 'migrations'), migrations, { recursive: true });
   else writeGeneratedHistory(migrations, historySize);
-  const parent = readdirSync(migrations).sort().at(-1) ?? 'base';
-  const folder = path.join(migrations, '29991231235959_bench_edit');
-  mkdirSync(folder);
-  const upFile = path.join(folder, 'up.sql');
-  const upText = (n: number) => `--! Parent: ${parent}\n--! Message: benchmark edit\n\ncreate schema bench;\ncreate table bench.t_${n} (id bigint primary key, label text not null);\n`;
-  writeFileSync(upFile, upText(0));
-  writeFileSync(path.join(folder, 'down.sql'), 'drop schema bench cascade;\n');
+  const { upFile, upText } = addEditRevision(migrations);
 
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DATABASE_URL: url.toString() };
   delete env.STRATA_DIR;

@@ -20,7 +20,7 @@ import type { SqlOptions, SqlReport } from './offline-script.js';
 import type { StampReport } from './stamp.js';
 import type { LogEvent } from './db/events.js';
 import { findHeads, type HeadsReport } from './plan/find-heads.js';
-import type { CurrentReport, HistoryReport, ShowReport, WithDatabase } from './inspect.js';
+import type { CurrentReport, HistoryReport, ShowReport } from './inspect.js';
 import type { DevOptions, DevSession } from './watch/dev-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';

@@ -1,4 +1,4 @@
-import { problem, type Problem } from '../errors.js';
+import type { Problem } from '../errors.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { newestApplied, planUp, targetUniverse, type UpStep } from './plan.js';
