@@ -10,7 +10,8 @@ import { build } from 'esbuild';
 rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
-  entryPoints: ['src/cli.ts'],
+  // the embedded database's thread is an entry point of its own, next to the chunk that starts it
+  entryPoints: { cli: 'src/cli.ts', 'pglite-worker': 'src/db/pglite-worker.ts' },
   outdir: 'dist/bin',
   bundle: true,
   splitting: true,

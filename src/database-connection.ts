@@ -34,8 +34,8 @@ export async function openDatabase(config: StrataConfig, { command, onNote = () 
       throw storageError(config, error, 'take the embedded database\'s lock') ?? error;
     });
   try {
-    const { openPglite } = await import('./db/pglite-database.js');
-    const db = await openPglite(config.embeddedDataDir, {
+    const { openPgliteInWorker } = await import('./db/pglite-in-worker.js');
+    const db = await openPgliteInWorker(config.embeddedDataDir, {
       cacheDir: config.cacheDir,
       onCreate: (source, templateDir) => onNote(creationNote(config, source, templateDir)),
     });
