@@ -1,11 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { BackendMessageReader } from './protocol-reader.js';
+
+/** The settings a server reports to its clients (GUC_REPORT). */
+const REPORTED_SETTINGS = ['standard_conforming_strings', 'client_encoding', 'server_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone',
+  'integer_datetimes', 'is_superuser', 'session_authorization', 'application_name', 'default_transaction_read_only', 'in_hot_standby', 'server_version'];
 
 /** The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when undefined. */
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   const { PGlite, protocol } = await import('@electric-sql/pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
+  // what the embedded server reports during scripts; its start-up report went to PGlite, so read once here
+  const parameters = new Map<string, string>();
+  const reported = await db.query<{ name: string; setting: string }>('select name, setting from pg_settings where name = any($1)', [REPORTED_SETTINGS]);
+  for (const { name, setting } of reported.rows) parameters.set(name, setting);
   return {
     kind: 'pglite',
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
@@ -19,17 +28,12 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
       }
     },
     async runScript(text: string): Promise<ScriptResult> {
-      const result = await db.execProtocol(protocol.serialize.query(text), { throwOnError: false });
-      let completedStatements = 0;
-      for (const message of result.messages) {
-        if (message.name === 'commandComplete') completedStatements++;
-        if (message.name === 'error') {
-          const info = sqlErrorInfo(message);
-          if (info) return { ok: false, error: info, completedStatements };
-        }
-      }
-      return { ok: true };
+      // streamed, not execProtocol: that one keeps every byte and every parsed row of the reply
+      const reader = new BackendMessageReader((name, value) => parameters.set(name, value));
+      await db.execProtocolRawStream(protocol.serialize.query(text), { onRawData: (chunk) => reader.push(chunk) });
+      return reader.result();
     },
+    reportedSetting: (name) => parameters.get(name),
     async backendPid() {
       const rows = await db.query<{ pid: number }>('select pg_backend_pid() as pid');
       return rows.rows[0]!.pid;

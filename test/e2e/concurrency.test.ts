@@ -62,13 +62,20 @@ test.after(async () => {
   writeHistory(other.dir, generateHistory(5, (i) => ({ up: `create table race${i} (id int);\n`, down: `drop table race${i};\n` })));
   const inner = await connectPostgres(db!.url);
   let raced: CliResult | undefined;
+  // the lock is taken on the database's lock session: race in the moment it is asked for
   const racing: Database = {
     ...inner,
-    async query(text, values) {
-      if (raced === undefined && text.includes('pg_try_advisory_lock')) {
-        raced = await runCli(['up', '--schema', 'race'], { cwd: other.dir, env: { DATABASE_URL: db!.url } });
-      }
-      return inner.query(text, values);
+    async lockSession() {
+      const session = await inner.lockSession!();
+      return {
+        ...session,
+        async query(text, values) {
+          if (raced === undefined && text.includes('pg_try_advisory_lock')) {
+            raced = await runCli(['up', '--schema', 'race'], { cwd: other.dir, env: { DATABASE_URL: db!.url } });
+          }
+          return session.query(text, values);
+        },
+      };
     },
   };
   try {
