@@ -48,7 +48,8 @@ export class StatementEffects {
       this.open = [];
       return;
     }
-    if (control?.kind === 'savepoint') this.savepoints.push({ name: control.savepoint, at: this.open.length });
+    // a savepoint stands for what comes after it (the SAVEPOINT itself stays with the block)
+    if (control?.kind === 'savepoint') this.savepoints.push({ name: control.savepoint, at: this.open.length + 1 });
     else if (control?.kind === 'release') this.savepoints.splice(Math.max(this.lastSavepoint(control.savepoint), 0));
     else if (control?.kind === 'rollback-to') {
       const k = this.lastSavepoint(control.savepoint);
