@@ -17,16 +17,16 @@ export interface LockHolder {
 
 /**
  * How a bookkeeping statement makes sure the run still holds its lock, failing its transaction
- * when not:
- * - 'session': strata holds the lock on a session of its own, where nothing else runs, so that
- *   no revision's SQL (pg_advisory_unlock_all(), DISCARD ALL) can release it. That session ends
- *   only by being terminated or losing its connection, so "it still holds the lock" is "it is
- *   still alive": the same pid with the same start time (cheaper than scanning pg_locks).
+ * when not: pg_locks must show the lock granted to the session that took it.
+ * - 'session': strata's lock session, where nothing else runs, so that no revision's SQL
+ *   (pg_advisory_unlock_all(), DISCARD ALL) can release it; it can still end (terminated, its
+ *   connection dropped), and a session that is ending may have released its locks while it is
+ *   still listed in pg_stat_activity: so the check is of the lock itself, not of the session.
  * - 'this-session': the lock was taken by the session that runs the script (psql running what
- *   `strata sql` printed), where the revisions' SQL could release it: pg_locks must show it.
+ *   `strata sql` printed), where the revisions' SQL could release it.
  */
 export type LockGuard =
-  | { kind: 'session'; pid: number; startedAt: string }
+  | { kind: 'session'; pid: number }
   | { kind: 'this-session' };
 
 /** The lock, once had: where it is held (to release it there) and how to check it is still held. */
@@ -69,9 +69,7 @@ export async function acquireRunLock(
 }
 
 async function sessionIdentity(session: Database): Promise<LockGuard> {
-  const [row] = await session.query<{ pid: number; started: string }>(
-    'select pg_backend_pid() as pid, (select backend_start::text from pg_stat_get_activity(pg_backend_pid())) as started');
-  return { kind: 'session', pid: row!.pid, startedAt: row!.started };
+  return { kind: 'session', pid: await session.backendPid() };
 }
 
 export async function releaseRunLock(lock: HeldLock, schema: string): Promise<void> {
@@ -95,13 +93,12 @@ export function isLockLost(error: { code: string; message: string }): boolean {
  * bookkeeping statement, and before a Transaction: off step starts.
  */
 export function lockGuardSql(schema: string, guard: LockGuard): string {
-  const key = `${LOCK_CLASS}::oid`;
-  const held = guard.kind === 'session'
-    ? `exists (select from pg_catalog.pg_stat_get_activity(${guard.pid}) a where a.backend_start = ${quoteLiteral(guard.startedAt)}::timestamptz)`
-    : `exists (select from pg_catalog.pg_locks l where l.locktype = 'advisory' and l.granted and l.pid = pg_catalog.pg_backend_pid()
-      and l.classid = ${key} and l.objid = pg_catalog.hashtext(${quoteLiteral(schema)})::oid and l.objsubid = 2)`;
+  const holder = guard.kind === 'session' ? guard.pid : 'pg_catalog.pg_backend_pid()';
+  const held = `exists (select from pg_catalog.pg_locks l where l.locktype = 'advisory' and l.granted and l.pid = ${holder}
+      and l.classid = ${LOCK_CLASS}::oid and l.objid = pg_catalog.hashtext(${quoteLiteral(schema)})::oid and l.objsubid = 2
+      and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()))`;
   const lost = guard.kind === 'session'
-    ? `${LOCK_LOST_MESSAGE} on schema ${schema} is no longer held: the session that held it (pid ${guard.pid}) has ended`
+    ? `${LOCK_LOST_MESSAGE} on schema ${schema} is no longer held: the session that held it (pid ${guard.pid}) has ended or is ending`
     : `${LOCK_LOST_MESSAGE} on schema ${schema} is no longer held by this session`;
   const hint = guard.kind === 'session'
     ? 'someone ended strata\'s lock session (pg_terminate_backend?) or its connection dropped: another strata run may have started; check strata status'

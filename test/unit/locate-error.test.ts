@@ -72,7 +72,7 @@ test('an intermediate step defers its WAL flush: set local after the session res
 test('the statements after the body are counted: the session reset, the lock guard, the bookkeeping, the commit', async () => {
   const { step } = prepare('--! Parent: base\n\nselect 1;\n');
   await loadSqlParser();
-  for (const lock of [undefined, { kind: 'session' as const, pid: 42, startedAt: '2026-01-01 00:00:00+00' }, { kind: 'this-session' as const }]) {
+  for (const lock of [undefined, { kind: 'session' as const, pid: 42 }, { kind: 'this-session' as const }]) {
     const script = transactionalScript(step, 'strata', 'me@host', { ownTransaction: true, deferFlush: true, lock });
     const split = splitStatements(script.text);
     if (!split.ok) throw new Error(split.problem.message);
