@@ -101,7 +101,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     const nothing = `nothing was ${last.direction === 'up' ? 'applied' : 'reverted'}`;
     if (!committed.ok && session.isLost) {
       const failure = failureFrom(last, [], committed.error, undefined, undefined, '');
-      failure.effects = await lostEffects(run, steps.map((step, k) => ({ step, index: k })), 'the COMMIT of the whole run (--single-transaction)');
+      failure.effects = (await lostEffects(run, steps.map((step, k) => ({ step, index: k })), 'the COMMIT of the whole run (--single-transaction)')).effects;
       return { ok: false, outcomes, failure };
     }
     if (!committed.ok) {
@@ -167,14 +167,14 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
     return { kind: 'ok' };
   }
   if (session.isLost) {
-    // the failure is placed where the server's replies stopped; what committed is read back
-    let confirmed = 0;
-    const inFlight = parts.find((part) => (confirmed += part.statementCount) > result.completedStatements) ?? parts.at(-1)!;
-    const before = confirmed - inFlight.statementCount;
-    const error = { ...result.error, position: positionWithin(text, inFlight.start, inFlight.script.text.length, result.error.position) };
-    const failure = transactionalFailure(inFlight.step, options.statementsOf(inFlight.step.script), inFlight.script, error, result.completedStatements - before);
-    failure.effects = await lostEffects(run, parts, `the COMMITs of ${parts.length} revisions (${parts[0]!.step.id} … ${parts.at(-1)!.step.id}, one message)`, share);
-    return { kind: 'failed', step: inFlight.step, durationMs: share, failure };
+    const lost = await lostEffects(run, parts, `the COMMITs of ${parts.length} revisions (${parts[0]!.step.id} … ${parts.at(-1)!.step.id}, one message)`, share);
+    // placed where the server's replies say it was, when that is the step the failure is about
+    const part = parts[lost.failedAt]!;
+    const before = parts.slice(0, lost.failedAt).reduce((n, p) => n + p.statementCount, 0);
+    const error = { ...result.error, position: positionWithin(text, part.start, part.script.text.length, result.error.position) };
+    const failure = transactionalFailure(part.step, options.statementsOf(part.step.script), part.script, error, result.completedStatements - before);
+    failure.effects = lost.effects;
+    return { kind: 'failed', step: part.step, durationMs: share, failure };
   }
   if (result.completedStatements === 0) return { kind: 'not-run' };
   let confirmed = 0;
@@ -228,7 +228,7 @@ async function runTransactional(run: RunState, step: Step, index: number): Promi
   if (session.isLost) {
     if (!ownTransaction) return { ok: false, failure: failureFrom(step, statements, result.error, undefined, undefined, 'the whole run was rolled back by the server when the connection ended (--single-transaction): nothing was applied') };
     const failure = transactionalFailure(step, statements, script, result.error, result.completedStatements);
-    failure.effects = await lostEffects(run, [{ step, index }], `the COMMIT of ${step.id}`);
+    failure.effects = (await lostEffects(run, [{ step, index }], `the COMMIT of ${step.id}`)).effects;
     return { ok: false, failure };
   }
   if (ownTransaction) await session.rollbackIfOpen();

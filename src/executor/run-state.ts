@@ -66,25 +66,36 @@ export function finishStep(run: RunState, step: Step, durationMs: number, index:
  * What to say when the connection dropped with `sent` in flight: whatever strata saw of the
  * replies, each step may or may not have committed, so a new session reads what is recorded.
  * The steps found done are reported applied (they are durable: the check flushes first).
+ * `failedAt` is the one of `sent` the failure is about: the first not done, else the last.
  */
-export async function lostEffects(run: RunState, sent: ReadonlyArray<{ step: Step; index: number }>, what: string, durationMs = 0): Promise<string> {
+export async function lostEffects(run: RunState, sent: ReadonlyArray<{ step: Step; index: number }>, what: string, durationMs = 0): Promise<{ effects: string; failedAt: number }> {
   const { options } = run;
   const action = (step: Step) => options.eventAction ?? step.direction;
   const outcome = await settleLostSteps(run.db, run.pid, options.schema, run.watermark, sent.map((s) => s.step), action);
   if (!outcome.known) {
-    return `the connection was lost after strata sent ${what}, so whether ${sent.length === 1 ? 'it' : 'they'} committed is unknown (${outcome.reason}); ` +
-      'every revision reported above as done is durable; check strata status before running again';
+    return {
+      failedAt: 0,
+      effects: `the connection was lost after strata sent ${what}, so whether ${sent.length === 1 ? 'it' : 'they'} committed is unknown (${outcome.reason}); ` +
+        'every revision reported above as done is durable; check strata status before running again',
+    };
   }
   const done = sent.filter((_, k) => outcome.done[k]);
   for (const s of done) finishStep(run, s.step, durationMs, s.index);
-  const notDone = sent.filter((_, k) => !outcome.done[k]);
   const checked = `strata reconnected and read ${options.schema}.events`;
-  if (notDone.length === 0) {
-    const verb = sent.at(-1)!.step.direction === 'up' ? 'applied and recorded' : 'reverted and its record removed';
-    return `the connection was lost after strata sent ${what}; ${checked}: ${sent.length === 1 ? `${sent[0]!.step.id} is ${verb}` : `all ${sent.length} are done`}. The run stopped there`;
+  const firstNotDone = outcome.done.indexOf(false);
+  if (firstNotDone === -1) {
+    const last = sent.at(-1)!.step;
+    const verb = last.direction === 'up' ? 'applied and recorded' : 'reverted and its record removed';
+    return {
+      failedAt: sent.length - 1,
+      effects: `the connection was lost after strata sent ${what}; ${checked}: ${sent.length === 1 ? `${last.id} is ${verb}` : `all ${sent.length} are done`}. The run stopped there`,
+    };
   }
-  const first = notDone[0]!.step;
+  const first = sent[firstNotDone]!.step;
   const where = first.direction === 'up' ? `the database is as it was before ${first.id}` : `nothing of it was reverted; still at ${first.id}`;
-  return `the connection was lost after strata sent ${what}; ${checked}: ${done.length > 0 ? `${done.map((s) => s.step.id).join(', ')} committed, ` : ''}` +
-    `${first.id} is not recorded, so it was rolled back: ${where}`;
+  return {
+    failedAt: firstNotDone,
+    effects: `the connection was lost after strata sent ${what}; ${checked}: ${done.length > 0 ? `${done.length === 1 ? done[0]!.step.id : `${done.length} of them`} committed, ` : ''}` +
+      `${first.id} is not recorded, so it was rolled back: ${where}`,
+  };
 }

@@ -81,7 +81,7 @@ export async function runStatementByStatement(run: RunState, step: Step, index: 
   let failure: Failure;
   if (session.isLost) {
     failure = failureFrom(step, statements, recorded.error, undefined, undefined, '');
-    failure.effects = `${everything}; ${await lostEffects(run, [{ step, index }], `the record of ${step.id}`)}`;
+    failure.effects = `${everything}; ${(await lostEffects(run, [{ step, index }], `the record of ${step.id}`)).effects}`;
   } else if (isLockLost(recorded.error)) {
     failure = failureFrom(step, statements, recorded.error, undefined, undefined,
       `${everything}, but strata's migration lock was lost while it ran, so it was not recorded: another strata run may be running it too. Check strata status; ${notRecorded(step)}`);
