@@ -5,6 +5,8 @@ import { quoteLiteral } from '../db/quote.js';
 
 /** 'STRA': the first key of strata's two-key advisory lock; the second is hashtext(schema). */
 export const LOCK_CLASS = 1398035009;
+/** 'STRB': with the lock session's pid, a lock only that session ever takes (see LockGuard). */
+export const TOKEN_CLASS = 1398035010;
 
 export interface LockHolder {
   pid: number;
@@ -17,13 +19,18 @@ export interface LockHolder {
 
 /**
  * How a bookkeeping statement makes sure the run still holds its lock, failing its transaction
- * when not: pg_locks must show the lock granted to the session that took it.
- * - 'session': strata's lock session, where nothing else runs, so that no revision's SQL
- *   (pg_advisory_unlock_all(), DISCARD ALL) can release it; it can still end (terminated, its
- *   connection dropped), and a session that is ending may have released its locks while it is
- *   still listed in pg_stat_activity: so the check is of the lock itself, not of the session.
+ * when not.
+ * - 'session': strata holds the lock on a session of its own, where nothing else runs, so that
+ *   no revision's SQL (pg_advisory_unlock_all(), DISCARD ALL) can release it; that session can
+ *   still end (terminated, its connection dropped). With the run lock it takes a token, an
+ *   advisory lock keyed by its own pid that nobody else takes. The guard asks for both, shared
+ *   and without waiting: it gets one only when its holder has let go of it. (pg_locks would say
+ *   the same but costs a scan of the whole lock table, which grows with
+ *   max_locks_per_transaction; a session still listed in pg_stat_activity may already have
+ *   released its locks on its way out.)
  * - 'this-session': the lock was taken by the session that runs the script (psql running what
- *   `strata sql` printed), where the revisions' SQL could release it.
+ *   `strata sql` printed), where the revisions' SQL could release it, and where asking for it
+ *   again would succeed: pg_locks must show it.
  */
 export type LockGuard =
   | { kind: 'session'; pid: number }
@@ -69,12 +76,15 @@ export async function acquireRunLock(
 }
 
 async function sessionIdentity(session: Database): Promise<LockGuard> {
-  return { kind: 'session', pid: await session.backendPid() };
+  const pid = await session.backendPid();
+  await session.query('select pg_advisory_lock($1, $2)', [TOKEN_CLASS, pid]);
+  return { kind: 'session', pid };
 }
 
 export async function releaseRunLock(lock: HeldLock, schema: string): Promise<void> {
   try {
     await lock.session.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, schema]);
+    if (lock.guard?.kind === 'session') await lock.session.query('select pg_advisory_unlock($1, $2)', [TOKEN_CLASS, lock.guard.pid]);
   } catch {
     // the connection is gone, and the lock with it
   }
@@ -93,19 +103,21 @@ export function isLockLost(error: { code: string; message: string }): boolean {
  * bookkeeping statement, and before a Transaction: off step starts.
  */
 export function lockGuardSql(schema: string, guard: LockGuard): string {
-  const holder = guard.kind === 'session' ? guard.pid : 'pg_catalog.pg_backend_pid()';
-  const held = `exists (select from pg_catalog.pg_locks l where l.locktype = 'advisory' and l.granted and l.pid = ${holder}
+  const key = `${LOCK_CLASS}, pg_catalog.hashtext(${quoteLiteral(schema)})`;
+  const lost = guard.kind === 'session'
+    ? `pg_catalog.pg_try_advisory_xact_lock_shared(${TOKEN_CLASS}, ${guard.pid}) or pg_catalog.pg_try_advisory_xact_lock_shared(${key})`
+    : `not exists (select from pg_catalog.pg_locks l where l.locktype = 'advisory' and l.granted and l.pid = pg_catalog.pg_backend_pid()
       and l.classid = ${LOCK_CLASS}::oid and l.objid = pg_catalog.hashtext(${quoteLiteral(schema)})::oid and l.objsubid = 2
       and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()))`;
-  const lost = guard.kind === 'session'
+  const message = guard.kind === 'session'
     ? `${LOCK_LOST_MESSAGE} on schema ${schema} is no longer held: the session that held it (pid ${guard.pid}) has ended or is ending`
     : `${LOCK_LOST_MESSAGE} on schema ${schema} is no longer held by this session`;
   const hint = guard.kind === 'session'
     ? 'someone ended strata\'s lock session (pg_terminate_backend?) or its connection dropped: another strata run may have started; check strata status'
     : 'a statement of the revisions released it (pg_advisory_unlock_all(), DISCARD ALL): another strata run may have started; check strata status';
   const body = ` begin
-  if not ${held} then
-    raise exception using errcode = ${quoteLiteral(LOCK_LOST_SQLSTATE)}, message = ${quoteLiteral(lost)}, hint = ${quoteLiteral(hint)};
+  if ${lost} then
+    raise exception using errcode = ${quoteLiteral(LOCK_LOST_SQLSTATE)}, message = ${quoteLiteral(message)}, hint = ${quoteLiteral(hint)};
   end if;
 end `;
   const tag = dollarTag(body);

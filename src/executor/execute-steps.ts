@@ -115,7 +115,9 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
 }
 
 async function fail(run: RunState, step: Step, durationMs: number, failure: Failure, discardOutcomes = false): Promise<ExecutionResult> {
-  await recordFailure(run, step, durationMs, failure);
+  // a connection lost after the step committed fails the run, not the step: its event says it is done
+  const isDone = run.outcomes.some((o) => o.id === step.id && o.direction === step.direction);
+  if (!isDone) await recordFailure(run, step, durationMs, failure);
   return { ok: false, outcomes: discardOutcomes ? [] : run.outcomes, failure };
 }
 
