@@ -102,7 +102,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     if (!committed.ok && session.isLost) {
       const failure = failureFrom(last, [], committed.error, undefined, undefined, '');
       failure.effects = (await lostEffects(run, steps.map((step, k) => ({ step, index: k })), 'the COMMIT of the whole run (--single-transaction)')).effects;
-      return { ok: false, outcomes, failure };
+      return fail(run, last, 0, failure);
     }
     if (!committed.ok) {
       const failure = failureFrom(last, options.statementsOf(last.script), committed.error, undefined, undefined,

@@ -132,4 +132,17 @@ it('the server cannot be reached again: the outcome is unknown, and strata says 
   assert.equal(await recorded(), [revisionId(1)], 'it had in fact committed');
 });
 
+
+it('--single-transaction: dropped at the COMMIT of the whole run, after or before it reached the server: all or nothing, as reported', async () => {
+  for (const mode of ['after-forwarding', 'before-forwarding'] as const) {
+    await resetDatabase(db!);
+    const p = project(4);
+    proxy!.arm((query) => query.trim() === 'commit', mode);
+    const result = await runCli(['up', '--single-transaction'], { cwd: p.dir, env: { DATABASE_URL: proxy!.url } });
+    const truth = await expectTruthAfterUp(result, `--single-transaction, ${mode}`);
+    assert.equal(truth.length, mode === 'after-forwarding' ? 4 : 0, mode);
+    expectText(result.stderr, mode === 'after-forwarding' ? 'all 4 are done' : `${revisionId(1)} is not recorded, so it was rolled back`);
+  }
+});
+
 test.run();
