@@ -20,6 +20,8 @@ export interface Cluster {
   /** Runs SQL with psql against `database` and returns its unaligned, tuples-only output. Throws on error. */
   sql(database: string, text: string): string;
   stop(mode?: 'fast' | 'immediate'): void;
+  /** starts it again after stop() (crash recovery first, after an immediate stop) */
+  start(): void;
 }
 
 /** `name` from PATH, else from the newest /usr/lib/postgresql/<version>/bin. */
@@ -67,7 +69,8 @@ function run(command: string, args: string[], options: SpawnSyncOptions = {}): s
   return String(result.stdout ?? '');
 }
 
-export async function startCluster(root: string): Promise<Cluster> {
+/** `extraSettings`: more `-c name=value` settings for the server. */
+export async function startCluster(root: string, extraSettings: string[] = []): Promise<Cluster> {
   const initdb = findPgBinary('initdb');
   const pgCtl = findPgBinary('pg_ctl');
   const psql = findPgBinary('psql');
@@ -91,11 +94,13 @@ export async function startCluster(root: string): Promise<Cluster> {
     '-c max_locks_per_transaction=4096',
     // timing only (pg_stat_wal.wal_sync_time): how much of a run is spent waiting for WAL fsyncs
     '-c track_wal_io_timing=on',
+    ...extraSettings.map((setting) => `-c ${setting}`),
   ].join(' ');
   // pg_ctl writes the server log where the postgres user can write it
   writeFileSync(logFile, '');
   if (owner) chownSync(logFile, owner.uid, owner.gid);
-  run(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions], { ...asOwner, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = () => run(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions], { ...asOwner, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  start();
 
   let stopped = false;
   const cluster: Cluster = {
@@ -109,6 +114,11 @@ export async function startCluster(root: string): Promise<Cluster> {
       if (stopped) return;
       stopped = true;
       spawnSync(pgCtl, ['stop', '-w', '-t', '60', '-D', dataDir, '-m', mode], { ...asOwner, env, stdio: 'ignore' });
+    },
+    start() {
+      if (!stopped) return;
+      start();
+      stopped = false;
     },
   };
   return cluster;

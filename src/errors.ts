@@ -36,6 +36,8 @@ export type ProblemCode =
   | 'SQL_TRANSACTION_CONTROL'
   | 'SQL_EMPTY'
   | 'SQL_NEEDS_NO_TRANSACTION'
+  /** a Transaction: off revision leaves a transaction block open at its end */
+  | 'SQL_TRANSACTION_LEFT_OPEN'
   // plan
   | 'APPLIED_EDITED'
   | 'APPLIED_MISSING'

@@ -2,8 +2,8 @@ import os from 'node:os';
 import type { StrataConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { quoteIdentifier, readApplied, trackingSchemaSql } from './db/tracking.js';
-import { problem, type Problem } from './errors.js';
-import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type LockHolder } from './executor/advisory-lock.js';
+import { problem, StrataError, type Problem } from './errors.js';
+import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock, type LockHolder } from './executor/advisory-lock.js';
 import { executeSteps, type Failure, type StepOutcome } from './executor/execute-steps.js';
 import type { AppliedRevision } from './plan/applied-revision.js';
 import { downScriptOf, planDown, planUp, type Plan, type PlanUpOptions, type Script, type Step } from './plan/plan.js';
@@ -160,6 +160,7 @@ export async function runPlanned(
       eventAction: command === 'dev' ? 'dev' : undefined,
       statementsOf: (script) => checked.statements.get(script) ?? [],
       signal: options.signal,
+      lock: lock.lock.guard,
       events: {
         stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),
@@ -169,7 +170,7 @@ export async function runPlanned(
     if (!result.ok) return { ok: false, reason: 'failed', command, steps: result.outcomes, failure: result.failure };
     return { ok: true, command, steps: result.outcomes, notes };
   } finally {
-    await releaseRunLock(db, config.schema);
+    await releaseRunLock(lock.lock, config.schema);
   }
 }
 
@@ -177,16 +178,23 @@ export async function runPlanned(
  * Takes the run's advisory lock; if another session holds it, says who and waits (bounded by
  * --lock-timeout), then says how long it waited.
  */
-export async function lockForRun(db: Database, config: StrataConfig, emit: EventListener): Promise<{ ok: true } | { ok: false; problem: Problem }> {
+export async function lockForRun(db: Database, config: StrataConfig, emit: EventListener): Promise<{ ok: true; lock: HeldLock } | { ok: false; problem: Problem }> {
   const waitStarted = performance.now();
   let waited = false;
-  const lock = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
-    waited = true;
-    emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
-  });
-  if (!lock.ok) return { ok: false, problem: lockTimeoutProblem(config.schema, config.lockTimeoutMs, lock.holder) };
+  let result: Awaited<ReturnType<typeof acquireRunLock>>;
+  try {
+    result = await acquireRunLock(db, config.schema, config.lockTimeoutMs, (holder) => {
+      waited = true;
+      emit({ type: 'lock-wait', holder, timeoutMs: config.lockTimeoutMs });
+    });
+  } catch (error) {
+    // the lock's own connection could not be opened
+    if (error instanceof StrataError && error.problems[0]) return { ok: false, problem: error.problems[0] };
+    throw error;
+  }
+  if (!result.ok) return { ok: false, problem: lockTimeoutProblem(config.schema, config.lockTimeoutMs, result.holder) };
   if (waited) emit({ type: 'lock-acquired', waitedMs: Math.round(performance.now() - waitStarted) });
-  return { ok: true };
+  return { ok: true, lock: result.lock };
 }
 
 /** Reuses the statements of the same step (same id, direction and body) from the plan made before the lock. */

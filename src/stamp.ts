@@ -3,7 +3,8 @@ import type { Database } from './db/database.js';
 import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from './db/tracking.js';
 import { problem, type Problem } from './errors.js';
 import { releaseRunLock } from './executor/advisory-lock.js';
-import { bookkeepingStatement } from './executor/step-script.js';
+import { recordingStatements } from './executor/step-script.js';
+import { lockGuardSql } from './executor/advisory-lock.js';
 import { checkSteps, currentActor, lockForRun, type EventListener } from './migrate.js';
 import { planStamp, type StampPlan } from './plan/plan-stamp.js';
 import type { RevisionSet } from './revision/build-revisions.js';
@@ -58,13 +59,14 @@ export async function runStamp(db: Database, config: StrataConfig, target: strin
     const statements = [
       'begin;',
       ...(trackingExists ? [] : [trackingSchemaSql(config.schema)]),
-      ...plan.stamp.map((step) => bookkeepingStatement(step, config.schema, actor, 'stamp')),
+      ...(lock.lock.guard ? [lockGuardSql(config.schema, lock.lock.guard)] : []),
+      ...plan.stamp.map((step) => recordingStatements(step, config.schema, actor, undefined, { action: 'stamp' })),
       ...plan.unstamp.map((row) => recordDownStatement(config.schema, row.id, actor, undefined, 'unstamp')),
       'commit;',
     ];
     const result = await db.runScript(statements.join('\n'));
     if (!result.ok) {
-      await db.runScript('rollback').catch(() => {});
+      if (result.status !== 'idle') await db.runScript('rollback').catch(() => {});
       const first = plan.stamp[0]?.id ?? plan.unstamp[0]!.id;
       const recorded = recordEventSql(config.schema, {
         action: plan.stamp.length > 0 ? 'stamp' : 'unstamp', revisionId: first, ok: false, durationMs: 0, actor,
@@ -84,6 +86,6 @@ export async function runStamp(db: Database, config: StrataConfig, target: strin
     }
     return { ok: true, command: 'stamp', stamped: plan.stamp.map((s) => s.id), unstamped: plan.unstamp.map((r) => r.id), notes: [] };
   } finally {
-    await releaseRunLock(db, config.schema);
+    await releaseRunLock(lock.lock, config.schema);
   }
 }

@@ -13,10 +13,25 @@ export interface SqlErrorInfo {
   where: string | undefined;
 }
 
+/** The transaction status the server reports in every ReadyForQuery: `I`, `T`, `E`. */
+export type TransactionStatus = 'idle' | 'in-transaction' | 'failed';
+
+/**
+ * What the server said about a script, which is the truth about what ran: one CommandComplete
+ * tag per statement that completed ("CREATE TABLE", "COMMIT", "ROLLBACK", "INSERT 0 1", ...), and
+ * the transaction status of the ReadyForQuery that ended it. `status` is undefined when the
+ * connection was lost before that ReadyForQuery: then the statements after the confirmed ones
+ * may or may not have run (a COMMIT among them may have committed).
+ */
+export interface ScriptReply {
+  commands: string[];
+  status: TransactionStatus | undefined;
+}
+
 export type ScriptResult =
-  | { ok: true }
-  /** `completedStatements`: how many statements of the script finished before the failing one */
-  | { ok: false; error: SqlErrorInfo; completedStatements: number };
+  | ({ ok: true } & ScriptReply)
+  /** `completedStatements`: how many statements of the script finished before the failing one (commands.length) */
+  | ({ ok: false; error: SqlErrorInfo; completedStatements: number } & ScriptReply);
 
 /** The little strata needs from a connection; one implementation per driver. */
 export interface Database {
@@ -25,11 +40,35 @@ export interface Database {
   readonly serverVersionNum: number;
   /** One statement over the extended protocol, with parameters. SQL errors throw `DatabaseQueryError`. */
   query<R = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<R[]>;
-  /** Any number of statements over the simple protocol. SQL errors are returned, not thrown. */
+  /**
+   * Any number of statements over the simple protocol. SQL errors and a lost connection are
+   * returned, not thrown. Result rows are read and dropped as they arrive, never kept.
+   */
   runScript(text: string): Promise<ScriptResult>;
+  /**
+   * The value the server last reported for a setting it reports to clients (ParameterStatus:
+   * standard_conforming_strings, client_encoding, ...); undefined when it has not said.
+   */
+  reportedSetting(name: string): string | undefined;
   /** The server's process id for this connection (pg_backend_pid()). */
   backendPid(): Promise<number>;
+  /**
+   * A second connection to the same database that strata runs nothing of a revision on, opened
+   * on first use and closed with this one: where the run lock lives, out of reach of the SQL of
+   * the revisions. Absent for a database that serves one session (PGlite).
+   */
+  lockSession?(): Promise<Database>;
+  /** A new, separate connection to the same database (to find out what became of a lost one). Absent for PGlite. */
+  openSession?(applicationName: string): Promise<Database>;
   close(): Promise<void>;
+}
+
+/** server_version as a number, as server_version_num has it: '15.20 (Debian 15.20-0+deb12u1)' -> 150020; '9.6.24' -> 90624; unknown -> 0 */
+export function serverVersionNumOf(version: string | undefined): number {
+  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(version ?? '');
+  if (!match) return 0;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
+  return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch;
 }
 
 export class DatabaseQueryError extends Error {

@@ -1,13 +1,17 @@
 import pg from 'pg';
 import { redactConnectionString, redactUrl } from '../text/redact.js';
 import { StrataError } from '../errors.js';
-import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult, type SqlErrorInfo } from './database.js';
+import { DatabaseQueryError, serverVersionNumOf, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { connectionLostInfo, ScriptSubmittable, transactionStatusOf } from './pg-script.js';
 
-/** A single dedicated connection to a PostgreSQL server. */
-export async function connectPostgres(url: string, applicationName = 'strata'): Promise<Database> {
+/**
+ * A dedicated connection to a PostgreSQL server (and, once asked for, a second one for the run
+ * lock). `connectTimeoutMs` bounds the connection attempt; none by default.
+ */
+export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number): Promise<Database> {
   let client: pg.Client;
   try {
-    client = new pg.Client({ connectionString: url, application_name: applicationName });
+    client = new pg.Client({ connectionString: url, application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}) });
   } catch (error) {
     // pg parses the URL in the constructor (e.g. 'Invalid URL' for a port over 65535)
     throw new StrataError('CONFIG_INVALID', {
@@ -18,12 +22,7 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
   // A server-side disconnect (e.g. pg_terminate_backend) surfaces on the pending query;
   // without this listener it would also crash the process as an unhandled 'error' event.
   client.on('error', () => {});
-  // the server says its version when the session starts (ParameterStatus): no query needed
-  let serverVersion = '';
-  const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
-  connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
-    if (message.parameterName === 'server_version') serverVersion = message.parameterValue;
-  });
+  const parameters = reportedParameters(client);
   try {
     await client.connect();
   } catch (error) {
@@ -33,9 +32,32 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
       hint: 'check DATABASE_URL (or --database-url) and that the server is running',
     });
   }
+  return postgresDatabase(client, parameters, url);
+}
+
+/** A look at what became of a lost connection should not hang on a server that does not answer. */
+const OPEN_SESSION_TIMEOUT_MS = 5000;
+
+type Client = pg.Client & { getTransactionStatus(): string | null; processID: number; connection: NodeJS.EventEmitter };
+
+/**
+ * The settings the server reports (ParameterStatus) arrive from the start of the session on:
+ * they are read from the connection before it connects.
+ */
+function reportedParameters(client: pg.Client): Map<string, string> {
+  const parameters = new Map<string, string>();
+  (client as Client).connection.on('parameterStatus', (message: { parameterName: string; parameterValue: string }) => {
+    parameters.set(message.parameterName, message.parameterValue);
+  });
+  return parameters;
+}
+
+function postgresDatabase(client: pg.Client, parameters: Map<string, string>, url: string): Database {
+  const raw = client as Client;
+  let lock: Promise<Database> | undefined;
   return {
     kind: 'postgres',
-    serverVersionNum: versionNum(serverVersion),
+    serverVersionNum: serverVersionNumOf(parameters.get('server_version')),
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
       try {
         const result = await client.query(text, values as unknown[] | undefined);
@@ -47,41 +69,30 @@ export async function connectPostgres(url: string, applicationName = 'strata'): 
       }
     },
     async runScript(text: string): Promise<ScriptResult> {
-      let completedStatements = 0;
-      const onComplete = () => completedStatements++;
-      connection.on('commandComplete', onComplete);
+      const script = new ScriptSubmittable(text, () => transactionStatusOf(raw.getTransactionStatus()));
       try {
-        await client.query(text);
-        return { ok: true };
+        client.query(script as unknown as pg.QueryConfig);
       } catch (error) {
-        // A lost connection still tells how many statements the server confirmed before it.
-        const info = sqlErrorInfo(error) ?? connectionLost(error);
-        return { ok: false, error: info, completedStatements };
-      } finally {
-        connection.off('commandComplete', onComplete);
+        return { ok: false, error: connectionLostInfo((error as Error).message), completedStatements: 0, commands: [], status: undefined };
       }
+      return script.result;
     },
+    reportedSetting: (name) => parameters.get(name),
     async backendPid() {
-      return (client as unknown as { processID: number }).processID;
+      return raw.processID;
     },
+    lockSession() {
+      lock ??= connectPostgres(url, 'strata').catch((error: unknown) => {
+        lock = undefined;
+        throw error;
+      });
+      return lock;
+    },
+    openSession: (applicationName) => connectPostgres(url, applicationName, OPEN_SESSION_TIMEOUT_MS),
     async close() {
-      await client.end().catch(() => {});
+      const sibling = lock;
+      lock = undefined;
+      await Promise.all([client.end().catch(() => {}), sibling?.then((db) => db.close(), () => {})]);
     },
-  };
-}
-
-/** '15.20 (Debian 15.20-0+deb12u1)' -> 150020; '9.6.24' -> 90624; unknown -> 0 */
-function versionNum(version: string): number {
-  const match = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(version);
-  if (!match) return 0;
-  const [major, minor, patch] = [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
-  return major >= 10 ? major * 10000 + minor : major * 10000 + minor * 100 + patch;
-}
-
-function connectionLost(error: unknown): SqlErrorInfo {
-  return {
-    code: '08006', message: `connection lost: ${(error as Error).message}`, severity: 'FATAL',
-    detail: undefined, hint: 'the server ended the connection; what was not committed was rolled back by the server',
-    position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined,
   };
 }

@@ -1,6 +1,11 @@
-import { DatabaseQueryError, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { DatabaseQueryError, serverVersionNumOf, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
 import { loadPgliteRuntime } from './pglite-runtime.js';
 import { createDataDir, hasDatabase, type CreateOptions } from './pglite-template.js';
+import { BackendMessageReader } from './protocol-reader.js';
+
+/** The settings a server reports to its clients (GUC_REPORT). */
+export const REPORTED_SETTINGS = ['standard_conforming_strings', 'client_encoding', 'server_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone',
+  'integer_datetimes', 'is_superuser', 'session_authorization', 'application_name', 'default_transaction_read_only', 'in_hot_standby', 'server_version'];
 
 /**
  * The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when
@@ -11,10 +16,13 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
   if (dataDir && !hasDatabase(dataDir)) await createDataDir(dataDir, runtime, creation);
   const { PGlite, protocol } = runtime;
   const db = await PGlite.create(dataDir, runtime.options);
-  const [version] = (await db.query<{ num: string }>(`select current_setting('server_version_num') as num`)).rows;
+  // what the embedded server reports during scripts; its start-up report went to PGlite, so read once here
+  const parameters = new Map<string, string>();
+  const reported = await db.query<{ name: string; setting: string }>('select name, setting from pg_settings where name = any($1)', [REPORTED_SETTINGS]);
+  for (const { name, setting } of reported.rows) parameters.set(name, setting);
   return {
     kind: 'pglite',
-    serverVersionNum: Number(version?.num ?? 0),
+    serverVersionNum: serverVersionNumOf(parameters.get('server_version')),
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
       try {
         const result = await db.query<R>(text, values as unknown[] | undefined);
@@ -26,17 +34,12 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
       }
     },
     async runScript(text: string): Promise<ScriptResult> {
-      const result = await db.execProtocol(protocol.serialize.query(text), { throwOnError: false });
-      let completedStatements = 0;
-      for (const message of result.messages) {
-        if (message.name === 'commandComplete') completedStatements++;
-        if (message.name === 'error') {
-          const info = sqlErrorInfo(message);
-          if (info) return { ok: false, error: info, completedStatements };
-        }
-      }
-      return { ok: true };
+      // streamed, not execProtocol: that one keeps every byte and every parsed row of the reply
+      const reader = new BackendMessageReader((name, value) => parameters.set(name, value));
+      await db.execProtocolRawStream(protocol.serialize.query(text), { onRawData: (chunk) => reader.push(chunk) });
+      return reader.result();
     },
+    reportedSetting: (name) => parameters.get(name),
     async backendPid() {
       const rows = await db.query<{ pid: number }>('select pg_backend_pid() as pid');
       return rows.rows[0]!.pid;

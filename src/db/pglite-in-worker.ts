@@ -14,12 +14,16 @@ export async function openPgliteInWorker(dataDir: string | undefined, creation: 
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   let nextId = 1;
   let exited: Error | undefined;
+  let settings: Record<string, string | undefined> = {};
   const ready = new Promise<Extract<WorkerReply, { type: 'ready' }>>((resolve, reject) => {
     pending.set(0, { resolve: () => {}, reject });
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'created') creation.onCreate(reply.source, reply.templateDir);
-      else if (reply.type === 'ready') resolve(reply);
-      else {
+      else if (reply.type === 'ready') {
+        settings = reply.settings;
+        resolve(reply);
+      } else {
+        settings = { ...settings, ...reply.settings };
         const waiter = pending.get(reply.id);
         pending.delete(reply.id);
         if (reply.ok) waiter?.resolve(reply.value);
@@ -51,6 +55,7 @@ export async function openPgliteInWorker(dataDir: string | undefined, creation: 
   });
   const db: Record<string, unknown> = { ...opened.properties };
   for (const method of opened.methods) db[method] = (...args: unknown[]) => call(method, args);
+  db.reportedSetting = (name: string) => settings[name];
   const close = db.close as () => Promise<void>;
   db.close = async () => {
     try {

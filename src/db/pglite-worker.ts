@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DatabaseQueryError, type Database } from './database.js';
-import { openPglite } from './pglite-database.js';
+import { openPglite, REPORTED_SETTINGS } from './pglite-database.js';
 import type { CreationSource } from './pglite-template.js';
 
 export interface WorkerOpenData {
@@ -14,9 +14,12 @@ export interface WorkerOpenData {
 
 export type WorkerReply =
   | { type: 'created'; source: CreationSource; templateDir: string | undefined }
-  | { type: 'ready'; properties: Record<string, unknown>; methods: string[] }
-  | { type: 'result'; id: number; ok: true; value: unknown }
-  | { type: 'result'; id: number; ok: false; error: SerializedError };
+  | { type: 'ready'; properties: Record<string, unknown>; methods: string[]; settings: ReportedSettings }
+  | { type: 'result'; id: number; ok: true; value: unknown; settings: ReportedSettings }
+  | { type: 'result'; id: number; ok: false; error: SerializedError; settings: ReportedSettings };
+
+/** The settings the server reported, as of the end of a call: reportedSetting() is synchronous. */
+export type ReportedSettings = Record<string, string | undefined>;
 
 export interface WorkerCall {
   id: number;
@@ -39,6 +42,7 @@ if (parentPort) {
   const port = parentPort;
   const { dataDir, cacheDir } = workerData as WorkerOpenData;
   const send = (reply: WorkerReply) => port.postMessage(reply);
+  const settings = (): ReportedSettings => Object.fromEntries(REPORTED_SETTINGS.map((name) => [name, db?.reportedSetting(name)]));
   let db: Database | undefined;
   let opening: Promise<Database> | undefined;
   port.on('message', (call: WorkerCall) => {
@@ -48,10 +52,10 @@ if (parentPort) {
         const method = (db as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[call.method];
         if (typeof method !== 'function') throw new Error(`no method ${call.method} on the embedded database`);
         const value = await method.apply(db, call.args);
-        send({ type: 'result', id: call.id, ok: true, value });
+        send({ type: 'result', id: call.id, ok: true, value, settings: settings() });
         if (call.method === 'close') port.close();
       } catch (error) {
-        send({ type: 'result', id: call.id, ok: false, error: serializeError(error) });
+        send({ type: 'result', id: call.id, ok: false, error: serializeError(error), settings: settings() });
       }
     })();
   });
@@ -62,10 +66,11 @@ if (parentPort) {
     send({
       type: 'ready',
       properties: Object.fromEntries(entries.filter(([, v]) => typeof v !== 'function')),
-      methods: entries.filter(([, v]) => typeof v === 'function').map(([k]) => k),
+      methods: entries.filter(([k, v]) => typeof v === 'function' && k !== 'reportedSetting').map(([k]) => k),
+      settings: settings(),
     });
   } catch (error) {
-    send({ type: 'result', id: 0, ok: false, error: serializeError(error) });
+    send({ type: 'result', id: 0, ok: false, error: serializeError(error), settings: {} });
     port.close();
   }
 }

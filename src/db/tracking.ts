@@ -121,24 +121,22 @@ export function quoteIdentifier(name: string): string {
 /**
  * The bookkeeping statements, as literal SQL, because they run in the same simple-protocol
  * script as the revision (one round trip per revision) and `strata sql` prints that very script.
- * Values go through quoteLiteral; the duration is measured by the server: time since the
- * transaction began (the revision's BEGIN).
+ * Values go through quoteLiteral.
+ *
+ * How long the step took: for a transactional step the server measures it, since the transaction
+ * began (the revision's BEGIN); a Transaction: off step commits statement by statement, so its
+ * duration is measured by the client and written as a number. Nothing is read from the session:
+ * a revision may reset any of it (RESET ALL, DISCARD ALL).
  */
-/**
- * How long the step took, measured by the server: since the transaction began for a transactional
- * step; since STEP_STARTED_MARKER ran for a Transaction: off one (its statements each commit).
- */
-export type DurationStart = 'transaction' | 'marker';
+export type Duration = 'since-transaction-start' | { ms: number };
 
-/** Run before the statements of a Transaction: off step (prints nothing under psql). */
-export const STEP_STARTED_MARKER = "do $$ begin perform set_config('strata.step_started_at', clock_timestamp()::text, false); end $$;";
-
-function durationSql(start: DurationStart): string {
-  const since = start === 'transaction' ? 'now()' : "current_setting('strata.step_started_at')::timestamptz";
-  return `(extract(epoch from clock_timestamp() - ${since}) * 1000)::integer`;
+function durationSql(duration: Duration): string | number {
+  return duration === 'since-transaction-start'
+    ? '(extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer'
+    : Math.max(0, Math.round(duration.ms));
 }
 
-export function recordUpStatement(schema: string, revision: RevisionRecord, action: EventAction = 'up', start: DurationStart = 'transaction'): string {
+export function recordUpStatement(schema: string, revision: RevisionRecord, action: EventAction = 'up', start: Duration = 'since-transaction-start'): string {
   const s = quoteIdentifier(schema);
   const tags = `array[${revision.tags.map(quoteLiteral).join(', ')}]::text[]`;
   const duration = durationSql(start);
@@ -153,7 +151,7 @@ select ${quoteLiteral(action)}, id, true, duration_ms, ${quoteLiteral(revision.a
 }
 
 /** `source`: which down.sql ran; undefined when none did (strata stamp removing a record). */
-export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down', start: DurationStart = 'transaction'): string {
+export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down', start: Duration = 'since-transaction-start'): string {
   const s = quoteIdentifier(schema);
   const duration = durationSql(start);
   return `with reverted as (

@@ -1,9 +1,10 @@
-import { trackingSchemaSql, STEP_STARTED_MARKER } from '../db/tracking.js';
+import { trackingSchemaSql } from '../db/tracking.js';
 import { quoteLiteral } from '../db/quote.js';
 import type { Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
 import { LOCK_CLASS } from './advisory-lock.js';
-import { bookkeepingStatement, transactionalScript } from './step-script.js';
+import { PINNED_SETTINGS, recordingStatements, SESSION_RESET, transactionalScript } from './step-script.js';
+import type { LockGuard } from './advisory-lock.js';
 
 export interface RenderScriptOptions {
   direction: 'up' | 'down';
@@ -42,6 +43,8 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
   const lockKey = `${LOCK_CLASS}, hashtext(${quoteLiteral(schema)})`;
   comment("strata's migration lock for this tracking schema: a concurrent strata run waits for this script");
   lines.push(`select pg_advisory_lock(${lockKey});`, '');
+  comment('the settings strata reads every revision with (psql splits statements by them too)');
+  lines.push(...PINNED_SETTINGS.map((s) => s.sql), '');
   if (options.createTrackingSchema) {
     comment('the tracking schema, created if it does not exist');
     lines.push(trackingSchemaSql(schema), '');
@@ -55,11 +58,12 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
     comment(`from: ${step.script.path}`);
     if (step.direction === 'down' && step.note) comment(`note: ${step.note}`);
     if (step.script.transactional) {
-      lines.push(transactionalScript(step, schema, options.actor, { ownTransaction: !options.singleTransaction, deferFlush: index < steps.length - 1 }).text);
+      lines.push(transactionalScript(step, schema, options.actor, { ownTransaction: !options.singleTransaction, deferFlush: index < steps.length - 1, lock: THIS_SESSION }).text);
     } else {
-      lines.push(STEP_STARTED_MARKER);
       lines.push(withTerminator(step.script.body, options.statementsOf(step)));
-      lines.push(bookkeepingStatement(step, schema, options.actor));
+      lines.push(SESSION_RESET);
+      // a psql run has no clock outside the session, which the reset clears: it records 0 ms
+      lines.push(recordingStatements(step, schema, options.actor, THIS_SESSION, { durationMs: 0 }));
     }
     lines.push('');
   }
@@ -67,6 +71,9 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
   lines.push(`select pg_advisory_unlock(${lockKey});`);
   return `${lines.join('\n')}\n`;
 }
+
+/** psql holds the lock in the session that runs the revisions: each bookkeeping checks pg_locks. */
+const THIS_SESSION: LockGuard = { kind: 'this-session' };
 
 /** The body as in the file, with a semicolon after its last statement when it has none, so the bookkeeping that follows stays a statement of its own. */
 function withTerminator(body: string, statements: readonly SqlStatement[]): string {

@@ -1,63 +1,121 @@
-import { recordDownStatement, recordUpStatement, type DurationStart } from '../db/tracking.js';
+import { recordDownStatement, recordUpStatement, type Duration } from '../db/tracking.js';
 import type { Step } from '../plan/plan.js';
+import { lockGuardSql, type LockGuard } from './advisory-lock.js';
 
 /**
  * The exact SQL for one step. `strata up`/`down` send it and `strata sql` prints it, so what a
  * DBA reviews is what runs. A transactional step is one script (one round trip):
- *   begin; <body> ; <bookkeeping>; commit;
+ *   begin; <body> ; <session reset>; [set local synchronous_commit = off;] <lock guard>; <bookkeeping>; commit;
  * The body is sent byte for byte, after a prefix of known length, so error positions map back.
  */
 export const BEGIN_PREFIX = 'begin;\n';
+
+/**
+ * What a revision may have changed in the session, undone after its body and before the
+ * bookkeeping: so that the bookkeeping runs as strata's own role with the default settings
+ * (whatever role, search_path, read-only mode or timeouts the revision set), and so that every
+ * revision starts from a fresh session's state, as it would when run alone — not from what the
+ * revisions before it in the same run left (temporary tables, prepared statements, cursors,
+ * LISTENs, settings). It is DISCARD ALL, which cannot run in a transaction block, less the
+ * release of advisory locks; RESET ROLE puts back a role configured for the user or database
+ * (ALTER ROLE ... SET role), which SET SESSION AUTHORIZATION DEFAULT drops; and
+ * standard_conforming_strings goes back on, for the reason given at PINNED_SETTINGS.
+ */
+export const SESSION_RESET = `close all;
+set session authorization default;
+reset role;
+reset all;
+set standard_conforming_strings = on;
+deallocate all;
+unlisten *;
+discard plans;
+discard temp;
+discard sequences;`;
+export const SESSION_RESET_STATEMENTS = 10;
+
+/**
+ * Settings that decide how the server splits and reads the text strata sends: the checker
+ * splits every script with standard_conforming_strings on (in `'a\'`, the backslash is a
+ * character), and the text is UTF-8. A server whose session has them otherwise (a legacy
+ * database's ALTER DATABASE ... SET standard_conforming_strings = off, a revision's SET) would see
+ * other statements than strata counted, so they are set again before any message that would be
+ * read otherwise. The server reports both (ParameterStatus) whenever they change.
+ */
+export const PINNED_SETTINGS: ReadonlyArray<{ name: string; value: string; sql: string }> = [
+  { name: 'standard_conforming_strings', value: 'on', sql: 'set standard_conforming_strings = on;' },
+  { name: 'client_encoding', value: 'UTF8', sql: "set client_encoding = 'UTF8';" },
+];
 
 export interface TransactionalScript {
   text: string;
   /** UTF-16 index of the body in `text` */
   userStart: number;
   userLength: number;
-  /** statements before the body (begin, set local): to find the failing body statement */
+  /** statements before the body (begin): to find the failing body statement */
   leadingStatements: number;
+  /** statements after the body: the reset, the flush setting, the guard, the bookkeeping, the commit */
+  trailingStatements: number;
 }
 
-/** `action` records the event as something other than up/down: 'dev' (strata dev), 'stamp' (strata stamp, up steps only). */
-export function bookkeepingStatement(step: Step, schema: string, actor: string, action?: 'dev' | 'stamp'): string {
+export interface BookkeepingOptions {
+  /** record the event as this instead of up/down: 'dev' (strata dev), 'stamp' (strata stamp, up steps only) */
+  action?: 'dev' | 'stamp' | undefined;
+  /** for a Transaction: off step: how long its statements took, measured by the client */
+  durationMs?: number | undefined;
+}
+
+export function bookkeepingStatement(step: Step, schema: string, actor: string, options: BookkeepingOptions = {}): string {
+  const { action } = options;
+  const duration: Duration = options.durationMs !== undefined ? { ms: options.durationMs } : 'since-transaction-start';
   if (step.direction === 'up') {
     const r = step.revision;
     return recordUpStatement(schema, {
       id: r.id, parent: r.parent, message: r.message ?? null, tags: r.tags,
       upChecksum: r.up.checksum, downChecksum: r.down.checksum, downText: r.down.text, actor,
-    }, action ?? 'up', durationStart(step, action));
+    }, action ?? 'up', duration);
   }
-  return recordDownStatement(schema, step.id, actor, step.source, action ?? 'down', durationStart(step, action));
+  return recordDownStatement(schema, step.id, actor, step.source, action ?? 'down', duration);
+}
+
+/** The lock guard (when there is one) and the bookkeeping: what records a step, all or nothing. */
+export function recordingStatements(step: Step, schema: string, actor: string, lock: LockGuard | undefined, options: BookkeepingOptions = {}): string {
+  const record = bookkeepingStatement(step, schema, actor, options);
+  return lock ? `${lockGuardSql(schema, lock)}\n${record}` : record;
+}
+
+/** How many statements recordingStatements gives. */
+export function recordingStatementCount(lock: LockGuard | undefined): number {
+  return lock ? 2 : 1;
 }
 
 export interface TransactionalScriptOptions {
   /** false inside --single-transaction, where the run has one BEGIN/COMMIT */
   ownTransaction: boolean;
   /**
-   * Commit without waiting for the WAL flush: every step of a run but the last. Each revision
-   * still commits atomically with its bookkeeping; the last step's synchronous commit flushes
-   * all earlier ones before strata reports success. Only a server crash during the run can
-   * lose the newest few, and then the tracking rows and the objects are lost together.
+   * Commit without waiting for the WAL flush: every step of a message but the last. Each
+   * revision still commits atomically with its bookkeeping, and the message's last commit is
+   * synchronous, which flushes the earlier ones too (WAL is flushed in order): strata reports a
+   * revision applied only after the message that carried it has come back, so what it reports
+   * applied is on disk. Set after the session reset, which would undo it.
    */
   deferFlush: boolean;
   action?: 'dev' | undefined;
+  lock?: LockGuard | undefined;
 }
 
 export function transactionalScript(step: Step, schema: string, actor: string, options: TransactionalScriptOptions): TransactionalScript {
-  const prefix = options.ownTransaction ? (options.deferFlush ? `${BEGIN_PREFIX}${DEFER_FLUSH}` : BEGIN_PREFIX) : '';
+  const prefix = options.ownTransaction ? BEGIN_PREFIX : '';
   const body = step.script.body;
-  const suffix = `\n;\n${bookkeepingStatement(step, schema, actor, options.action)}${options.ownTransaction ? '\ncommit;' : ''}`;
+  const recording = recordingStatements(step, schema, actor, options.lock, { action: options.action });
+  const flush = options.ownTransaction && options.deferFlush ? `${DEFER_FLUSH}\n` : '';
+  const suffix = `\n;\n${SESSION_RESET}\n${flush}${recording}${options.ownTransaction ? '\ncommit;' : ''}`;
   return {
     text: prefix + body + suffix,
     userStart: prefix.length,
     userLength: body.length,
-    leadingStatements: options.ownTransaction ? (options.deferFlush ? 2 : 1) : 0,
+    leadingStatements: options.ownTransaction ? 1 : 0,
+    trailingStatements: SESSION_RESET_STATEMENTS + (flush ? 1 : 0) + recordingStatementCount(options.lock) + (options.ownTransaction ? 1 : 0),
   };
 }
 
-const DEFER_FLUSH = 'set local synchronous_commit = off;\n';
-
-/** A stamp runs no SQL of the revision; a Transaction: off step starts its clock with STEP_STARTED_MARKER. */
-function durationStart(step: Step, action: string | undefined): DurationStart {
-  return step.script.transactional || action === 'stamp' ? 'transaction' : 'marker';
-}
+export const DEFER_FLUSH = 'set local synchronous_commit = off;';

@@ -64,7 +64,17 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
         }));
       }
     }
-    if (!script.transactional) continue;
+    if (!script.transactional) {
+      const opener = blockLeftOpen(result.statements);
+      if (opener) {
+        problems.push(problem('SQL_TRANSACTION_LEFT_OPEN', {
+          ...at(opener.start),
+          message: `${opener.label} opens a transaction block that ${script.path.endsWith('down.sql') ? 'down.sql' : 'up.sql'} never closes: strata would have to record the revision inside it, and the server rolls an open block back when the connection ends`,
+          hint: 'end the block with COMMIT (or ROLLBACK) before the end of the file',
+        }));
+      }
+      continue;
+    }
     for (const statement of result.statements) {
       if (statement.isTransactionControl) {
         problems.push(problem('SQL_TRANSACTION_CONTROL', {
@@ -83,4 +93,21 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
   }
   const textOf = new Map(scripts.map(({ script }) => [script.path, script.text]));
   return { problems: attachCodeFrames(problems, (file) => textOf.get(file)), statements };
+}
+
+/**
+ * The statement that opens the transaction block a Transaction: off script is still in at its end
+ * (BEGIN without COMMIT, or a COMMIT/ROLLBACK AND CHAIN last), from its top-level transaction
+ * control. The executor checks the same thing with the server's word as it runs; this finds it
+ * before anything runs.
+ */
+function blockLeftOpen(statements: readonly SqlStatement[]): SqlStatement | undefined {
+  let opener: SqlStatement | undefined;
+  for (const statement of statements) {
+    const control = statement.transaction;
+    if (!control) continue;
+    if (control.kind === 'begin') opener ??= statement;
+    else if (control.kind === 'commit' || control.kind === 'rollback' || control.kind === 'prepare') opener = control.chain ? statement : undefined;
+  }
+  return opener;
 }

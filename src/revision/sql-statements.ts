@@ -35,6 +35,15 @@ export interface SqlStatement {
   cannotRunInTransaction: boolean;
   /** COPY ... FROM STDIN: psql sends the rows written after it; a migration run by strata has none */
   readsStdin: boolean;
+  /** for transaction control: what it does, the savepoint it names, and AND CHAIN (a new block opens at once) */
+  transaction?: TransactionControl;
+}
+
+export interface TransactionControl {
+  kind: 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollback-to' | 'prepare' | 'commit-prepared' | 'rollback-prepared';
+  /** as the server folds it (unquoted names lower-cased) */
+  savepoint: string | undefined;
+  chain: boolean;
 }
 
 export interface SqlSyntaxProblem {
@@ -123,6 +132,7 @@ export function splitStatements(body: string): SplitResult {
       label,
       cannotRunInTransaction,
       readsStdin: isCopyFromStdin(raw.stmt),
+      ...('TransactionStmt' in raw.stmt ? { transaction: transactionControl(raw.stmt.TransactionStmt) } : {}),
     });
   }
   return { ok: true, statements };
@@ -333,6 +343,16 @@ function classify(stmt: Node, body: string, start: number): Classification {
     cannotRunInTransaction = true;
   }
   return { nodeType, label, isTransactionControl, cannotRunInTransaction };
+}
+
+const TRANSACTION_KINDS: Record<string, TransactionControl['kind']> = {
+  TRANS_STMT_BEGIN: 'begin', TRANS_STMT_START: 'begin', TRANS_STMT_COMMIT: 'commit', TRANS_STMT_ROLLBACK: 'rollback',
+  TRANS_STMT_SAVEPOINT: 'savepoint', TRANS_STMT_RELEASE: 'release', TRANS_STMT_ROLLBACK_TO: 'rollback-to',
+  TRANS_STMT_PREPARE: 'prepare', TRANS_STMT_COMMIT_PREPARED: 'commit-prepared', TRANS_STMT_ROLLBACK_PREPARED: 'rollback-prepared',
+};
+
+function transactionControl(t: TransactionStmt): TransactionControl {
+  return { kind: TRANSACTION_KINDS[t.kind ?? ''] ?? 'begin', savepoint: t.savepoint_name, chain: t.chain === true };
 }
 
 function transactionLabel(t: TransactionStmt, body: string, start: number): string {

@@ -220,11 +220,8 @@ async function runSession(
       const hasFinished = await Promise.race([finished.then(() => true), sleep(FINISH_GRACE_MS).then(() => false)]);
       if (!hasFinished) await interruptRun(config.databaseUrl, backendPid, finished);
     }
+    // the run lock lives on the database's lock session, which a cancel of the run's statements never reaches
     await finished;
-    if (opened && !isConnectionBroken) {
-      // a cancel that landed on the unlock leaves the session lock held until the session ends; end it now, not after exit
-      await opened.db.query('select pg_advisory_unlock_all()').catch(() => {});
-    }
     return { ok: true, runs };
   } finally {
     await watcher?.close();

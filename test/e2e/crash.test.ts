@@ -208,8 +208,8 @@ function random(seedValue: number): () => number {
     const r = await running;
     assert.is(r.code, 1, r.output);
     assert.match(r.stderr, /terminat/i, 'says the connection was terminated');
-    assert.match(r.stderr, `migrations/${history[1]!.id}/up.sql:5:1`, 'names the statement that was running');
-    assert.match(r.stderr, /rolled back/);
+    assert.match(r.stderr, `migrations/${history[1]!.id}/up.sql:5:1`, `names the statement that was running:\n${r.stderr}`);
+    assert.match(r.stderr, /rolled back/, r.stderr);
     assert.not.match(r.output, /at .*\.js:\d+/, 'no stack trace');
 
     await waitForStrataSessions(database);

@@ -151,8 +151,8 @@ async function statusOf(url: string, schema?: string) {
   }
   assert.is(lines.filter((l) => l === 'begin;').length, 4);
   assert.is(lines.filter((l) => l === 'commit;').length, 4);
-  // R2's body ends without a semicolon: the script adds one so its bookkeeping is a statement of its own
-  expectText(stdout, "note text default 'a:b'::text\n)\n;\nwith recorded as (");
+  // R2's body ends without a semicolon: the script adds one so the session reset and the bookkeeping after it are statements of their own
+  expectText(stdout, "note text default 'a:b'::text\n)\n;\nclose all;\n");
 });
 
 (ready ? test : test.skip)('the script takes and releases the same advisory lock as strata up', async () => {

@@ -73,4 +73,35 @@ test('a down.sql without statements is allowed, the template included', async ()
   }
 });
 
+
+test('a Transaction: off revision that leaves a transaction block open at its end is refused, at the statement that opened it', async () => {
+  const off = (body: string) => `--! Parent: base\n--! Transaction: off\n\n${body}`;
+  const open = [
+    ['begin;\ncreate table a (id int);\n', 4],
+    ['create index concurrently i on t (c);\nstart transaction;\ninsert into t values (1);\n', 5],
+    ['begin;\ncreate table a (id int);\ncommit and chain;\n', 6],
+    ['begin;\ninsert into t values (1);\nrollback and chain;\n', 6],
+    ['begin;\ncommit;\nbegin;\nsavepoint s;\nrelease s;\n', 6],
+    ['begin;\nbegin;\ninsert into t values (1);\nsavepoint s;\nrollback to savepoint s;\n', 4],
+  ] as const;
+  for (const [body, line] of open) {
+    const result = await checkScripts([{ script: script(off(body)), role: 'up' }]);
+    assert.equal(result.problems.map((p) => [p.code, p.line]), [['SQL_TRANSACTION_LEFT_OPEN', line]], body);
+  }
+  const closed = [
+    'begin;\ncreate table a (id int);\ncommit;\n',
+    'start transaction;\ninsert into t values (1);\nend;\n',
+    'begin;\ninsert into t values (1);\nabort;\n',
+    'begin;\ncommit and chain;\ncommit and no chain;\n',
+    'begin;\nsavepoint s;\nrollback to s;\ncommit;\ncreate index concurrently i on t (c);\n',
+    "do $$ begin perform 1; end $$;\ncreate function f() returns int language sql begin atomic select 1; end;\n",
+    "select 'begin;';\n-- begin;\n",
+  ];
+  for (const body of closed) assert.equal(await codes(off(body)), [], body);
+  // the same on a Transaction: off down.sql
+  const down = await checkScripts([{ script: script(off('begin;\ndrop table a;\n'), UP.replace('up.sql', 'down.sql')), role: 'down' }]);
+  assert.equal(down.problems.map((p) => p.code), ['SQL_TRANSACTION_LEFT_OPEN']);
+  assert.match(down.problems[0]!.message, 'down.sql never closes');
+});
+
 test.run();

@@ -55,15 +55,29 @@ test('the sent script is BEGIN_PREFIX + body + bookkeeping, with the body where 
   assert.match(sent.text.slice(sent.userStart + sent.userLength), /insert into "strata"\.revisions/);
 });
 
-test('an intermediate step defers its WAL flush: set local after begin, counted as a leading statement', () => {
+test('an intermediate step defers its WAL flush: set local after the session reset (which would undo it), before the bookkeeping', () => {
   const { step } = prepare('--! Parent: base\n\nselect 1;\n');
   const deferred = transactionalScript(step, 'strata', 'me@host', { ownTransaction: true, deferFlush: true });
-  assert.ok(deferred.text.startsWith(`${BEGIN_PREFIX}set local synchronous_commit = off;\n`));
+  assert.ok(deferred.text.startsWith(BEGIN_PREFIX));
   assert.is(deferred.text.slice(deferred.userStart, deferred.userStart + deferred.userLength), step.script.body);
-  assert.is(deferred.leadingStatements, 2);
+  const after = deferred.text.slice(deferred.userStart + deferred.userLength);
+  assert.ok(after.indexOf('reset all;') < after.indexOf('set local synchronous_commit = off;'), after);
+  assert.ok(after.indexOf('set local synchronous_commit = off;') < after.indexOf('insert into "strata".revisions'), after);
+  assert.is(deferred.leadingStatements, 1);
   const last = transactionalScript(step, 'strata', 'me@host', { ownTransaction: true, deferFlush: false });
   assert.not.match(last.text, /synchronous_commit/);
-  assert.is(last.leadingStatements, 1);
+  assert.is(last.trailingStatements, deferred.trailingStatements - 1);
+});
+
+test('the statements after the body are counted: the session reset, the lock guard, the bookkeeping, the commit', async () => {
+  const { step } = prepare('--! Parent: base\n\nselect 1;\n');
+  await loadSqlParser();
+  for (const lock of [undefined, { kind: 'session' as const, pid: 42 }, { kind: 'this-session' as const }]) {
+    const script = transactionalScript(step, 'strata', 'me@host', { ownTransaction: true, deferFlush: true, lock });
+    const split = splitStatements(script.text);
+    if (!split.ok) throw new Error(split.problem.message);
+    assert.is(split.statements.length, script.leadingStatements + 1 + script.trailingStatements, JSON.stringify(lock));
+  }
 });
 
 test('a position after the begin prefix and multi-byte text: line, and column in code points', () => {

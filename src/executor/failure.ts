@@ -1,0 +1,107 @@
+import type { SqlErrorInfo } from '../db/database.js';
+import type { Step } from '../plan/plan.js';
+import type { SqlStatement } from '../revision/sql-statements.js';
+import { lineColumnAt, renderCodeFrame } from '../source-position.js';
+import { locateError, type SentText } from './locate-error.js';
+import { describeStatements, type StatementEffects } from './statement-effects.js';
+
+export interface Failure {
+  id: string;
+  direction: 'up' | 'down';
+  /** file as printed; with line and column when known */
+  file: string;
+  line: number | undefined;
+  column: number | undefined;
+  sqlstate: string;
+  message: string;
+  detail: string | undefined;
+  hint: string | undefined;
+  where: string | undefined;
+  internalQuery: string | undefined;
+  /** the failing statement, when known */
+  statement: { index: number; count: number; label: string; line: number } | undefined;
+  /** lines of the file around the error with a caret */
+  codeFrame: string | undefined;
+  /** what already took effect and was not undone (Transaction: off), or what was rolled back */
+  effects: string;
+}
+
+export function failureFrom(
+  step: Step,
+  statements: readonly SqlStatement[],
+  error: SqlErrorInfo,
+  sent: SentText | undefined,
+  failedIndex: number | undefined,
+  effects: string,
+): Failure {
+  const script = step.script;
+  const location = sent ? locateError(script, statements, error, sent, failedIndex) : undefined;
+  const statementIndex = location?.statementIndex ?? failedIndex;
+  const statement = statementIndex !== undefined ? statements[statementIndex] : undefined;
+  return {
+    id: step.id,
+    direction: step.direction,
+    file: script.path,
+    line: location?.line,
+    column: location?.column,
+    sqlstate: error.code,
+    message: error.message,
+    detail: error.detail,
+    hint: error.hint,
+    where: error.where,
+    internalQuery: error.internalQuery,
+    statement: statement && statementIndex !== undefined
+      ? { index: statementIndex, count: statements.length, label: statement.label, line: statementLine(step, statements, statementIndex) }
+      : undefined,
+    codeFrame: location ? renderCodeFrame(script.text, location.line, location.column) : undefined,
+    effects,
+  };
+}
+
+export function statementLine(step: Step, statements: readonly SqlStatement[], index: number): number {
+  return lineColumnAt(step.script.text, step.script.bodyOffset + statements[index]!.start).line;
+}
+
+/** SQLSTATEs of an object that does not exist: a down.sql that fails on one may meet a schema that already lacks it. */
+const UNDEFINED_OBJECT = new Set(['42P01', '42704', '42883', '3F000', '42703', '42P02']);
+
+/**
+ * What a rolled-back step left: for an up step, the database before it; for a down step, the
+ * revision still applied (and, when its down.sql trips over something already gone, how to record
+ * the revert without running it).
+ */
+export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, isBookkeeping: boolean): string {
+  if (step.direction === 'up') {
+    return isBookkeeping
+      ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
+      : `the revision was rolled back; the database is as it was before ${step.id}`;
+  }
+  const still = isBookkeeping
+    ? `its down.sql ran, but removing its record failed, so it was rolled back: nothing was reverted; still at ${step.id}`
+    : `nothing was reverted; still at ${step.id}`;
+  if (error && UNDEFINED_OBJECT.has(error.code)) {
+    return `${still}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1`;
+  }
+  return still;
+}
+
+/**
+ * What a Transaction: off step left, from the server's account of each statement: which took
+ * effect, which were rolled back with the transaction block they were in, and that the step is
+ * not recorded (or, for a down step, still recorded).
+ */
+export function partialEffects(step: Step, statements: readonly SqlStatement[], effects: StatementEffects, extra = ''): string {
+  const line = (index: number) => statementLine(step, statements, index);
+  const took = effects.indexesWith('took-effect');
+  const undone = effects.indexesWith('rolled-back');
+  const prepared = effects.indexesWith('prepared');
+  const parts = [took.length === 0
+    ? 'no statement took effect'
+    : `${describeStatements(took, statements.length, line)} already took effect and ${took.length === 1 ? 'was' : 'were'} not undone`];
+  if (undone.length > 0) parts.push(`${describeStatements(undone, statements.length, line)}, in a transaction block, ${undone.length === 1 ? 'was' : 'were'} rolled back`);
+  if (prepared.length > 0) parts.push(`${describeStatements(prepared, statements.length, line)} ${prepared.length === 1 ? 'is' : 'are'} in a prepared transaction (PREPARE TRANSACTION), neither committed nor rolled back`);
+  const record = step.direction === 'down'
+    ? 'the revision is still recorded as applied — fix down.sql, make it safe to re-run, and run strata down again'
+    : 'this Transaction: off revision is not recorded — fix the SQL, make it safe to re-run, and run again';
+  return `${parts.join('; ')}${extra}; ${record}`;
+}

@@ -1,0 +1,101 @@
+import type { Database } from '../db/database.js';
+import type { Script, Step } from '../plan/plan.js';
+import type { SqlStatement } from '../revision/sql-statements.js';
+import type { LockGuard } from './advisory-lock.js';
+import type { Failure } from './failure.js';
+import { settleLostSteps } from './lost-connection.js';
+import type { Session } from './session.js';
+
+export interface StepOutcome {
+  id: string;
+  direction: 'up' | 'down';
+  durationMs: number;
+  transactional: boolean;
+  /** statements of the SQL that ran; 0 for a revision that does nothing (a body of comments only) */
+  statementCount: number;
+  /** for down: which down.sql ran */
+  source?: 'disk' | 'stored';
+  note?: string;
+}
+
+export interface ExecutionEvents {
+  stepStarted?(step: Step, index: number, total: number): void;
+  stepFinished?(outcome: StepOutcome, index: number, total: number): void;
+}
+
+export interface ExecuteOptions {
+  schema: string;
+  actor: string;
+  singleTransaction: boolean;
+  /** record events as this action instead of up/down (strata dev) */
+  eventAction?: 'dev' | undefined;
+  /** statements of each script, from the check before anything ran */
+  statementsOf(script: Script): readonly SqlStatement[];
+  events?: ExecutionEvents;
+  /** when aborted, the run stops at the next step boundary (never inside a step) */
+  signal?: AbortSignal | undefined;
+  /** how each bookkeeping statement checks that the run still holds its lock; none where no other session can run */
+  lock?: LockGuard | undefined;
+}
+
+/** One run: the connection, what the server said about it, and what was applied so far. */
+export interface RunState {
+  db: Database;
+  session: Session;
+  options: ExecuteOptions;
+  steps: readonly Step[];
+  outcomes: StepOutcome[];
+  /** the connection's server process and the newest event before the run: to find out what a lost connection left */
+  pid: number;
+  watermark: number;
+}
+
+export type StepResult = { ok: true } | { ok: false; failure: Failure };
+
+export function finishStep(run: RunState, step: Step, durationMs: number, index: number): void {
+  const outcome: StepOutcome = {
+    id: step.id, direction: step.direction, durationMs, transactional: step.script.transactional,
+    statementCount: run.options.statementsOf(step.script).length,
+    ...(step.direction === 'down' ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
+  };
+  run.outcomes.push(outcome);
+  run.options.events?.stepFinished?.(outcome, index, run.steps.length);
+}
+
+/**
+ * What to say when the connection dropped with `sent` in flight: whatever strata saw of the
+ * replies, each step may or may not have committed, so a new session reads what is recorded.
+ * The steps found done are reported applied (they are durable: the check flushes first).
+ * `failedAt` is the one of `sent` the failure is about: the first not done, else the last.
+ */
+export async function lostEffects(run: RunState, sent: ReadonlyArray<{ step: Step; index: number }>, what: string, durationMs = 0): Promise<{ effects: string; failedAt: number }> {
+  const { options } = run;
+  const action = (step: Step) => options.eventAction ?? step.direction;
+  const outcome = await settleLostSteps(run.db, run.pid, options.schema, run.watermark, sent.map((s) => s.step), action);
+  if (!outcome.known) {
+    return {
+      failedAt: 0,
+      effects: `the connection was lost after strata sent ${what}, so whether ${sent.length === 1 ? 'it' : 'they'} committed is unknown (${outcome.reason}); ` +
+        'every revision reported above as done is durable; check strata status before running again',
+    };
+  }
+  const done = sent.filter((_, k) => outcome.done[k]);
+  for (const s of done) finishStep(run, s.step, durationMs, s.index);
+  const checked = `strata reconnected and read ${options.schema}.events`;
+  const firstNotDone = outcome.done.indexOf(false);
+  if (firstNotDone === -1) {
+    const last = sent.at(-1)!.step;
+    const verb = last.direction === 'up' ? 'applied and recorded' : 'reverted and its record removed';
+    return {
+      failedAt: sent.length - 1,
+      effects: `the connection was lost after strata sent ${what}; ${checked}: ${sent.length === 1 ? `${last.id} is ${verb}` : `all ${sent.length} are done`}. The run stopped there`,
+    };
+  }
+  const first = sent[firstNotDone]!.step;
+  const where = first.direction === 'up' ? `the database is as it was before ${first.id}` : `nothing of it was reverted; still at ${first.id}`;
+  return {
+    failedAt: firstNotDone,
+    effects: `the connection was lost after strata sent ${what}; ${checked}: ${done.length > 0 ? `${done.length === 1 ? done[0]!.step.id : `${done.length} of them`} committed, ` : ''}` +
+      `${first.id} is not recorded, so it was rolled back: ${where}`,
+  };
+}

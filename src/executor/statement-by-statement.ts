@@ -1,0 +1,108 @@
+import type { SqlErrorInfo } from '../db/database.js';
+import type { Step } from '../plan/plan.js';
+import type { SqlStatement } from '../revision/sql-statements.js';
+import { isLockLost, lockGuardSql } from './advisory-lock.js';
+import { lostEffects, type RunState, type StepResult } from './run-state.js';
+import { failureFrom, partialEffects, statementLine, type Failure } from './failure.js';
+import type { SentText } from './locate-error.js';
+import { StatementEffects } from './statement-effects.js';
+import { recordingStatements, SESSION_RESET } from './step-script.js';
+
+/**
+ * Transaction: off — each statement on its own, as psql would, so CREATE INDEX CONCURRENTLY etc.
+ * can run, and the revision may group statements in BEGIN … COMMIT blocks of its own. What took
+ * effect is followed from the server's reply to each statement (StatementEffects). Then the
+ * session is reset and the revision recorded, in a transaction of its own: only when the session
+ * is outside any block, so that the record never lands in a block of the revision's (which the
+ * server would roll back with the connection).
+ */
+export async function runStatementByStatement(run: RunState, step: Step, index: number): Promise<StepResult> {
+  const { session, options } = run;
+  const statements = options.statementsOf(step.script);
+  const started = performance.now();
+  const fail = (error: SqlErrorInfo, effects: string, failedIndex?: number, sent?: SentText): StepResult =>
+    ({ ok: false, failure: failureFrom(step, statements, error, sent, failedIndex, effects) });
+
+  // its statements commit as they go: check the lock is still held before the first
+  if (options.lock) {
+    const checked = await session.run(lockGuardSql(options.schema, options.lock));
+    if (!checked.ok) {
+      return fail(checked.error, isLockLost(checked.error)
+        ? `strata's migration lock was lost before ${step.id} started: nothing of it ran; the run stopped. Another strata run may have started: check strata status`
+        : 'no statement ran');
+    }
+  }
+
+  const effects = new StatementEffects(statements);
+  for (const [i, statement] of statements.entries()) {
+    const before = session.status!;
+    const result = await session.run(statement.text);
+    const sent: SentText = { text: statement.text, userStart: 0, userLength: statement.text.length, bodyIndex: statement.start };
+    if (!result.ok) {
+      if (session.isLost) {
+        // the server rolls back an open block when the connection ends; a statement outside one may have committed
+        effects.rollBackOpenBlock();
+        const unknown = before === 'idle' ? `; whether statement ${i + 1} (line ${statementLine(step, statements, i)}) took effect is unknown: it was running when the connection was lost` : '';
+        return fail(result.error, partialEffects(step, statements, effects, unknown), i, sent);
+      }
+      effects.failed(i, before, result.status);
+      await session.rollbackIfOpen();
+      return fail(result.error, partialEffects(step, statements, effects), i, sent);
+    }
+    if (result.commands.length !== 1) {
+      // strata counted one statement where the server ran several (or none): their effects are not known statement by statement
+      await session.rollbackIfOpen();
+      return fail(divergence(statement, result.commands), `${partialEffects(step, statements, effects)}; statement ${i + 1} ran as the server read it`, i, sent);
+    }
+    effects.completed(i, result.commands[0]!, before, result.status!);
+  }
+
+  if (session.status !== 'idle') {
+    const opener = effects.opener;
+    await session.rollbackIfOpen();
+    effects.rollBackOpenBlock();
+    const line = opener !== undefined ? statementLine(step, statements, opener) : undefined;
+    const error: SqlErrorInfo = {
+      code: '25001', severity: 'ERROR',
+      message: `${step.id} ends inside a transaction block${line !== undefined ? ` (opened by the ${statements[opener!]!.label} at line ${line})` : ''}: its COMMIT is missing`,
+      hint: 'end the block with COMMIT (or ROLLBACK) in the revision; strata records a revision only outside any transaction block',
+      detail: undefined, position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined,
+    };
+    const openerSent = opener !== undefined ? { text: statements[opener]!.text, userStart: 0, userLength: statements[opener]!.text.length, bodyIndex: statements[opener]!.start } : undefined;
+    return fail(error, partialEffects(step, statements, effects, '; strata rolled back the open block rather than record the revision inside it'), opener, openerSent);
+  }
+
+  const everything = 'every statement took effect';
+  const reset = await session.run(SESSION_RESET);
+  if (!reset.ok) return fail(reset.error, `${everything}, but resetting the session before recording it failed; ${notRecorded(step)}`);
+  const recording = recordingStatements(step, options.schema, options.actor, options.lock, { action: options.eventAction, durationMs: performance.now() - started });
+  const recorded = await session.run(recording);
+  if (recorded.ok) return recorded;
+  let failure: Failure;
+  if (session.isLost) {
+    failure = failureFrom(step, statements, recorded.error, undefined, undefined, '');
+    failure.effects = `${everything}; ${(await lostEffects(run, [{ step, index }], `the record of ${step.id}`)).effects}`;
+  } else if (isLockLost(recorded.error)) {
+    failure = failureFrom(step, statements, recorded.error, undefined, undefined,
+      `${everything}, but strata's migration lock was lost while it ran, so it was not recorded: another strata run may be running it too. Check strata status; ${notRecorded(step)}`);
+  } else {
+    failure = failureFrom(step, statements, recorded.error, undefined, undefined,
+      `${everything}, but recording the revision failed (${Math.round(performance.now() - started)} ms); ${notRecorded(step)}`);
+  }
+  return { ok: false, failure };
+}
+
+function notRecorded(step: Step): string {
+  return step.direction === 'up'
+    ? `strata status will show ${step.id} as not applied — use strata stamp once the cause is fixed`
+    : `${step.id} is still recorded as applied — use strata stamp to remove the record once the cause is fixed`;
+}
+
+function divergence(statement: SqlStatement, commands: readonly string[]): SqlErrorInfo {
+  return {
+    code: 'XX000', severity: 'ERROR',
+    message: `the server ran ${commands.length} statements (${commands.join(', ')}) for the one strata sent (${statement.label})`,
+    hint: 'strata splits revisions with standard_conforming_strings on and UTF-8; something made the server read this statement otherwise',
+    detail: undefined, position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined,
+  };
+}
