@@ -11,6 +11,9 @@ export interface SqlErrorInfo {
   internalPosition: number | undefined;
   internalQuery: string | undefined;
   where: string | undefined;
+  /** the table and the constraint an integrity error names, when the server says */
+  table?: string | undefined;
+  constraint?: string | undefined;
 }
 
 /** The transaction status the server reports in every ReadyForQuery: `I`, `T`, `E`. */
@@ -90,6 +93,8 @@ interface ErrorFields {
   internalPosition?: unknown;
   internalQuery?: unknown;
   where?: unknown;
+  table?: unknown;
+  constraint?: unknown;
 }
 
 /** Both pg and PGlite raise errors carrying the ErrorResponse fields; anything else is not an SQL error. */
@@ -109,5 +114,7 @@ export function sqlErrorInfo(error: unknown): SqlErrorInfo | undefined {
     internalPosition: number(fields.internalPosition),
     internalQuery: text(fields.internalQuery),
     where: text(fields.where),
+    table: text(fields.table),
+    constraint: text(fields.constraint),
   };
 }

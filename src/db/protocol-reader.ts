@@ -94,6 +94,7 @@ function errorFields(body: Uint8Array): SqlErrorInfo {
   return sqlErrorInfo({
     code: fields.C, message: fields.M, severity: fields.V ?? fields.S, detail: fields.D, hint: fields.H,
     position: fields.P, internalPosition: fields.p, internalQuery: fields.q, where: fields.W,
+    table: fields.t, constraint: fields.n,
   }) ?? {
     code: 'XX000', message: fields.M ?? 'unknown error', severity: fields.V ?? fields.S, detail: fields.D, hint: fields.H,
     position: undefined, internalPosition: undefined, internalQuery: undefined, where: fields.W,

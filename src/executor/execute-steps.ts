@@ -3,7 +3,7 @@ import type { Script, Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
 import { utf16IndexFromCodePointPosition } from '../source-position.js';
 import { isLockLost, type LockGuard } from './advisory-lock.js';
-import { failureFrom, rolledBackEffects, type Failure } from './failure.js';
+import { failureFrom, rolledBackEffects, statementLine, type Failure } from './failure.js';
 import { eventWatermark } from './lost-connection.js';
 import { recordFailure } from './record-failure.js';
 import { finishStep, lostEffects, type ExecuteOptions, type RunState, type StepOutcome, type StepResult } from './run-state.js';
@@ -237,6 +237,18 @@ async function runTransactional(run: RunState, step: Step, index: number): Promi
   return { ok: false, failure: transactionalFailure(step, statements, script, result.error, result.completedStatements) };
 }
 
+/** The last statement of the body that writes rows of `table` (INSERT, UPDATE, DELETE, MERGE, COPY), by its text. */
+function lastWriterOf(statements: readonly SqlStatement[], table: string | undefined): number | undefined {
+  if (!table) return undefined;
+  const name = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const writes = new RegExp(`\\b(into|update|from|copy)\\s+(only\\s+)?("?[\\w$]+"?\\.)?"?${name}"?(\\s|\\(|;|$)`, 'i');
+  const writers = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'CopyStmt']);
+  for (let i = statements.length - 1; i >= 0; i--) {
+    if (writers.has(statements[i]!.nodeType) && writes.test(statements[i]!.text)) return i;
+  }
+  return undefined;
+}
+
 /**
  * The failure of one transactional script, from the statements of it the server confirmed: ours
  * before the body, then the body's own (the next one failed), then the reset and the bookkeeping.
@@ -245,6 +257,18 @@ function transactionalFailure(step: Step, statements: readonly SqlStatement[], s
   const bodyCompleted = completedInScript - script.leadingStatements;
   const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
   const sent: SentText = { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 };
+  // the COMMIT failing on an integrity error: a deferred constraint (DEFERRABLE INITIALLY DEFERRED,
+  // or SET CONSTRAINTS ... DEFERRED) is checked only then, after the body and the bookkeeping ran
+  const isDeferredCheck = script.leadingStatements > 0 && error.code.startsWith('23')
+    && completedInScript === script.leadingStatements + statements.length + script.trailingStatements - 1;
+  if (isDeferredCheck) {
+    const writer = lastWriterOf(statements, error.table);
+    const what = `a deferred constraint${error.constraint ? ` (${error.constraint}${error.table ? ` on ${error.table}` : ''})` : ''} was checked at COMMIT and failed`;
+    const where = writer === undefined
+      ? ''
+      : `; the last statement writing to ${error.table} is statement ${writer + 1} (line ${statementLine(step, statements, writer)})`;
+    return failureFrom(step, statements, error, writer === undefined ? undefined : sent, writer, `${what}${where}: ${rolledBackEffects(step, error, false)}`);
+  }
   const effects = isLockLost(error)
     ? `strata's migration lock was lost while ${step.id} ran, so it was rolled back and not recorded; the run stopped. Another strata run may have started: check strata status`
     : rolledBackEffects(step, error, bodyCompleted >= statements.length);

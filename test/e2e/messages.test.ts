@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appliedIds, expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
+import { runCli } from '../helpers/harness.js';
 
 /** Messages that say what is true: after a failed down, and for an edited revision (git or not). */
 const A = '20261101090000_create_customers';
@@ -203,6 +204,26 @@ it('an error raised two functions deep, called from a DO block: the line of the 
   expectExit(result, 1);
   // the header and its blank line, then the body: "perform outer_fn()" is its line 12, the file's line 14
   expectText(result.stderr, `migrations/${C}/up.sql:14:3: error P0001: inner failed for 7`, '   > 14 |   perform outer_fn();');
+});
+
+it('a deferred constraint that fails at COMMIT names the constraint and the statement that wrote the row, not the bookkeeping', async () => {
+  const cases: Array<[string, string, string, number]> = [
+    ['foreign key', 'create table parents (id int primary key);\ncreate table kids (id int, parent_id int references parents (id) deferrable initially deferred);\ninsert into parents values (1);\ninsert into kids values (1, 1);\ninsert into kids values (2, 9);\nselect 1;\n', 'kids_parent_id_fkey on kids', 7],
+    ['unique, deferred by SET CONSTRAINTS', 'create table codes (code text, constraint codes_code_key unique (code) deferrable);\nset constraints all deferred;\ninsert into codes values (\'a\');\nupdate codes set code = code;\ninsert into codes values (\'a\');\n', 'codes_code_key on codes', 7],
+    ['foreign key broken by a later delete', 'create table owners (id int primary key);\ncreate table pets (id int, owner_id int references owners (id) deferrable initially deferred);\ninsert into owners values (1);\ninsert into pets values (1, 1);\ndelete from owners;\n', 'pets_owner_id_fkey on pets', 6],
+  ];
+  for (const [what, body, constraint, line] of cases) {
+    project.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\n\n${body}`);
+    for (const env of [{ DATABASE_URL: db!.url }, {}]) {
+      const where = `${what} on ${'DATABASE_URL' in env ? 'the server' : 'the embedded database'}`;
+      const result = await runCli(['up'], { cwd: project.dir, env, timeoutMs: 60_000 });
+      expectExit(result, 1, where);
+      expectText(result.stderr, `a deferred constraint (${constraint}) was checked at COMMIT and failed`, `the database is as it was before ${C}`);
+      expectNoText(result.stderr, 'recording it failed');
+      // the server names the referencing table: the row it checks was written by the insert into it
+      expectText(result.stderr, `migrations/${C}/up.sql:${line}:1: error 23`, `(line ${line})`);
+    }
+  }
 });
 
 test.run();
