@@ -1,4 +1,4 @@
-import type { SqlErrorInfo } from '../db/database.js';
+import type { Database, SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
 import { isLockLost, lockGuardSql } from './advisory-lock.js';
@@ -7,6 +7,26 @@ import { failureFrom, partialEffects, statementLine, type Failure } from './fail
 import type { SentText } from './locate-error.js';
 import { StatementEffects } from './statement-effects.js';
 import { recordingStatements, SESSION_RESET } from './step-script.js';
+
+/**
+ * What a failing statement outside a transaction block can leave although it failed: CREATE INDEX
+ * CONCURRENTLY leaves its index behind, INVALID (and the next run fails on "already exists"); a DO
+ * block or a procedure may COMMIT inside, keeping what it did before the error.
+ */
+async function leftBehind(db: Database, statement: SqlStatement): Promise<string> {
+  if (statement.label === 'CREATE INDEX CONCURRENTLY') {
+    const name = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)/i.exec(statement.text)?.[1];
+    if (!name) return '';
+    const rows = await db.query<{ invalid: string }>(
+      `select i.indexrelid::regclass::text as invalid from pg_index i where i.indexrelid = to_regclass($1) and not i.indisvalid`, [name]).catch(() => []);
+    const invalid = rows[0]?.invalid;
+    return invalid ? `; the failed CREATE INDEX CONCURRENTLY left the INVALID index ${invalid}: drop it (DROP INDEX CONCURRENTLY ${invalid}) before running again` : '';
+  }
+  if (statement.nodeType === 'CallStmt' || (statement.nodeType === 'DoStmt' && /\b(commit|rollback)\b/i.test(statement.text))) {
+    return `; a ${statement.nodeType === 'CallStmt' ? 'procedure' : 'DO block'} can COMMIT inside it: what it committed before the error took effect`;
+  }
+  return '';
+}
 
 /**
  * Transaction: off — each statement on its own, as psql would, so CREATE INDEX CONCURRENTLY etc.
@@ -47,7 +67,8 @@ export async function runStatementByStatement(run: RunState, step: Step, index: 
       }
       effects.failed(i, before, result.status);
       await session.rollbackIfOpen();
-      return fail(result.error, partialEffects(step, statements, effects), i, sent);
+      const leftovers = before === 'idle' ? await leftBehind(session.db, statement) : '';
+      return fail(result.error, partialEffects(step, statements, effects, leftovers), i, sent);
     }
     if (result.commands.length !== 1) {
       // strata counted one statement where the server ran several (or none): their effects are not known statement by statement

@@ -226,4 +226,22 @@ it('a deferred constraint that fails at COMMIT names the constraint and the stat
   }
 });
 
+it('a failing statement that left effects says so: the INVALID index of a failed CREATE INDEX CONCURRENTLY, a DO block that committed', async () => {
+  const header = ['--! Transaction: off'];
+  for (const [name, index] of [['t_id', 't_id'], ['if not exists t_id', 't_id'], ['"T Id"', '"T Id"']] as const) {
+    Object.entries(revisionFiles(C, B, `create table t (id int);\ninsert into t values (1), (1);\ncreate unique index concurrently ${name} on t (id);\n`, 'drop table t;\n', header))
+      .forEach(([rel, text]) => project.write(rel, text));
+    const result = await run('up');
+    expectExit(result, 1, name);
+    expectText(result.stderr, `left the INVALID index ${index}: drop it (DROP INDEX CONCURRENTLY ${index}) before running again`);
+    await db!.query('drop table t');
+  }
+  Object.entries(revisionFiles(C, B, 'create table log (x int);\ndo $$ begin insert into log values (1); commit; insert into log values (1 / 0); end $$;\n', 'drop table log;\n', header))
+    .forEach(([rel, text]) => project.write(rel, text));
+  const result = await run('up');
+  expectExit(result, 1);
+  expectText(result.stderr, 'a DO block can COMMIT inside it: what it committed before the error took effect');
+  assert.equal(await db!.query('select x from log'), [{ x: 1 }], 'what the DO block committed is there');
+});
+
 test.run();
