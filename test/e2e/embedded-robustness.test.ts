@@ -107,4 +107,30 @@ test('a full disk while creating the embedded database, or while taking its lock
   }
 });
 
+test('the disk filling up during a revision on the embedded database: the SQL error with the file, exit 1, and the database opens once there is room', async () => {
+  const disk = diskOrSkip(120 * 1024);
+  if (!disk) return;
+  try {
+    cpSync(path.join(fixturesDir, 'example-history'), path.join(disk.dir, 'migrations'), { recursive: true });
+    expectExit(await runCli(['up'], { cwd: disk.dir, timeoutMs: 60_000 }), 0, 'the history applies while there is room');
+    const big = path.join(disk.dir, 'migrations', '20261201000000_big');
+    mkdirSync(big);
+    writeFileSync(path.join(big, 'up.sql'), `--! Parent: ${exampleIds.at(-1)}\n\ncreate table big as select g, repeat(md5(g::text), 20) as pad from generate_series(1, 400000) g;\n`);
+    writeFileSync(path.join(big, 'down.sql'), 'drop table big;\n');
+    // fill the disk but for a few blocks (the lock file still fits)
+    const fill = path.join(disk.dir, 'fill');
+    spawnSync('sh', ['-c', `cat /dev/zero > ${JSON.stringify(fill)}; truncate -s -16K ${JSON.stringify(fill)}`]);
+    const full = await runCli(['up'], { cwd: disk.dir, timeoutMs: 60_000 });
+    expectExit(full, 1, 'a full disk mid-revision');
+    expectText(full.stderr, 'migrations/20261201000000_big/up.sql:3:1: error 53100', 'No space left on device', 'the revision was rolled back');
+    expectNoText(full.output, '    at ');
+    rmSync(fill);
+    const status = await runCli(['status'], { cwd: disk.dir, timeoutMs: 60_000 });
+    expectExit(status, 0, 'the database opens once there is room');
+    assert.match(status.stdout, /^pending\s+20261201000000_big/m);
+  } finally {
+    disk.remove();
+  }
+});
+
 test.run();
