@@ -195,6 +195,8 @@ for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {
   try {
     await dev.waitFor(/applied 5 revisions/);
     const readmeId = /waiting for (\d{14}_add_invoices)/.exec(block!.text)![1]!;
+    // dev may see the new folder before strata new has returned: the mark comes first
+    let mark = dev.mark();
     const created = /^created (\S+)/.exec(await shell('npx strata new "add invoices"', project.dir, { DATABASE_URL: db!.url }))![1]!;
     ids.add(readmeId, created);
     // saved as editors do (a temporary file renamed over the old one): one save, one event
@@ -207,7 +209,6 @@ for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {
     const columns = ['  id bigint generated always as identity primary key', '  order_id bigint not null references orders (id)', '  total_cents integer not null check (total_cents >= 0)'];
     // `extra` is the last column line as typed, with its trailing comma or not
     const table = (extra: string) => `create table invoices (\n${columns.join(',\n')}${extra === '' ? '\n' : `,\n${extra}`});\n`;
-    let mark = dev.mark();
     await dev.waitFor(/waiting for/, mark);
     up(table(''));
     await dev.waitFor(/applied \S+ in/, mark);
