@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cliPath, createTestDatabase, makeProject, runCli, type TestDatabase } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
+import { random } from '../helpers/random.js';
 
 const REVISIONS = 200;
 const KILLS = 20;
@@ -121,17 +122,6 @@ async function resetToBase(database: TestDatabase): Promise<void> {
   await database.query('drop schema if exists strata cascade; drop schema public cascade; create schema public');
 }
 
-/** Small deterministic PRNG (mulberry32) so that a failing sequence of kill times can be replayed. */
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 (db ? test : test.skip)(`kill -9 of 'strata up' at ${KILLS} random moments of a ${REVISIONS}-revision run`, async () => {
   const database = db!;

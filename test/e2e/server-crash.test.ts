@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { findPgBinary, startCluster, type Cluster } from '../../bench/cluster.js';
 import { cliPath, makeProject } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
+import { random } from '../helpers/random.js';
 
 // A server that stops at once (pg_ctl stop -m immediate: no checkpoint, as after a crash or a kill
 // -9 of the postmaster) while `strata up` runs (issue 8, item 5): every revision strata printed as
@@ -58,16 +59,6 @@ function upUntilCrash(url: string, after: number): Promise<{ code: number | null
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-function random(seedValue: number): () => number {
-  let a = seedValue >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 (cluster ? test : test.skip)(`an immediate server stop at ${TRIALS} moments of a run: what strata printed applied survives`, async () => {
   const c = cluster!;
