@@ -105,7 +105,7 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
   const emit: EventListener = options.onEvent ?? (() => {});
   const withDatabase = async <T>(command: string, fn: (opened: OpenedDatabase) => Promise<T>, { embeddedWaitMs = config.lockTimeoutMs } = {}): Promise<T> => {
     const opened = await openDatabase(config, { command, embeddedWaitMs, onNote: (message) => emit({ type: 'note', message }) });
-    emit({ type: 'database', description: opened.description, isEmbedded: opened.db.kind === 'pglite' });
+    emit({ type: 'database', description: opened.description, isEmbedded: opened.db.isEmbedded });
     try {
       return await fn(opened);
     } catch (error) {

@@ -38,7 +38,16 @@ export type ScriptResult =
 
 /** The little strata needs from a connection; one implementation per driver. */
 export interface Database {
-  readonly kind: 'postgres' | 'pglite';
+  /** one process's database, in this process (PGlite): the caller says so in one line */
+  readonly isEmbedded: boolean;
+  /**
+   * Whether a commit may leave its WAL flush to the server. A server flushes a deferred commit on
+   * its own within a fraction of a second, whatever becomes of the client; the embedded database has
+   * no WAL writer and dies with this process, so there every commit waits for its flush.
+   */
+  readonly canDeferFlush: boolean;
+  /** Whether a running statement can be cancelled from another connection (pg_cancel_backend): not on PGlite */
+  readonly canCancel: boolean;
   /** the server's version as server_version_num says it (150020 for 15.20; PGlite: 18) */
   readonly serverVersionNum: number;
   /** One statement over the extended protocol, with parameters. SQL errors throw `DatabaseQueryError`. */

@@ -56,7 +56,9 @@ function postgresDatabase(client: pg.Client, parameters: Map<string, string>, ur
   const raw = client as Client;
   let lock: Promise<Database> | undefined;
   return {
-    kind: 'postgres',
+    isEmbedded: false,
+    canDeferFlush: true,
+    canCancel: true,
     serverVersionNum: serverVersionNumOf(parameters.get('server_version')),
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
       try {

@@ -21,7 +21,9 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
   const reported = await db.query<{ name: string; setting: string }>('select name, setting from pg_settings where name = any($1)', [REPORTED_SETTINGS]);
   for (const { name, setting } of reported.rows) parameters.set(name, setting);
   return {
-    kind: 'pglite',
+    isEmbedded: true,
+    canDeferFlush: false,
+    canCancel: false,
     serverVersionNum: serverVersionNumOf(parameters.get('server_version')),
     async query<R>(text: string, values?: readonly unknown[]): Promise<R[]> {
       try {

@@ -1,8 +1,8 @@
 import type { Database, SqlErrorInfo } from '../db/database.js';
-import type { Script, Step } from '../plan/plan.js';
+import type { Step } from '../plan/plan.js';
 import type { SqlStatement } from '../revision/sql-statements.js';
 import { utf16IndexFromCodePointPosition } from '../source-position.js';
-import { isLockLost, type LockGuard } from './advisory-lock.js';
+import { isLockLost } from './advisory-lock.js';
 import { failureFrom, rolledBackEffects, statementLine, type Failure } from './failure.js';
 import { eventWatermark } from './lost-connection.js';
 import { recordFailure } from './record-failure.js';
@@ -153,7 +153,7 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
   for (let k = 0; k < count; k++) {
     const step = steps[first + k]!;
     const script = transactionalScript(step, options.schema, options.actor, {
-      ownTransaction: true, deferFlush: canDeferFlush(run.db) && k < count - 1, action: options.eventAction, lock: options.lock,
+      ownTransaction: true, deferFlush: run.db.canDeferFlush && k < count - 1, action: options.eventAction, lock: options.lock,
     });
     if (k > 0) text += '\n';
     parts.push({ step, index: first + k, script, start: text.length, statementCount: script.leadingStatements + options.statementsOf(step.script).length + script.trailingStatements });
@@ -208,16 +208,6 @@ function positionWithin(text: string, start: number, length: number, position: n
   const index = utf16IndexFromCodePointPosition(text, position);
   if (index < start || index > start + length) return undefined;
   return [...text.slice(start, index)].length + 1;
-}
-
-/**
- * A server flushes a deferred commit on its own within a fraction of a second, whatever becomes of
- * the client. The embedded database has no WAL writer and dies with this process: a deferred commit
- * there is only flushed by a later synchronous one, so a killed run would lose revisions it had
- * reported applied. There every commit waits for its flush.
- */
-function canDeferFlush(db: Database): boolean {
-  return db.kind === 'postgres';
 }
 
 async function runTransactional(run: RunState, step: Step, index: number): Promise<StepResult> {

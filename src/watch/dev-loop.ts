@@ -206,7 +206,7 @@ async function runSession(
     if (isStopping()) return { ok: true, runs };
     emit({
       type: 'dev-watching', dir: config.dirLabel, database: opened.description,
-      isEmbedded: opened.db.kind === 'pglite', pollIntervalMs: options.isPolling ? POLL_INTERVAL_MS : null,
+      isEmbedded: opened.db.isEmbedded, pollIntervalMs: options.isPolling ? POLL_INTERVAL_MS : null,
     });
     queue.trigger();
 
@@ -216,7 +216,7 @@ async function runSession(
     clearTimeout(delayedReport);
     clearTimeout(verifyTimer);
     const finished = queue.close();
-    if (queue.isBusy && opened?.db.kind === 'postgres' && config.databaseUrl) {
+    if (queue.isBusy && opened?.db.canCancel && config.databaseUrl) {
       const hasFinished = await Promise.race([finished.then(() => true), sleep(FINISH_GRACE_MS).then(() => false)]);
       if (!hasFinished) await interruptRun(config.databaseUrl, backendPid, finished);
     }
