@@ -13,7 +13,7 @@ import { readApplied } from './db/tracking.js';
 import { problem, StrataError, type Problem } from './errors.js';
 import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
-import { gitRestoreCommand } from './revision/git-restore.js';
+import { gitRestoreCommand } from './project/git-restore.js';
 import { databaseProblem } from './db/database-problem.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project-files.js';
 import type { SqlOptions, SqlReport } from './offline-script.js';

@@ -1,4 +1,4 @@
-import { gitRestoreCommand } from './revision/git-restore.js';
+import { gitRestoreCommand } from './project/git-restore.js';
 import type { StrataConfig } from './config.js';
 import type { OpenedDatabase } from './database-connection.js';
 import { readApplied } from './db/tracking.js';

@@ -1,4 +1,3 @@
-import { gitRestoreCommand } from '../revision/git-restore.js';
 import { onStopSignals } from './stop-signals.js';
 import type { Problem } from '../errors.js';
 import type { DevEvent, DevResult, DevRun, DevSession } from '../watch/dev-events.js';
@@ -68,11 +67,11 @@ function formatDevRun(run: DevRun, { out, err }: { out: Style; err: Style }, isQ
   }
 }
 
-function olderEditText(edit: { id: string; file: string; parent: string; isBlocking: boolean }, head: string | null): string {
+function olderEditText(edit: { id: string; file: string; parent: string; isBlocking: boolean; restoreCommand?: string | undefined }, head: string | null): string {
   if (!edit.isBlocking) {
     return `${edit.file} changed, but ${edit.id} is not the newest revision: nothing ran (strata down uses the new down.sql when it reverts ${edit.id})`;
   }
-  const restore = gitRestoreCommand(process.cwd(), edit.file);
+  const restore = edit.restoreCommand;
   return `${edit.file} changed, but only the newest revision${head ? ` (${head})` : ''} is re-applied on save, and nothing is applied until it is restored`
     + `${restore ? ` (${restore})` : ''}; to change ${edit.id}, put the change in a new revision (strata new "<message>"), or revert to before it (strata down ${edit.parent}) and run strata up`;
 }

@@ -10,6 +10,7 @@ import type { RevisionSet } from '../revision/build-revisions.js';
 import { withoutBom } from '../revision/parse-header.js';
 import { loadSqlParser } from '../revision/sql-statements.js';
 import { attachCodeFrames } from '../source-position.js';
+import { gitRestoreCommand } from '../project/git-restore.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
 import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
 import { changedFiles, readSnapshot, type Snapshot } from './read-snapshot.js';
@@ -271,7 +272,11 @@ async function runStep(
     case 'invalid':
       return { status: 'invalid', problems: step.problems, codeFrames: step.problems.map((p) => p.codeFrame ?? null) };
     case 'older-edited':
-      return { status: 'not-reapplied', revisions: step.revisions, head: set.revisions.at(-1)?.id ?? null };
+      return {
+        status: 'not-reapplied',
+        revisions: step.revisions.map((r) => (r.isBlocking ? { ...r, restoreCommand: gitRestoreCommand(config.cwd, r.file) } : r)),
+        head: set.revisions.at(-1)?.id ?? null,
+      };
     case 'revert-deleted': {
       const report = await runPlanned(db, config, 'down', planners.down(step.target), {}, forward, set, tracking);
       return fromReport(report, (steps) => ({ status: 'reverted', ids: step.ids, now: step.target, steps }), isStopping);

@@ -27,6 +27,8 @@ export interface OlderEdit {
   parent: string;
   /** true when up.sql changed (nothing can be applied until it is restored); false for a down.sql-only change */
   isBlocking: boolean;
+  /** the git command that restores the committed file, when git has one (filled in by the dev loop, which does I/O) */
+  restoreCommand?: string | undefined;
 }
 
 /**
