@@ -91,7 +91,7 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
     shadowDatabaseUrl,
     lockTimeoutMs: Math.round(lockTimeoutSeconds * 1000),
     embeddedDataDir: path.join(cwd, '.strata', 'pglite'),
-    redact: createRedactor(configuredUrls(options)),
+    redact: createRedactor(configuredUrls(options, dotEnv)),
     cacheDir: resolveCacheDir(pick(undefined, 'STRATA_CACHE_DIR'), env, cwd),
   };
 }
@@ -100,14 +100,15 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
  * The connection URLs a run would use, read as resolveConfig reads them but without checking them,
  * so that even a URL that is refused can be kept out of what is printed.
  */
-export function configuredUrls(options: StrataOptions = {}): string[] {
-  const cwd = path.resolve(options.cwd ?? process.cwd());
+export function configuredUrls(options: StrataOptions = {}, alreadyRead?: Record<string, string>): string[] {
   const env = options.env ?? process.env;
-  let dotEnv: Record<string, string> = {};
-  try {
-    dotEnv = readDotEnv(cwd);
-  } catch {
-    // an unreadable .env is reported by resolveConfig
+  let dotEnv: Record<string, string> = alreadyRead ?? {};
+  if (!alreadyRead) {
+    try {
+      dotEnv = readDotEnv(path.resolve(options.cwd ?? process.cwd()));
+    } catch {
+      // an unreadable .env is reported by resolveConfig
+    }
   }
   return [options.databaseUrl, options.shadowDatabaseUrl, env.DATABASE_URL, env.SHADOW_DATABASE_URL, dotEnv.DATABASE_URL, dotEnv.SHADOW_DATABASE_URL]
     .filter((url): url is string => typeof url === 'string' && url !== '');
