@@ -10,8 +10,9 @@ import { build } from 'esbuild';
 rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
-  // the embedded database's thread is an entry point of its own, next to the chunk that starts it
-  entryPoints: { cli: 'src/cli.ts', 'pglite-worker': 'src/db/pglite-worker.ts' },
+  // the embedded database's thread is an entry point of its own, next to the chunk that starts it;
+  // prepare-embedded runs once at install (package.json's prepare)
+  entryPoints: { cli: 'src/cli.ts', 'pglite-worker': 'src/db/pglite-worker.ts', 'prepare-embedded': 'src/cli/prepare-embedded.ts' },
   outdir: 'dist/bin',
   bundle: true,
   splitting: true,

@@ -115,7 +115,7 @@ export function configuredUrls(options: StrataOptions = {}, alreadyRead?: Record
 }
 
 /** STRATA_CACHE_DIR, else the platform's user cache folder (XDG_CACHE_HOME on Linux) + `strata`. */
-function resolveCacheDir(explicit: string | undefined, env: Record<string, string | undefined>, cwd: string): string | undefined {
+export function resolveCacheDir(explicit: string | undefined, env: Record<string, string | undefined>, cwd: string): string | undefined {
   if (explicit !== undefined) return path.resolve(cwd, explicit);
   const xdg = env.XDG_CACHE_HOME;
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'strata');

@@ -110,6 +110,19 @@ export async function createDataDir(dataDir: string, runtime: PgliteRuntime, opt
   renameSync(staging, dataDir);
 }
 
+/**
+ * Makes the cache entry for this PGlite ahead of time (at install), so that no command ever pays
+ * for initdb: 'ready' when one is there already, 'unwritable' when the cache cannot be written.
+ */
+export async function prepareTemplate(cacheDir: string, runtime: PgliteRuntime): Promise<'ready' | 'made' | 'unwritable'> {
+  const entry = templateDirFor(cacheDir, runtime.version);
+  if (existsSync(path.join(entry, MANIFEST))) return 'ready';
+  if (existsSync(entry)) setAside(entry);
+  if (!canWrite(cacheDir)) return 'unwritable';
+  await ensureTemplate(entry, runtime);
+  return 'made';
+}
+
 /** Makes the cache entry unless another process has (or does meanwhile). */
 async function ensureTemplate(entry: string, runtime: PgliteRuntime): Promise<void> {
   const cacheDir = path.dirname(entry);

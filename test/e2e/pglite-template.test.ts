@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli, type CliResult } from '../helpers/harness.js';
+import { prepareEmbeddedPath, runCli, type CliResult } from '../helpers/harness.js';
 import { EXAMPLE_IDS, exampleProject, expectExit, expectText } from '../helpers/e2e.js';
 
 // A new project's embedded database is a copy of a template made once per PGlite version in the
@@ -159,6 +159,34 @@ test('a cache that cannot be written: the database is made in place, and said so
   const lines = creatingLines(result);
   assert.is(lines.length, 1);
   expectText(lines[0]!, 'cannot be written, so it is not kept for other projects');
+});
+
+test("npm install's prepare step makes the template: a new project's first up then copies it, and a second install leaves it", async () => {
+  const installCache = newCache();
+  const install = () => runCli([], { cwd: installCache, env: { STRATA_CACHE_DIR: installCache }, timeoutMs: TIMEOUT_MS, script: prepareEmbeddedPath });
+  const made = await install();
+  expectExit(made, 0);
+  const entry = templateEntry(installCache);
+  assert.is(made.stdout, `strata: prepared the embedded database's template in ${entry} (once per PGlite version)\n`);
+  const packed = statSync(path.join(entry, 'files.bin')).mtimeMs;
+  const again = await install();
+  expectExit(again, 0);
+  assert.is(again.output, '', 'a template already there is left as it is, silently');
+  assert.is(statSync(path.join(entry, 'files.bin')).mtimeMs, packed);
+
+  const project = newProject();
+  const result = await strata(project, installCache, 'up');
+  expectExit(result, 0);
+  assert.match(result.stdout, /^5 applied in \d+ ms$/m);
+  assert.equal(creatingLines(result), [`note: creating the embedded database in .strata/pglite from the template in ${entry}`]);
+});
+
+test("the prepare step never fails an install: a cache that cannot be written is said, exit 0", async () => {
+  const blocker = path.join(newCache(), 'a-file');
+  writeFileSync(blocker, '');
+  const result = await runCli([], { cwd: path.dirname(blocker), env: { STRATA_CACHE_DIR: path.join(blocker, 'strata') }, timeoutMs: TIMEOUT_MS, script: prepareEmbeddedPath });
+  expectExit(result, 0);
+  assert.is(result.stdout, `strata: ${path.join('a-file', 'strata')} cannot be written: the first embedded command creates its database itself\n`);
 });
 
 test.run();
