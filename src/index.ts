@@ -8,32 +8,32 @@
  *   if (!report.ok) console.error(report.reason === 'invalid' ? report.problems : report.failure);
  */
 import { resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
-import { openDatabase, type OpenedDatabase } from './database-connection.js';
+import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { readApplied } from './db/tracking.js';
 import { problem, StrataError, type Problem } from './errors.js';
-import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './migrate.js';
+import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './executor/run.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
 import { gitRestoreCommand } from './project/git-restore.js';
 import { databaseProblem } from './db/database-problem.js';
-import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project-files.js';
-import type { SqlOptions, SqlReport } from './offline-script.js';
-import type { StampReport } from './stamp.js';
+import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project/project-files.js';
+import type { SqlOptions, SqlReport } from './executor/offline-script.js';
+import type { StampReport } from './executor/stamp.js';
 import type { LogEvent } from './db/events.js';
 import { findHeads, type HeadsReport } from './plan/find-heads.js';
-import type { CurrentReport, HistoryReport, ShowReport } from './inspect.js';
+import type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
 import type { DevOptions, DevSession } from './watch/dev-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
-export type { InitReport, NewRevisionReport } from './project-files.js';
+export type { InitReport, NewRevisionReport } from './project/project-files.js';
 export type { Problem, ProblemCode } from './errors.js';
 export { StrataError, formatLocation } from './errors.js';
-export type { RunReport, StrataEvent, RunOptions } from './migrate.js';
+export type { RunReport, StrataEvent, RunOptions } from './executor/run.js';
 export type { Failure, StepOutcome } from './executor/execute-steps.js';
 export type { RevisionState } from './plan/revision-status.js';
-export type { SqlOptions, SqlReport, ScriptStep } from './offline-script.js';
-export type { StampReport, StampFailure } from './stamp.js';
+export type { SqlOptions, SqlReport, ScriptStep } from './executor/offline-script.js';
+export type { StampReport, StampFailure } from './executor/stamp.js';
 export type { LogEvent, EventError } from './db/events.js';
-export type { CurrentReport, HistoryReport, ShowReport } from './inspect.js';
+export type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
 export type { HeadsReport, ForkHead, BranchMove } from './plan/find-heads.js';
 export type { RevisionDetails, RevisionFileDetails, AppliedDetails } from './plan/describe-revision.js';
 export type { HistoryEntry } from './plan/list-history.js';
@@ -154,22 +154,22 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     init: () => initProject(config),
     dev: (devOptions = {}) => startDev(config, devOptions, emit),
     sql: async (direction, target = direction === 'up' ? 'head' : '-1', sqlOptions = {}) => {
-      const { buildSqlScript } = await import('./offline-script.js');
+      const { buildSqlScript } = await import('./executor/offline-script.js');
       return buildSqlScript(config, direction, target, sqlOptions, (fn) => withDatabase('sql', fn));
     },
     stamp: async (target) => {
       const set = loadRevisions(config);
       if (set.problems.length > 0) return { ok: false, reason: 'invalid', command: 'stamp', problems: set.problems };
-      const { runStamp } = await import('./stamp.js');
+      const { runStamp } = await import('./executor/stamp.js');
       return withDatabase('stamp', ({ db }) => runStamp(db, config, target, set, emit));
     },
-    current: async () => (await import('./inspect.js')).readCurrent(config, (fn, options) => withDatabase('current', fn, options)),
+    current: async () => (await import('./executor/inspect.js')).readCurrent(config, (fn, options) => withDatabase('current', fn, options)),
     heads: () => {
       const set = loadRevisions(config);
       return findHeads(set.revisions, set.problems, config.dirLabel);
     },
-    show: async (target) => (await import('./inspect.js')).showRevision(config, target, (fn, options) => withDatabase('show', fn, options)),
-    history: async () => (await import('./inspect.js')).readHistory(config, (fn, options) => withDatabase('history', fn, options)),
+    show: async (target) => (await import('./executor/inspect.js')).showRevision(config, target, (fn, options) => withDatabase('show', fn, options)),
+    history: async () => (await import('./executor/inspect.js')).readHistory(config, (fn, options) => withDatabase('history', fn, options)),
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };

@@ -1,9 +1,9 @@
 import { formatLocation, type Problem } from '../errors.js';
 import type { Failure, StepOutcome } from '../executor/execute-steps.js';
 import type { NewRevisionReport, StatusReport } from '../index.js';
-import type { RunReport, StrataEvent } from '../migrate.js';
+import type { RunReport, StrataEvent } from '../executor/run.js';
 import type { LogEvent } from '../db/events.js';
-import type { StampFailure, StampReport } from '../stamp.js';
+import type { StampFailure, StampReport } from '../executor/stamp.js';
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {

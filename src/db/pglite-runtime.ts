@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { PGliteOptions } from '@electric-sql/pglite';
-import { withoutWasmTierUp } from '../wasm-tier-up.js';
+import { withoutWasmTierUp } from '../sql/wasm-tier-up.js';
 
 type PgliteModule = typeof import('@electric-sql/pglite');
 type WasmModule = NonNullable<PGliteOptions['pgliteWasmModule']>;

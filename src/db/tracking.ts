@@ -1,5 +1,5 @@
 import { compile, sql, type SQL } from 'pg-sql2';
-import { quoteLiteral } from './quote.js';
+import { quoteLiteral } from '../sql/quote.js';
 import { redactDeep } from '../text/redact.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { DatabaseQueryError, type Database } from './database.js';

@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { problem, type Problem } from '../errors.js';
 import { DatabaseQueryError } from '../db/database.js';
-import { quoteLiteral } from '../db/quote.js';
+import { quoteLiteral } from '../sql/quote.js';
 
 /** 'STRA': the first key of strata's two-key advisory lock; the second is hashtext(schema). */
 export const LOCK_CLASS = 1398035009;

@@ -1,7 +1,7 @@
 import type { SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../revision/sql-statements.js';
-import { lineColumnAt, renderCodeFrame } from '../source-position.js';
+import type { SqlStatement } from '../sql/sql-statements.js';
+import { lineColumnAt, renderCodeFrame } from '../text/source-position.js';
 import { locateError, type SentText } from './locate-error.js';
 import { describeStatements, type StatementEffects } from './statement-effects.js';
 

@@ -1,7 +1,7 @@
 import type { SqlErrorInfo } from '../db/database.js';
 import type { Script } from '../plan/plan.js';
-import type { SqlStatement } from '../revision/sql-statements.js';
-import { lineColumnAt, skipWhitespaceAndComments, utf16IndexFromCodePointPosition } from '../source-position.js';
+import type { SqlStatement } from '../sql/sql-statements.js';
+import { lineColumnAt, skipWhitespaceAndComments, utf16IndexFromCodePointPosition } from '../text/source-position.js';
 
 export interface ErrorLocation {
   line: number;

@@ -1,22 +1,14 @@
 import { problem, type Problem } from '../errors.js';
 import { matchesRecorded } from '../revision/checksums.js';
 import { parseDownFile } from '../revision/parse-header.js';
-import { lineColumnAt, skipWhitespaceAndComments, splitLines } from '../source-position.js';
+import { lineColumnAt, skipWhitespaceAndComments, splitLines } from '../text/source-position.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { computeStatus } from './revision-status.js';
 import { resolveTarget, type TargetUniverse } from './targets.js';
+import type { Script } from '../sql/script.js';
 
-/** SQL text that a step runs, with what is needed to point at its lines. */
-export interface Script {
-  /** the file the text came from, as printed */
-  path: string;
-  /** the whole file text (only a BOM removed): line numbers refer to it */
-  text: string;
-  body: string;
-  bodyOffset: number;
-  transactional: boolean;
-}
+export type { Script } from '../sql/script.js';
 
 export interface UpStep {
   direction: 'up';

@@ -4,7 +4,7 @@ import { bodyChecksum } from './checksums.js';
 import { parseDownFile, parseUpFile, withoutBom } from './parse-header.js';
 import { MAX_FILE_BYTES, type FileContent, type MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
-import { lineColumnAt, splitLines } from '../source-position.js';
+import { lineColumnAt, splitLines } from '../text/source-position.js';
 
 export interface RevisionSet {
   /** in id order (which the Parent chain must agree with) */

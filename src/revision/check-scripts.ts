@@ -1,7 +1,7 @@
 import { problem, type Problem } from '../errors.js';
-import type { Script } from '../plan/plan.js';
-import { attachCodeFrames, lineColumnAt } from '../source-position.js';
-import { loadSqlParser, splitStatements, type SqlStatement } from './sql-statements.js';
+import type { Script } from '../sql/script.js';
+import { attachCodeFrames, lineColumnAt } from '../text/source-position.js';
+import { loadSqlParser, splitStatements, type SqlStatement } from '../sql/sql-statements.js';
 import { isUntouchedTemplate } from './templates.js';
 
 export interface ScriptCheck {

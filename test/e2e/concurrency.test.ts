@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { connectPostgres } from '../../src/db/pg-database.js';
-import { planners, runPlanned } from '../../src/migrate.js';
+import { planners, runPlanned } from '../../src/executor/run.js';
 import { LOCK_CLASS } from '../../src/executor/advisory-lock.js';
 import { createTestDatabase, makeProject, runCli, type CliResult } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';

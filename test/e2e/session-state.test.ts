@@ -6,7 +6,7 @@ import { openPglite } from '../../src/db/pglite-database.js';
 import { trackingSchemaSql } from '../../src/db/tracking.js';
 import { executeSteps } from '../../src/executor/execute-steps.js';
 import { planUp } from '../../src/plan/plan.js';
-import { loadSqlParser, splitStatements } from '../../src/revision/sql-statements.js';
+import { loadSqlParser, splitStatements } from '../../src/sql/sql-statements.js';
 import { events, expectExit, expectText, resetDatabase } from '../helpers/e2e.js';
 import { createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
 import { generateHistory, revisionId, writeHistory } from '../helpers/history.js';

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../src/config.js';
 import { openPglite } from '../../src/db/pglite-database.js';
-import { planners, runPlanned } from '../../src/migrate.js';
+import { planners, runPlanned } from '../../src/executor/run.js';
 import { expectExit, expectText, quoteIdent, resetDatabase } from '../helpers/e2e.js';
 import { createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
 import { generateHistory, revisionId, writeHistory } from '../helpers/history.js';

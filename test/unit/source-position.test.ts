@@ -7,7 +7,7 @@ import {
   splitLines,
   utf16IndexFromByteOffset,
   utf16IndexFromCodePointPosition,
-} from '../../src/source-position.js';
+} from '../../src/text/source-position.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // lineColumnAt

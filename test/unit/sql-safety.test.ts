@@ -13,7 +13,7 @@ import { findUnsafeSql, type SqlFinding } from '../helpers/sql-safety.js';
  */
 const ALLOWED: { file: string; expression?: string; within?: string; why: string }[] = [
   { file: 'src/executor/step-script.ts', expression: 'body', why: "the revision's own SQL, sent as written (it is what the user asked to run)" },
-  { file: 'src/revision/classify-statement.ts', within: 'genericLabel', why: "command tags such as 'DROP TABLE' for messages; never sent" },
+  { file: 'src/sql/classify-statement.ts', within: 'genericLabel', why: "command tags such as 'DROP TABLE' for messages; never sent" },
 ];
 const isAllowed = (f: SqlFinding, a: (typeof ALLOWED)[number]) =>
   path.join(repoRoot, a.file) === f.file && (a.expression === undefined || a.expression === f.expression) && (a.within === undefined || a.within === f.within);

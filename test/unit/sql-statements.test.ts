@@ -5,8 +5,8 @@ import {
   splitStatements,
   type SqlStatement,
   type SqlSyntaxProblem,
-} from '../../src/revision/sql-statements.js';
-import { lineColumnAt } from '../../src/source-position.js';
+} from '../../src/sql/sql-statements.js';
+import { lineColumnAt } from '../../src/text/source-position.js';
 
 test.before(async () => {
   await loadSqlParser();

@@ -1,10 +1,10 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { displayPath, type StrataConfig } from './config.js';
-import { StrataError } from './errors.js';
-import { loadRevisions } from './migrate.js';
-import { formatTimestamp, slugify, timestampAfter } from './revision/revision-id.js';
-import { DOWN_TEMPLATE, upTemplate } from './revision/templates.js';
+import { displayPath, type StrataConfig } from '../config.js';
+import { StrataError } from '../errors.js';
+import { loadRevisions } from '../executor/run.js';
+import { formatTimestamp, slugify, timestampAfter } from '../revision/revision-id.js';
+import { DOWN_TEMPLATE, upTemplate } from '../revision/templates.js';
 
 /** The files `strata new` and `strata init` write: project scaffolding, not migrations logic. */
 

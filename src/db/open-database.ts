@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { describeDatabase, displayPath, type StrataConfig } from './config.js';
-import { StrataError } from './errors.js';
-import type { Database } from './db/database.js';
-import { describeHolder, withEmbeddedLock } from './db/embedded-lock.js';
-import type { CreationSource } from './db/pglite-template.js';
+import { describeDatabase, displayPath, type StrataConfig } from '../config.js';
+import { StrataError } from '../errors.js';
+import type { Database } from './database.js';
+import { describeHolder, withEmbeddedLock } from './embedded-lock.js';
+import type { CreationSource } from './pglite-template.js';
 
 export interface OpenedDatabase {
   db: Database;
@@ -24,7 +24,7 @@ export interface OpenOptions {
 export async function openDatabase(config: StrataConfig, { command, onNote = () => {}, embeddedWaitMs = config.lockTimeoutMs }: OpenOptions): Promise<OpenedDatabase> {
   const description = describeDatabase(config);
   if (config.databaseUrl) {
-    const { connectPostgres } = await import('./db/pg-database.js');
+    const { connectPostgres } = await import('./pg-database.js');
     const db = await connectPostgres(config.databaseUrl);
     return { db, description, close: () => db.close() };
   }
@@ -34,7 +34,7 @@ export async function openDatabase(config: StrataConfig, { command, onNote = () 
       throw storageError(config, error, 'take the embedded database\'s lock') ?? error;
     });
   try {
-    const { openPgliteInWorker } = await import('./db/pglite-in-worker.js');
+    const { openPgliteInWorker } = await import('./pglite-in-worker.js');
     const db = await openPgliteInWorker(config.embeddedDataDir, {
       cacheDir: config.cacheDir,
       onCreate: (source, templateDir) => onNote(creationNote(config, source, templateDir)),

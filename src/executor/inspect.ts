@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { describeDatabase, type StrataConfig } from './config.js';
-import type { OpenedDatabase } from './database-connection.js';
-import { readApplied } from './db/tracking.js';
-import { StrataError, type Problem } from './errors.js';
-import { loadRevisions } from './migrate.js';
-import type { AppliedRevision } from './plan/applied-revision.js';
-import { describeRevision, type RevisionDetails } from './plan/describe-revision.js';
-import { listHistory, type HistoryEntry } from './plan/list-history.js';
+import { describeDatabase, type StrataConfig } from '../config.js';
+import type { OpenedDatabase } from '../db/open-database.js';
+import { readApplied } from '../db/tracking.js';
+import { StrataError, type Problem } from '../errors.js';
+import { loadRevisions } from './run.js';
+import type { AppliedRevision } from '../plan/applied-revision.js';
+import { describeRevision, type RevisionDetails } from '../plan/describe-revision.js';
+import { listHistory, type HistoryEntry } from '../plan/list-history.js';
 
 /** The read-only commands that answer what Alembic users ask: current, show, history. */
 

@@ -17,9 +17,9 @@ export type { TransactionControl } from './classify-statement.js';
 import {
   skipWhitespaceAndComments,
   utf16IndexFromCodePointPosition,
-} from '../source-position.js';
+} from '../text/source-position.js';
 import { isSpaceAt, lexSql } from './sql-lexer.js';
-import { withoutWasmTierUp } from '../wasm-tier-up.js';
+import { withoutWasmTierUp } from './wasm-tier-up.js';
 
 export interface SqlStatement {
   /** UTF-16 index into the body of the statement's first token (never leading whitespace or comments) */

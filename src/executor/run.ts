@@ -1,19 +1,19 @@
 import os from 'node:os';
-import type { StrataConfig } from './config.js';
-import type { Database } from './db/database.js';
-import { quoteIdentifier, readApplied, trackingSchemaSql } from './db/tracking.js';
-import { problem, StrataError, type Problem } from './errors.js';
-import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock, type LockHolder } from './executor/advisory-lock.js';
-import { executeSteps, type Failure, type StepOutcome } from './executor/execute-steps.js';
-import type { AppliedRevision } from './plan/applied-revision.js';
-import { downScriptOf, planDown, planUp, type Plan, type PlanUpOptions, type Script, type Step } from './plan/plan.js';
-import { buildRevisions, type RevisionSet } from './revision/build-revisions.js';
-import { checkScripts } from './revision/check-scripts.js';
-import { readMigrationTree, type MigrationTree, type TreeFileSystem } from './revision/read-migration-tree.js';
-import { withoutBom } from './revision/parse-header.js';
-import { attachCodeFrames } from './source-position.js';
-import type { SqlStatement } from './revision/sql-statements.js';
-import type { DevEvent } from './watch/dev-events.js';
+import type { StrataConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import { quoteIdentifier, readApplied, trackingSchemaSql } from '../db/tracking.js';
+import { problem, StrataError, type Problem } from '../errors.js';
+import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock, type LockHolder } from './advisory-lock.js';
+import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
+import type { AppliedRevision } from '../plan/applied-revision.js';
+import { downScriptOf, planDown, planUp, type Plan, type PlanUpOptions, type Script, type Step } from '../plan/plan.js';
+import { buildRevisions, type RevisionSet } from '../revision/build-revisions.js';
+import { checkScripts } from '../revision/check-scripts.js';
+import { readMigrationTree, type MigrationTree, type TreeFileSystem } from '../revision/read-migration-tree.js';
+import { withoutBom } from '../revision/parse-header.js';
+import { attachCodeFrames } from '../text/source-position.js';
+import type { SqlStatement } from '../sql/sql-statements.js';
+import type { DevEvent } from '../watch/dev-events.js';
 
 export type StrataEvent =
   | { type: 'database'; description: string; isEmbedded: boolean }
@@ -218,7 +218,7 @@ export async function checkSteps(steps: readonly Step[], options: RunOptions, se
   if (serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000) {
     // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now)
     const parsed = [...upAndDown, ...downScripts].map((s) => s.script).filter((s) => result.statements.has(s));
-    const { checkServerGrammar } = await import('./revision/server-grammar.js');
+    const { checkServerGrammar } = await import('../sql/server-grammar.js');
     result.problems.push(...await checkServerGrammar(parsed, serverVersionNum));
   }
   if (options.singleTransaction === true) {

@@ -1,12 +1,12 @@
-import { gitRestoreCommand } from './project/git-restore.js';
-import type { StrataConfig } from './config.js';
-import type { OpenedDatabase } from './database-connection.js';
-import { readApplied } from './db/tracking.js';
-import { problem, type Problem } from './errors.js';
-import { renderScript } from './executor/render-script.js';
-import { checkSteps, currentActor, loadRevisions, planners } from './migrate.js';
-import { assumeApplied } from './plan/assume-applied.js';
-import type { AppliedRevision } from './plan/applied-revision.js';
+import { gitRestoreCommand } from '../project/git-restore.js';
+import type { StrataConfig } from '../config.js';
+import type { OpenedDatabase } from '../db/open-database.js';
+import { readApplied } from '../db/tracking.js';
+import { problem, type Problem } from '../errors.js';
+import { renderScript } from './render-script.js';
+import { checkSteps, currentActor, loadRevisions, planners } from './run.js';
+import { assumeApplied } from '../plan/assume-applied.js';
+import type { AppliedRevision } from '../plan/applied-revision.js';
 
 export interface SqlOptions {
   /** plan as if exactly the revisions up to this target (base, head, id, tag) were applied, without a database */

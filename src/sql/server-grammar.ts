@@ -1,7 +1,7 @@
 import { problem, type Problem } from '../errors.js';
-import type { Script } from '../plan/plan.js';
-import { attachCodeFrames, lineColumnAt } from '../source-position.js';
-import { withoutWasmTierUp } from '../wasm-tier-up.js';
+import type { Script } from './script.js';
+import { attachCodeFrames, lineColumnAt } from '../text/source-position.js';
+import { withoutWasmTierUp } from './wasm-tier-up.js';
 import { syntaxProblemAt } from './sql-statements.js';
 
 /**

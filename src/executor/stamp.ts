@@ -1,13 +1,13 @@
-import type { StrataConfig } from './config.js';
-import type { Database } from './db/database.js';
-import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from './db/tracking.js';
-import { problem, type Problem } from './errors.js';
-import { releaseRunLock } from './executor/advisory-lock.js';
-import { recordingStatements } from './executor/step-script.js';
-import { lockGuardSql } from './executor/advisory-lock.js';
-import { checkSteps, currentActor, lockForRun, type EventListener } from './migrate.js';
-import { planStamp, type StampPlan } from './plan/plan-stamp.js';
-import type { RevisionSet } from './revision/build-revisions.js';
+import type { StrataConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from '../db/tracking.js';
+import { problem, type Problem } from '../errors.js';
+import { releaseRunLock } from './advisory-lock.js';
+import { recordingStatements } from './step-script.js';
+import { lockGuardSql } from './advisory-lock.js';
+import { checkSteps, currentActor, lockForRun, type EventListener } from './run.js';
+import { planStamp, type StampPlan } from '../plan/plan-stamp.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
 
 export interface StampFailure {
   sqlstate: string;
