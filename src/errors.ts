@@ -7,6 +7,8 @@ export type ProblemCode =
   // files and folders
   | 'DIR_MISSING'
   | 'DIR_UNREADABLE'
+  /** strata init / new could not write a file into the project */
+  | 'FILE_WRITE_FAILED'
   | 'FOLDER_NAME_INVALID'
   | 'STRAY_SQL_FILE'
   | 'FILE_MISSING'
@@ -84,6 +86,16 @@ export class StrataError extends Error {
     this.code = code;
     this.problems = problems;
   }
+}
+
+/**
+ * A command that could not start because of the database (not reachable, its lock or the
+ * embedded database held elsewhere, strata's own queries refused): nothing was changed.
+ */
+export interface Unavailable {
+  ok: false;
+  reason: 'unavailable';
+  problems: Problem[];
 }
 
 export function problem(code: ProblemCode, fields: Omit<Problem, 'code'>): Problem {

@@ -8,30 +8,34 @@
  *   if (!report.ok) console.error(report.reason === 'invalid' ? report.problems : report.failure);
  */
 import { resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
+import { databaseProblem } from './db/database-problem.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { readApplied } from './db/tracking.js';
-import { problem, StrataError, type Problem } from './errors.js';
-import { loadRevisions, planners, runPlanned, type EventListener, type RunOptions, type RunReport } from './executor/run.js';
-import { computeStatus, type RevisionState } from './plan/revision-status.js';
-import { gitRestoreCommand } from './project/git-restore.js';
-import { databaseProblem } from './db/database-problem.js';
-import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project/project-files.js';
-import type { SqlOptions, SqlReport } from './executor/offline-script.js';
+import { problem, type Problem, type Unavailable } from './errors.js';
+import type { RunEvent } from './executor/events.js';
+import type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
+import type { SqlOptions, SqlReport } from './executor/render-run.js';
+import { runPipeline, type RunCommand, type RunOptions, type RunReport, type RunRequest } from './executor/run.js';
 import type { StampReport } from './executor/stamp.js';
 import type { LogEvent } from './db/events.js';
 import { findHeads, type HeadsReport } from './plan/find-heads.js';
-import type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
-import type { DevOptions, DevSession } from './watch/dev-events.js';
+import { planners, type Planner } from './plan/planners.js';
+import { computeStatus, type RevisionState } from './plan/revision-status.js';
+import { gitRestoreCommand } from './project/git-restore.js';
+import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project/project-files.js';
+import { loadRevisions } from './revision/load-revisions.js';
+import type { DevEvent, DevOptions, DevSession } from './watch/dev-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { InitReport, NewRevisionReport } from './project/project-files.js';
-export type { Problem, ProblemCode } from './errors.js';
+export type { Problem, ProblemCode, Unavailable } from './errors.js';
 export { StrataError, formatLocation } from './errors.js';
-export type { RunReport, StrataEvent, RunOptions } from './executor/run.js';
+export type { RunReport, RunOptions, RunCommand } from './executor/run.js';
+export type { RunEvent } from './executor/events.js';
 export type { Failure, StepOutcome } from './executor/execute-steps.js';
 export type { RevisionState } from './plan/revision-status.js';
-export type { SqlOptions, SqlReport, ScriptStep } from './executor/offline-script.js';
-export type { StampReport, StampFailure } from './executor/stamp.js';
+export type { SqlOptions, SqlReport, ScriptStep } from './executor/render-run.js';
+export type { StampReport } from './executor/stamp.js';
 export type { LogEvent, EventError } from './db/events.js';
 export type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
 export type { HeadsReport, ForkHead, BranchMove } from './plan/find-heads.js';
@@ -39,6 +43,10 @@ export type { RevisionDetails, RevisionFileDetails, AppliedDetails } from './pla
 export type { HistoryEntry } from './plan/list-history.js';
 export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
 export { redactUrl } from './text/redact.js';
+
+/** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
+export type StrataEvent = RunEvent | DevEvent;
+export type EventListener = (event: StrataEvent) => void;
 
 export interface StatusEntry {
   id: string;
@@ -50,7 +58,7 @@ export interface StatusEntry {
   isDownEdited: boolean;
 }
 
-export interface StatusReport {
+export interface StatusResult {
   /** false when the files have problems (listed) */
   ok: boolean;
   database: string;
@@ -64,9 +72,13 @@ export interface StatusReport {
   problems: Problem[];
 }
 
+/** `reason` is there only when the database could not be read; a report with problems in the files has none */
+export type StatusReport = StatusResult | Unavailable;
+
 export type LogReport =
   | { ok: true; database: string; schema: string; events: LogEvent[] }
-  | { ok: false; reason: 'invalid'; problems: Problem[] };
+  | { ok: false; reason: 'invalid'; problems: Problem[] }
+  | Unavailable;
 
 export interface Strata {
   readonly config: StrataConfig;
@@ -84,13 +96,13 @@ export interface Strata {
   /** record revisions up to `target` as applied, or remove the records after it, without running SQL */
   stamp(target: string): Promise<StampReport>;
   /** the newest applied revision (null at base), and how the head on disk compares */
-  current(): Promise<CurrentReport>;
+  current(): Promise<CurrentReport | Unavailable>;
   /** the head of the history on disk, or the heads of a fork and how to join them; reads only files */
   heads(): HeadsReport;
   /** one revision (head, an id or its prefix, a tag): header, files, checksums, applied when and by whom */
-  show(target: string): Promise<ShowReport>;
+  show(target: string): Promise<ShowReport | Unavailable>;
   /** the revision chain, newest first, with each revision's state (as Alembic's history lists it) */
-  history(): Promise<HistoryReport>;
+  history(): Promise<HistoryReport | Unavailable>;
   /** the events log, newest first (default 20) */
   log(options?: { limit?: number }): Promise<LogReport>;
   /**
@@ -103,26 +115,34 @@ export interface Strata {
 export function createStrata(options: StrataOptions & { onEvent?: EventListener } = {}): Strata {
   const config = resolveConfig(options);
   const emit: EventListener = options.onEvent ?? (() => {});
-  const withDatabase = async <T>(command: string, fn: (opened: OpenedDatabase) => Promise<T>, { embeddedWaitMs = config.lockTimeoutMs } = {}): Promise<T> => {
-    const opened = await openDatabase(config, { command, embeddedWaitMs, onNote: (message) => emit({ type: 'note', message }) });
+  /**
+   * Opens the database for one command and closes it after. A database that cannot be opened, or
+   * that refuses strata's own queries (rights, a statement_timeout, a terminated session), is
+   * reported as `unavailable`: not a bug, and nothing was changed.
+   */
+  const withDatabase = async <T>(command: string, fn: (opened: OpenedDatabase) => Promise<T>, { embeddedWaitMs = config.lockTimeoutMs } = {}): Promise<T | Unavailable> => {
+    const open = await openDatabase(config, { command, embeddedWaitMs, onNote: (message) => emit({ type: 'note', message }) });
+    if (!open.ok) return open;
+    const { opened } = open;
     emit({ type: 'database', description: opened.description, isEmbedded: opened.db.isEmbedded });
     try {
       return await fn(opened);
     } catch (error) {
-      // the database refusing strata's own queries (rights, a statement_timeout, a terminated session) is not a bug
       const found = databaseProblem(error, config.schema);
-      if (found) throw new StrataError(found.code, found);
+      if (found) return { ok: false, reason: 'unavailable', problems: [found] };
       throw error;
     } finally {
       await opened.close();
     }
   };
   const restoreCommand = (file: string) => gitRestoreCommand(config.cwd, file);
-  const run = (command: 'up' | 'down' | 'redo', planner: Parameters<typeof runPlanned>[3], runOptions: RunOptions) => {
+  const run = async (command: RunCommand, planner: Planner, runOptions: RunOptions): Promise<RunReport> => {
     // files are checked before connecting: a broken history never opens the database
-    const set = loadRevisions(config);
-    if (set.problems.length > 0) return Promise.resolve<RunReport>({ ok: false, reason: 'invalid', command, problems: set.problems });
-    return withDatabase(command, ({ db }) => runPlanned(db, config, command, planner, runOptions, emit, set));
+    const revisions = loadRevisions(config);
+    if (revisions.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: revisions.problems };
+    const request: RunRequest = { command, planner, revisions, options: runOptions };
+    const report = await withDatabase(command, ({ db }) => runPipeline(db, config, request, emit));
+    return 'command' in report ? report : { ...report, command };
   };
 
   return {
@@ -154,14 +174,15 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     init: () => initProject(config),
     dev: (devOptions = {}) => startDev(config, devOptions, emit),
     sql: async (direction, target = direction === 'up' ? 'head' : '-1', sqlOptions = {}) => {
-      const { buildSqlScript } = await import('./executor/offline-script.js');
+      const { buildSqlScript } = await import('./executor/render-run.js');
       return buildSqlScript(config, direction, target, sqlOptions, (fn) => withDatabase('sql', fn));
     },
     stamp: async (target) => {
-      const set = loadRevisions(config);
-      if (set.problems.length > 0) return { ok: false, reason: 'invalid', command: 'stamp', problems: set.problems };
-      const { runStamp } = await import('./executor/stamp.js');
-      return withDatabase('stamp', ({ db }) => runStamp(db, config, target, set, emit));
+      const revisions = loadRevisions(config);
+      if (revisions.problems.length > 0) return { ok: false, reason: 'invalid', command: 'stamp', problems: revisions.problems };
+      const { stampRequest, toStampReport } = await import('./executor/stamp.js');
+      const report = await withDatabase('stamp', ({ db }) => runPipeline(db, config, stampRequest(target, revisions), emit));
+      return 'command' in report ? toStampReport(report) : { ...report, command: 'stamp' };
     },
     current: async () => (await import('./executor/inspect.js')).readCurrent(config, (fn, options) => withDatabase('current', fn, options)),
     heads: () => {

@@ -1,9 +1,9 @@
 import { formatLocation, type Problem } from '../errors.js';
 import type { Failure, StepOutcome } from '../executor/execute-steps.js';
-import type { NewRevisionReport, StatusReport } from '../index.js';
-import type { RunReport, StrataEvent } from '../executor/run.js';
+import type { NewRevisionReport, StatusResult, StrataEvent } from '../index.js';
+import type { RunReport } from '../executor/run.js';
 import type { LogEvent } from '../db/events.js';
-import type { StampFailure, StampReport } from '../executor/stamp.js';
+import type { StampReport } from '../executor/stamp.js';
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
@@ -14,7 +14,12 @@ export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 export type Style = ReturnType<typeof makeStyle>;
 
 /** Every problem with its place, code frame and fix, then one closing line (`closing` replaces its end). */
-export function formatProblems(problems: readonly Problem[], style: Style, closing = 'nothing was run and the database was not changed.'): string {
+/**
+ * Problems, each with where and how to fix it, and a closing line. `isCounted`: the closing line
+ * starts with how many were found (problems found in the files or arguments); a database that
+ * could not be used is not a count of findings.
+ */
+export function formatProblems(problems: readonly Problem[], style: Style, closing = 'nothing was run and the database was not changed.', { isCounted = true } = {}): string {
   const lines: string[] = [];
   for (const p of problems) {
     const where = formatLocation(p);
@@ -23,7 +28,7 @@ export function formatProblems(problems: readonly Problem[], style: Style, closi
     if (p.hint) lines.push(`  ${style.cyan('fix')}: ${p.hint}`);
   }
   const count = problems.length;
-  lines.push(`${count} ${count === 1 ? 'problem' : 'problems'} found; ${closing}`);
+  lines.push(isCounted ? `${count} ${count === 1 ? 'problem' : 'problems'} found; ${closing}` : closing);
   return lines.join('\n');
 }
 
@@ -57,6 +62,11 @@ export function formatInterrupted(report: Extract<RunReport, { reason: 'interrup
 const VERB = { up: 'applied', down: 'reverted' } as const;
 
 export function formatStep(outcome: StepOutcome, style: Style): string {
+  if (outcome.recordOnly) {
+    return outcome.direction === 'up'
+      ? `${style.green('stamped'.padEnd(9))} ${outcome.id} ${style.dim('(recorded as applied; its SQL was not run)')}`
+      : `${style.yellow('unstamped'.padEnd(9))} ${outcome.id} ${style.dim('(record removed; its down.sql was not run)')}`;
+  }
   const verb = VERB[outcome.direction];
   const extra = (outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '') + (outcome.statementCount === 0 ? style.dim(' (no statements)') : '');
   return `${(outcome.direction === 'up' ? style.green : style.yellow)(verb.padEnd(8))} ${outcome.id}${extra} ${style.dim(`${outcome.durationMs} ms`)}`;
@@ -75,7 +85,7 @@ export function formatRunSummary(report: Extract<RunReport, { ok: true }>, elaps
   return style.bold(`${parts.join(', ')} in ${elapsedMs} ms`);
 }
 
-export function formatStatus(report: StatusReport, style: Style): string {
+export function formatStatus(report: StatusResult, style: Style): string {
   const lines: string[] = [];
   const mark: Record<string, (t: string) => string> = { applied: style.green, pending: style.yellow, edited: style.red, missing: style.red };
   const width = Math.max(0, ...report.revisions.map((r) => r.id.length));
@@ -95,7 +105,12 @@ export function formatStatus(report: StatusReport, style: Style): string {
   return lines.join('\n');
 }
 
-export function formatNewRevision(report: NewRevisionReport): string {
+/** What stopped a command before it changed anything: problems found (counted), or a database that could not be used. */
+export function formatRefusal(report: { reason: 'invalid' | 'unavailable'; problems: readonly Problem[] }, style: Style): string {
+  return formatProblems(report.problems, style, undefined, { isCounted: report.reason === 'invalid' });
+}
+
+export function formatNewRevision(report: Extract<NewRevisionReport, { ok: true }>): string {
   return `created ${report.id} (parent ${report.parent})\n  ${report.files.up}\n  ${report.files.down}`;
 }
 
@@ -119,25 +134,13 @@ export function formatEvent(event: StrataEvent, style: Style): string | undefine
   }
 }
 
+/** The summary after the stamped/unstamped lines (printed as each step is reported, by formatStep). */
 export function formatStampResult(report: Extract<StampReport, { ok: true }>, style: Style): string {
   if (report.stamped.length + report.unstamped.length === 0) return report.notes[0] ?? 'nothing to record';
-  const lines = [
-    ...report.stamped.map((id) => `${style.green('stamped'.padEnd(9))} ${id} ${style.dim('(recorded as applied; its SQL was not run)')}`),
-    ...report.unstamped.map((id) => `${style.yellow('unstamped'.padEnd(9))} ${id} ${style.dim('(record removed; its down.sql was not run)')}`),
-  ];
   const parts: string[] = [];
   if (report.stamped.length > 0) parts.push(`${report.stamped.length} stamped`);
   if (report.unstamped.length > 0) parts.push(`${report.unstamped.length} unstamped`);
-  lines.push(style.bold(parts.join(', ')));
-  return lines.join('\n');
-}
-
-export function formatStampFailure(failure: StampFailure, style: Style): string {
-  const lines = [`${style.red('error')} ${failure.sqlstate}: ${failure.message}`];
-  if (failure.detail) lines.push(`  ${style.dim('detail')}: ${failure.detail}`);
-  if (failure.hint) lines.push(`  ${style.cyan('hint')}: ${failure.hint}`);
-  lines.push(`  ${failure.effects}`);
-  return lines.join('\n');
+  return style.bold(parts.join(', '));
 }
 
 export function formatLog(events: readonly LogEvent[], style: Style): string {

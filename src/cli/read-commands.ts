@@ -15,6 +15,7 @@ export function registerReadCommands(cli: CAC): void {
     examples: [['strata status', 'what is applied and what is not'], ['strata status --quiet --exit-code', 'exit 1 when anything is pending, edited or missing']],
   }).action(async (flags: GlobalFlags & { exitCode?: boolean }) => {
     const report = await strataFor({ ...flags, quiet: flags.quiet || flags.json }).status();
+    if ('reason' in report) return finishReport(report, flags, () => '');
     if (flags.json) console.log(toJson(report));
     else if (!flags.quiet) console.log(formatStatus(report, out));
     else if (!report.ok) console.error(formatProblems(report.problems, err));
@@ -31,6 +32,7 @@ export function registerReadCommands(cli: CAC): void {
     examples: [['strata current', 'which revision the database is at'], ['strata current --json', 'the same as JSON, e.g. for a deploy script']],
   }).action(async (flags: GlobalFlags) => {
     const report = await strataFor(flags).current();
+    if (!report.ok) return finishReport(report, flags, () => '');
     if (!flags.json && !flags.quiet) for (const note of report.notes) console.error(err.yellow(`note: ${note}`));
     return finishReport(report, flags, () => `${formatCurrent(report, out)}\n`, { isData: true });
   });
@@ -80,6 +82,7 @@ export function registerReadCommands(cli: CAC): void {
     }
     if (flags.limit !== undefined) return finishReport(usageProblem('--limit is an option of the events log', `strata log --limit ${flags.limit}`), flags, () => '');
     const report = await strataFor(flags).history();
+    if ('reason' in report) return finishReport(report, flags, () => '');
     if (!flags.json && !flags.quiet) for (const note of report.notes) console.error(err.yellow(`note: ${note}`));
     if (flags.json) console.log(toJson(report));
     else console.log(formatChain(report, out));

@@ -1,5 +1,5 @@
 import { createStrata, type Problem, type RunReport, type StampReport, type StrataEvent } from '../index.js';
-import { formatEvent, formatFailure, formatInterrupted, formatProblems, formatRunSummary, formatStampFailure, formatStep, makeStyle, toJson } from './output.js';
+import { formatEvent, formatFailure, formatInterrupted, formatRefusal, formatRunSummary, formatStep, makeStyle, toJson } from './output.js';
 import { createProgress } from './progress.js';
 import { onStopSignals } from './stop-signals.js';
 
@@ -54,7 +54,7 @@ export function finishRun(report: RunReport, flags: GlobalFlags, started: number
   } else if (report.reason === 'interrupted') {
     console.error(formatInterrupted(report, err));
   } else if (report.reason !== 'failed') {
-    console.error(formatProblems(report.problems, err));
+    console.error(formatRefusal(report, err));
   } else {
     console.error(formatFailure(report.failure, err));
   }
@@ -92,8 +92,8 @@ export function finishReport(
   if (flags.json) console.log(toJson(report));
   else if (report.ok) {
     if (!flags.quiet || isData) process.stdout.write(text());
-  } else if (report.reason !== 'failed') console.error(formatProblems(report.problems, err));
-  else console.error(formatStampFailure(report.failure, err));
+  } else if (report.reason !== 'failed') console.error(formatRefusal(report, err));
+  else console.error(formatFailure(report.failure, err));
   return report.ok ? EXIT.ok : EXIT[report.reason];
 }
 

@@ -15,7 +15,7 @@ export function registerWriteCommands(cli: CAC): void {
     examples: [['strata init', 'set up a project here'], ['strata init --dir db/migrations', 'keep the revisions in db/migrations']],
   }).action((flags: GlobalFlags) => {
     const report = strataFor(flags).init();
-    return finishReport({ ok: true, ...report }, flags, () => report.created.map((f) => `created ${f}\n`).join(''));
+    return finishReport(report, flags, () => (report.ok ? report.created.map((f) => `created ${f}\n`).join('') : ''));
   });
 
   withHelp(cli.command('new [message]', 'create the next revision folder with its header filled in')
@@ -34,7 +34,7 @@ export function registerWriteCommands(cli: CAC): void {
     const message = argument ?? flags.message;
     if (message === undefined) return finishReport(usageProblem('strata new needs a message', example), flags, () => '');
     const report = strataFor(flags).newRevision(String(message));
-    return finishReport({ ok: true, ...report }, flags, () => `${formatNewRevision(report)}\n`);
+    return finishReport(report, flags, () => (report.ok ? `${formatNewRevision(report)}\n` : ''));
   });
 
   withHelp(cli.command('up [target]', 'apply pending revisions')

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describeDatabase, displayPath, type StrataConfig } from '../config.js';
-import { StrataError } from '../errors.js';
+import { StrataError, type Problem } from '../errors.js';
 import type { Database } from './database.js';
 import { describeHolder, withEmbeddedLock } from './embedded-lock.js';
 import type { CreationSource } from './pglite-template.js';
@@ -20,8 +20,25 @@ export interface OpenOptions {
   embeddedWaitMs?: number;
 }
 
-/** The configured server, or the embedded PGlite database (loaded only then) under `.strata/`. */
-export async function openDatabase(config: StrataConfig, { command, onNote = () => {}, embeddedWaitMs = config.lockTimeoutMs }: OpenOptions): Promise<OpenedDatabase> {
+export type OpenResult =
+  | { ok: true; opened: OpenedDatabase }
+  /** a server that cannot be reached, an embedded database another process holds, a folder that cannot be written */
+  | { ok: false; reason: 'unavailable'; problems: Problem[] };
+
+/**
+ * The configured server, or the embedded PGlite database (loaded only then) under `.strata/`.
+ * What a user's setup can cause comes back as data; only a bug throws.
+ */
+export async function openDatabase(config: StrataConfig, options: OpenOptions): Promise<OpenResult> {
+  try {
+    return { ok: true, opened: await open(config, options) };
+  } catch (error) {
+    if (error instanceof StrataError) return { ok: false, reason: 'unavailable', problems: error.problems };
+    throw error;
+  }
+}
+
+async function open(config: StrataConfig, { command, onNote = () => {}, embeddedWaitMs = config.lockTimeoutMs }: OpenOptions): Promise<OpenedDatabase> {
   const description = describeDatabase(config);
   if (config.databaseUrl) {
     const { connectPostgres } = await import('./pg-database.js');

@@ -9,7 +9,7 @@ import { recordFailure } from './record-failure.js';
 import { finishStep, lostEffects, type ExecuteOptions, type RunState, type StepOutcome, type StepResult } from './run-state.js';
 import { Session } from './session.js';
 import { runStatementByStatement } from './statement-by-statement.js';
-import { transactionalScript, type TransactionalScript } from './step-script.js';
+import { doneWord, runsInTransaction, transactionalScript, type TransactionalScript } from './step-script.js';
 import type { SentText } from './locate-error.js';
 
 export type { Failure } from './failure.js';
@@ -18,8 +18,8 @@ export type { ExecuteOptions, ExecutionEvents, StepOutcome } from './run-state.j
 export type ExecutionResult =
   | { ok: true; outcomes: StepOutcome[] }
   /** stopped between two steps because the run was asked to stop (Ctrl-C): what ran is applied */
-  | { ok: 'interrupted'; outcomes: StepOutcome[] }
-  | { ok: false; outcomes: StepOutcome[]; failure: Failure };
+  | { ok: false; reason: 'interrupted'; outcomes: StepOutcome[] }
+  | { ok: false; reason: 'failed'; outcomes: StepOutcome[]; failure: Failure };
 
 /**
  * Consecutive transactional steps may go to the server together, in one message of
@@ -59,8 +59,9 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
   for (let index = 0; index < steps.length;) {
     const step = steps[index]!;
     // inside --single-transaction there is no boundary before the end: the run goes on to its commit
-    if (options.signal?.aborted && !options.singleTransaction) return { ok: 'interrupted', outcomes };
-    const batchSize = options.singleTransaction || index < unbatchedUntil || stepMsEstimate === undefined
+    if (options.signal?.aborted && !options.singleTransaction) return { ok: false, reason: 'interrupted', outcomes };
+    // a hook between steps needs every boundary: no batches then
+    const batchSize = options.singleTransaction || options.afterStep || index < unbatchedUntil || stepMsEstimate === undefined
       ? 1
       : transactionalRun(steps, index, Math.floor(BATCH_BUDGET_MS / Math.max(stepMsEstimate, 0.5)));
     if (batchSize > 1) {
@@ -77,7 +78,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     }
     options.events?.stepStarted?.(step, index, steps.length);
     const started = performance.now();
-    const result = step.script.transactional
+    const result = runsInTransaction(step)
       ? await runTransactional(run, step, index)
       : await runStatementByStatement(run, step, index);
     const elapsed = performance.now() - started;
@@ -85,20 +86,24 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     if (!result.ok) {
       if (options.singleTransaction && !session.isLost) {
         await session.rollbackIfOpen();
-        result.failure.effects = `the whole run was rolled back (--single-transaction): nothing was ${step.direction === 'up' ? 'applied' : 'reverted'}`;
+        result.failure.effects = `the whole run was rolled back (--single-transaction): nothing was ${doneWord(step)}`;
       }
       return fail(run, step, durationMs, result.failure, options.singleTransaction);
     }
     observe(elapsed, 1);
     // inside --single-transaction a step is done when the run commits
     if (options.singleTransaction) durations.push(durationMs);
-    else finishStep(run, step, durationMs, index);
+    else {
+      finishStep(run, step, durationMs, index);
+      const next = steps[index + 1];
+      if (next && options.afterStep) await options.afterStep(run.outcomes.at(-1)!, next);
+    }
     index++;
   }
   if (options.singleTransaction && steps.length > 0) {
     const committed = await session.run('commit');
     const last = steps.at(-1)!;
-    const nothing = `nothing was ${last.direction === 'up' ? 'applied' : 'reverted'}`;
+    const nothing = `nothing was ${doneWord(last)}`;
     if (!committed.ok && session.isLost) {
       const failure = failureFrom(last, [], committed.error, undefined, undefined, '');
       failure.effects = (await lostEffects(run, steps.map((step, k) => ({ step, index: k })), 'the COMMIT of the whole run (--single-transaction)')).effects;
@@ -118,7 +123,7 @@ async function fail(run: RunState, step: Step, durationMs: number, failure: Fail
   // a connection lost after the step committed fails the run, not the step: its event says it is done
   const isDone = run.outcomes.some((o) => o.id === step.id && o.direction === step.direction);
   if (!isDone) await recordFailure(run, step, durationMs, failure);
-  return { ok: false, outcomes: discardOutcomes ? [] : run.outcomes, failure };
+  return { ok: false, reason: 'failed', outcomes: discardOutcomes ? [] : run.outcomes, failure };
 }
 
 /** How many transactional steps from `index` on go in one message: at most `limit`, at least 1. */
@@ -127,8 +132,9 @@ function transactionalRun(steps: readonly Step[], index: number, limit: number):
   let count = 0;
   let chars = 0;
   while (index + count < steps.length && count < max) {
-    const script = steps[index + count]!.script;
-    if (!script.transactional || (count > 0 && chars + script.body.length > BATCH_MAX_CHARS)) break;
+    const step = steps[index + count]!;
+    const script = step.script;
+    if (!runsInTransaction(step) || (count > 0 && chars + script.body.length > BATCH_MAX_CHARS)) break;
     chars += script.body.length;
     count++;
   }

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { describeDatabase, type StrataConfig } from '../config.js';
 import type { OpenedDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
-import { StrataError, type Problem } from '../errors.js';
-import { loadRevisions } from './run.js';
+import type { Problem, Unavailable } from '../errors.js';
+import { loadRevisions } from '../revision/load-revisions.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { describeRevision, type RevisionDetails } from '../plan/describe-revision.js';
 import { listHistory, type HistoryEntry } from '../plan/list-history.js';
@@ -45,16 +45,18 @@ export interface HistoryReport {
   problems: Problem[];
 }
 
-export type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>, options?: { embeddedWaitMs?: number }) => Promise<T>;
+export type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>, options?: { embeddedWaitMs?: number }) => Promise<T | Unavailable>;
 
 /** The tracking rows; without opening (or creating) the embedded database when it does not exist yet. */
-async function readTracking(config: StrataConfig, withDatabase: WithDatabase, options?: { embeddedWaitMs?: number }): Promise<{ description: string; applied: AppliedRevision[] }> {
-  if (!config.databaseUrl && !existsSync(config.embeddedDataDir)) return { description: describeDatabase(config), applied: [] };
-  return withDatabase(async ({ db, description }) => ({ description, applied: (await readApplied(db, config.schema)).applied }), options);
+async function readTracking(config: StrataConfig, withDatabase: WithDatabase, options?: { embeddedWaitMs?: number }): Promise<{ ok: true; description: string; applied: AppliedRevision[] } | Unavailable> {
+  if (!config.databaseUrl && !existsSync(config.embeddedDataDir)) return { ok: true, description: describeDatabase(config), applied: [] };
+  return withDatabase(async ({ db, description }) => ({ ok: true as const, description, applied: (await readApplied(db, config.schema)).applied }), options);
 }
 
-export async function readCurrent(config: StrataConfig, withDatabase: WithDatabase): Promise<CurrentReport> {
-  const { description, applied } = await readTracking(config, withDatabase);
+export async function readCurrent(config: StrataConfig, withDatabase: WithDatabase): Promise<CurrentReport | Unavailable> {
+  const read = await readTracking(config, withDatabase);
+  if (!read.ok) return read;
+  const { description, applied } = read;
   const set = loadRevisions(config);
   const row = applied.at(-1);
   const head = set.revisions.at(-1)?.id ?? null;
@@ -80,8 +82,10 @@ export async function readCurrent(config: StrataConfig, withDatabase: WithDataba
   };
 }
 
-export async function showRevision(config: StrataConfig, target: string, withDatabase: WithDatabase): Promise<ShowReport> {
-  const { description, applied } = await readTracking(config, withDatabase);
+export async function showRevision(config: StrataConfig, target: string, withDatabase: WithDatabase): Promise<ShowReport | Unavailable> {
+  const read = await readTracking(config, withDatabase);
+  if (!read.ok) return read;
+  const { description, applied } = read;
   const set = loadRevisions(config);
   const described = describeRevision(set.revisions, applied, target);
   if (!described.ok) return { ok: false, reason: 'invalid', problems: [described.problem] };
@@ -91,16 +95,18 @@ export async function showRevision(config: StrataConfig, target: string, withDat
 /** Reading the applied state must not keep `history` waiting behind `strata dev` on the embedded database. */
 const HISTORY_EMBEDDED_WAIT_MS = 2000;
 
-export async function readHistory(config: StrataConfig, withDatabase: WithDatabase): Promise<HistoryReport> {
+export async function readHistory(config: StrataConfig, withDatabase: WithDatabase): Promise<HistoryReport | Unavailable> {
   const set = loadRevisions(config);
   let applied: AppliedRevision[] | undefined;
   let description = describeDatabase(config);
   const notes: string[] = [];
-  try {
-    ({ applied, description } = await readTracking(config, withDatabase, { embeddedWaitMs: Math.min(config.lockTimeoutMs, HISTORY_EMBEDDED_WAIT_MS) }));
-  } catch (error) {
-    if (!(error instanceof StrataError) || (error.code !== 'CONNECTION_FAILED' && error.code !== 'LOCK_TIMEOUT')) throw error;
-    notes.push(`applied state unknown (${error.problems[0]?.message ?? error.message}): the chain is listed from the files alone`);
+  const read = await readTracking(config, withDatabase, { embeddedWaitMs: Math.min(config.lockTimeoutMs, HISTORY_EMBEDDED_WAIT_MS) });
+  if (read.ok) ({ applied, description } = read);
+  else {
+    // the chain on disk is worth listing without the database; other refusals are the database's to explain
+    const first = read.problems[0];
+    if (first?.code !== 'CONNECTION_FAILED' && first?.code !== 'LOCK_TIMEOUT') return read;
+    notes.push(`applied state unknown (${first.message}): the chain is listed from the files alone`);
   }
   return {
     ok: set.problems.length === 0,

@@ -3,6 +3,7 @@ import { recordEventSql } from '../db/tracking.js';
 import type { Step } from '../plan/plan.js';
 import type { RunState } from './run-state.js';
 import type { Failure } from './failure.js';
+import { eventActionOf } from './step-script.js';
 
 /**
  * Logs a failed step in `<schema>.events`, in a transaction of its own: never inside the step's
@@ -12,7 +13,7 @@ import type { Failure } from './failure.js';
 export async function recordFailure(run: RunState, step: Step, durationMs: number, failure: Failure): Promise<void> {
   const { session, options } = run;
   const statement = recordEventSql(options.schema, {
-    action: options.eventAction ?? step.direction, revisionId: step.id, ok: false, durationMs, actor: options.actor,
+    action: eventActionOf(step, options.eventAction), revisionId: step.id, ok: false, durationMs, actor: options.actor,
     error: { sqlstate: failure.sqlstate, message: failure.message, file: failure.file, line: failure.line, column: failure.column },
   });
   let other: Database | undefined;

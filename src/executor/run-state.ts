@@ -5,6 +5,7 @@ import type { LockGuard } from './advisory-lock.js';
 import type { Failure } from './failure.js';
 import { settleLostSteps } from './lost-connection.js';
 import type { Session } from './session.js';
+import { eventActionOf, runsInTransaction } from './step-script.js';
 
 export interface StepOutcome {
   id: string;
@@ -16,6 +17,8 @@ export interface StepOutcome {
   /** for down: which down.sql ran */
   source?: 'disk' | 'stored';
   note?: string;
+  /** strata stamp: only recorded (or its record removed); no SQL of the revision ran */
+  recordOnly?: true;
 }
 
 export interface ExecutionEvents {
@@ -36,6 +39,12 @@ export interface ExecuteOptions {
   signal?: AbortSignal | undefined;
   /** how each bookkeeping statement checks that the run still holds its lock; none where no other session can run */
   lock?: LockGuard | undefined;
+  /**
+   * Awaited after a step has committed and before the next one starts (not inside
+   * --single-transaction, which has no boundary): e.g. to snapshot the schema between a revert and
+   * the re-apply. Every step then goes to the server alone.
+   */
+  afterStep?: ((done: StepOutcome, next: Step) => Promise<void>) | undefined;
 }
 
 /** One run: the connection, what the server said about it, and what was applied so far. */
@@ -54,9 +63,10 @@ export type StepResult = { ok: true } | { ok: false; failure: Failure };
 
 export function finishStep(run: RunState, step: Step, durationMs: number, index: number): void {
   const outcome: StepOutcome = {
-    id: step.id, direction: step.direction, durationMs, transactional: step.script.transactional,
+    id: step.id, direction: step.direction, durationMs, transactional: runsInTransaction(step),
     statementCount: run.options.statementsOf(step.script).length,
-    ...(step.direction === 'down' ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
+    ...(step.direction === 'down' && !step.recordOnly ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
+    ...(step.recordOnly ? { recordOnly: true as const } : {}),
   };
   run.outcomes.push(outcome);
   run.options.events?.stepFinished?.(outcome, index, run.steps.length);
@@ -70,7 +80,7 @@ export function finishStep(run: RunState, step: Step, durationMs: number, index:
  */
 export async function lostEffects(run: RunState, sent: ReadonlyArray<{ step: Step; index: number }>, what: string, durationMs = 0): Promise<{ effects: string; failedAt: number }> {
   const { options } = run;
-  const action = (step: Step) => options.eventAction ?? step.direction;
+  const action = (step: Step) => eventActionOf(step, options.eventAction);
   const outcome = await settleLostSteps(run.db, run.pid, options.schema, run.watermark, sent.map((s) => s.step), action);
   if (!outcome.known) {
     return {

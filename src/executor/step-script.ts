@@ -1,4 +1,4 @@
-import { recordDownStatement, recordUpStatement, type Duration } from '../db/tracking.js';
+import { recordDownStatement, recordUpStatement, type Duration, type EventAction } from '../db/tracking.js';
 import type { Step } from '../plan/plan.js';
 import { lockGuardSql, type LockGuard } from './advisory-lock.js';
 
@@ -57,24 +57,41 @@ export interface TransactionalScript {
   trailingStatements: number;
 }
 
+/** What a step's event is recorded as: 'dev' for every step of strata dev, stamp/unstamp for a record-only step, else its direction. */
+export function eventActionOf(step: Step, runAction: 'dev' | undefined): EventAction {
+  if (step.recordOnly) return step.direction === 'up' ? 'stamp' : 'unstamp';
+  return runAction ?? step.direction;
+}
+
+/** Whether the step runs as one transaction: a record-only step always does, whatever its revision's Transaction says. */
+export function runsInTransaction(step: Step): boolean {
+  return step.recordOnly === true || step.script.transactional;
+}
+
+/** What the step did, for messages: applied, reverted, recorded, or its record removed. */
+export function doneWord(step: Step): string {
+  if (step.recordOnly) return step.direction === 'up' ? 'recorded' : 'unrecorded';
+  return step.direction === 'up' ? 'applied' : 'reverted';
+}
+
 export interface BookkeepingOptions {
-  /** record the event as this instead of up/down: 'dev' (strata dev), 'stamp' (strata stamp, up steps only) */
-  action?: 'dev' | 'stamp' | undefined;
+  /** 'dev': record the event as strata dev's */
+  action?: 'dev' | undefined;
   /** for a Transaction: off step: how long its statements took, measured by the client */
   durationMs?: number | undefined;
 }
 
 export function bookkeepingStatement(step: Step, schema: string, actor: string, options: BookkeepingOptions = {}): string {
-  const { action } = options;
+  const action = eventActionOf(step, options.action);
   const duration: Duration = options.durationMs !== undefined ? { ms: options.durationMs } : 'since-transaction-start';
   if (step.direction === 'up') {
     const r = step.revision;
     return recordUpStatement(schema, {
       id: r.id, parent: r.parent, message: r.message ?? null, tags: r.tags,
       upChecksum: r.up.checksum, downChecksum: r.down.checksum, downText: r.down.text, actor,
-    }, action ?? 'up', duration);
+    }, action, duration);
   }
-  return recordDownStatement(schema, step.id, actor, step.source, action ?? 'down', duration);
+  return recordDownStatement(schema, step.id, actor, step.recordOnly ? undefined : step.source, action, duration);
 }
 
 /** The lock guard (when there is one) and the bookkeeping: what records a step, all or nothing. */
@@ -105,10 +122,21 @@ export interface TransactionalScriptOptions {
 
 export function transactionalScript(step: Step, schema: string, actor: string, options: TransactionalScriptOptions): TransactionalScript {
   const prefix = options.ownTransaction ? BEGIN_PREFIX : '';
-  const body = step.script.body;
   const recording = recordingStatements(step, schema, actor, options.lock, { action: options.action });
   const flush = options.ownTransaction && options.deferFlush ? `${DEFER_FLUSH}\n` : '';
-  const suffix = `\n;\n${SESSION_RESET}\n${flush}${recording}${options.ownTransaction ? '\ncommit;' : ''}`;
+  const commit = options.ownTransaction ? '\ncommit;' : '';
+  if (step.recordOnly) {
+    // no SQL of the revision runs, so there is no session state of its to reset
+    return {
+      text: `${prefix}${flush}${recording}${commit}`,
+      userStart: prefix.length,
+      userLength: 0,
+      leadingStatements: options.ownTransaction ? 1 : 0,
+      trailingStatements: (flush ? 1 : 0) + recordingStatementCount(options.lock) + (options.ownTransaction ? 1 : 0),
+    };
+  }
+  const body = step.script.body;
+  const suffix = `\n;\n${SESSION_RESET}\n${flush}${recording}${commit}`;
   return {
     text: prefix + body + suffix,
     userStart: prefix.length,

@@ -15,6 +15,11 @@ export interface UpStep {
   id: string;
   revision: Revision;
   script: Script;
+  /**
+   * strata stamp: only the bookkeeping runs (the revision is recorded as applied, its SQL is not
+   * run); `script` is still the revision's, for the checks made before anything runs.
+   */
+  recordOnly?: boolean;
 }
 
 export interface DownStep {
@@ -26,6 +31,8 @@ export interface DownStep {
   note: string | undefined;
   applied: AppliedRevision;
   script: Script;
+  /** strata stamp to an earlier revision: only the record is removed, no down.sql runs (`script` is empty) */
+  recordOnly?: boolean;
 }
 
 export type Step = UpStep | DownStep;

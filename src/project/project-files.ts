@@ -1,46 +1,53 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
-import { StrataError } from '../errors.js';
-import { loadRevisions } from '../executor/run.js';
+import { problem, type Problem } from '../errors.js';
+import { loadRevisions } from '../revision/load-revisions.js';
 import { formatTimestamp, slugify, timestampAfter } from '../revision/revision-id.js';
 import { DOWN_TEMPLATE, upTemplate } from '../revision/templates.js';
 
 /** The files `strata new` and `strata init` write: project scaffolding, not migrations logic. */
 
-export interface NewRevisionReport {
-  id: string;
-  parent: string;
-  files: { up: string; down: string };
-}
+export type NewRevisionReport =
+  | { ok: true; id: string; parent: string; files: { up: string; down: string } }
+  /** nothing written: an empty message, no migrations folder, a folder of that name already there, or one that cannot be written */
+  | { ok: false; reason: 'invalid'; problems: Problem[] };
 
-export interface InitReport {
-  created: string[];
-  kept: string[];
-}
+export type InitReport =
+  | { ok: true; created: string[]; kept: string[] }
+  /** a file could not be written (what was created before it is listed in the problem) */
+  | { ok: false; reason: 'invalid'; problems: Problem[] };
+
+const refused = (found: Problem): { ok: false; reason: 'invalid'; problems: Problem[] } => ({ ok: false, reason: 'invalid', problems: [found] });
 
 export function createRevisionFolder(config: StrataConfig, message: string, now: Date): NewRevisionReport {
   const trimmed = message.trim();
   if (trimmed === '' || trimmed.includes('\n')) {
-    throw new StrataError('CONFIG_INVALID', { message: 'the message must be one non-empty line', hint: 'strata new "add orders table"' });
+    return refused(problem('CONFIG_INVALID', { message: 'the message must be one non-empty line', hint: 'strata new "add orders table"' }));
   }
   const set = loadRevisions(config);
   const missingDir = set.problems.find((p) => p.code === 'DIR_MISSING');
-  if (missingDir) throw new StrataError('DIR_MISSING', missingDir);
+  if (missingDir) return refused(missingDir);
   const last = set.revisions.at(-1);
   // never before (or on) the newest revision's timestamp, even with a skewed clock
   let timestamp = formatTimestamp(now);
   if (last && timestamp <= last.id.slice(0, 14)) timestamp = timestampAfter(last.id);
   const id = `${timestamp}_${slugify(trimmed)}`;
   const folder = path.join(config.dir, id);
-  if (existsSync(folder)) throw new StrataError('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' });
-  mkdirSync(folder);
+  if (existsSync(folder)) return refused(problem('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' }));
   const parent = last?.id ?? 'base';
   const up = path.join(folder, 'up.sql');
   const down = path.join(folder, 'down.sql');
-  writeFileSync(up, upTemplate(parent, trimmed));
-  writeFileSync(down, DOWN_TEMPLATE);
-  return { id, parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
+  const written = writeFiles(config, () => {
+    mkdirSync(folder);
+    writeFileSync(up, upTemplate(parent, trimmed));
+    writeFileSync(down, DOWN_TEMPLATE);
+  });
+  if (!written.ok) {
+    rmSync(folder, { recursive: true, force: true }); // no half-made revision left behind
+    return written;
+  }
+  return { ok: true, id, parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
 }
 
 const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which wins over this .env file).
@@ -62,6 +69,11 @@ const SCHEMA_SQL = `-- schema.sql: the schema your migrations produce at head, f
 export function initProject(config: StrataConfig): InitReport {
   const created: string[] = [];
   const kept: string[] = [];
+  const written = writeFiles(config, () => initFiles(config, created, kept));
+  return written.ok ? { ok: true, created, kept } : written;
+}
+
+function initFiles(config: StrataConfig, created: string[], kept: string[]): void {
   const ensure = (target: string, make: () => void) => {
     if (existsSync(target)) kept.push(displayPath(config.cwd, target));
     else {
@@ -78,5 +90,30 @@ export function initProject(config: StrataConfig): InitReport {
     appendFileSync(gitignore, `${ignored === '' || ignored.endsWith('\n') ? '' : '\n'}.strata/\n.env\n`);
     created.push('.gitignore entries (.strata/, .env)');
   }
-  return { created, kept };
 }
+
+/** Runs `write`; a file-system refusal (no rights, a full disk, a file where a folder should be) comes back as a problem naming the path. */
+function writeFiles(config: StrataConfig, write: () => void): { ok: true } | { ok: false; reason: 'invalid'; problems: Problem[] } {
+  try {
+    write();
+    return { ok: true };
+  } catch (error) {
+    const { code, path: where } = error as NodeJS.ErrnoException;
+    if (code === undefined || where === undefined) throw error;
+    return refused(problem('FILE_WRITE_FAILED', {
+      file: displayPath(config.cwd, where),
+      message: `cannot write ${displayPath(config.cwd, where)}: ${WRITE_ERRORS[code] ?? 'the file system refused it'} (${code})`,
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run it again' : 'check the folder\'s permissions and run it again',
+    }));
+  }
+}
+
+const WRITE_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  ENOTDIR: 'a file is where a folder should be',
+  EISDIR: 'a folder is where a file should be',
+};

@@ -1,6 +1,10 @@
 import type { Problem } from '../errors.js';
+import type { RunEvent } from '../executor/events.js';
 import type { Failure, StepOutcome } from '../executor/execute-steps.js';
 import type { OlderEdit } from './dev-step.js';
+
+/** What the dev loop hears and says: the runs' own events (lock waits, notes) and its own. */
+export type DevEventListener = (event: RunEvent | DevEvent) => void;
 
 /** What `strata dev` reports through the event listener: one `dev-run` per run, as data. */
 export type DevEvent =
@@ -58,4 +62,6 @@ export interface DevSession {
 export type DevResult =
   | { ok: true; runs: number }
   /** could not start (e.g. no migrations folder) */
-  | { ok: false; reason: 'invalid'; problems: Problem[] };
+  | { ok: false; reason: 'invalid'; problems: Problem[] }
+  /** could not open the database (a server that cannot be reached, an embedded database another process holds) */
+  | { ok: false; reason: 'unavailable'; problems: Problem[] };

@@ -5,13 +5,14 @@ import type { Database } from '../db/database.js';
 import { readApplied } from '../db/tracking.js';
 import type { Problem } from '../errors.js';
 import type { StepOutcome } from '../executor/execute-steps.js';
-import { planners, runPlanned, type EventListener, type RunReport } from '../executor/run.js';
+import { runPipeline, type RunReport } from '../executor/run.js';
+import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { withoutBom } from '../revision/parse-header.js';
 import { loadSqlParser } from '../sql/sql-statements.js';
 import { attachCodeFrames } from '../text/source-position.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
-import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
+import type { DevEventListener, DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
 import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
 import { changedFiles, readSnapshot, type Snapshot } from './read-snapshot.js';
 import { createRunQueue } from './run-queue.js';
@@ -37,7 +38,7 @@ const MAX_ACTIONS_PER_RUN = 4;
  * save, re-applies the newest revision (revert with the right down.sql, apply up.sql, one
  * transaction). One database connection for the whole session; the advisory lock only during a run.
  */
-export function startDevLoop(config: StrataConfig, options: DevOptions, emit: EventListener): DevSession {
+export function startDevLoop(config: StrataConfig, options: DevOptions, emit: DevEventListener): DevSession {
   let stopRequested: () => void = () => {};
   const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
   let isStopping = false;
@@ -55,7 +56,7 @@ export function startDevLoop(config: StrataConfig, options: DevOptions, emit: Ev
 async function runSession(
   config: StrataConfig,
   options: DevOptions,
-  emit: EventListener,
+  emit: DevEventListener,
   stopping: Promise<void>,
   isStopping: () => boolean,
 ): Promise<DevResult> {
@@ -65,14 +66,19 @@ async function runSession(
 
   // the line while the embedded database is created; the lock file tells other commands that dev holds it
   const openOptions = { command: 'dev', onNote: (message: string) => emit({ type: 'note', message }) };
-  let opened: OpenedDatabase | undefined = await openDatabase(config, openOptions);
+  const firstOpen = await openDatabase(config, openOptions);
+  if (!firstOpen.ok) return firstOpen;
+  let opened: OpenedDatabase | undefined = firstOpen.opened;
   let backendPid = 0;
   let isConnectionBroken = false;
   const connection = async (): Promise<Database> => {
     if (opened && !isConnectionBroken) return opened.db;
     if (opened) await opened.close().catch(() => {});
     opened = undefined;
-    opened = await openDatabase(config, openOptions);
+    const reopened = await openDatabase(config, openOptions);
+    // said as this run's error; the next save tries again
+    if (!reopened.ok) throw new Error(reopened.problems.map((p) => p.message).join('; '));
+    opened = reopened.opened;
     backendPid = await opened.db.backendPid();
     isConnectionBroken = false;
     return opened.db;
@@ -108,8 +114,8 @@ async function runSession(
         if (!isStopping()) report(info, result);
       }, PROBLEM_REPORT_DELAY_MS);
     };
-    // only the lock events of runPlanned are worth showing in dev: each run is reported as one line
-    const forward: EventListener = (event) => {
+    // only the lock events of the run pipeline are worth showing in dev: each run is reported as one line
+    const forward: DevEventListener = (event) => {
       if (event.type === 'lock-wait' || event.type === 'lock-acquired') emit(event);
     };
 
@@ -263,8 +269,8 @@ async function runStep(
   step: Exclude<DevStep, { kind: 'none' }>,
   set: RevisionSet,
   tracking: Awaited<ReturnType<typeof readApplied>>,
-  forward: EventListener,
-  emit: EventListener,
+  forward: DevEventListener,
+  emit: DevEventListener,
   isStopping: () => boolean,
   awaitSqlIn: string | undefined,
 ): Promise<DevRunResult> {
@@ -278,11 +284,11 @@ async function runStep(
         head: set.revisions.at(-1)?.id ?? null,
       };
     case 'revert-deleted': {
-      const report = await runPlanned(db, config, 'down', planners.down(step.target), {}, forward, set, tracking);
+      const report = await runPipeline(db, config, { command: 'down', planner: planners.down(step.target), revisions: set, justRead: tracking }, forward);
       return fromReport(report, (steps) => ({ status: 'reverted', ids: step.ids, now: step.target, steps }), isStopping);
     }
     case 'apply-pending': {
-      const report = await runPlanned(db, config, 'up', planners.up('head', {}), { awaitSqlIn }, forward, set, tracking);
+      const report = await runPipeline(db, config, { command: 'up', planner: planners.up('head', {}), options: { awaitSqlIn }, revisions: set, justRead: tracking }, forward);
       if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
       return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
     }
@@ -302,7 +308,7 @@ async function runStep(
           message: `${step.id}: the down.sql that reverts the applied version has no SQL, so that version stays in place and applying up.sql again can fail on its own objects ("already exists"); write down.sql (how to undo up.sql) and save it`,
         });
       }
-      const report = await runPlanned(db, config, 'dev', planner, { singleTransaction: 'when-possible', awaitSqlIn }, forward, set, tracking);
+      const report = await runPipeline(db, config, { command: 'dev', planner, options: { singleTransaction: 'when-possible', awaitSqlIn }, revisions: set, justRead: tracking }, forward);
       const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
       if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
         result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save`;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StrataConfig } from '../config.js';
-import { loadRevisions } from '../executor/run.js';
+import { loadRevisions } from '../revision/load-revisions.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { nodeFileSystem, type TreeFileSystem } from '../revision/read-migration-tree.js';
 

@@ -4,7 +4,9 @@ import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/database.js';
 import { connectPostgres } from '../../src/db/pg-database.js';
-import { planners, runPlanned } from '../../src/executor/run.js';
+import { runPipeline } from '../../src/executor/run.js';
+import { planners } from '../../src/plan/planners.js';
+import { loadRevisions } from '../../src/revision/load-revisions.js';
 import { LOCK_CLASS } from '../../src/executor/advisory-lock.js';
 import { createTestDatabase, makeProject, runCli, type CliResult } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
@@ -82,7 +84,7 @@ test.after(async () => {
   };
   try {
     const config = resolveConfig({ cwd: other.dir, databaseUrl: db!.url, schema: 'race', env: {} });
-    const report = await runPlanned(racing, config, 'up', planners.up('head', {}), {}, () => {});
+    const report = await runPipeline(racing, config, { command: 'up', planner: planners.up('head', {}), revisions: loadRevisions(config) }, () => {});
     assert.is(raced?.code, 0, raced?.output);
     assert.match(raced!.stdout, /5 applied/);
     assert.ok(report.ok, JSON.stringify(report, null, 2));

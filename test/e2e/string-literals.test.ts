@@ -2,7 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../src/config.js';
 import { openPglite } from '../../src/db/pglite-database.js';
-import { planners, runPlanned } from '../../src/executor/run.js';
+import { runPipeline } from '../../src/executor/run.js';
+import { planners } from '../../src/plan/planners.js';
+import { loadRevisions } from '../../src/revision/load-revisions.js';
 import { expectExit, expectText, quoteIdent, resetDatabase } from '../helpers/e2e.js';
 import { createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
 import { generateHistory, revisionId, writeHistory } from '../helpers/history.js';
@@ -106,7 +108,7 @@ test('PGlite: an earlier revision turns it off; the next one is still read as st
     })));
     const database = await openPglite(undefined);
     try {
-      const report = await runPlanned(database, resolveConfig({ cwd: p.dir, env: {} }), 'up', planners.up('head', {}), {}, () => {});
+      const report = await runUp(database, resolveConfig({ cwd: p.dir, env: {} }));
       if (last === LITERALS) {
         assert.ok(report.ok, JSON.stringify(report));
         const values = await database.query<{ v: string }>('select v from lit order by v');
@@ -121,5 +123,10 @@ test('PGlite: an earlier revision turns it off; the next one is still read as st
     }
   }
 });
+
+/** strata up through the run pipeline, on a database the test opened itself */
+function runUp(database: Parameters<typeof runPipeline>[0], config: ReturnType<typeof resolveConfig>) {
+  return runPipeline(database, config, { command: 'up', planner: planners.up('head', {}), revisions: loadRevisions(config) }, () => {});
+}
 
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { planners } from '../../src/executor/run.js';
+import { planners } from '../../src/plan/planners.js';
 import type { Revision } from '../../src/revision/revision.js';
 import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits } from '../../src/watch/dev-step.js';
 import { appliedRow, build, folder, history, MISSING } from '../helpers/memory-tree.js';

@@ -1,12 +1,15 @@
-import { gitRestoreCommand } from '../project/git-restore.js';
 import type { StrataConfig } from '../config.js';
 import type { OpenedDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
 import { problem, type Problem } from '../errors.js';
-import { renderScript } from './render-script.js';
-import { checkSteps, currentActor, loadRevisions, planners } from './run.js';
-import { assumeApplied } from '../plan/assume-applied.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
+import { assumeApplied } from '../plan/assume-applied.js';
+import { planners } from '../plan/planners.js';
+import { gitRestoreCommand } from '../project/git-restore.js';
+import { loadRevisions } from '../revision/load-revisions.js';
+import { currentActor } from './actor.js';
+import { checkSteps } from './check-steps.js';
+import { renderScript } from './render-script.js';
 
 export interface SqlOptions {
   /** plan as if exactly the revisions up to this target (base, head, id, tag) were applied, without a database */
@@ -26,13 +29,17 @@ export interface ScriptStep {
 export type SqlReport =
   | { ok: true; command: 'sql'; direction: 'up' | 'down'; from: string | null; steps: ScriptStep[]; script: string }
   /** nothing printed: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
-  | { ok: false; reason: 'invalid'; command: 'sql'; direction: 'up' | 'down'; problems: Problem[] };
+  | { ok: false; reason: 'invalid'; command: 'sql'; direction: 'up' | 'down'; problems: Problem[] }
+  /** nothing printed: the database to plan against could not be read */
+  | { ok: false; reason: 'unavailable'; command: 'sql'; direction: 'up' | 'down'; problems: Problem[] };
 
-type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>) => Promise<T>;
+type Unavailable = { ok: false; reason: 'unavailable'; problems: Problem[] };
+type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>) => Promise<T | Unavailable>;
 
 /**
- * The script `strata up`/`down` would run, with every check they make first. Reads the applied
- * revisions from the database, or with `from` assumes them and opens no database at all.
+ * `strata sql`: the script `strata up`/`down` would run, with every check they make first (the
+ * run pipeline's planners and checks), rendered instead of executed. Reads the applied revisions
+ * from the database, or with `from` assumes them and opens no database at all.
  */
 export async function buildSqlScript(
   config: StrataConfig,
@@ -61,7 +68,8 @@ export async function buildSqlScript(
       ? 'no database: as if no revision were applied (--from base)'
       : `no database: as if ${applied.at(-1)!.id} and every revision before it were applied (--from ${options.from})`;
   } else {
-    const read = await withDatabase(async ({ db, description }) => ({ ...(await readApplied(db, config.schema)), description, serverVersionNum: db.serverVersionNum }));
+    const read = await withDatabase(async ({ db, description }) => ({ ok: true as const, ...(await readApplied(db, config.schema)), description, serverVersionNum: db.serverVersionNum }));
+    if (!read.ok) return { ...read, command: 'sql', direction };
     serverVersionNum = read.serverVersionNum;
     applied = read.applied;
     trackingExists = read.exists;
@@ -73,7 +81,7 @@ export async function buildSqlScript(
   const plan = planner(set, applied);
   if (!plan.ok) return invalid(plan.problems);
   // planned against a database, the scripts are checked against its server's grammar too
-  const checked = await checkSteps(plan.steps, runOptions, serverVersionNum);
+  const checked = await checkSteps(plan.steps, { ...runOptions, serverVersionNum });
   if (checked.problems.length > 0) return invalid(checked.problems);
 
   const script = renderScript(plan.steps, {

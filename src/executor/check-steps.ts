@@ -1,0 +1,58 @@
+import { problem, type Problem } from '../errors.js';
+import { downScriptOf, type Script, type Step } from '../plan/plan.js';
+import { checkScripts } from '../revision/check-scripts.js';
+import type { SqlStatement } from '../sql/sql-statements.js';
+
+export interface CheckOptions {
+  /** --single-transaction: a Transaction: off step cannot be part of it */
+  singleTransaction?: boolean | 'when-possible' | undefined;
+  /** strata dev: the revision being written, refused while its up.sql has no statements */
+  awaitSqlIn?: string | undefined;
+  /** the server's version, when known: the scripts are checked against its grammar too (see server-grammar.ts) */
+  serverVersionNum?: number | undefined;
+}
+
+export interface CheckedSteps {
+  problems: Problem[];
+  statements: Map<Script, SqlStatement[]>;
+}
+
+/**
+ * Parses every script the steps will run, before anything runs: an up step's down.sql too, so a
+ * broken down.sql is found at apply time, not during a rollback. A record-only step (stamp) is
+ * checked as the revision it records; removing a record runs nothing, so there is nothing to parse.
+ */
+export async function checkSteps(steps: readonly Step[], options: CheckOptions): Promise<CheckedSteps> {
+  const downScripts = steps.flatMap((step) => (step.direction === 'up' ? [{ script: downScriptOf(step.revision), role: 'down' as const }] : []));
+  const upAndDown = steps.filter((step) => !(step.recordOnly && step.direction === 'down'))
+    .map((step) => ({ script: step.script, role: step.direction, requiresStatements: step.direction === 'up' && step.id === options.awaitSqlIn }));
+  const result = await checkScripts([...upAndDown, ...downScripts]);
+  const { serverVersionNum } = options;
+  if (serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000) {
+    // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now)
+    const parsed = [...upAndDown, ...downScripts].map((s) => s.script).filter((s) => result.statements.has(s));
+    const { checkServerGrammar } = await import('../sql/server-grammar.js');
+    result.problems.push(...await checkServerGrammar(parsed, serverVersionNum));
+  }
+  if (options.singleTransaction === true) {
+    for (const step of steps) {
+      if (!step.script.transactional && !step.recordOnly) {
+        result.problems.push(problem('NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION', {
+          file: step.script.path, line: 1,
+          message: `${step.id} has 'Transaction: off', so it cannot run inside --single-transaction`,
+          hint: 'run without --single-transaction, or run up to the revision before it first',
+        }));
+      }
+    }
+  }
+  return result;
+}
+
+/** Reuses the statements of the same step (same id, direction and body) from a plan checked earlier. */
+export function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Script, SqlStatement[]>): boolean {
+  const twin = earlier.find((e) => e.id === step.id && e.direction === step.direction && e.script.body === step.script.body);
+  const parsed = twin && statements.get(twin.script);
+  if (!parsed) return false;
+  statements.set(step.script, parsed);
+  return true;
+}

@@ -1,0 +1,14 @@
+import type { Step } from '../plan/plan.js';
+import type { LockHolder } from './advisory-lock.js';
+import type { StepOutcome } from './run-state.js';
+
+/** What a run reports while it goes, through the listener given to createStrata (`onEvent`). */
+export type RunEvent =
+  | { type: 'database'; description: string; isEmbedded: boolean }
+  | { type: 'lock-wait'; holder: LockHolder | undefined; timeoutMs: number }
+  | { type: 'lock-acquired'; waitedMs: number }
+  | { type: 'step-start'; step: Step; index: number; total: number }
+  | { type: 'step-done'; outcome: StepOutcome; index: number; total: number }
+  | { type: 'note'; message: string };
+
+export type RunEventListener = (event: RunEvent) => void;
