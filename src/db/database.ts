@@ -46,6 +46,13 @@ export interface Database {
    * no WAL writer and dies with this process, so there every commit waits for its flush.
    */
   readonly canDeferFlush: boolean;
+  /**
+   * How runs are kept from overlapping. 'advisory': other sessions can reach the database, so a run
+   * takes strata's advisory lock (on its lock session). 'held-while-open': this process holds the
+   * database alone for as long as it is open (the embedded database's lock file, taken when it was
+   * opened), so a run needs no lock of its own.
+   */
+  readonly runLock: 'advisory' | 'held-while-open';
   /** Whether a running statement can be cancelled from another connection (pg_cancel_backend): not on PGlite */
   readonly canCancel: boolean;
   /** the server's version as server_version_num says it (150020 for 15.20; PGlite: 18) */

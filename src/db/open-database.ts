@@ -1,9 +1,6 @@
-import path from 'node:path';
-import { describeDatabase, displayPath, type StrataConfig } from '../config.js';
+import { describeDatabase, type StrataConfig } from '../config.js';
 import { StrataError, type Problem } from '../errors.js';
 import type { Database } from './database.js';
-import { describeHolder, withEmbeddedLock } from './embedded-lock.js';
-import type { CreationSource } from './pglite-template.js';
 
 export interface OpenedDatabase {
   db: Database;
@@ -38,75 +35,15 @@ export async function openDatabase(config: StrataConfig, options: OpenOptions): 
   }
 }
 
-async function open(config: StrataConfig, { command, onNote = () => {}, embeddedWaitMs = config.lockTimeoutMs }: OpenOptions): Promise<OpenedDatabase> {
+async function open(config: StrataConfig, options: OpenOptions): Promise<OpenedDatabase> {
   const description = describeDatabase(config);
+  let db: Database;
   if (config.databaseUrl) {
     const { connectPostgres } = await import('./pg-database.js');
-    const db = await connectPostgres(config.databaseUrl);
-    return { db, description, close: () => db.close() };
+    db = await connectPostgres(config.databaseUrl);
+  } else {
+    const { openEmbedded } = await import('./embedded-database.js');
+    db = await openEmbedded(config, options);
   }
-  const release = await withEmbeddedLock(config.embeddedDataDir, embeddedWaitMs, command, (holder) =>
-    onNote(`waiting up to ${embeddedWaitMs / 1000} s for another strata process (${describeHolder(holder)}) to release the embedded database (PGlite serves one process at a time)`))
-    .catch((error: unknown) => {
-      throw storageError(config, error, 'take the embedded database\'s lock') ?? error;
-    });
-  try {
-    const { openPgliteInWorker } = await import('./pglite-in-worker.js');
-    const db = await openPgliteInWorker(config.embeddedDataDir, {
-      cacheDir: config.cacheDir,
-      onCreate: (source, templateDir) => onNote(creationNote(config, source, templateDir)),
-    });
-    return {
-      db,
-      description,
-      async close() {
-        try {
-          await db.close();
-        } finally {
-          release();
-        }
-      },
-    };
-  } catch (error) {
-    release();
-    throw storageError(config, error, 'open the embedded database') ?? error;
-  }
-}
-
-/** Errors of the file system under `.strata/` (full disk, no rights, read-only) as a problem naming the folder. */
-function storageError(config: StrataConfig, error: unknown, doing: string): StrataError | undefined {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const why = code === undefined ? undefined : STORAGE_ERRORS[code];
-  if (why === undefined) return undefined;
-  const where = displayPath(config.cwd, path.dirname(config.embeddedDataDir));
-  return new StrataError('EMBEDDED_STORAGE', {
-    file: where,
-    message: `cannot ${doing} in ${where}: ${why} (${code})`,
-    hint: `${code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space' : 'give this user write access to the folder'}, or set DATABASE_URL to use a server; nothing was changed`,
-  });
-}
-
-const STORAGE_ERRORS: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'the file system is read-only',
-  EIO: 'an input/output error from the disk',
-};
-
-/** The one line printed while a project's embedded database is made (the first command there). */
-function creationNote(config: StrataConfig, source: CreationSource, templateDir: string | undefined): string {
-  const where = displayPath(config.cwd, config.embeddedDataDir);
-  const template = templateDir ? displayPath(config.cwd, templateDir) : '';
-  switch (source) {
-    case 'template':
-      return `creating the embedded database in ${where} from the template in ${template}`;
-    case 'remade-template':
-      return `the template in ${template} is damaged or incomplete: making it again (a few seconds)`;
-    case 'new-template':
-      return `creating the embedded database in ${where}: PostgreSQL's initdb runs once for this PGlite version (a few seconds), later projects copy it from ${template}`;
-    case 'uncached':
-      return `creating the embedded database in ${where}: PostgreSQL's initdb takes a few seconds${config.cacheDir ? ` (${displayPath(config.cwd, config.cacheDir)} cannot be written, so it is not kept for other projects)` : ''}`;
-  }
+  return { db, description, close: () => db.close() };
 }

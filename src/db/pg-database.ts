@@ -57,6 +57,7 @@ function postgresDatabase(client: pg.Client, parameters: Map<string, string>, ur
   let lock: Promise<Database> | undefined;
   return {
     isEmbedded: false,
+    runLock: 'advisory',
     canDeferFlush: true,
     canCancel: true,
     serverVersionNum: serverVersionNumOf(parameters.get('server_version')),

@@ -22,6 +22,8 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
   for (const { name, setting } of reported.rows) parameters.set(name, setting);
   return {
     isEmbedded: true,
+    // the lock file held by openEmbedded (embedded-database.ts) keeps every other process out
+    runLock: 'held-while-open',
     canDeferFlush: false,
     canCancel: false,
     serverVersionNum: serverVersionNumOf(parameters.get('server_version')),

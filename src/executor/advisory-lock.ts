@@ -41,6 +41,8 @@ export interface HeldLock {
   session: Database;
   /** undefined on a database no other session can reach (PGlite): nobody can take the lock there */
   guard: LockGuard | undefined;
+  /** no advisory lock was taken: the database is held while open (Database.runLock), so there is nothing to release */
+  isImplied?: boolean;
 }
 
 export type LockResult = { ok: true; lock: HeldLock } | { ok: false; holder: LockHolder | undefined };
@@ -56,6 +58,8 @@ export async function acquireRunLock(
   timeoutMs: number,
   onWait: (holder: LockHolder | undefined) => void,
 ): Promise<LockResult> {
+  // nobody else can reach the database while this process has it open: the run is alone already
+  if (db.runLock === 'held-while-open') return { ok: true, lock: { session: db, guard: undefined, isImplied: true } };
   const session = db.lockSession ? await db.lockSession() : db;
   const held = async (): Promise<LockResult> => ({ ok: true, lock: { session, guard: session === db ? undefined : await sessionIdentity(session) } });
   const [first] = await session.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_CLASS, schema]);
@@ -85,6 +89,7 @@ async function sessionIdentity(session: Database): Promise<LockGuard> {
 }
 
 export async function releaseRunLock(lock: HeldLock, schema: string): Promise<void> {
+  if (lock.isImplied) return;
   try {
     await lock.session.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, schema]);
     if (lock.guard?.kind === 'session') await lock.session.query('select pg_advisory_unlock($1, $2)', [TOKEN_CLASS, lock.guard.pid]);

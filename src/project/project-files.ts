@@ -42,7 +42,7 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
     mkdirSync(folder);
     writeFileSync(up, upTemplate(parent, trimmed));
     writeFileSync(down, DOWN_TEMPLATE);
-  });
+  }, () => folder);
   if (!written.ok) {
     rmSync(folder, { recursive: true, force: true }); // no half-made revision left behind
     return written;
@@ -69,12 +69,15 @@ const SCHEMA_SQL = `-- schema.sql: the schema your migrations produce at head, f
 export function initProject(config: StrataConfig): InitReport {
   const created: string[] = [];
   const kept: string[] = [];
-  const written = writeFiles(config, () => initFiles(config, created, kept));
+  const doing = { target: config.dir };
+  const written = writeFiles(config, () => initFiles(config, created, kept, doing), () => doing.target);
   return written.ok ? { ok: true, created, kept } : written;
 }
 
-function initFiles(config: StrataConfig, created: string[], kept: string[]): void {
+/** `doing.target`: the file being written, for the message when the file system refuses it */
+function initFiles(config: StrataConfig, created: string[], kept: string[], doing: { target: string }): void {
   const ensure = (target: string, make: () => void) => {
+    doing.target = target;
     if (existsSync(target)) kept.push(displayPath(config.cwd, target));
     else {
       make();
@@ -85,6 +88,7 @@ function initFiles(config: StrataConfig, created: string[], kept: string[]): voi
   ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), SCHEMA_SQL));
   ensure(path.join(config.cwd, '.env.example'), () => writeFileSync(path.join(config.cwd, '.env.example'), ENV_EXAMPLE));
   const gitignore = path.join(config.cwd, '.gitignore');
+  doing.target = gitignore;
   const ignored = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : '';
   if (!/^\/?\.strata\/?$/m.test(ignored)) {
     appendFileSync(gitignore, `${ignored === '' || ignored.endsWith('\n') ? '' : '\n'}.strata/\n.env\n`);
@@ -93,13 +97,14 @@ function initFiles(config: StrataConfig, created: string[], kept: string[]): voi
 }
 
 /** Runs `write`; a file-system refusal (no rights, a full disk, a file where a folder should be) comes back as a problem naming the path. */
-function writeFiles(config: StrataConfig, write: () => void): { ok: true } | { ok: false; reason: 'invalid'; problems: Problem[] } {
+function writeFiles(config: StrataConfig, write: () => void, target: () => string): { ok: true } | { ok: false; reason: 'invalid'; problems: Problem[] } {
   try {
     write();
     return { ok: true };
   } catch (error) {
-    const { code, path: where } = error as NodeJS.ErrnoException;
-    if (code === undefined || where === undefined) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    const where = (error as NodeJS.ErrnoException).path ?? target();
     return refused(problem('FILE_WRITE_FAILED', {
       file: displayPath(config.cwd, where),
       message: `cannot write ${displayPath(config.cwd, where)}: ${WRITE_ERRORS[code] ?? 'the file system refused it'} (${code})`,
