@@ -29,6 +29,8 @@ const srcDir = path.join(repoRoot, 'src');
 const sources = (function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
+    // a test's scratch folder (sql-safety.test.ts compiles fixtures in src/__sql_safety_fixture__)
+    if (/^__.*__$/.test(name)) return [];
     return statSync(full).isDirectory() ? walk(full) : full.endsWith('.ts') ? [full] : [];
   });
 })(srcDir);
