@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { databaseSnapshot } from '../helpers/catalog-snapshot.js';
-import { cliPath, createTestDatabase, fixturesDir, makeProject, repoRoot, runCli, type CliResult } from '../helpers/harness.js';
+import { createTestDatabase, fixturesDir, makeProject, repoRoot, runCli, spawnCli, type CliResult } from '../helpers/harness.js';
 
 /**
  * Each folder of test/fixtures/bad/ is a malformed history with a case.json:
@@ -191,19 +191,9 @@ function spawnSyncChecked(command: string, args: string[]): void {
   if (child.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${child.stderr}`);
 }
 
+/** The CLI (the copy nobody can read, when there is one) run as `uid`, whose home is /tmp. */
 function runCliAs(uid: number, args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const fullEnv: NodeJS.ProcessEnv = { ...process.env, ...env, NO_COLOR: '1', HOME: '/tmp' };
-    delete fullEnv.STRATA_DIR;
-    delete fullEnv.STRATA_SCHEMA;
-    const child = spawn(process.execPath, [unprivileged?.cli ?? cliPath, ...args], { cwd, env: fullEnv, uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, output: stdout + stderr }));
-  });
+  return spawnCli(args, { cwd, env: { ...env, HOME: '/tmp' }, uid, script: unprivileged?.cli }).result;
 }
 
 function escapeRegExp(text: string): string {

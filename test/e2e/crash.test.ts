@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cliPath, createTestDatabase, makeProject, runCli, type TestDatabase } from '../helpers/harness.js';
+import { createTestDatabase, makeProject, runCli, spawnCli, type TestDatabase } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
 import { random } from '../helpers/random.js';
 
@@ -45,25 +44,15 @@ interface Run {
 /** `strata up` as a child we can kill; `onProgress` hears how many revisions it has reported applied. */
 function startUp(databaseUrl: string, onProgress: (applied: number) => void = () => {}): { kill(): void; done: Promise<Run> } {
   const started = performance.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DATABASE_URL: databaseUrl };
-  delete env.STRATA_DIR;
-  delete env.STRATA_SCHEMA;
-  const child = spawn(process.execPath, [cliPath, 'up'], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
+  const up = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: databaseUrl } });
   let firstAppliedMs: number | undefined;
-  child.stdout.on('data', (d) => {
-    stdout += d;
+  up.onStdout((stdout) => {
     const applied = stdout.match(/^applied /gm)?.length ?? 0;
     if (firstAppliedMs === undefined && applied > 0) firstAppliedMs = performance.now() - started;
     onProgress(applied);
   });
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<Run>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, firstAppliedMs, elapsedMs: performance.now() - started }));
-  });
-  return { kill: () => child.kill('SIGKILL'), done };
+  const done = up.result.then(({ code, signal, stdout, stderr }) => ({ code, signal, stdout, stderr, firstAppliedMs, elapsedMs: performance.now() - started }));
+  return { kill: () => up.kill(), done };
 }
 
 /** The server ends a dead client's session on its own time; wait until strata's session is gone. */

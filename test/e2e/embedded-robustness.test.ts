@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { expectExit, expectNoText, expectText } from '../helpers/e2e.js';
-import { cliPath, fixturesDir, makeProject, runCli } from '../helpers/harness.js';
+import { fixturesDir, makeProject, runCli, spawnCli } from '../helpers/harness.js';
 
 /** The embedded database with several processes at once, and on a full disk. */
 const exampleIds = readdirSync(path.join(fixturesDir, 'example-history')).sort();
@@ -37,20 +37,17 @@ test('Ctrl-C twice during a long statement on the embedded database exits at onc
   });
   try {
     expectExit(await runCli(['status'], { cwd: project.dir }), 0, 'the database is made first');
-    const child = spawn(process.execPath, [cliPath, 'up'], { cwd: project.dir, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 200 && !output.includes('strata: embedded'); i++) await sleep(50);
+    const up = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: '' } });
+    const exited = up.exited.then(({ code }) => code);
+    for (let i = 0; i < 200 && !up.output().includes('strata: embedded'); i++) await sleep(50);
     await sleep(1500); // inside the statement, which runs for well over a minute
-    child.kill('SIGINT');
+    up.kill('SIGINT');
     await sleep(200);
     const signalled = Date.now();
-    child.kill('SIGINT');
+    up.kill('SIGINT');
     const code = await Promise.race([exited, sleep(10_000).then(() => 'still running')]);
-    if (code === 'still running') child.kill('SIGKILL');
-    assert.is(code, 130, `the second Ctrl-C exits (130) at once, not after the statement\n${output}`);
+    if (code === 'still running') up.kill();
+    assert.is(code, 130, `the second Ctrl-C exits (130) at once, not after the statement\n${up.output()}`);
     assert.ok(Date.now() - signalled < 10_000);
     const status = await runCli(['status'], { cwd: project.dir });
     expectExit(status, 0, 'the embedded database opens after the exit');

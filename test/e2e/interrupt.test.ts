@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cliPath, createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
+import { createTestDatabase, makeProject, runCli, spawnCli } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
 
 // Ctrl-C during `strata up`: the revision in progress finishes as a whole, the run stops at the
@@ -20,20 +19,14 @@ test.after(async () => {
 });
 
 (db ? test : test.skip)('SIGINT during up stops at the next revision boundary, then up continues', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DATABASE_URL: db!.url };
-  delete env.STRATA_DIR;
-  delete env.STRATA_SCHEMA;
-  const child = spawn(process.execPath, [cliPath, 'up'], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  child.stdout.on('data', (d) => {
-    const before = stdout;
-    stdout += d;
+  const up = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: db!.url } });
+  let before = '';
+  up.onStdout((stdout) => {
     // interrupt while the second revision runs
-    if (!/^applied /m.test(before) && /^applied /m.test(stdout)) child.kill('SIGINT');
+    if (!/^applied /m.test(before) && /^applied /m.test(stdout)) up.kill('SIGINT');
+    before = stdout;
   });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await up.result;
   assert.is(code, 130, `${stdout}\n${stderr}`);
   assert.match(stderr, 'stopping after the revision in progress');
   const applied = stdout.match(/^applied /gm)?.length ?? 0;

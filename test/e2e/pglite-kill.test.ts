@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cliPath, makeProject, runCli } from '../helpers/harness.js';
+import { makeProject, runCli, spawnCli } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
 
 // kill -9 of `strata up` on the embedded database: the database dies with the process, so every
@@ -15,15 +14,11 @@ writeHistory(project.dir, generateHistory(6, (i) => ({
 test.after(() => project.remove());
 
 test('kill -9 during up on PGlite keeps every revision it reported applied', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of ['DATABASE_URL', 'STRATA_DIR', 'STRATA_SCHEMA']) delete env[name];
-  const child = spawn(process.execPath, [cliPath, 'up'], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => {
-    stdout += d;
-    if ((stdout.match(/^applied /gm)?.length ?? 0) >= 3) child.kill('SIGKILL');
+  const up = spawnCli(['up'], { cwd: project.dir, env: {} });
+  up.onStdout((stdout) => {
+    if ((stdout.match(/^applied /gm)?.length ?? 0) >= 3) up.kill();
   });
-  await new Promise((resolve) => child.on('close', resolve));
+  const { stdout } = await up.result;
   const reported = [...stdout.matchAll(/^applied\s+(\S+)/gm)].map((m) => m[1]!);
   assert.ok(reported.length >= 3 && reported.length < 6, `killed mid-run:\n${stdout}`);
 

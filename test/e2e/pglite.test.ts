@@ -3,10 +3,12 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../helpers/harness.js';
-import { EXAMPLE_IDS, exampleProject, expectExit, expectText, revisionFiles } from '../helpers/e2e.js';
+import { EXAMPLE_IDS, exampleProject, expectExit, expectText } from '../helpers/e2e.js';
 
-// The key scenarios on the embedded default: no DATABASE_URL, PGlite persisted under .strata/.
+// What only the embedded default has: no DATABASE_URL, PGlite persisted under .strata/, its lock.
 // Every run must exit by itself (PGlite closed): a hung process is killed at the timeout and fails.
+// The workflow's scenarios (down, redo, stamp, a failing revision...) run on both PGlite and
+// PostgreSQL in adapters.test.ts.
 const project = exampleProject();
 const TIMEOUT_MS = 60_000;
 const strata = (...args: string[]) => runCli(args, { cwd: project.dir, env: { DATABASE_URL: undefined }, timeoutMs: TIMEOUT_MS });
@@ -56,32 +58,6 @@ test('another command holding the embedded database (not dev) is waited for, as 
   } finally {
     rmSync(lockFile, { force: true });
   }
-});
-
-test('down base reverts everything, up applies it again', async () => {
-  const down = await strata('down', 'base');
-  expectExit(down, 0);
-  assert.equal([...down.stdout.matchAll(/^reverted (\S+)/gm)].map((m) => m[1]), [...EXAMPLE_IDS].reverse());
-  const up = await strata('up');
-  expectExit(up, 0);
-  assert.match(up.stdout, /^5 applied in \d+ ms$/m);
-});
-
-test('a failing revision: file:line:col, exit 1, the database at the previous boundary', async () => {
-  // order_items exists only if the example history really ran on this database
-  for (const [rel, text] of Object.entries(revisionFiles('20261201090000_add_discounts', INDEX,
-    "-- remises en €\nalter table order_items add column discount_cents integer not null default 0;\nselect 'é', nocol from order_items;\n", ''))) {
-    project.write(rel, text);
-  }
-  const result = await strata('up');
-  expectExit(result, 1);
-  expectText(result.stderr,
-    'migrations/20261201090000_add_discounts/up.sql:5:13: error 42703: column "nocol" does not exist',
-    'the revision was rolled back; the database is as it was before 20261201090000_add_discounts');
-  const status = await strata('status', '--exit-code');
-  expectExit(status, 1);
-  assert.match(status.stdout, /^pending\s+20261201090000_add_discounts/m);
-  expectText(status.stdout, `5 applied, 1 pending; at ${INDEX}`);
 });
 
 test.run();

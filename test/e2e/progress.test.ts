@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { expectExit } from '../helpers/e2e.js';
-import { cliPath, createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
+import { cliEnvironment, cliPath, createTestDatabase, makeProject, runCli } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
 
 const STEPS = 6;
@@ -26,7 +26,7 @@ function runOnTerminal(args: string[]): Promise<{ code: number | null; output: s
   const command = [process.execPath, cliPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
-      cwd: project.dir, env: { ...process.env, NO_COLOR: '1', DATABASE_URL: db!.url }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: project.dir, env: cliEnvironment({ DATABASE_URL: db!.url }), stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
     child.stdout.on('data', (d) => (output += d));

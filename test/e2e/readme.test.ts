@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startDev } from '../helpers/dev-process.js';
-import { cliPath, createTestDatabase, fixturesDir, makeProject, repoRoot, type TestDatabase } from '../helpers/harness.js';
+import { cliEnvironment, cliPath, createTestDatabase, fixturesDir, makeProject, repoRoot, type TestDatabase } from '../helpers/harness.js';
 
 /**
  * Every console block of the README is real output: this runs each one and compares.
@@ -79,12 +79,10 @@ class IdMap {
 }
 
 function shell(command: string, cwd: string, env: Record<string, string | undefined>): Promise<string> {
-  const fullEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined, STRATA_DIR: undefined, STRATA_SCHEMA: undefined, ...env };
-  for (const key of Object.keys(fullEnv)) if (fullEnv[key] === undefined) delete fullEnv[key];
   const line = command.replace(/^npx strata\b/, `${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath)}`);
   return new Promise((resolve, reject) => {
     // one pipe for both streams, so lines keep the order a terminal shows
-    const child = spawn('sh', ['-c', `${line} 2>&1`], { cwd, env: fullEnv as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('sh', ['-c', `${line} 2>&1`], { cwd, env: cliEnvironment(env), stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findPgBinary, startCluster, type Cluster } from '../../bench/cluster.js';
-import { cliPath, makeProject } from '../helpers/harness.js';
+import { makeProject, spawnCli } from '../helpers/harness.js';
 import { generateHistory, writeHistory } from '../helpers/history.js';
 import { random } from '../helpers/random.js';
 
@@ -41,22 +40,15 @@ test.after(() => {
 
 /** `strata up`, and an immediate stop of the server once it has printed `after` applied revisions. */
 function upUntilCrash(url: string, after: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', DATABASE_URL: url };
-  delete env.STRATA_DIR;
-  delete env.STRATA_SCHEMA;
-  const child = spawn(process.execPath, [cliPath, 'up'], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
+  const up = spawnCli(['up'], { cwd: project.dir, env: { DATABASE_URL: url } });
   let crashed = false;
-  child.stdout.on('data', (d) => {
-    stdout += d;
+  up.onStdout((stdout) => {
     if (!crashed && (stdout.match(/^applied /gm)?.length ?? 0) >= after) {
       crashed = true;
       cluster!.stop('immediate');
     }
   });
-  child.stderr.on('data', (d) => (stderr += d));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return up.result;
 }
 
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,23 +68,126 @@ export interface CliResult {
   output: string;
 }
 
-/** Runs the built CLI as a user would (or another built entry point: `script`). */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; timeoutMs?: number; script?: string }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined, STRATA_DIR: undefined, STRATA_SCHEMA: undefined, ...options.env };
-    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    const child = spawn(process.execPath, [options.script ?? cliPath, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
+export interface CliOptions {
+  cwd: string;
+  /** on top of this process's environment; undefined removes a variable (see cliEnvironment) */
+  env?: Record<string, string | undefined>;
+  /** SIGKILL after this long; a handle from spawnCli has no timer unless given one, runCli's default is 60 s */
+  timeoutMs?: number;
+  /** written to the CLI's stdin, which is then closed; without it stdin is ignored */
+  stdin?: string;
+  /** another built entry point than the CLI (dist/bin/prepare-embedded.js) */
+  script?: string;
+  /** run as this user (and group of the same id): needs root */
+  uid?: number;
+}
+
+/** A running CLI: its output as it arrives, and its end. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** stdout and stderr as they arrived, interleaved */
+  output(): string;
+  stdout(): string;
+  stderr(): string;
+  /** calls `listener` with the whole stdout so far after each chunk of it */
+  onStdout(listener: (stdout: string) => void): void;
+  /** a position in output(), to wait for what comes after it */
+  mark(): number;
+  /** the first match of `pattern` in the output after `from`; fails after the timeout (or when the process exits) */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** when the process has exited (its pipes may still be open) */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** when the process has exited and its output is all read */
+  readonly result: Promise<CliResult & { signal: NodeJS.Signals | null }>;
+  /** sends the signal and resolves when the process has exited, with how long that took */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  /** sends the signal (SIGKILL by default) if the process is still running */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * The environment of a CLI the tests start: this process's, without colours, and without the
+ * variables that would pick a database, folder or schema other than the test's own unless `env`
+ * gives them (undefined in `env` removes a variable).
+ */
+export function cliEnvironment(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const full: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', DATABASE_URL: undefined, STRATA_DIR: undefined, STRATA_SCHEMA: undefined, ...env };
+  for (const key of Object.keys(full)) if (full[key] === undefined) delete full[key];
+  return full as NodeJS.ProcessEnv;
+}
+
+/** Starts the built CLI as a user would (or another built entry point: `script`), for a test to watch, signal or kill. */
+export function spawnCli(args: string[], options: CliOptions): CliProcess {
+  const child = spawn(process.execPath, [options.script ?? cliPath, ...args], {
+    cwd: options.cwd,
+    env: cliEnvironment(options.env),
+    stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
+  });
+  let output = '';
+  let stdout = '';
+  let stderr = '';
+  const stdoutListeners: Array<(stdout: string) => void> = [];
+  child.stdout!.on('data', (d) => {
+    output += d;
+    stdout += d;
+    for (const listener of stdoutListeners) listener(stdout);
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+    stderr += d;
+  });
+  if (options.stdin !== undefined) child.stdin!.end(options.stdin);
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const result = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', (error) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, output: stdout + stderr });
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, output: stdout + stderr });
     });
   });
+  // a failed spawn rejects `result`; a test that only watches `exited` must not die of it unheard
+  result.catch(() => {});
+  return {
+    child,
+    output: () => output,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    onStdout: (listener) => void stdoutListeners.push(listener),
+    mark: () => output.length,
+    async waitFor(pattern, from = 0, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      const flags = pattern.flags.replace('g', '');
+      for (;;) {
+        const match = new RegExp(pattern.source, flags).exec(output.slice(from));
+        if (match) return match;
+        if (!running()) throw new Error(`strata ${args[0] ?? ''} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}; output:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output after the mark:\n${output.slice(from)}\n--- whole output:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    exited,
+    result,
+    async stop(signal = 'SIGINT') {
+      const started = performance.now();
+      if (running()) child.kill(signal);
+      await exited;
+      return { code: child.exitCode, signal: child.signalCode, ms: performance.now() - started };
+    },
+    kill(signal = 'SIGKILL') {
+      if (running()) child.kill(signal);
+    },
+  };
+}
+
+/** Runs the built CLI (or `script`) to its end and gives what it printed; killed after 60 s unless `timeoutMs` says otherwise. */
+export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  return spawnCli(args, { ...options, timeoutMs: options.timeoutMs ?? 60_000 }).result;
 }
 
 /** A throwaway project folder; `files` maps relative paths to contents. */
