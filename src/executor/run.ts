@@ -12,7 +12,7 @@ import { checkScripts } from '../revision/check-scripts.js';
 import { readMigrationTree, type MigrationTree, type TreeFileSystem } from '../revision/read-migration-tree.js';
 import { withoutBom } from '../revision/parse-header.js';
 import { attachCodeFrames } from '../text/source-position.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import type { DevEvent } from '../watch/dev-events.js';
 
 export type StrataEvent =

@@ -8,7 +8,7 @@ import type { StepOutcome } from '../executor/execute-steps.js';
 import { planners, runPlanned, type EventListener, type RunReport } from '../executor/run.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { withoutBom } from '../revision/parse-header.js';
-import { loadSqlParser } from '../sql/sql-statements.js';
+import { loadSqlParser } from '../sql/parser.js';
 import { attachCodeFrames } from '../text/source-position.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';

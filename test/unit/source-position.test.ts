@@ -1,13 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  lineColumnAt,
-  renderCodeFrame,
-  skipWhitespaceAndComments,
-  splitLines,
-  utf16IndexFromByteOffset,
-  utf16IndexFromCodePointPosition,
-} from '../../src/text/source-position.js';
+import { lineColumnAt, renderCodeFrame, splitLines, utf16IndexFromByteOffset, utf16IndexFromCodePointPosition } from '../../src/text/source-position.js';
+import { skipWhitespaceAndComments } from '../../src/text/whitespace-and-comments.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // lineColumnAt
