@@ -1,17 +1,19 @@
 /**
  * Splitting a migration body into its top-level SQL statements with the real PostgreSQL parser (libpg-query,
- * loaded by parser.ts), with the source range of each; what each statement is comes from classify-statement.ts.
+ * loaded by parser.ts), keeping for each its syntax tree and its source range; what each statement is comes
+ * from classify-statement.ts.
  *
  * Offsets: libpg-query reports statement locations (stmt_location/stmt_len) and scanner tokens in UTF-8 bytes,
  * and error cursor positions (sqlDetails.cursorPosition) as PostgreSQL's 1-based character position minus one,
  * i.e. 0-based code points. Every offset this module returns is a UTF-16 index into the body (the units of
- * JavaScript strings and of the rest of strata).
+ * JavaScript strings and of the rest of strata); the syntax trees are the parser's own and keep its byte offsets.
  *
- * Cost: one parse per body. stmt_location is the statement's first token and location + stmt_len is its terminating semicolon, so
+ * Cost: one parse per body, whose result is kept (the trees) rather than parsed again by whoever needs them.
+ * stmt_location is the statement's first token and location + stmt_len is its terminating semicolon, so
  * boundaries need no token list; the scanner (about three times the cost of a parse) only runs over the last
  * statement when it has no semicolon, to find its last token.
  */
-import type { RawStmt, ScanToken } from 'libpg-query';
+import type { Node, RawStmt, ScanToken } from 'libpg-query';
 import { byteOffsetMapper } from '../text/source-position.js';
 import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
 import { classify, isCopyFromStdin, transactionControl, type TransactionControl } from './classify-statement.js';
@@ -30,6 +32,12 @@ export interface SqlStatement {
   end: number;
   /** body.slice(start, end) */
   text: string;
+  /**
+   * The statement's syntax tree as libpg-query parsed it (the RawStmt's `stmt`, e.g. `{ CreateStmt: ... }`),
+   * for the checks that read more than the classification below. Its `location` fields are the parser's:
+   * UTF-8 byte offsets into the whole body (not into `text`); byteOffsetMapper(body) turns them into indexes.
+   */
+  ast: Node;
   /** parser node type, e.g. 'CreateStmt', 'TransactionStmt', 'IndexStmt' */
   nodeType: string;
   /** BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, ROLLBACK TO, PREPARE TRANSACTION, COMMIT PREPARED, ROLLBACK PREPARED — top level only (not inside function bodies: those are strings to the parser) */
@@ -94,6 +102,7 @@ export function splitStatements(body: string): SplitResult {
       start,
       end,
       text: body.slice(start, end),
+      ast: raw.stmt,
       nodeType,
       isTransactionControl,
       label,
