@@ -48,7 +48,7 @@ function describe(name: string): string {
 const SAFE_FIXTURE = `
 import { sql, compile } from 'pg-sql2';
 import type { Database } from '../db/database.js';
-import { quoteLiteral } from '../db/quote.js';
+import { quoteLiteral } from '../sql/quote.js';
 import { quoteIdentifier } from '../db/tracking.js';
 
 const LIMIT = 10;
