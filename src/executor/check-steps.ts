@@ -1,7 +1,7 @@
 import { problem, type Problem } from '../errors.js';
 import { downScriptOf, type Script, type Step } from '../plan/plan.js';
 import { checkScripts } from '../revision/check-scripts.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 
 export interface CheckOptions {
   /** --single-transaction: a Transaction: off step cannot be part of it */

@@ -1,6 +1,6 @@
 import type { Database, SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import { utf16IndexFromCodePointPosition } from '../text/source-position.js';
 import { isLockLost } from './advisory-lock.js';
 import { failureFrom, rolledBackEffects, statementLine, type Failure } from './failure.js';

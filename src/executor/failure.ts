@@ -1,6 +1,6 @@
 import type { SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import { lineColumnAt, renderCodeFrame } from '../text/source-position.js';
 import { locateError, type SentText } from './locate-error.js';
 import { describeStatements, type StatementEffects } from './statement-effects.js';

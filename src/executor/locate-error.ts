@@ -1,7 +1,8 @@
 import type { SqlErrorInfo } from '../db/database.js';
 import type { Script } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
-import { lineColumnAt, skipWhitespaceAndComments, utf16IndexFromCodePointPosition } from '../text/source-position.js';
+import type { SqlStatement } from '../sql/split-statements.js';
+import { lineColumnAt, utf16IndexFromCodePointPosition } from '../text/source-position.js';
+import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
 
 export interface ErrorLocation {
   line: number;

@@ -1,7 +1,7 @@
 import { trackingSchemaSql } from '../db/tracking.js';
 import { quoteLiteral } from '../sql/quote.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import { LOCK_CLASS } from './advisory-lock.js';
 import { PINNED_SETTINGS, recordingStatements, SESSION_RESET, transactionalScript } from './step-script.js';
 import type { LockGuard } from './advisory-lock.js';

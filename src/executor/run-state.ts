@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { Script, Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import type { LockGuard } from './advisory-lock.js';
 import type { Failure } from './failure.js';
 import { settleLostSteps } from './lost-connection.js';

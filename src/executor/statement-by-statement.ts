@@ -1,6 +1,6 @@
 import type { Database, SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import { isLockLost, lockGuardSql } from './advisory-lock.js';
 import { lostEffects, type RunState, type StepResult } from './run-state.js';
 import { failureFrom, partialEffects, statementLine, type Failure } from './failure.js';

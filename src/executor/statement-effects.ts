@@ -1,5 +1,5 @@
 import type { TransactionStatus } from '../db/database.js';
-import type { SqlStatement } from '../sql/sql-statements.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 
 /**
  * Which statements of a Transaction: off step took effect, followed from the server's replies to

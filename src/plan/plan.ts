@@ -1,7 +1,8 @@
 import { problem, type Problem } from '../errors.js';
 import { matchesRecorded } from '../revision/checksums.js';
 import { parseDownFile } from '../revision/parse-header.js';
-import { lineColumnAt, skipWhitespaceAndComments, splitLines } from '../text/source-position.js';
+import { lineColumnAt, splitLines } from '../text/source-position.js';
+import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { computeStatus } from './revision-status.js';

@@ -1,7 +1,8 @@
 import { problem, type Problem } from '../errors.js';
 import type { Script } from '../sql/script.js';
 import { attachCodeFrames, lineColumnAt } from '../text/source-position.js';
-import { loadSqlParser, splitStatements, type SqlStatement } from '../sql/sql-statements.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { splitStatements, type SqlStatement } from '../sql/split-statements.js';
 import { isUntouchedTemplate } from './templates.js';
 
 export interface ScriptCheck {

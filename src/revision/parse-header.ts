@@ -1,6 +1,6 @@
 import { closest, problem, type Problem } from '../errors.js';
 import { lineColumnAt } from '../text/source-position.js';
-import { lexSql } from '../sql/sql-lexer.js';
+import { lexSql } from '../sql/lexer.js';
 
 export type FileRole = 'up' | 'down';
 

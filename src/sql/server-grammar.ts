@@ -1,48 +1,23 @@
 import { problem, type Problem } from '../errors.js';
-import type { Script } from './script.js';
 import { attachCodeFrames, lineColumnAt } from '../text/source-position.js';
-import { withoutWasmTierUp } from './wasm-tier-up.js';
-import { syntaxProblemAt } from './sql-statements.js';
+import { loadOlderGrammar } from './parser.js';
+import type { Script } from './script.js';
+import { syntaxProblemAt } from './syntax-problem.js';
 
 /**
  * strata reads SQL with PostgreSQL 18's parser; a server of an older major version does not know
  * everything 18 accepts (JSON_OBJECT's `'a': 1` before 16, MERGE ... RETURNING before 17, WITHOUT
  * OVERLAPS before 18). Such a revision would pass the check and fail on the server after the
  * revisions before it were applied. So the scripts of a run are also parsed with the server's own
- * grammar (libpg-query's build for that major version, loaded only when the server is older than
- * 18), before anything runs.
+ * grammar (libpg-query's build for that major version, loaded by parser.ts only when the server is
+ * older than 18), before anything runs.
  */
-const GRAMMARS: Record<number, () => Promise<ParserModule>> = {
-  15: () => import('libpg-query-15') as Promise<ParserModule>,
-  16: () => import('libpg-query-16') as Promise<ParserModule>,
-  17: () => import('libpg-query-17') as Promise<ParserModule>,
-};
-
-interface ParserModule {
-  loadModule(): Promise<void>;
-  parseSync(sql: string): unknown;
-  hasSqlDetails(error: unknown): error is Error & { sqlDetails?: { cursorPosition?: number } };
-}
-
-const loaded = new Map<number, Promise<ParserModule>>();
-
-/** The major versions strata can check a script against besides 18. */
-export const CHECKED_MAJORS = Object.keys(GRAMMARS).map(Number);
-
 export async function checkServerGrammar(scripts: readonly Script[], serverVersionNum: number): Promise<Problem[]> {
   const major = Math.floor(serverVersionNum / 10000);
-  const load = GRAMMARS[major];
-  if (!load || scripts.length === 0) return [];
-  let parser = loaded.get(major);
-  if (!parser) {
-    parser = (async () => {
-      const mod = await load();
-      await withoutWasmTierUp(() => mod.loadModule());
-      return mod;
-    })();
-    loaded.set(major, parser);
-  }
-  const pg = await parser;
+  if (scripts.length === 0) return [];
+  const grammar = loadOlderGrammar(major);
+  if (!grammar) return [];
+  const pg = await grammar;
   const problems: Problem[] = [];
   for (const script of scripts) {
     if (script.body.trim() === '') continue;

@@ -6,8 +6,10 @@
  * - UTF-8 byte offsets: what the libpg-query parser/scanner reports for statement locations and tokens.
  * - Code point positions: what PostgreSQL reports as error `position` (1-based, counted in characters).
  *
- * Surrogate handling matches how the text is encoded to UTF-8 for the parser: a valid surrogate pair is one
- * code point (4 bytes); a lone surrogate counts as one code point of 3 bytes.
+ * Surrogate handling matches how the text is encoded to UTF-8 for the parser (Emscripten's stringToUTF8): a
+ * valid surrogate pair is one code point (4 bytes); a lone surrogate counts as one code point of 3 bytes.
+ * This is the one mapper between the three: sql/ and the executor use it, none keeps its own.
+ * Whitespace and comments, as PostgreSQL's scanner reads them, are whitespace-and-comments.ts's.
  */
 
 function isHighSurrogate(code: number): boolean {
@@ -74,73 +76,44 @@ export function utf16IndexFromCodePointPosition(text: string, position: number):
   return i;
 }
 
-/** a UTF-8 byte offset into text -> UTF-16 index */
+/** a UTF-8 byte offset into text -> UTF-16 index; for many offsets into one text, byteOffsetMapper */
 export function utf16IndexFromByteOffset(text: string, byteOffset: number): number {
-  if (!(byteOffset > 0)) return 0;
+  return byteOffsetMapper(text)(byteOffset);
+}
+
+/**
+ * Maps UTF-8 byte offsets of `text` (what libpg-query reports) to UTF-16 indexes. Calls with
+ * non-decreasing offsets cost O(length of the text) in all, so mapping every statement of a long
+ * script stays linear; a smaller offset than the previous call restarts from the beginning. An
+ * offset inside a multi-byte character designates that character.
+ */
+export function byteOffsetMapper(text: string): (byteOffset: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(text)) return (byteOffset) => clampIndex(text, byteOffset);
   let bytes = 0;
   let i = 0;
-  while (i < text.length) {
-    const code = text.charCodeAt(i);
-    let size: number;
-    let units = 1;
-    if (code < 0x80) size = 1;
-    else if (code < 0x800) size = 2;
-    else if (isHighSurrogate(code) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1))) {
-      size = 4;
-      units = 2;
-    } else size = 3;
-    // An offset inside a multi-byte character designates that character.
-    if (bytes + size > byteOffset) break;
-    bytes += size;
-    i += units;
-  }
-  return i;
-}
-
-/** PostgreSQL's lexer whitespace: space, \t, \n, \r, \f, \v. */
-function isSqlSpace(code: number): boolean {
-  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-}
-
-/** index of the first non-whitespace, non-comment character at or after utf16Index (skips -- line comments and nested /* *\/ block comments); returns text.length if none */
-export function skipWhitespaceAndComments(text: string, utf16Index: number): number {
-  let i = clampIndex(text, utf16Index);
-  const n = text.length;
-  while (i < n) {
-    const code = text.charCodeAt(i);
-    if (isSqlSpace(code)) {
-      i += 1;
-    } else if (code === 0x2d /* - */ && text.charCodeAt(i + 1) === 0x2d) {
-      // -- comment runs to the end of the line
-      let j = i + 2;
-      while (j < n) {
-        const c = text.charCodeAt(j);
-        if (c === 0x0a || c === 0x0d) break;
-        j += 1;
-      }
-      i = j;
-    } else if (code === 0x2f /* / */ && text.charCodeAt(i + 1) === 0x2a /* * */) {
-      // block comments nest in SQL; an unterminated one runs to the end of the text
-      let depth = 1;
-      let j = i + 2;
-      while (j < n && depth > 0) {
-        const c = text.charCodeAt(j);
-        if (c === 0x2f && text.charCodeAt(j + 1) === 0x2a) {
-          depth += 1;
-          j += 2;
-        } else if (c === 0x2a && text.charCodeAt(j + 1) === 0x2f) {
-          depth -= 1;
-          j += 2;
-        } else {
-          j += 1;
-        }
-      }
-      i = depth === 0 ? j : n;
-    } else {
-      return i;
+  return (byteOffset) => {
+    if (!(byteOffset > 0)) return 0;
+    if (byteOffset < bytes) {
+      bytes = 0;
+      i = 0;
     }
-  }
-  return n;
+    while (i < text.length) {
+      const code = text.charCodeAt(i);
+      let size: number;
+      let units = 1;
+      if (code < 0x80) size = 1;
+      else if (code < 0x800) size = 2;
+      else if (codePointUnits(text, i) === 2) {
+        size = 4;
+        units = 2;
+      } else size = 3;
+      if (bytes + size > byteOffset) break;
+      bytes += size;
+      i += units;
+    }
+    return i;
+  };
 }
 
 /**

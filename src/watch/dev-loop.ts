@@ -9,7 +9,7 @@ import { runPipeline, type RunReport } from '../executor/run.js';
 import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { withoutBom } from '../revision/parse-header.js';
-import { loadSqlParser } from '../sql/sql-statements.js';
+import { loadSqlParser } from '../sql/parser.js';
 import { attachCodeFrames } from '../text/source-position.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
 import type { DevEventListener, DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';

@@ -4,7 +4,8 @@ import type { SqlErrorInfo } from '../../src/db/database.js';
 import { locateError, type SentText } from '../../src/executor/locate-error.js';
 import { BEGIN_PREFIX, transactionalScript } from '../../src/executor/step-script.js';
 import { planUp, type UpStep } from '../../src/plan/plan.js';
-import { loadSqlParser, splitStatements, type SqlStatement } from '../../src/sql/sql-statements.js';
+import { loadSqlParser } from '../../src/sql/parser.js';
+import { splitStatements, type SqlStatement } from '../../src/sql/split-statements.js';
 import { build, folder } from '../helpers/memory-tree.js';
 
 const ID = '20261125123456_add_orders';

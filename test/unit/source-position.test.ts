@@ -1,13 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  lineColumnAt,
-  renderCodeFrame,
-  skipWhitespaceAndComments,
-  splitLines,
-  utf16IndexFromByteOffset,
-  utf16IndexFromCodePointPosition,
-} from '../../src/text/source-position.js';
+import { byteOffsetMapper, lineColumnAt, renderCodeFrame, splitLines, utf16IndexFromByteOffset, utf16IndexFromCodePointPosition } from '../../src/text/source-position.js';
+import { skipWhitespaceAndComments } from '../../src/text/whitespace-and-comments.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // lineColumnAt
@@ -126,6 +120,17 @@ test('utf16IndexFromByteOffset: agrees with TextEncoder at every character bound
     assert.is(utf16IndexFromByteOffset(text, bytes), index);
     index += ch.length;
   }
+});
+
+test('byteOffsetMapper: increasing offsets, a smaller one restarts, and the same answers as utf16IndexFromByteOffset', () => {
+  const text = 'a€😀b\ud800c'; // 1-, 3-, 4-byte characters, then a lone surrogate (3 bytes)
+  const toUtf16 = byteOffsetMapper(text);
+  assert.equal([0, 1, 4, 8, 9, 12, 13, 99].map(toUtf16), [0, 1, 2, 4, 5, 6, 7, 7]);
+  assert.is(toUtf16(4), 2); // back to an earlier offset
+  assert.is(toUtf16(-1), 0);
+  for (let bytes = 0; bytes <= 14; bytes += 1) assert.is(byteOffsetMapper(text)(bytes), utf16IndexFromByteOffset(text, bytes));
+  const ascii = byteOffsetMapper('select 1');
+  assert.equal([0, 3, 8, 20, -5].map(ascii), [0, 3, 8, 8, 0]);
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { lexSql } from '../../src/sql/sql-lexer.js';
+import { lexSql } from '../../src/sql/lexer.js';
 
 const comments = (text: string) => lexSql(text).lineComments.map((c) => text.slice(c.start, c.end));
 

@@ -1,11 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  loadSqlParser,
-  splitStatements,
-  type SqlStatement,
-  type SqlSyntaxProblem,
-} from '../../src/sql/sql-statements.js';
+import { loadSqlParser } from '../../src/sql/parser.js';
+import { splitStatements, type SqlStatement } from '../../src/sql/split-statements.js';
+import type { SqlSyntaxProblem } from '../../src/sql/syntax-problem.js';
 import { lineColumnAt } from '../../src/text/source-position.js';
 
 test.before(async () => {

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { TransactionStatus } from '../../src/db/database.js';
 import { describeStatements, StatementEffects, type Fate } from '../../src/executor/statement-effects.js';
-import { loadSqlParser, splitStatements } from '../../src/sql/sql-statements.js';
+import { loadSqlParser } from '../../src/sql/parser.js';
+import { splitStatements } from '../../src/sql/split-statements.js';
 
 /**
  * The fate of each statement of a Transaction: off body, from the replies a server gives: the

@@ -3,8 +3,10 @@
  * enough to tell string literals, quoted identifiers, dollar quotes and (nested) block comments from
  * the rest. The meta-command check, the token-boundary fallback of the statement splitter and the
  * search for header lines below the header (parse-header.ts) need no more. Token granularity is
- * coarse, but every start and end is exact. All offsets are UTF-16 indexes.
+ * coarse, but every start and end is exact. All offsets are UTF-16 indexes. Whitespace and comments
+ * are read by text/whitespace-and-comments.ts, as everywhere else.
  */
+import { blockCommentEnd, isBlockCommentAt, isLineCommentAt, isSpaceAt, lineEnd } from '../text/whitespace-and-comments.js';
 
 export interface LexToken {
   start: number;
@@ -30,16 +32,6 @@ export interface LexResult {
   unterminated: boolean;
 }
 
-/** PostgreSQL's whitespace: space, \t, \n, \v, \f, \r. */
-export function isSpaceAt(text: string, index: number): boolean {
-  const c = text.charCodeAt(index);
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-}
-
-function isLineBreak(code: number): boolean {
-  return code === 0x0a || code === 0x0d;
-}
-
 function isIdentStart(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || code === 0x5f || code >= 0x80;
 }
@@ -50,13 +42,6 @@ function isIdentCont(code: number): boolean {
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
-}
-
-/** Index of the line break at or after `from` (LF or CR), or the text length. */
-function lineEnd(text: string, from: number): number {
-  let j = from;
-  while (j < text.length && !isLineBreak(text.charCodeAt(j))) j += 1;
-  return j;
 }
 
 export function lexSql(text: string): LexResult {
@@ -73,13 +58,13 @@ export function lexSql(text: string): LexResult {
       i += 1;
       continue;
     }
-    if (c === 0x2d && text.charCodeAt(i + 1) === 0x2d) {
+    if (isLineCommentAt(text, i)) {
       // -- comment: to the end of the line, which a CR ends as well as an LF (scan.l's non_newline)
       i = lineEnd(text, i);
       lineComments.push({ start, end: i });
       continue;
     }
-    if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+    if (isBlockCommentAt(text, i)) {
       const end = blockCommentEnd(text, i);
       if (end === -1) return stop();
       i = end;
@@ -152,24 +137,6 @@ export function lexSql(text: string): LexResult {
     tokens.push({ start, end: i, kind: 'other' });
   }
   return { tokens, lineComments, backslash, unterminated: false };
-}
-
-/** End (exclusive) of the (nestable) block comment opening at `open`, or -1 if unterminated. */
-function blockCommentEnd(text: string, open: number): number {
-  let depth = 1;
-  let j = open + 2;
-  while (j < text.length) {
-    const c = text.charCodeAt(j);
-    if (c === 0x2f && text.charCodeAt(j + 1) === 0x2a) {
-      depth += 1;
-      j += 2;
-    } else if (c === 0x2a && text.charCodeAt(j + 1) === 0x2f) {
-      j += 2;
-      depth -= 1;
-      if (depth === 0) return j;
-    } else j += 1;
-  }
-  return -1;
 }
 
 /** End (exclusive) of the quoted literal/identifier opening at `open`, or -1 if unterminated. A doubled quote is an escaped quote. */

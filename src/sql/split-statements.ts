@@ -1,26 +1,30 @@
 /**
- * Splitting a migration body into top-level SQL statements with the real PostgreSQL parser (libpg-query, WASM);
- * what each statement is comes from classify-statement.ts.
+ * Splitting a migration body into its top-level SQL statements with the real PostgreSQL parser (libpg-query,
+ * loaded by parser.ts), keeping for each its syntax tree and its source range; what each statement is comes
+ * from classify-statement.ts.
  *
  * Offsets: libpg-query reports statement locations (stmt_location/stmt_len) and scanner tokens in UTF-8 bytes,
  * and error cursor positions (sqlDetails.cursorPosition) as PostgreSQL's 1-based character position minus one,
- * i.e. 0-based code points. Everything this module returns is a UTF-16 index into the body.
+ * i.e. 0-based code points. Every offset this module returns is a UTF-16 index into the body (the units of
+ * JavaScript strings and of the rest of strata); the syntax trees are the parser's own and keep its byte offsets.
  *
- * Cost: one parse per body. stmt_location is the statement's first token and location + stmt_len is its
- * terminating semicolon, so boundaries need no token list; the scanner (about three times the cost of a parse)
- * only runs over the last statement when it has no semicolon, to find its last token.
+ * Cost: one parse per body, whose result is kept (the trees) rather than parsed again by whoever needs them.
+ * stmt_location is the statement's first token and location + stmt_len is its terminating semicolon, so
+ * boundaries need no token list; the scanner (about three times the cost of a parse) only runs over the last
+ * statement when it has no semicolon, to find its last token.
  */
-import type { RawStmt, ScanToken } from 'libpg-query';
+import type { Node, RawStmt, ScanToken } from 'libpg-query';
+import { byteOffsetMapper } from '../text/source-position.js';
+import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
 import { classify, isCopyFromStdin, transactionControl, type TransactionControl } from './classify-statement.js';
+import { lexSql } from './lexer.js';
+import { loadedSqlParser, type SqlParser } from './parser.js';
+import { syntaxProblemAt, type SqlSyntaxProblem } from './syntax-problem.js';
 
-export type { TransactionControl } from './classify-statement.js';
-import {
-  skipWhitespaceAndComments,
-  utf16IndexFromCodePointPosition,
-} from '../text/source-position.js';
-import { isSpaceAt, lexSql } from './sql-lexer.js';
-import { withoutWasmTierUp } from './wasm-tier-up.js';
-
+/**
+ * One top-level statement of a body. Its source range is [start, end): UTF-16 indexes into the body (the
+ * script's text from bodyOffset on), so its place in the file is lineColumnAt(script.text, script.bodyOffset + start).
+ */
 export interface SqlStatement {
   /** UTF-16 index into the body of the statement's first token (never leading whitespace or comments) */
   start: number;
@@ -28,6 +32,12 @@ export interface SqlStatement {
   end: number;
   /** body.slice(start, end) */
   text: string;
+  /**
+   * The statement's syntax tree as libpg-query parsed it (the RawStmt's `stmt`, e.g. `{ CreateStmt: ... }`),
+   * for the checks that read more than the classification below. Its `location` fields are the parser's:
+   * UTF-8 byte offsets into the whole body (not into `text`); byteOffsetMapper(body) turns them into indexes.
+   */
+  ast: Node;
   /** parser node type, e.g. 'CreateStmt', 'TransactionStmt', 'IndexStmt' */
   nodeType: string;
   /** BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, ROLLBACK TO, PREPARE TRANSACTION, COMMIT PREPARED, ROLLBACK PREPARED — top level only (not inside function bodies: those are strings to the parser) */
@@ -42,42 +52,11 @@ export interface SqlStatement {
   transaction?: TransactionControl;
 }
 
-export interface SqlSyntaxProblem {
-  kind: 'syntax' | 'meta-command' | 'too-deep' | 'copy-data';
-  /** parser message, or for meta-commands: "psql meta-command \\i is not SQL" style text */
-  message: string;
-  /** UTF-16 index into the body where the problem is (first char of the offending token / of the backslash) */
-  offset: number;
-}
-
 export type SplitResult = { ok: true; statements: SqlStatement[] } | { ok: false; problem: SqlSyntaxProblem };
 
-type PgQuery = typeof import('libpg-query');
-
-let parser: PgQuery | undefined;
-let loading: Promise<void> | undefined;
-
-/** Loads the WASM parser once; must be awaited before splitStatements. Cheap to call again. */
-export async function loadSqlParser(): Promise<void> {
-  if (parser) return;
-  loading ??= (async () => {
-    const mod = await import('libpg-query');
-    // see wasm-tier-up.ts: the parser's hot functions are not worth TurboFan in a CLI run
-    await withoutWasmTierUp(() => mod.loadModule());
-    parser = mod;
-  })();
-  try {
-    await loading;
-  } catch (error) {
-    loading = undefined; // allow a retry after a failed load
-    throw error;
-  }
-}
-
-/** Synchronous after loadSqlParser(). Empty or comment-only bodies give ok with []. */
+/** Synchronous after loadSqlParser() (parser.ts). Empty or comment-only bodies give ok with []. */
 export function splitStatements(body: string): SplitResult {
-  const pg = parser;
-  if (!pg) throw new Error('SQL parser not loaded: await loadSqlParser() before splitStatements()');
+  const pg = loadedSqlParser('splitStatements');
 
   // The text crosses into C as a NUL-terminated string: a NUL would silently cut it short.
   const nul = body.indexOf('\0');
@@ -123,6 +102,7 @@ export function splitStatements(body: string): SplitResult {
       start,
       end,
       text: body.slice(start, end),
+      ast: raw.stmt,
       nodeType,
       isTransactionControl,
       label,
@@ -134,45 +114,6 @@ export function splitStatements(body: string): SplitResult {
   return { ok: true, statements };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Offsets
-
-/**
- * Maps UTF-8 byte offsets of `text` to UTF-16 indexes. Calls with non-decreasing offsets cost O(total length);
- * a smaller offset than the previous call restarts from the beginning. Encoding matches Emscripten's
- * stringToUTF8 (used by libpg-query): surrogate pair = 4 bytes, lone surrogate = 3 bytes.
- */
-function byteOffsetMapper(text: string): (byteOffset: number) => number {
-  // eslint-disable-next-line no-control-regex
-  if (!/[^\x00-\x7f]/.test(text)) return (byteOffset) => Math.max(0, Math.min(byteOffset, text.length));
-  let bytes = 0;
-  let index = 0;
-  return (byteOffset) => {
-    if (byteOffset < bytes) {
-      bytes = 0;
-      index = 0;
-    }
-    while (index < text.length) {
-      const code = text.charCodeAt(index);
-      let size = 3;
-      let units = 1;
-      if (code < 0x80) size = 1;
-      else if (code < 0x800) size = 2;
-      else if (code >= 0xd800 && code <= 0xdbff) {
-        const low = text.charCodeAt(index + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          size = 4;
-          units = 2;
-        }
-      }
-      if (bytes + size > byteOffset) break;
-      bytes += size;
-      index += units;
-    }
-    return index;
-  };
-}
-
 /**
  * UTF-16 index just past the last token (not comment) of body[from, to), found with the real scanner; `from` if
  * there is none. libpg-query's scanSync hands tokens over as JSON without escaping control characters other than
@@ -180,7 +121,7 @@ function byteOffsetMapper(text: string): (byteOffset: number) => number {
  * as whitespace, \f \v), so one-byte spaces in their place change neither token boundaries nor byte offsets.
  * Should the scanner still fail, the local lexer (same quoting rules) stands in.
  */
-function lastTokenEnd(pg: PgQuery, body: string, from: number, to: number): number {
+function lastTokenEnd(pg: SqlParser, body: string, from: number, to: number): number {
   const text = body.slice(from, to);
   // eslint-disable-next-line no-control-regex
   const scanText = /[\x00-\x08\x0b\x0c\x0e-\x1f]/.test(text) ? text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ' ') : text;
@@ -197,38 +138,4 @@ function lastTokenEnd(pg: PgQuery, body: string, from: number, to: number): numb
     return from + byteOffsetMapper(text)(token.end);
   }
   return from;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Errors and psql meta-commands
-
-/** A parser error (its message and cursorPosition) as a problem at the right place of `body`. */
-export function syntaxProblemAt(body: string, message: string, cursorPosition: number): SqlSyntaxProblem {
-  const lexed = lexSql(body);
-  // A backslash outside literals and comments is never SQL: psql would take it, and the rest of its line, as a
-  // meta-command. It is the real problem even if the parser tripped elsewhere first.
-  if (lexed.backslash !== undefined) {
-    const name = metaCommandName(body, lexed.backslash);
-    // `\.` ends the rows of a COPY ... FROM STDIN in a psql script (pg_dump writes them so)
-    if (name === '\\.') return { kind: 'copy-data', message: 'COPY ... FROM STDIN with its rows inline (ending in \\.) is psql\'s: strata runs SQL only, and has no rows to send', offset: lexed.backslash };
-    return { kind: 'meta-command', message: `psql meta-command ${name} is not SQL`, offset: lexed.backslash };
-  }
-  // libpg-query's cursorPosition is PostgreSQL's 1-based character position minus one (0 also when unknown).
-  let offset = utf16IndexFromCodePointPosition(body, cursorPosition + 1);
-  if (/ at end of input$/.test(message) && lexed.tokens.length > 0) {
-    // there is no offending token: point just past the last one rather than past trailing whitespace/comments
-    offset = lexed.tokens[lexed.tokens.length - 1]!.end;
-  } else if (cursorPosition === 0 && isSpaceAt(body, 0)) {
-    offset = skipWhitespaceAndComments(body, 0);
-  }
-  return { kind: 'syntax', message, offset };
-}
-
-/** `\i`, `\set`, `\copy`, `\\`, … as psql reads the command name: up to whitespace or the next backslash. */
-function metaCommandName(body: string, backslash: number): string {
-  let end = backslash + 1;
-  if (body.charCodeAt(end) === 0x5c) return '\\\\';
-  while (end < body.length && !isSpaceAt(body, end) && body.charCodeAt(end) !== 0x5c) end += 1;
-  const name = body.slice(backslash + 1, Math.min(end, backslash + 1 + 32));
-  return `\\${name}${end - backslash - 1 > 32 ? '…' : ''}`;
 }
