@@ -1,7 +1,8 @@
 import os from 'node:os';
 import type { StrataConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { quoteIdentifier, readApplied, trackingSchemaSql } from '../db/tracking.js';
+import { readApplied } from '../db/tracking.js';
+import { prepareTracking, upgradeNote } from '../db/tracking-schema.js';
 import { problem, StrataError, type Problem } from '../errors.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock, type LockHolder } from './advisory-lock.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
@@ -32,7 +33,7 @@ export type RunReport =
   | { ok: true; command: RunCommand; steps: StepOutcome[]; notes: string[] }
   /** nothing ran: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
   | { ok: false; reason: 'invalid'; command: RunCommand; problems: Problem[] }
-  /** nothing ran: the lock could not be had in time, or the tracking schema could not be created */
+  /** nothing ran: the lock could not be had in time, or the tracking schema could not be created, upgraded, or is too new */
   | { ok: false; reason: 'unavailable'; command: RunCommand; problems: Problem[] }
   /** a revision failed while running */
   | { ok: false; reason: 'failed'; command: RunCommand; steps: StepOutcome[]; failure: Failure }
@@ -136,19 +137,10 @@ export async function runPlanned(
       if (recheck.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: recheck.problems };
       for (const [script, statements] of recheck.statements) checked.statements.set(script, statements);
     }
-    if (!tracking.exists) {
-      const created = await db.runScript(trackingSchemaSql(config.schema));
-      if (!created.ok) {
-        return {
-          ok: false, reason: 'unavailable', command,
-          problems: [problem('CONNECTION_FAILED', {
-            message: `cannot create the tracking schema ${quoteIdentifier(config.schema)}: ${created.error.message}`,
-            hint: 'the database user needs CREATE on the database, or create the schema for it and grant it',
-          })],
-        };
-      }
-    }
+    const prepared = await prepareTracking(db, config.schema, currentActor());
+    if (!prepared.ok) return { ok: false, reason: 'unavailable', command, problems: [prepared.problem] };
     const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
+    if (prepared.action === 'upgraded') notes.unshift(upgradeNote(config.schema, prepared.from));
     for (const note of notes) emit({ type: 'note', message: note });
     const singleTransaction = options.singleTransaction === 'when-possible'
       ? plan.steps.every((s) => s.script.transactional)

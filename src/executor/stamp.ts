@@ -1,6 +1,7 @@
 import type { StrataConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql, trackingSchemaSql } from '../db/tracking.js';
+import { quoteIdentifier, readApplied, recordDownStatement, recordEventSql } from '../db/tracking.js';
+import { planTracking, upgradeNote } from '../db/tracking-schema.js';
 import { problem, type Problem } from '../errors.js';
 import { releaseRunLock } from './advisory-lock.js';
 import { recordingStatements } from './step-script.js';
@@ -33,9 +34,9 @@ export type StampReport =
 export async function runStamp(db: Database, config: StrataConfig, target: string, set: RevisionSet, emit: EventListener): Promise<StampReport> {
   const invalid = (problems: Problem[]): StampReport => ({ ok: false, reason: 'invalid', command: 'stamp', problems });
   if (set.problems.length > 0) return invalid(set.problems);
-  const planned = async (): Promise<{ plan: StampPlan; trackingExists: boolean }> => {
+  const planned = async (): Promise<{ plan: StampPlan }> => {
     const tracking = await readApplied(db, config.schema);
-    return { plan: planStamp(set.revisions, tracking.applied, target), trackingExists: tracking.exists };
+    return { plan: planStamp(set.revisions, tracking.applied, target) };
   };
   const check = async (plan: Extract<StampPlan, { ok: true }>) => (await checkSteps(plan.stamp, {})).problems;
 
@@ -49,16 +50,18 @@ export async function runStamp(db: Database, config: StrataConfig, target: strin
   if (!lock.ok) return { ok: false, reason: 'unavailable', command: 'stamp', problems: [lock.problem] };
   try {
     // another runner may have moved the database between the first read and the lock
-    const { plan, trackingExists } = await planned();
+    const { plan } = await planned();
     if (!plan.ok) return invalid(plan.problems);
     if (plan.stamp.length + plan.unstamp.length === 0) return { ok: true, command: 'stamp', stamped: [], unstamped: [], notes: ['nothing to record: another runner had already moved the database there'] };
     const recheck = await check(plan);
     if (recheck.length > 0) return invalid(recheck);
 
     const actor = currentActor();
+    const tracking = await planTracking(db, config.schema, actor);
+    if (!tracking.ok) return { ok: false, reason: 'unavailable', command: 'stamp', problems: [tracking.problem] };
     const statements = [
       'begin;',
-      ...(trackingExists ? [] : [trackingSchemaSql(config.schema)]),
+      ...(tracking.sql === '' ? [] : [tracking.sql]),
       ...(lock.lock.guard ? [lockGuardSql(config.schema, lock.lock.guard)] : []),
       ...plan.stamp.map((step) => recordingStatements(step, config.schema, actor, undefined, { action: 'stamp' })),
       ...plan.unstamp.map((row) => recordDownStatement(config.schema, row.id, actor, undefined, 'unstamp')),
@@ -84,7 +87,8 @@ export async function runStamp(db: Database, config: StrataConfig, target: strin
         },
       };
     }
-    return { ok: true, command: 'stamp', stamped: plan.stamp.map((s) => s.id), unstamped: plan.unstamp.map((r) => r.id), notes: [] };
+    const notes = tracking.sql !== '' && tracking.from > 0 ? [upgradeNote(config.schema, tracking.from)] : [];
+    return { ok: true, command: 'stamp', stamped: plan.stamp.map((s) => s.id), unstamped: plan.unstamp.map((r) => r.id), notes };
   } finally {
     await releaseRunLock(lock.lock, config.schema);
   }
