@@ -56,6 +56,8 @@ export type ProblemCode =
   | 'DATABASE_ERROR'
   | 'EMBEDDED_STORAGE'
   | 'LOCK_TIMEOUT'
+  /** the tracking schema is at a version newer than this strata knows (a newer strata upgraded it) */
+  | 'TRACKING_TOO_NEW'
   | 'EMBEDDED_IN_USE'
   | 'REVISION_EXISTS';
 

@@ -8,7 +8,7 @@ import { DatabaseQueryError, type Database } from './database.js';
  * The tracking schema: `revisions` (one row per applied revision) and `events` (an append-only log).
  * Every identifier goes through pg-sql2; values are always parameters.
  */
-export type EventAction = 'up' | 'down' | 'stamp' | 'unstamp' | 'dev';
+export type EventAction = 'up' | 'down' | 'stamp' | 'unstamp' | 'dev' | 'upgrade';
 
 export interface EventRecord {
   action: EventAction;
@@ -27,6 +27,11 @@ export type RevisionRecord = Pick<AppliedRevision, 'id' | 'parent' | 'message' |
   actor: string;
 };
 
+/**
+ * Version 1 of the tracking schema, as every strata before the versioned schema created it. Frozen:
+ * later versions are upgrade steps in tracking-schema.ts, and writers go through `prepareTracking`.
+ * Readers read only the columns of this layout, so they work on a schema not upgraded yet.
+ */
 export function trackingSchemaSql(schema: string): string {
   const s = sql.identifier(schema);
   return compile(sql`create schema if not exists ${s};

@@ -1,6 +1,7 @@
 import type { StrataConfig } from '../config.js';
 import type { OpenedDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
+import { readTrackingVersion, TRACKING_VERSION, trackingRefusal } from '../db/tracking-schema.js';
 import { problem, type Problem } from '../errors.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { assumeApplied } from '../plan/assume-applied.js';
@@ -28,7 +29,7 @@ export interface ScriptStep {
 
 export type SqlReport =
   | { ok: true; command: 'sql'; direction: 'up' | 'down'; from: string | null; steps: ScriptStep[]; script: string }
-  /** nothing printed: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
+  /** nothing printed: bad files, headers, chain, checksums, SQL that does not parse, arguments, or a tracking schema newer than this strata */
   | { ok: false; reason: 'invalid'; command: 'sql'; direction: 'up' | 'down'; problems: Problem[] }
   /** nothing printed: the database to plan against could not be read */
   | { ok: false; reason: 'unavailable'; command: 'sql'; direction: 'up' | 'down'; problems: Problem[] };
@@ -56,23 +57,29 @@ export async function buildSqlScript(
   if (set.problems.length > 0) return invalid(set.problems);
 
   let applied: AppliedRevision[];
-  let trackingExists: boolean;
+  /** the tracking schema's version the script starts from (0: none) */
+  let trackingVersion: number;
   let plannedAgainst: string;
   let serverVersionNum: number | undefined;
   if (options.from !== undefined) {
     const assumed = assumeApplied(set.revisions, options.from);
     if (!assumed.ok) return invalid([assumed.problem]);
     applied = assumed.applied;
-    trackingExists = applied.length > 0;
+    // without a database, a tracking schema that has revisions in it is assumed to be this strata's
+    trackingVersion = applied.length > 0 ? TRACKING_VERSION : 0;
     plannedAgainst = applied.length === 0
       ? 'no database: as if no revision were applied (--from base)'
       : `no database: as if ${applied.at(-1)!.id} and every revision before it were applied (--from ${options.from})`;
   } else {
-    const read = await withDatabase(async ({ db, description }) => ({ ok: true as const, ...(await readApplied(db, config.schema)), description, serverVersionNum: db.serverVersionNum }));
+    const read = await withDatabase(async ({ db, description }) => ({
+      ok: true as const, ...(await readApplied(db, config.schema)), trackingVersion: await readTrackingVersion(db, config.schema), description, serverVersionNum: db.serverVersionNum,
+    }));
     if (!read.ok) return { ...read, command: 'sql', direction };
+    const refused = trackingRefusal(config.schema, read.trackingVersion);
+    if (refused) return invalid([refused]);
     serverVersionNum = read.serverVersionNum;
     applied = read.applied;
-    trackingExists = read.exists;
+    trackingVersion = read.trackingVersion!;
     plannedAgainst = `the revisions applied in ${read.description}${applied.length === 0 ? ' (none)' : ` (up to ${applied.at(-1)!.id})`}`;
   }
 
@@ -89,7 +96,7 @@ export async function buildSqlScript(
     schema: config.schema,
     actor: `${currentActor()} (strata sql)`,
     singleTransaction: runOptions.singleTransaction,
-    createTrackingSchema: !trackingExists,
+    trackingVersion,
     plannedAgainst,
     statementsOf: (step) => checked.statements.get(step.script) ?? [],
   });

@@ -1,4 +1,4 @@
-import { trackingSchemaSql } from '../db/tracking.js';
+import { TRACKING_VERSION, trackingUpgradeSql } from '../db/tracking-schema.js';
 import { quoteLiteral } from '../sql/quote.js';
 import type { Step } from '../plan/plan.js';
 import type { SqlStatement } from '../sql/split-statements.js';
@@ -11,8 +11,8 @@ export interface RenderScriptOptions {
   schema: string;
   actor: string;
   singleTransaction: boolean;
-  /** include the tracking schema DDL (it uses IF NOT EXISTS) */
-  createTrackingSchema: boolean;
+  /** the version of the tracking schema the script starts from (0: none): it creates or upgrades it first when not TRACKING_VERSION */
+  trackingVersion: number;
   /** one line on what the plan was made against, for the header */
   plannedAgainst: string;
   /** statements of each step's script, from the check (to know whether the body ends with a semicolon) */
@@ -22,7 +22,7 @@ export interface RenderScriptOptions {
 /**
  * The whole run as one psql script: what `strata up`/`down` would send, in the order it would
  * send it, built from the same functions (`transactionalScript`, `bookkeepingStatement`,
- * `trackingSchemaSql`) so that the reviewed text is the executed text. Meant for
+ * `trackingUpgradeSql`) so that the reviewed text is the executed text. Meant for
  * `psql -X -v ON_ERROR_STOP=1 -f script.sql`: on the first error psql stops and the server rolls
  * back the open transaction, as the executor does.
  */
@@ -45,9 +45,14 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
   lines.push(`select pg_advisory_lock(${lockKey});`, '');
   comment('the settings strata reads every revision with (psql splits statements by them too)');
   lines.push(...PINNED_SETTINGS.map((s) => s.sql), '');
-  if (options.createTrackingSchema) {
-    comment('the tracking schema, created if it does not exist');
-    lines.push(trackingSchemaSql(schema), '');
+  const tracking = trackingUpgradeSql(schema, options.trackingVersion, options.actor);
+  if (tracking !== '' && options.trackingVersion === 0) {
+    comment(`the tracking schema (version ${TRACKING_VERSION}), created`);
+    lines.push(tracking, '');
+  } else if (tracking !== '') {
+    // one transaction, as strata up upgrades it: half an upgrade would be a version no strata knows
+    comment(`the tracking schema, upgraded from version ${options.trackingVersion} to ${TRACKING_VERSION} (recorded as an 'upgrade' event)`);
+    lines.push('begin;', tracking, 'commit;', '');
   }
   if (options.singleTransaction) lines.push('begin;', '');
   for (const [index, step] of steps.entries()) {

@@ -1,7 +1,8 @@
 import type { StrataConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { quoteIdentifier, readApplied, trackingSchemaSql } from '../db/tracking.js';
-import { problem, StrataError, type Problem } from '../errors.js';
+import { readApplied } from '../db/tracking.js';
+import { prepareTracking, upgradeNote } from '../db/tracking-schema.js';
+import { StrataError, type Problem } from '../errors.js';
 import type { Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
@@ -28,7 +29,7 @@ export type RunReport =
   | { ok: true; command: RunCommand; steps: StepOutcome[]; notes: string[] }
   /** nothing ran: bad files, headers, chain, checksums, SQL that does not parse, or arguments */
   | { ok: false; reason: 'invalid'; command: RunCommand; problems: Problem[] }
-  /** nothing ran: the database could not be opened, the lock could not be had in time, or the tracking schema could not be created */
+  /** nothing ran: the database could not be opened, the lock could not be had in time, or the tracking schema could not be created, upgraded, or is too new */
   | { ok: false; reason: 'unavailable'; command: RunCommand; problems: Problem[] }
   /** a revision failed while running */
   | { ok: false; reason: 'failed'; command: RunCommand; steps: StepOutcome[]; failure: Failure }
@@ -98,10 +99,10 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       if (recheck.problems.length > 0) return refused('invalid', recheck.problems);
       for (const [script, statements] of recheck.statements) checked.statements.set(script, statements);
     }
-    const tracked = await ensureTracking(db, config, tracking);
-    if (!tracked.ok) return refused('unavailable', [tracked.problem]);
-
+    const prepared = await prepareTracking(db, config.schema, currentActor());
+    if (!prepared.ok) return refused('unavailable', [prepared.problem]);
     const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
+    if (prepared.action === 'upgraded') notes.unshift(upgradeNote(config.schema, prepared.from));
     for (const note of notes) emit({ type: 'note', message: note });
     const singleTransaction = options.singleTransaction === 'when-possible'
       ? plan.steps.every((s) => s.script.transactional)
@@ -126,20 +127,6 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   } finally {
     await releaseRunLock(lock.lock, config.schema);
   }
-}
-
-/** Creates the tracking schema when the run is the first in this database (under the run's lock). */
-async function ensureTracking(db: Database, config: StrataConfig, tracking: Tracking): Promise<{ ok: true } | { ok: false; problem: Problem }> {
-  if (tracking.exists) return { ok: true };
-  const created = await db.runScript(trackingSchemaSql(config.schema));
-  if (created.ok) return { ok: true };
-  return {
-    ok: false,
-    problem: problem('CONNECTION_FAILED', {
-      message: `cannot create the tracking schema ${quoteIdentifier(config.schema)}: ${created.error.message}`,
-      hint: 'the database user needs CREATE on the database, or create the schema for it and grant it',
-    }),
-  };
 }
 
 /**
