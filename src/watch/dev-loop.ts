@@ -13,7 +13,7 @@ import { attachCodeFrames } from '../text/source-position.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
 import type { DevOptions, DevResult, DevRunInfo, DevRunResult, DevSession } from './dev-events.js';
 import { decideDevStep, hasNoSql, isStillBeingWritten, olderDownEdits, revisionIdOf, type DevStep } from './dev-step.js';
-import { changedFiles, readSnapshot, type Snapshot } from './read-snapshot.js';
+import { changedFiles, readFolder, type FolderReading } from './read-folder.js';
 import { createRunQueue } from './run-queue.js';
 import { POLL_INTERVAL_MS, watchMigrations, type MigrationsWatcher } from './watch-migrations.js';
 
@@ -59,7 +59,7 @@ async function runSession(
   stopping: Promise<void>,
   isStopping: () => boolean,
 ): Promise<DevResult> {
-  const first = readSnapshot(config, undefined, new Set(), 'verify');
+  const first = readFolder(config, undefined, new Set(), 'verify');
   const dirProblem = first.set.problems.find((p) => p.code === 'DIR_MISSING' || p.code === 'DIR_UNREADABLE');
   if (dirProblem) return { ok: false, reason: 'invalid', problems: [dirProblem] };
 
@@ -86,7 +86,7 @@ async function runSession(
     await loadSqlParser();
     if (isStopping()) return { ok: true, runs };
 
-    let previous: Snapshot | undefined;
+    let previous: FolderReading | undefined;
     /** revision folders the watcher named since the last read */
     let touchedFolders = new Set<string>();
     let verifyTimer: NodeJS.Timeout | undefined;
@@ -124,7 +124,7 @@ async function runSession(
     /** After the runs of a save, out of the way of the next one: read every file's stat to catch a change the watcher missed. */
     const verifyQuietly = () => {
       if (isStopping() || queue.isBusy || !previous) return;
-      const missed = changedFiles(previous, readSnapshot(config, previous, new Set(), 'verify'));
+      const missed = changedFiles(previous, readFolder(config, previous, new Set(), 'verify'));
       if (missed.length === 0) return;
       for (const file of missed) touchedFolders.add(path.basename(path.dirname(file)));
       queue.trigger();
@@ -136,17 +136,17 @@ async function runSession(
       isStartup = false;
       const touched = touchedFolders;
       touchedFolders = new Set();
-      const snapshot = readSnapshot(config, previous, touched, 'trust-events');
-      const changed = changedFiles(previous, snapshot);
+      const reading = readFolder(config, previous, touched, 'trust-events');
+      const changed = changedFiles(previous, reading);
       if (trigger === 'change' && changed.length === 0) return; // an echo of a save already handled
       clearTimeout(delayedReport);
       const previousIds = previous?.folderIds ?? new Set<string>();
-      previous = snapshot;
+      previous = reading;
       const changedIds = new Set(changed.map((file) => path.basename(path.dirname(file))));
       const info = (): Omit<DevRunInfo, 'sequence'> => ({
         trigger, durationMs: Math.round(performance.now() - started), changedFiles: changed.map((file) => displayPath(config.cwd, file)),
       });
-      const set = snapshot.set;
+      const set = reading.set;
       let db: Database;
       try {
         db = await connection();
@@ -165,7 +165,7 @@ async function runSession(
         }
         const { applied } = tracking;
         if (set.problems.length > 0) {
-          reportLater(info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, snapshot, config));
+          reportLater(info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, reading, config));
           return;
         }
         if (action === 0) {
@@ -182,7 +182,7 @@ async function runSession(
         const awaitSqlIn = trigger === 'startup' ? undefined : set.revisions.at(-1)?.id;
         const result = await runStep(db, config, step, set, tracking, forward, emit, isStopping, awaitSqlIn);
         if (result.status === 'waiting' || result.status === 'invalid') {
-          reportLater(info(), result.status === 'invalid' ? invalidResult(result.problems, snapshot, config) : result);
+          reportLater(info(), result.status === 'invalid' ? invalidResult(result.problems, reading, config) : result);
           return;
         }
         if (result.status === 'failed' && result.failure.sqlstate.startsWith('08')) isConnectionBroken = true;
@@ -320,9 +320,9 @@ function fromReport(report: RunReport, ok: (steps: StepOutcome[]) => DevRunResul
 }
 
 /** Each problem with a line and column gets the lines around it with a caret, from the bytes this run read. */
-function invalidResult(problems: Problem[], snapshot: Snapshot, config: StrataConfig): DevRunResult {
+function invalidResult(problems: Problem[], reading: FolderReading, config: StrataConfig): DevRunResult {
   const framed = attachCodeFrames(problems, (file) => {
-    const stamp = snapshot.files.get(path.resolve(config.cwd, file));
+    const stamp = reading.files.get(path.resolve(config.cwd, file));
     return stamp && withoutBom(Buffer.from(stamp.bytes).toString('utf8'));
   });
   return { status: 'invalid', problems: framed, codeFrames: framed.map((p) => p.codeFrame ?? null) };
