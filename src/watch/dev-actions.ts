@@ -10,7 +10,7 @@ import type { RevisionSet } from '../revision/build-revisions.js';
 import { withoutBom } from '../revision/parse-header.js';
 import { attachCodeFrames } from '../text/source-position.js';
 import type { DevRunResult } from './dev-events.js';
-import { hasNoSql, isStillBeingWritten, revisionIdOf, type DevStep } from './dev-step.js';
+import { hasNoSql, isStillBeingWritten, type DevStep } from './dev-step.js';
 import type { FolderReading } from './read-folder.js';
 
 /** What one action of a run works with: the revisions read, what is applied, where to say what. */
@@ -105,7 +105,8 @@ export function invalidResult(problems: Problem[], reading: FolderReading, confi
   return { status: 'invalid', problems: framed, codeFrames: framed.map((p) => p.codeFrame ?? null) };
 }
 
+/** `problems` passed isStillBeingWritten: each names the revision being written. */
 export function waitingResult(problems: Problem[]): DevRunResult {
-  const id = problems.map((p) => (p.file ? revisionIdOf(p.file) : undefined)).find((x) => x !== undefined) ?? '';
+  const id = problems.find((p) => p.revision !== undefined)?.revision ?? '';
   return { status: 'waiting', id, problems };
 }
