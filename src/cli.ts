@@ -4,7 +4,7 @@ import { cac } from 'cac';
 import { StrataError } from './index.js';
 import { describeCacError, unknownCommand, unknownFlag } from './cli/arguments.js';
 import { formatCommandHelp, formatGlobalHelp, withHelp } from './cli/help.js';
-import { formatProblems, toJson } from './cli/output.js';
+import { formatStartProblems, toJson } from './cli/output.js';
 import { registerReadCommands } from './cli/read-commands.js';
 import { EXIT, err, printUsageError, stopProgress } from './cli/session.js';
 import { registerWriteCommands } from './cli/write-commands.js';
@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       // a server that cannot be reached or a lock that never came is not bad input: exit 1
       const isUnavailable = ['CONNECTION_FAILED', 'LOCK_TIMEOUT', 'EMBEDDED_IN_USE', 'DATABASE_ERROR', 'EMBEDDED_STORAGE'].includes(error.code);
       if (cli.options.json) console.log(toJson({ ok: false, reason: isUnavailable ? 'unavailable' : 'invalid', problems: error.problems }));
-      else console.error(formatProblems(error.problems, err).replace(/\d+ problems? found; /, ''));
+      else console.error(formatStartProblems(error.problems, err));
       return isUnavailable ? EXIT.failed : EXIT.invalid;
     }
     if (error instanceof Error && error.name === 'CACError') {

@@ -72,10 +72,21 @@ export interface Problem {
   column?: number;
   /** what to do about it */
   hint?: string;
-  /** the revision it concerns, when it concerns one (for modules that act on a problem: never parse the message) */
+  /** the id of the revision it concerns, when it concerns one: modules that act on a problem read this, never the message or the path */
   revision?: string;
+  /** the database object it names, when it names one */
+  object?: DatabaseObject;
   /** the lines of `file` around `line`:`column`, with a caret (see attachCodeFrames) */
   codeFrame?: string;
+}
+
+/** A database object a problem names, e.g. `{ kind: 'schema', name: 'strata' }` or `{ kind: 'table', schema: 'public', name: 'users' }`. */
+export interface DatabaseObject {
+  /** as PostgreSQL's DDL names it: 'schema', 'table', 'index', 'function' ... */
+  kind: string;
+  /** the schema it is in; absent for a schema itself and other database-wide objects */
+  schema?: string;
+  name: string;
 }
 
 export class StrataError extends Error {

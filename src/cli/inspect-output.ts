@@ -1,11 +1,8 @@
 import type { CurrentReport, HeadsReport, HistoryReport, ShowReport } from '../index.js';
+import { formatUtc } from '../text/utc-time.js';
 import { formatProblems, type Style } from './output.js';
 
 /** Text for the read-only commands: current, heads, show, history. */
-
-function when(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-}
 
 function marks(entry: { isHead: boolean; isCurrent: boolean; isBranchPoint?: boolean }, style: Style): string {
   const words = [entry.isHead && 'head', entry.isBranchPoint && 'branchpoint', entry.isCurrent && 'current'].filter(Boolean);
@@ -48,7 +45,7 @@ export function formatShow(report: Extract<ShowReport, { ok: true }>, style: Sty
   const row = (key: string, value: string) => `  ${key.padEnd(13)} ${value}`;
   const lines = [`${style.bold(report.id)}${marks({ ...report, isBranchPoint: false }, style)}`];
   lines.push(row('parent', report.parent), row('message', report.message ?? '(none)'), row('tags', report.tags.length > 0 ? report.tags.join(', ') : '(none)'));
-  const appliedText = a ? `${when(a.at)} by ${a.by}, took ${a.durationMs} ms` : '';
+  const appliedText = a ? `${formatUtc(a.at)} by ${a.by}, took ${a.durationMs} ms` : '';
   const state = {
     applied: `applied ${appliedText}`,
     pending: 'pending (not applied)',

@@ -4,6 +4,7 @@ import type { NewRevisionReport, StatusResult, StrataEvent } from '../index.js';
 import type { RunReport } from '../executor/run.js';
 import type { LogEvent } from '../db/events.js';
 import type { StampReport } from '../executor/stamp.js';
+import { formatUtc } from '../text/utc-time.js';
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
@@ -13,13 +14,20 @@ export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = p
 }
 export type Style = ReturnType<typeof makeStyle>;
 
+const NOTHING_RAN = 'nothing was run and the database was not changed.';
+
 /** Every problem with its place, code frame and fix, then one closing line (`closing` replaces its end). */
-/**
- * Problems, each with where and how to fix it, and a closing line. `isCounted`: the closing line
- * starts with how many were found (problems found in the files or arguments); a database that
- * could not be used is not a count of findings.
- */
-export function formatProblems(problems: readonly Problem[], style: Style, closing = 'nothing was run and the database was not changed.', { isCounted = true } = {}): string {
+export function formatProblems(problems: readonly Problem[], style: Style, closing = NOTHING_RAN): string {
+  const count = problems.length;
+  return [...problemLines(problems, style), `${count} ${count === 1 ? 'problem' : 'problems'} found; ${closing}`].join('\n');
+}
+
+/** The problems that stopped a command before it could start (configuration, connection, lock): no count, which would say little. */
+export function formatStartProblems(problems: readonly Problem[], style: Style): string {
+  return [...problemLines(problems, style), NOTHING_RAN].join('\n');
+}
+
+function problemLines(problems: readonly Problem[], style: Style): string[] {
   const lines: string[] = [];
   for (const p of problems) {
     const where = formatLocation(p);
@@ -27,9 +35,7 @@ export function formatProblems(problems: readonly Problem[], style: Style, closi
     if (p.codeFrame) lines.push(indent(p.codeFrame, '  '));
     if (p.hint) lines.push(`  ${style.cyan('fix')}: ${p.hint}`);
   }
-  const count = problems.length;
-  lines.push(isCounted ? `${count} ${count === 1 ? 'problem' : 'problems'} found; ${closing}` : closing);
-  return lines.join('\n');
+  return lines;
 }
 
 export function formatFailure(failure: Failure, style: Style): string {
@@ -91,7 +97,7 @@ export function formatStatus(report: StatusResult, style: Style): string {
   const width = Math.max(0, ...report.revisions.map((r) => r.id.length));
   for (const r of report.revisions) {
     const tags = r.tags.length > 0 ? style.cyan(` [${r.tags.join(', ')}]`) : '';
-    const when = r.appliedAt ? style.dim(` ${r.appliedAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC')}`) : '';
+    const when = r.appliedAt ? style.dim(` ${formatUtc(r.appliedAt, 'minute')}`) : '';
     const downNote = r.isDownEdited ? style.yellow(' (down.sql edited since applied)') : '';
     lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${downNote}`);
   }
@@ -107,7 +113,7 @@ export function formatStatus(report: StatusResult, style: Style): string {
 
 /** What stopped a command before it changed anything: problems found (counted), or a database that could not be used. */
 export function formatRefusal(report: { reason: 'invalid' | 'unavailable'; problems: readonly Problem[] }, style: Style): string {
-  return formatProblems(report.problems, style, undefined, { isCounted: report.reason === 'invalid' });
+  return report.reason === 'invalid' ? formatProblems(report.problems, style) : formatStartProblems(report.problems, style);
 }
 
 export function formatNewRevision(report: Extract<NewRevisionReport, { ok: true }>): string {
@@ -149,7 +155,7 @@ export function formatLog(events: readonly LogEvent[], style: Style): string {
   const idWidth = Math.max(...events.map((e) => e.revision.length));
   const lines: string[] = [];
   for (const e of events) {
-    const when = e.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    const when = formatUtc(e.at);
     const outcome = e.ok ? style.green('ok'.padEnd(6)) : style.red('failed');
     const who = `${e.actor}${e.dbUser ? ` as ${e.dbUser}` : ''}`;
     lines.push(`${style.dim(when)}  ${e.action.padEnd(actionWidth)}  ${e.revision.padEnd(idWidth)}  ${outcome} ${`${e.durationMs} ms`.padStart(8)}  ${style.dim(who)}`);

@@ -10,7 +10,8 @@ export function databaseProblem(error: unknown, schema: string): Problem | undef
   const info = error instanceof DatabaseQueryError ? error.info : sqlErrorInfo(error);
   if (info) {
     const hint = HINTS[info.code]?.(schema) ?? `SQLSTATE ${info.code}${info.hint ? `: ${info.hint}` : ''}`;
-    return problem('DATABASE_ERROR', { message: `strata's own query failed: ${info.message} (${info.code})`, hint });
+    // strata's own queries all work in (or lock on) the tracking schema
+    return problem('DATABASE_ERROR', { message: `strata's own query failed: ${info.message} (${info.code})`, hint, object: { kind: 'schema', name: schema } });
   }
   if (error instanceof Error && /connection|terminat|ECONNRESET|EPIPE|socket/i.test(error.message)) {
     return problem('CONNECTION_FAILED', {

@@ -161,6 +161,7 @@ export function lockTimeoutProblem(schema: string, timeoutMs: number, holder: Lo
   const who = holder ? `pid ${holder.pid}${holder.application ? ` (${holder.application})` : ''}` : 'another session';
   return problem('LOCK_TIMEOUT', {
     message: `gave up after ${timeoutMs / 1000} s waiting for the migration lock on schema ${schema}, held by ${who}`,
+    object: { kind: 'schema', name: schema },
     hint: 'wait for the other run to finish, raise --lock-timeout, or end that session if it is stuck (select pg_terminate_backend(pid))',
   });
 }

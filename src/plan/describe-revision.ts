@@ -54,8 +54,9 @@ const ONE_REVISION = 'strata show takes one revision: head, a revision id or its
 export function describeRevision(revisions: readonly Revision[], applied: readonly AppliedRevision[], targetText: string): DescribedRevision {
   const resolved = resolveTarget(targetText, targetUniverse(revisions, applied));
   if (!resolved.ok) {
-    const isSuggestion = resolved.problem.code !== 'TARGET_INVALID' && resolved.problem.hint?.startsWith('did you mean');
-    return isSuggestion || resolved.problem.code === 'TARGET_AMBIGUOUS' ? resolved : { ok: false, problem: { ...resolved.problem, hint: `${ONE_REVISION}; strata history lists them` } };
+    // a typo's suggestion and an ambiguous prefix's advice are more use than the general hint
+    const isKept = resolved.suggestion !== undefined || resolved.problem.code === 'TARGET_AMBIGUOUS';
+    return isKept ? { ok: false, problem: resolved.problem } : { ok: false, problem: { ...resolved.problem, hint: `${ONE_REVISION}; strata history lists them` } };
   }
   const target = resolved.target;
   if (target.kind === 'base' || target.kind === 'relative') {

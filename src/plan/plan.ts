@@ -3,11 +3,11 @@ import { matchesRecorded } from '../revision/checksums.js';
 import { parseDownFile } from '../revision/parse-header.js';
 import { lineColumnAt, splitLines } from '../text/source-position.js';
 import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
-import type { Revision } from '../revision/revision.js';
+import { formatUtc } from '../text/utc-time.js';
+import type { Revision, RevisionScript } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { computeStatus } from './revision-status.js';
 import { resolveTarget, type TargetUniverse } from './targets.js';
-import type { Script } from '../sql/script.js';
 
 export type { Script } from '../sql/script.js';
 
@@ -15,7 +15,7 @@ export interface UpStep {
   direction: 'up';
   id: string;
   revision: Revision;
-  script: Script;
+  script: RevisionScript;
   /**
    * strata stamp: only the bookkeeping runs (the revision is recorded as applied, its SQL is not
    * run); `script` is still the revision's, for the checks made before anything runs.
@@ -31,7 +31,7 @@ export interface DownStep {
   /** why the stored copy is used, when it is */
   note: string | undefined;
   applied: AppliedRevision;
-  script: Script;
+  script: RevisionScript;
   /** strata stamp to an earlier revision: only the record is removed, no down.sql runs (`script` is empty) */
   recordOnly?: boolean;
 }
@@ -69,7 +69,7 @@ export function planUp(
     if (status.state === 'edited') {
       const revision = status.revision!;
       problems.push(problem('APPLIED_EDITED', {
-        file: revision.up.path,
+        file: revision.up.path, revision: status.id,
         // the first line of SQL (or comment) after the header, not the blank line after it
         line: lineOf(revision.up.text, revision.up.bodyOffset + revision.up.body.length - revision.up.body.trimStart().length),
         message: `${status.id} was edited after it was applied (its SQL no longer matches the checksum recorded on ${formatDate(status.appliedAt)})`,
@@ -77,7 +77,7 @@ export function planUp(
       }));
     } else if (status.state === 'pending' && lastApplied !== undefined && status.id < lastApplied && !options.allowOutOfOrder) {
       problems.push(problem('OUT_OF_ORDER', {
-        file: status.revision!.up.path,
+        file: status.revision!.up.path, revision: status.id,
         message: `${status.id} is pending but a later revision, ${lastApplied}, is already applied; running it now would apply history out of order`,
         hint: `revert to before it (strata down ${status.revision!.parent}) and run strata up, or give it a timestamp after ${lastApplied}`,
       }));
@@ -129,7 +129,9 @@ export function planUp(
       direction: 'up',
       id: revision.id,
       revision,
-      script: { path: revision.up.path, text: revision.up.text, body: revision.up.body, bodyOffset: revision.up.bodyOffset, transactional: revision.transactional },
+      script: {
+        path: revision.up.path, text: revision.up.text, body: revision.up.body, bodyOffset: revision.up.bodyOffset, transactional: revision.transactional, revision: revision.id,
+      },
     })),
   };
 }
@@ -216,7 +218,7 @@ export function planDown(
     const irreversible = parseDownFile(step.script.text, step.script.path).header.irreversible;
     if (irreversible !== undefined) {
       problems.push(problem('IRREVERSIBLE', {
-        file: step.script.path,
+        file: step.script.path, revision: row.id,
         line: lineWith(step.script.text, /^--!\s*irreversible/i),
         message: `${row.id} cannot be reverted: ${irreversible}`,
         hint: irreversibleHint(row, row.id === newest),
@@ -268,8 +270,8 @@ export function newestApplied(
  */
 function downStep(row: AppliedRevision, revision: Revision | undefined): DownStep {
   const path = revision ? `${revision.down.path} (stored copy)` : `${row.id}/down.sql (stored copy)`;
-  const parsed = parseDownFile(row.downText, path);
-  const stored: Script = { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional };
+  const parsed = parseDownFile(row.downText, path, row.id);
+  const stored: RevisionScript = { path, text: row.downText, body: parsed.body, bodyOffset: parsed.bodyOffset, transactional: parsed.header.transactional, revision: row.id };
   if (revision && matchesRecorded(revision.up, row.upChecksum)) {
     return { direction: 'down', id: row.id, source: 'disk', note: undefined, applied: row, script: downScriptOf(revision) };
   }
@@ -289,9 +291,9 @@ function downStep(row: AppliedRevision, revision: Revision | undefined): DownSte
 }
 
 /** A revision's down.sql on disk, as a script to run. */
-export function downScriptOf(revision: Revision): Script {
+export function downScriptOf(revision: Revision): RevisionScript {
   const { path, text, body, bodyOffset, transactional } = revision.down;
-  return { path, text, body, bodyOffset, transactional };
+  return { path, text, body, bodyOffset, transactional, revision: revision.id };
 }
 
 /** True when `body` is only whitespace and comments. */
@@ -309,5 +311,5 @@ function lineWith(text: string, pattern: RegExp): number {
 }
 
 function formatDate(date: Date | null): string {
-  return date ? date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'an unknown date';
+  return date ? formatUtc(date) : 'an unknown date';
 }

@@ -56,6 +56,6 @@ function recordAsApplied(step: UpStep): UpStep {
 function removeRecord(row: AppliedRevision): DownStep {
   return {
     direction: 'down', id: row.id, source: 'stored', note: undefined, applied: row, recordOnly: true,
-    script: { path: `${row.id} (its record)`, text: '', body: '', bodyOffset: 0, transactional: true },
+    script: { path: `${row.id} (its record)`, text: '', body: '', bodyOffset: 0, transactional: true, revision: row.id },
   };
 }

@@ -6,7 +6,8 @@ export type Target =
   | { kind: 'relative'; steps: number }
   | { kind: 'revision'; id: string };
 
-export type TargetResult = { ok: true; target: Target } | { ok: false; problem: Problem };
+/** `suggestion`: the target the input was probably meant to be (a typo of a tag or slug), when there is one */
+export type TargetResult = { ok: true; target: Target } | { ok: false; problem: Problem; suggestion?: string };
 
 export interface TargetUniverse {
   /** every known id: on disk and applied, in order */
@@ -53,13 +54,11 @@ export function resolveTarget(text: string, universe: TargetUniverse): TargetRes
   const suggestion = closest(input, [...universe.tags.keys(), ...universe.ids.map((id) => id.slice(15))]);
   const suggestedTarget = suggestion === undefined ? undefined
     : universe.tags.has(suggestion) ? suggestion : universe.ids.find((id) => id.slice(15) === suggestion);
-  return {
-    ok: false,
-    problem: problem('TARGET_UNKNOWN', {
-      message: `no revision or tag matches '${input}'`,
-      hint: suggestedTarget ? `did you mean ${suggestedTarget}?` : "targets are head, base, +N, -N, a revision id or its prefix, or a tag; 'strata status' lists them",
-    }),
-  };
+  const unknown = problem('TARGET_UNKNOWN', {
+    message: `no revision or tag matches '${input}'`,
+    hint: suggestedTarget ? `did you mean ${suggestedTarget}?` : "targets are head, base, +N, -N, a revision id or its prefix, or a tag; 'strata status' lists them",
+  });
+  return suggestedTarget === undefined ? { ok: false, problem: unknown } : { ok: false, problem: unknown, suggestion: suggestedTarget };
 }
 
 function invalid(text: string, why: string): TargetResult {

@@ -69,12 +69,12 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
     if (cached && cached.down === downContent.bytes && cached.location === location) return cached.result;
   }
   const problems: Problem[] = [];
-  const up = decodeFile(upContent, `${location}/up.sql`, problems);
-  const down = decodeFile(downContent, `${location}/down.sql`, problems);
+  const up = decodeFile(upContent, `${location}/up.sql`, id, problems);
+  const down = decodeFile(downContent, `${location}/down.sql`, id, problems);
   let revision: Revision | undefined;
   if (up !== undefined && down !== undefined) {
-    const upFile = parseUpFile(up, `${location}/up.sql`);
-    const downFile = parseDownFile(down, `${location}/down.sql`);
+    const upFile = parseUpFile(up, `${location}/up.sql`, id);
+    const downFile = parseDownFile(down, `${location}/down.sql`, id);
     problems.push(...upFile.problems, ...downFile.problems);
     if (upFile.header.parent !== undefined) {
       revision = {
@@ -96,11 +96,11 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
   return result;
 }
 
-function decodeFile(content: FileContent | undefined, file: string, problems: Problem[]): string | undefined {
+function decodeFile(content: FileContent | undefined, file: string, revision: string, problems: Problem[]): string | undefined {
   if (content === undefined || content.kind === 'missing') {
     const name = file.slice(file.lastIndexOf('/') + 1);
     problems.push(problem('FILE_MISSING', {
-      file,
+      file, revision,
       message: `${name} is missing`,
       hint: name === 'down.sql'
         ? "write the SQL that undoes up.sql; if it cannot be undone, create down.sql with '--! Irreversible: <why>'"
@@ -109,17 +109,16 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
     return undefined;
   }
   if (content.kind === 'unreadable') {
-    const isPermission = content.reason.startsWith('permission denied');
     problems.push(problem('FILE_UNREADABLE', {
-      file,
+      file, revision,
       message: `cannot read file: ${content.reason}`,
-      hint: isPermission ? 'check its permissions: the user running strata must be able to read it' : 'replace it with a plain text file',
+      hint: content.isPermissionDenied ? 'check its permissions: the user running strata must be able to read it' : 'replace it with a plain text file',
     }));
     return undefined;
   }
   if (content.kind === 'outside') {
     problems.push(problem('FILE_OUTSIDE_DIR', {
-      file,
+      file, revision,
       message: `symbolic link points outside the migrations folder (to ${content.target})`,
       hint: 'copy the file into the revision folder instead of linking to it',
     }));
@@ -127,7 +126,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
   }
   if (content.kind === 'too-large') {
     problems.push(problem('FILE_TOO_LARGE', {
-      file,
+      file, revision,
       message: `file is ${(content.bytes / 1024 / 1024).toFixed(1)} MiB, over the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit`,
       hint: 'split it into several revisions, or load bulk data with COPY outside the migration',
     }));
@@ -136,7 +135,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
   const bytes = content.bytes;
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
     problems.push(problem('FILE_ENCODING', {
-      file, line: 1, column: 1,
+      file, revision, line: 1, column: 1,
       message: 'file is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8',
       hint: 'save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)',
     }));
@@ -148,7 +147,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
     const nul = text.indexOf('\0');
     if (nul !== -1) {
       problems.push(problem('FILE_ENCODING', {
-        file, ...lineColumnAt(text, nul),
+        file, revision, ...lineColumnAt(text, nul),
         message: `file contains a NUL byte${text.split('\0').length > text.length / 4 ? ' (it looks like UTF-16)' : ''}, which SQL text cannot hold`,
         hint: 'save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8) and remove any NUL characters',
       }));
@@ -158,7 +157,7 @@ function decodeFile(content: FileContent | undefined, file: string, problems: Pr
   } catch {
     const { line, column } = firstInvalidUtf8(bytes);
     problems.push(problem('FILE_ENCODING', {
-      file, line, column,
+      file, revision, line, column,
       message: 'file is not valid UTF-8',
       hint: 'save it as UTF-8 (e.g. iconv -f latin1 -t utf-8)',
     }));
@@ -197,7 +196,7 @@ function checkTimestamps(revisions: Revision[], dirLabel: string): Problem[] {
     const current = revisions[i]!;
     if (previous.id.slice(0, 14) === current.id.slice(0, 14)) {
       problems.push(problem('DUPLICATE_TIMESTAMP', {
-        file: `${dirLabel}/${current.id}`,
+        file: `${dirLabel}/${current.id}`, revision: current.id,
         message: `${current.id} and ${previous.id} share the timestamp ${current.id.slice(0, 14)}, so their order is unclear`,
         hint: 'give the one nobody has applied yet a later timestamp (rename its folder and update the Parent that names it)',
       }));
@@ -214,7 +213,7 @@ function checkTags(revisions: Revision[]): Problem[] {
       const other = owner.get(tag);
       if (other !== undefined) {
         problems.push(problem('DUPLICATE_TAG', {
-          file: revision.up.path, line: headerLine(revision.up.text, 'Tags'),
+          file: revision.up.path, line: headerLine(revision.up.text, 'Tags'), revision: revision.id,
           message: `tag '${tag}' is already on ${other}`,
           hint: 'a tag names one revision; remove it from one of them',
         }));
@@ -248,7 +247,7 @@ function checkChain(revisions: Revision[]): Problem[] {
       reportedForks.add(revision.parent);
       const names = sameParent.map((r) => r.id);
       problems.push(problem('CHAIN_FORK', {
-        file, line,
+        file, line, revision: revision.id,
         message: `${names.length} revisions claim parent ${revision.parent}: ${names.join(' and ')} (two branches were merged)`,
         hint: `keep the history a chain: set '--! Parent: ${expected}' in ${file} (strata heads lists every step when a branch has more than one revision)`,
       }));
@@ -256,14 +255,14 @@ function checkChain(revisions: Revision[]): Problem[] {
     }
     if (revision.parent !== 'base' && !ids.has(revision.parent)) {
       problems.push(problem('CHAIN_PARENT_UNKNOWN', {
-        file, line,
+        file, line, revision: revision.id,
         message: `Parent ${revision.parent} is not a revision in this folder`,
         hint: `set '--! Parent: ${expected}'`,
       }));
       return;
     }
     problems.push(problem('CHAIN_PARENT_MISMATCH', {
-      file, line,
+      file, line, revision: revision.id,
       message: index === 0
         ? `the first revision must have Parent base, not ${revision.parent}`
         : `Parent is ${revision.parent} but the revision before this one is ${expected}`,

@@ -12,7 +12,8 @@ export interface ScriptCheck {
 }
 
 export interface ScriptToCheck {
-  script: Script;
+  /** a revision's script carries its id (RevisionScript), which every problem about it then carries too */
+  script: Script & { revision?: string };
   role: 'up' | 'down';
   /** refuse an up.sql without statements even when it is not the template (strata dev waits for the SQL of the revision being written) */
   requiresStatements?: boolean;
@@ -32,7 +33,9 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
   if (scripts.length === 0) return { problems, statements };
   await loadSqlParser();
   for (const { script, role, requiresStatements } of scripts) {
-    const at = (bodyIndex: number) => ({ file: script.path, ...lineColumnAt(script.text, script.bodyOffset + bodyIndex) });
+    const about = script.revision === undefined ? { file: script.path } : { file: script.path, revision: script.revision };
+    const at = (bodyIndex: number) => ({ ...about, ...lineColumnAt(script.text, script.bodyOffset + bodyIndex) });
+    const fileName = role === 'down' ? 'down.sql' : 'up.sql';
     const result = splitStatements(script.body);
     if (!result.ok) {
       const { kind, message, offset } = result.problem;
@@ -50,7 +53,7 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
       const isTemplate = isUntouchedTemplate(script.body);
       if (isTemplate || requiresStatements) {
         problems.push(problem('SQL_EMPTY', {
-          file: script.path, line: lineColumnAt(script.text, script.bodyOffset).line,
+          ...about, line: lineColumnAt(script.text, script.bodyOffset).line,
           message: isTemplate ? "up.sql has no SQL yet: it is still as 'strata new' wrote it" : 'up.sql has no SQL statements yet',
           hint: 'write the change below the header, or delete the revision folder if it is not needed; a revision that deliberately does nothing says why in a comment, and is applied as a no-op',
         }));
@@ -70,7 +73,7 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
       if (opener) {
         problems.push(problem('SQL_TRANSACTION_LEFT_OPEN', {
           ...at(opener.start),
-          message: `${opener.label} opens a transaction block that ${script.path.endsWith('down.sql') ? 'down.sql' : 'up.sql'} never closes: strata would have to record the revision inside it, and the server rolls an open block back when the connection ends`,
+          message: `${opener.label} opens a transaction block that ${fileName} never closes: strata would have to record the revision inside it, and the server rolls an open block back when the connection ends`,
           hint: 'end the block with COMMIT (or ROLLBACK) before the end of the file',
         }));
       }
@@ -87,7 +90,7 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
         problems.push(problem('SQL_NEEDS_NO_TRANSACTION', {
           ...at(statement.start),
           message: `${statement.label} cannot run inside a transaction block`,
-          hint: `add '--! Transaction: off' to the header of ${script.path.endsWith('down.sql') ? 'down.sql' : 'up.sql'} so it runs statement by statement`,
+          hint: `add '--! Transaction: off' to the header of ${fileName} so it runs statement by statement`,
         }));
       }
     }

@@ -26,6 +26,11 @@ export interface ParsedFile<H> {
   problems: Problem[];
 }
 
+/** What parseHeaderLines found besides the body: which keys the header meant to set, even misspelt or with a bad value. */
+interface HeaderLines extends Omit<ParsedFile<unknown>, 'header'> {
+  intendedKeys: Set<string>;
+}
+
 const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags'] as const;
 const DOWN_KEYS = ['Transaction', 'Irreversible'] as const;
 const HEADER_LINE = /^--!(.*)$/;
@@ -40,7 +45,8 @@ export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-export function parseUpFile(text: string, file: string): ParsedFile<UpHeader> {
+/** `revision`: the id of the revision the file belongs to, set on every problem (absent for a file read on its own, as in tests). */
+export function parseUpFile(text: string, file: string, revision?: string): ParsedFile<UpHeader> {
   const header: UpHeader = { parent: undefined, message: undefined, transactional: true, tags: [] };
   const result = parseHeaderLines(text, file, 'up', (key, value, line, problems) => {
     switch (key) {
@@ -59,18 +65,18 @@ export function parseUpFile(text: string, file: string): ParsedFile<UpHeader> {
         break;
     }
   });
-  const parentMisspelt = result.problems.some((p) => (p.code === 'HEADER_BAD_VALUE' && p.message.startsWith('Parent')) || (p.code === 'HEADER_UNKNOWN_KEY' && p.message.includes("'Parent'")));
-  if (header.parent === undefined && !parentMisspelt) {
+  // a Parent line that is empty or misspelt has its own problem already
+  if (header.parent === undefined && !result.intendedKeys.has('Parent')) {
     result.problems.push(problem('HEADER_MISSING_PARENT', {
       file, line: 1,
       message: 'up.sql has no Parent header',
       hint: "add '--! Parent: <previous revision id>' (or '--! Parent: base' for the first revision) as the first line",
     }));
   }
-  return { header, ...result };
+  return { header, body: result.body, bodyOffset: result.bodyOffset, problems: aboutRevision(result.problems, revision) };
 }
 
-export function parseDownFile(text: string, file: string): ParsedFile<DownHeader> {
+export function parseDownFile(text: string, file: string, revision?: string): ParsedFile<DownHeader> {
   const header: DownHeader = { transactional: true, irreversible: undefined };
   const result = parseHeaderLines(text, file, 'down', (key, value, line, problems) => {
     if (key === 'Transaction') header.transactional = parseTransaction(value, file, line, problems);
@@ -79,7 +85,11 @@ export function parseDownFile(text: string, file: string): ParsedFile<DownHeader
       else header.irreversible = value;
     }
   });
-  return { header, ...result };
+  return { header, body: result.body, bodyOffset: result.bodyOffset, problems: aboutRevision(result.problems, revision) };
+}
+
+function aboutRevision(problems: Problem[], revision: string | undefined): Problem[] {
+  return revision === undefined ? problems : problems.map((p) => ({ ...p, revision }));
 }
 
 function parseHeaderLines(
@@ -87,8 +97,9 @@ function parseHeaderLines(
   file: string,
   role: FileRole,
   accept: (key: string, value: string, line: number, problems: Problem[]) => void,
-): Omit<ParsedFile<unknown>, 'header'> {
+): HeaderLines {
   const problems: Problem[] = [];
+  const intendedKeys = new Set<string>();
   const known: readonly string[] = role === 'up' ? UP_KEYS : DOWN_KEYS;
   const other: readonly string[] = role === 'up' ? DOWN_KEYS : UP_KEYS;
   const seen = new Map<string, number>();
@@ -113,6 +124,7 @@ function parseHeaderLines(
         const written = keyValue[1]!;
         const value = keyValue[2]!;
         const key = known.find((k) => k.toLowerCase() === written.toLowerCase());
+        if (key !== undefined) intendedKeys.add(key);
         if (key === undefined) {
           const elsewhere = other.find((k) => k.toLowerCase() === written.toLowerCase());
           if (elsewhere) {
@@ -123,6 +135,7 @@ function parseHeaderLines(
             }));
           } else {
             const suggestion = closest(written, known);
+            if (suggestion) intendedKeys.add(suggestion);
             problems.push(problem('HEADER_UNKNOWN_KEY', {
               file, line: lineNumber, column: 5,
               message: `unknown header '${written}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
@@ -150,7 +163,7 @@ function parseHeaderLines(
   }
   const body = text.slice(bodyOffset);
   problems.push(...misplacedHeaderLines(text, bodyOffset, file, role));
-  return { body, bodyOffset, problems };
+  return { body, bodyOffset, problems, intendedKeys };
 }
 
 /**

@@ -13,7 +13,7 @@ export type TreeEntry =
 export type FileContent =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'missing' }
-  | { kind: 'unreadable'; reason: string }
+  | { kind: 'unreadable'; reason: string; isPermissionDenied?: boolean }
   | { kind: 'outside'; target: string }
   | { kind: 'too-large'; bytes: number };
 
@@ -105,6 +105,7 @@ function readRevisionFile(fileSystem: TreeFileSystem, realDir: string, file: str
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'unreadable', reason: code === 'EACCES' || code === 'EPERM' ? `permission denied (${code})` : code ?? (error as Error).message };
+    const isPermissionDenied = code === 'EACCES' || code === 'EPERM';
+    return { kind: 'unreadable', reason: isPermissionDenied ? `permission denied (${code})` : code ?? (error as Error).message, isPermissionDenied };
   }
 }

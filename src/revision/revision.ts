@@ -1,3 +1,5 @@
+import type { Script } from '../sql/script.js';
+
 export interface RevisionFile {
   /** path as printed, e.g. migrations/20261125123456_add_orders/up.sql */
   path: string;
@@ -27,3 +29,6 @@ export interface Revision {
   up: RevisionFile;
   down: DownFile;
 }
+
+/** A script read from one of a revision's files (or its stored down.sql): the revision travels with it, so a problem about it can say which. */
+export type RevisionScript = Script & { revision: string };

@@ -98,15 +98,8 @@ export function isStillBeingWritten(problems: readonly Problem[], applied: reado
   const appliedIds = new Set(applied.map((a) => a.id));
   return problems.every((p) => {
     if (p.code !== 'FILE_MISSING' && p.code !== 'SQL_EMPTY') return false;
-    const id = p.file ? revisionIdOf(p.file) : undefined;
-    return id !== undefined && !appliedIds.has(id);
+    return p.revision !== undefined && !appliedIds.has(p.revision);
   });
-}
-
-/** `migrations/<id>/up.sql` → `<id>` */
-export function revisionIdOf(file: string): string | undefined {
-  const parts = file.split('/');
-  return parts.length >= 2 ? parts.at(-2) : undefined;
 }
 
 export { hasNoSql } from '../plan/plan.js';

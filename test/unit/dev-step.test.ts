@@ -128,9 +128,9 @@ test('a new revision still being written (files missing, no SQL yet) is waited f
   assert.equal(unfinished.problems.map((p) => p.code), ['FILE_MISSING']);
   assert.ok(isStillBeingWritten(unfinished.problems, rows(base, A)));
   assert.not.ok(isStillBeingWritten(unfinished.problems, rows(base, A, B)), 'an applied revision losing a file is a problem');
-  const empty = [{ code: 'SQL_EMPTY' as const, message: 'up.sql has no SQL statements', file: `migrations/${B}/up.sql`, line: 3 }];
+  const empty = [{ code: 'SQL_EMPTY' as const, message: 'up.sql has no SQL statements', file: `migrations/${B}/up.sql`, line: 3, revision: B }];
   assert.ok(isStillBeingWritten(empty, rows(base, A)));
-  const syntax = [{ code: 'SQL_SYNTAX' as const, message: 'syntax error', file: `migrations/${B}/up.sql`, line: 3, column: 1 }];
+  const syntax = [{ code: 'SQL_SYNTAX' as const, message: 'syntax error', file: `migrations/${B}/up.sql`, line: 3, column: 1, revision: B }];
   assert.not.ok(isStillBeingWritten(syntax, rows(base, A)));
   assert.not.ok(isStillBeingWritten([], []));
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../../src/config.js';
-import { changedFiles, readSnapshot } from '../../src/watch/read-snapshot.js';
+import { changedFiles, readFolder } from '../../src/watch/read-folder.js';
 import { makeProject } from '../helpers/harness.js';
 
 const A = '20200101000000_a';
@@ -20,17 +20,17 @@ function project() {
   return { ...p, config: resolveConfig({ cwd: p.dir, env: {} }), file: (id: string, name: string) => path.join(p.dir, 'migrations', id, name) };
 }
 
-const body = (snapshot: ReturnType<typeof readSnapshot>, id: string) => snapshot.set.revisions.find((r) => r.id === id)?.up.body;
+const body = (reading: ReturnType<typeof readFolder>, id: string) => reading.set.revisions.find((r) => r.id === id)?.up.body;
 
 test('a first read reads everything; an identical second read changes nothing and reuses the bytes', () => {
   const p = project();
   try {
-    const first = readSnapshot(p.config, undefined, new Set(), 'verify');
+    const first = readFolder(p.config, undefined, new Set(), 'verify');
     assert.equal(first.set.problems, []);
     assert.equal(first.set.revisions.map((r) => r.id), [A, B]);
     assert.equal([...first.folderIds].sort(), [A, B]);
     for (const mode of ['verify', 'trust-events'] as const) {
-      const again = readSnapshot(p.config, first, new Set(), mode);
+      const again = readFolder(p.config, first, new Set(), mode);
       assert.equal(changedFiles(first, again), [], mode);
       assert.ok(again.files.get(p.file(A, 'up.sql'))!.bytes === first.files.get(p.file(A, 'up.sql'))!.bytes, `${mode}: not read again`);
     }
@@ -42,16 +42,16 @@ test('a first read reads everything; an identical second read changes nothing an
 test('a save in a folder the watcher named is read; a save it did not report is found by verify', () => {
   const p = project();
   try {
-    const first = readSnapshot(p.config, undefined, new Set(), 'verify');
+    const first = readFolder(p.config, undefined, new Set(), 'verify');
     writeFileSync(p.file(B, 'up.sql'), up(A, 'b2'));
-    const named = readSnapshot(p.config, first, new Set([B]), 'trust-events');
+    const named = readFolder(p.config, first, new Set([B]), 'trust-events');
     assert.equal(changedFiles(first, named), [p.file(B, 'up.sql')]);
     assert.match(body(named, B)!, /b2/);
     // the watcher missed this one: trusting the events keeps the old text, verifying finds it
     writeFileSync(p.file(A, 'up.sql'), up('base', 'a2'));
-    const trusted = readSnapshot(p.config, named, new Set(), 'trust-events');
+    const trusted = readFolder(p.config, named, new Set(), 'trust-events');
     assert.match(body(trusted, A)!, /table a \(/);
-    const verified = readSnapshot(p.config, named, new Set(), 'verify');
+    const verified = readFolder(p.config, named, new Set(), 'verify');
     assert.equal(changedFiles(named, verified), [p.file(A, 'up.sql')]);
     assert.match(body(verified, A)!, /a2/);
   } finally {
@@ -62,19 +62,19 @@ test('a save in a folder the watcher named is read; a save it did not report is 
 test('the same bytes saved again count as a change (a save is a save); a new and a deleted folder are seen', () => {
   const p = project();
   try {
-    const first = readSnapshot(p.config, undefined, new Set(), 'verify');
+    const first = readFolder(p.config, undefined, new Set(), 'verify');
     const later = new Date(Date.now() + 5000);
     writeFileSync(p.file(B, 'down.sql'), 'drop table b;\n');
     utimesSync(p.file(B, 'down.sql'), later, later);
-    const resaved = readSnapshot(p.config, first, new Set([B]), 'trust-events');
+    const resaved = readFolder(p.config, first, new Set([B]), 'trust-events');
     assert.equal(changedFiles(first, resaved), [p.file(B, 'down.sql')]);
     p.write(`migrations/20200103000000_c/up.sql`, up(B, 'c'));
     p.write(`migrations/20200103000000_c/down.sql`, 'drop table c;\n');
     // a new folder is read even when no event named it: the listing of migrations/ is always read
-    const withC = readSnapshot(p.config, resaved, new Set(), 'trust-events');
+    const withC = readFolder(p.config, resaved, new Set(), 'trust-events');
     assert.equal(withC.set.revisions.map((r) => r.id), [A, B, '20200103000000_c']);
     rmSync(path.join(p.dir, 'migrations', '20200103000000_c'), { recursive: true });
-    const gone = readSnapshot(p.config, withC, new Set(), 'trust-events');
+    const gone = readFolder(p.config, withC, new Set(), 'trust-events');
     assert.equal(changedFiles(withC, gone), [p.file('20200103000000_c', 'down.sql'), p.file('20200103000000_c', 'up.sql')]);
     assert.equal([...gone.folderIds].sort(), [A, B]);
   } finally {
@@ -85,14 +85,14 @@ test('the same bytes saved again count as a change (a save is a save); a new and
 test('a folder deleted after its files (rm -r) is still a change: files first, then the empty folder', () => {
   const p = project();
   try {
-    const first = readSnapshot(p.config, undefined, new Set(), 'verify');
+    const first = readFolder(p.config, undefined, new Set(), 'verify');
     rmSync(p.file(B, 'up.sql'));
     rmSync(p.file(B, 'down.sql'));
-    const filesGone = readSnapshot(p.config, first, new Set([B]), 'trust-events');
+    const filesGone = readFolder(p.config, first, new Set([B]), 'trust-events');
     assert.equal(changedFiles(first, filesGone), [p.file(B, 'down.sql'), p.file(B, 'up.sql')]);
     assert.ok(filesGone.folderIds.has(B), 'the empty folder is still listed');
     rmSync(path.join(p.dir, 'migrations', B), { recursive: true });
-    const folderGone = readSnapshot(p.config, filesGone, new Set([B]), 'trust-events');
+    const folderGone = readFolder(p.config, filesGone, new Set([B]), 'trust-events');
     assert.equal(changedFiles(filesGone, folderGone), [p.file(B, 'up.sql')]);
     assert.not.ok(folderGone.folderIds.has(B));
   } finally {

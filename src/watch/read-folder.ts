@@ -16,8 +16,8 @@ export interface FileStamp {
   folder: string;
 }
 
-/** The revisions as read, with each file's bytes and modification time, to tell what a save changed. */
-export interface Snapshot {
+/** One reading of the migrations folder: the revisions, with each file's bytes and modification time, to tell what a save changed. */
+export interface FolderReading {
   set: RevisionSet;
   files: Map<string, FileStamp>;
   /** the revision folders listed, with or without files in them */
@@ -33,7 +33,7 @@ export interface Snapshot {
  * - 'verify' (when idle): every file is stat'ed and read again if its stamp changed, so a change
  *   the watcher missed (an overflowing event queue) is still found.
  */
-export function readSnapshot(config: StrataConfig, previous: Snapshot | undefined, touchedFolders: ReadonlySet<string>, mode: 'trust-events' | 'verify'): Snapshot {
+export function readFolder(config: StrataConfig, previous: FolderReading | undefined, touchedFolders: ReadonlySet<string>, mode: 'trust-events' | 'verify'): FolderReading {
   const files = new Map<string, FileStamp>();
   const fresh = new Map<string, Partial<FileStamp>>();
   const reusable = (file: string) => {
@@ -89,7 +89,7 @@ function statKey(stat: fs.Stats): string {
 }
 
 /** Files written (even with the same bytes: a save is a save), created or deleted since `before`. */
-export function changedFiles(before: Snapshot | undefined, after: Snapshot): string[] {
+export function changedFiles(before: FolderReading | undefined, after: FolderReading): string[] {
   if (!before) return [];
   const changed: string[] = [];
   for (const [file, stamp] of after.files) {
