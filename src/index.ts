@@ -112,6 +112,12 @@ export interface Strata {
   dev(options?: DevOptions): DevSession;
 }
 
+/**
+ * The API over one project and database. The options are checked here, once: options it cannot
+ * use (an unusable DATABASE_URL, a lock timeout that is not a number) throw a StrataError with
+ * CONFIG_INVALID problems, before anything is read or opened. After that, no command throws for
+ * anything a user can cause: each returns its report (docs/json.md); only a bug in strata throws.
+ */
 export function createStrata(options: StrataOptions & { onEvent?: EventListener } = {}): Strata {
   const config = resolveConfig(options);
   const emit: EventListener = options.onEvent ?? (() => {});

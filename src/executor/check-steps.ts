@@ -1,5 +1,8 @@
 import { problem, type Problem } from '../errors.js';
+import type { AppliedRevision } from '../plan/applied-revision.js';
 import { downScriptOf, type Script, type Step } from '../plan/plan.js';
+import type { Planner } from '../plan/planners.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
 import { checkScripts } from '../revision/check-scripts.js';
 import type { SqlStatement } from '../sql/split-statements.js';
 
@@ -46,6 +49,22 @@ export async function checkSteps(steps: readonly Step[], options: CheckOptions):
     }
   }
   return result;
+}
+
+export type PreparedSteps =
+  | { ok: true; steps: Step[]; statements: Map<Script, SqlStatement[]> }
+  | { ok: false; problems: Problem[] };
+
+/**
+ * The first half of every run, and all of `strata sql`: plan from the revisions and the applied
+ * rows, then parse every script the plan would run. Nothing is locked or written.
+ */
+export async function planAndCheck(set: RevisionSet, applied: readonly AppliedRevision[], planner: Planner, options: CheckOptions): Promise<PreparedSteps> {
+  const plan = planner(set, applied);
+  if (!plan.ok) return plan;
+  if (plan.steps.length === 0) return { ok: true, steps: [], statements: new Map() };
+  const checked = await checkSteps(plan.steps, options);
+  return checked.problems.length > 0 ? { ok: false, problems: checked.problems } : { ok: true, steps: plan.steps, statements: checked.statements };
 }
 
 /** Reuses the statements of the same step (same id, direction and body) from a plan checked earlier. */

@@ -9,7 +9,7 @@ import { planners } from '../plan/planners.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
 import { loadRevisions } from '../revision/load-revisions.js';
 import { currentActor } from './actor.js';
-import { checkSteps } from './check-steps.js';
+import { planAndCheck } from './check-steps.js';
 import { renderScript } from './render-script.js';
 
 export interface SqlOptions {
@@ -85,11 +85,9 @@ export async function buildSqlScript(
 
   const runOptions = { singleTransaction: options.singleTransaction ?? false, allowOutOfOrder: options.allowOutOfOrder ?? false };
   const planner = direction === 'up' ? planners.up(target, { ...runOptions, restoreCommand: (file) => gitRestoreCommand(config.cwd, file) }) : planners.down(target);
-  const plan = planner(set, applied);
-  if (!plan.ok) return invalid(plan.problems);
   // planned against a database, the scripts are checked against its server's grammar too
-  const checked = await checkSteps(plan.steps, { ...runOptions, serverVersionNum });
-  if (checked.problems.length > 0) return invalid(checked.problems);
+  const plan = await planAndCheck(set, applied, planner, { ...runOptions, serverVersionNum });
+  if (!plan.ok) return invalid(plan.problems);
 
   const script = renderScript(plan.steps, {
     direction,
@@ -98,7 +96,7 @@ export async function buildSqlScript(
     singleTransaction: runOptions.singleTransaction,
     trackingVersion,
     plannedAgainst,
-    statementsOf: (step) => checked.statements.get(step.script) ?? [],
+    statementsOf: (step) => plan.statements.get(step.script) ?? [],
   });
   return {
     ok: true, command: 'sql', direction, from: options.from ?? null, script,

@@ -8,7 +8,7 @@ import type { Planner } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { currentActor } from './actor.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } from './advisory-lock.js';
-import { adoptParsed, checkSteps } from './check-steps.js';
+import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
 
@@ -74,22 +74,19 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   if (set.problems.length > 0) return refused('invalid', set.problems);
 
   let tracking = request.justRead ?? await readApplied(db, config.schema);
-  let plan = planner(set, tracking.applied);
-  if (!plan.ok) return refused('invalid', plan.problems);
-  if (plan.steps.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
-
   const checkOptions = { ...options, serverVersionNum: db.serverVersionNum };
-  const checked = await checkSteps(plan.steps, checkOptions);
-  if (checked.problems.length > 0) return refused('invalid', checked.problems);
+  const checked = await planAndCheck(set, tracking.applied, planner, checkOptions);
+  if (!checked.ok) return refused('invalid', checked.problems);
+  if (checked.steps.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
 
   const lock = await lockForRun(db, config, emit);
   if (!lock.ok) return refused('unavailable', [lock.problem]);
   try {
     // Plan again under the lock even when it was free: another runner may have finished between
     // the first read and the lock, and the first plan would apply its revisions a second time.
-    const firstSteps = plan.steps;
+    const firstSteps = checked.steps;
     tracking = await readApplied(db, config.schema);
-    plan = planner(set, tracking.applied);
+    const plan = planner(set, tracking.applied);
     if (!plan.ok) return refused('invalid', plan.problems);
     if (plan.steps.length === 0) return nothingToDo(request.nothingToDo?.underLock ?? DONE_BY_ANOTHER_RUNNER);
     // Scripts already parsed before the lock are reused; only steps new to this plan are parsed.
