@@ -102,8 +102,11 @@ export async function releaseRunLock(lock: HeldLock, schema: string): Promise<vo
 export const LOCK_LOST_SQLSTATE = '55000';
 export const LOCK_LOST_MESSAGE = "strata's migration lock";
 
-export function isLockLost(error: { code: string; message: string }): boolean {
-  return error.code === LOCK_LOST_SQLSTATE && error.message.startsWith(LOCK_LOST_MESSAGE);
+/** The name the guard's error carries in its CONSTRAINT field: how strata knows the error is its own, without reading the message. */
+export const LOCK_LOST_MARK = 'strata_migration_lock';
+
+export function isLockLost(error: { code: string; constraint?: string | undefined }): boolean {
+  return error.code === LOCK_LOST_SQLSTATE && error.constraint === LOCK_LOST_MARK;
 }
 
 /**
@@ -125,7 +128,7 @@ export function lockGuardSql(schema: string, guard: LockGuard): string {
     : 'a statement of the revisions released it (pg_advisory_unlock_all(), DISCARD ALL): another strata run may have started; check strata status';
   const body = ` begin
   if ${lost} then
-    raise exception using errcode = ${quoteLiteral(LOCK_LOST_SQLSTATE)}, message = ${quoteLiteral(message)}, hint = ${quoteLiteral(hint)};
+    raise exception using errcode = ${quoteLiteral(LOCK_LOST_SQLSTATE)}, message = ${quoteLiteral(message)}, hint = ${quoteLiteral(hint)}, constraint = ${quoteLiteral(LOCK_LOST_MARK)};
   end if;
 end `;
   const tag = dollarTag(body);

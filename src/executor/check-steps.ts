@@ -41,7 +41,7 @@ export async function checkSteps(steps: readonly Step[], options: CheckOptions):
     for (const step of steps) {
       if (!step.script.transactional && !step.recordOnly) {
         result.problems.push(problem('NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION', {
-          file: step.script.path, line: 1,
+          file: step.script.path, line: 1, revision: step.id,
           message: `${step.id} has 'Transaction: off', so it cannot run inside --single-transaction`,
           hint: 'run without --single-transaction, or run up to the revision before it first',
         }));

@@ -41,6 +41,7 @@ export function planRedo(set: RevisionSet, applied: readonly AppliedRevision[]):
     return {
       ok: false,
       problems: [problem('APPLIED_MISSING', {
+        revision: reverted.id,
         message: `${reverted.id} is not on disk, so it cannot be applied again`,
         hint: 'use strata down to revert it (with its stored down.sql)',
       })],
