@@ -68,11 +68,10 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     stopProgress();
     if (error instanceof StrataError) {
-      // a server that cannot be reached or a lock that never came is not bad input: exit 1
-      const isUnavailable = ['CONNECTION_FAILED', 'LOCK_TIMEOUT', 'EMBEDDED_IN_USE', 'DATABASE_ERROR', 'EMBEDDED_STORAGE'].includes(error.code);
-      if (cli.options.json) console.log(toJson({ ok: false, reason: isUnavailable ? 'unavailable' : 'invalid', problems: error.problems }));
+      // createStrata's one throw: options or environment it cannot use (commands report everything else)
+      if (cli.options.json) console.log(toJson({ ok: false, reason: 'invalid', problems: error.problems }));
       else console.error(formatStartProblems(error.problems, err));
-      return isUnavailable ? EXIT.failed : EXIT.invalid;
+      return EXIT.invalid;
     }
     if (error instanceof Error && error.name === 'CACError') {
       const where = cli.matchedCommand ? `strata ${cli.matchedCommand.name} --help` : 'strata --help';
