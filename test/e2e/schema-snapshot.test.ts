@@ -1,0 +1,37 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { roundTrip, schemaDatabases, type SchemaDatabases } from '../helpers/schema-roundtrip.js';
+
+// Snapshots on PostgreSQL: each schema below is loaded, snapshot, dumped, the dump loaded into an
+// empty database and snapshot again; both snapshots are equal and both dumps byte-identical.
+let dbs: SchemaDatabases | undefined;
+test.before(async () => {
+  dbs = await schemaDatabases('snapshot');
+});
+test.after(async () => {
+  await dbs?.drop();
+});
+
+test('schemas, enums, composite and range types, domains, collations, sequences', async () => {
+  if (!dbs) return;
+  const { snapshot, dump } = await roundTrip(dbs, `
+    create schema app;
+    create schema "Mixed Case";
+    create type app.mood as enum ('sad', 'ok', 'happy', 'it''s fine');
+    create type app.pair as (left_side integer, right_side text collate "C");
+    create type app.floatrange as range (subtype = float8, subtype_diff = float8mi);
+    create domain app.positive as integer default 1 not null constraint positive_check check (value > 0);
+    create domain "Mixed Case".email as text constraint has_at check (value like '%@%');
+    create collation app.nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+    create sequence app.counter as integer start with 10 increment by 5 minvalue 10 maxvalue 1000 cache 1 cycle;
+    create sequence app.big;
+  `);
+  const identities = snapshot.objects.map((o) => o.identity);
+  for (const expected of ['schema app', 'schema "Mixed Case"', 'type app.mood', 'type app.pair', 'type app.floatrange', 'domain app.positive', 'domain "Mixed Case".email', 'collation app.nocase', 'sequence app.counter', 'sequence app.big', 'schema public']) {
+    assert.ok(identities.includes(expected), `${expected} in ${identities.join(', ')}`);
+  }
+  assert.match(dump, "create type app.mood as enum ('sad', 'ok', 'happy', 'it''s fine');");
+  assert.equal(snapshot.unmodelled, []);
+});
+
+test.run();
