@@ -34,4 +34,27 @@ test('schemas, enums, composite and range types, domains, collations, sequences'
   assert.equal(snapshot.unmodelled, []);
 });
 
+test('comments on schemas, types, domains, sequences; one on a part the model holds inside an object is listed, not lost', async () => {
+  if (!dbs) return;
+  const { snapshot, dump } = await roundTrip(dbs, `
+    create schema app;
+    comment on schema app is 'the application''s schema';
+    create type app.mood as enum ('sad', 'happy');
+    comment on type app.mood is 'how it feels';
+    create domain app.positive as integer constraint positive_check check (value > 0);
+    comment on domain app.positive is 'above zero';
+    create sequence app.counter;
+    comment on sequence app.counter is 'counts';
+    comment on schema public is 'ours now';
+  `);
+  assert.equal(snapshot.objects.filter((o) => o.kind === 'comment').map((o) => o.identity), [
+    'comment on domain app.positive', 'comment on schema app', 'comment on schema public', 'comment on sequence app.counter', 'comment on type app.mood',
+  ]);
+  assert.match(dump, "create schema app;\ncomment on schema app is 'the application''s schema';");
+  await dbs.first.query("comment on constraint positive_check on domain app.positive is 'a part'");
+  const { snapshotOf } = await import('../helpers/schema-roundtrip.js');
+  const withPart = await snapshotOf(dbs.first);
+  assert.equal(withPart.unmodelled.map((u) => u.kind), ['comment']);
+});
+
 test.run();

@@ -2,6 +2,7 @@ import type { Database } from '../../db/database.js';
 import type { Snapshot, UnmodelledObject } from '../model/snapshot.js';
 import type { CatalogFamily, CatalogObject, IntrospectOptions } from './catalog-family.js';
 import { CATALOG_FAMILIES } from './families.js';
+import { commentObjects } from './comments.js';
 import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
 
 /**
@@ -11,7 +12,7 @@ import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
  */
 export async function takeSnapshot(db: Database, options: IntrospectOptions, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
-  const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
+  const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
   await db.query('begin isolation level repeatable read, read only');
   let row: Record<string, unknown> | undefined;
   try {
@@ -20,7 +21,7 @@ export async function takeSnapshot(db: Database, options: IntrospectOptions, fam
     await db.query('commit').catch(() => {});
   }
   const objects = families.flatMap((family, k) => family.read(parseJson(row?.[`f${k}`]), options));
-  return assemble(objects, parseJson(row?.dependencies) as DependencyRow[] | null, readUnmodelled(parseJson(row?.unmodelled)));
+  return assemble(objects, parseJson(row?.dependencies) as DependencyRow[] | null, readUnmodelled(parseJson(row?.unmodelled)), parseJson(row?.comments) as CommentRow[] | null);
 }
 
 /** pg and PGlite hand json back parsed; a text column would come as a string */
@@ -34,11 +35,19 @@ type DependencyRow = [string, number, number, string, number, number];
 const DEPENDENCIES_SQL = `select json_agg(json_build_array(classid::regclass::text, objid, objsubid, refclassid::regclass::text, refobjid, refobjsubid))
   from pg_depend where deptype in ('n', 'a') and objid >= 16384 and refobjid >= 16384`;
 
+/** [catalog, objoid, objsubid, text] of every comment on a non-system object */
+type CommentRow = [string, number, number, string];
+
+const COMMENTS_SQL = `select json_agg(json_build_array(classoid::regclass::text, objoid, objsubid, description)) from pg_description where objoid >= 16384`;
+
 /** Resolves the dependencies to identities, drops refs, sorts: the snapshot as compared and written. */
-export function assemble(objects: readonly CatalogObject[], dependencies: readonly DependencyRow[] | null, unmodelled: UnmodelledObject[]): Snapshot {
+export function assemble(read: readonly CatalogObject[], dependencies: readonly DependencyRow[] | null, unmodelled: UnmodelledObject[], comments: readonly CommentRow[] | null = []): Snapshot {
   const byRef = new Map<string, string>();
-  for (const object of objects) for (const ref of object.refs) byRef.set(ref, object.identity);
+  for (const object of read) for (const ref of object.refs) byRef.set(ref, object.identity);
   const resolve = (catalog: string, oid: number, subid: number) => byRef.get(`${catalog}:${oid}:${subid}`) ?? (subid !== 0 ? byRef.get(`${catalog}:${oid}:0`) : undefined);
+  const commented = commentObjects(read, comments ?? [], (catalog, oid, subid) => byRef.get(`${catalog}:${oid}:${subid}`));
+  const objects = [...read, ...commented.objects];
+  unmodelled = [...unmodelled, ...commented.unmodelled];
   const needs = new Map<string, Set<string>>();
   for (const [catalog, oid, subid, refCatalog, refOid, refSubid] of dependencies ?? []) {
     const from = resolve(catalog, oid, subid);

@@ -4,9 +4,10 @@ import type { ObjectKind, SchemaObject, Snapshot } from './snapshot.js';
  * schema.sql from a snapshot, in the order pg_dump uses: by object-type priority, then schema,
  * then name, with a topological sort over the dependencies that keeps that order wherever it can
  * (an object comes as soon as what it needs is there, and among those ready the lowest in that
- * order first). What depends on itself through a loop pg_dump would repair (e.g. a view that needs
- * a primary key) is written in the first order that works: the loop is broken at the object
- * lowest in the order, never by dropping it. Deterministic: the same snapshot gives the same bytes.
+ * order first). Objects that still need each other in a loop are written together, in that
+ * order, where the first of them would come: never dropped. (Foreign keys and constraints are
+ * statements of their own after the tables, which is how pg_dump repairs most loops too.)
+ * Deterministic: the same snapshot gives the same bytes.
  */
 const PRIORITY: Record<ObjectKind, number> = {
   schema: 1,
@@ -50,40 +51,83 @@ function compareOrder(a: SchemaObject, b: SchemaObject): number {
 
 /** The objects in the order schema.sql writes them. */
 export function orderObjects(snapshot: Snapshot): SchemaObject[] {
-  const byIdentity = new Map(snapshot.objects.map((o) => [o.identity, o]));
   const sorted = [...snapshot.objects].sort(compareOrder);
   const rank = new Map(sorted.map((o, k) => [o.identity, k]));
-  const waitingOn = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
-  for (const object of sorted) {
-    const needs = object.dependsOn.filter((d) => byIdentity.has(d) && d !== object.identity);
-    waitingOn.set(object.identity, needs.length);
-    for (const need of needs) (dependents.get(need) ?? dependents.set(need, []).get(need)!).push(object.identity);
-  }
-  const ready = new MinHeap<string>((a, b) => rank.get(a)! - rank.get(b)!);
-  for (const object of sorted) if (waitingOn.get(object.identity) === 0) ready.push(object.identity);
-  const done = new Set<string>();
+  const needs = sorted.map((o) => o.dependsOn.map((d) => rank.get(d)).filter((k): k is number => k !== undefined && k !== rank.get(o.identity)));
+  // objects that need each other (a loop) are one group, written together in the order above
+  const groups = stronglyConnected(needs);
+  const groupOf = new Array<number>(sorted.length);
+  groups.forEach((members, g) => { for (const k of members) groupOf[k] = g; });
+  const waitingOn = groups.map(() => 0);
+  const dependents = groups.map(() => new Set<number>());
+  needs.forEach((list, k) => {
+    for (const need of list) {
+      const [from, to] = [groupOf[k]!, groupOf[need]!];
+      if (from !== to && !dependents[to]!.has(from)) {
+        dependents[to]!.add(from);
+        waitingOn[from]!++;
+      }
+    }
+  });
+  const first = groups.map((members) => Math.min(...members));
+  const ready = new MinHeap<number>((a, b) => first[a]! - first[b]!);
+  groups.forEach((_, g) => { if (waitingOn[g] === 0) ready.push(g); });
   const result: SchemaObject[] = [];
-  const emit = (identity: string) => {
-    done.add(identity);
-    result.push(byIdentity.get(identity)!);
-    for (const dependent of dependents.get(identity) ?? []) {
-      const left = waitingOn.get(dependent)! - 1;
-      waitingOn.set(dependent, left);
-      if (left === 0 && !done.has(dependent)) ready.push(dependent);
-    }
-  };
-  while (result.length < sorted.length) {
-    const next = ready.pop();
-    if (next !== undefined) {
-      if (!done.has(next)) emit(next);
-      continue;
-    }
-    // a loop: break it at the object lowest in the order among those not written yet
-    const stuck = sorted.find((o) => !done.has(o.identity))!;
-    emit(stuck.identity);
+  for (let g = ready.pop(); g !== undefined; g = ready.pop()) {
+    for (const k of [...groups[g]!].sort((a, b) => a - b)) result.push(sorted[k]!);
+    for (const dependent of dependents[g]!) if (--waitingOn[dependent]! === 0) ready.push(dependent);
   }
   return besideTheirObjects(result);
+}
+
+/** Tarjan's strongly connected components of the graph `edges[k]` = the nodes k points to. */
+function stronglyConnected(edges: readonly number[][]): number[][] {
+  const index = new Array<number>(edges.length).fill(-1);
+  const low = new Array<number>(edges.length).fill(0);
+  const onStack = new Array<boolean>(edges.length).fill(false);
+  const stack: number[] = [];
+  const groups: number[][] = [];
+  let next = 0;
+  for (let root = 0; root < edges.length; root++) {
+    if (index[root] !== -1) continue;
+    // iterative depth-first search: [node, position in its edge list]
+    const work: Array<[number, number]> = [[root, 0]];
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = true;
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const [node, at] = frame;
+      const targets = edges[node]!;
+      if (at < targets.length) {
+        frame[1]++;
+        const target = targets[at]!;
+        if (index[target] === -1) {
+          index[target] = low[target] = next++;
+          stack.push(target);
+          onStack[target] = true;
+          work.push([target, 0]);
+        } else if (onStack[target]) low[node] = Math.min(low[node]!, index[target]!);
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1]![0];
+        low[parent] = Math.min(low[parent]!, low[node]!);
+      }
+      if (low[node] === index[node]) {
+        const group: number[] = [];
+        let member: number;
+        do {
+          member = stack.pop()!;
+          onStack[member] = false;
+          group.push(member);
+        } while (member !== node);
+        groups.push(group);
+      }
+    }
+  }
+  return groups;
 }
 
 /** Comments and privileges go right after the object they are on (as pg_dump writes them), not at the end. */

@@ -1,0 +1,84 @@
+import type { Json, SchemaObject, Snapshot } from './snapshot.js';
+
+/**
+ * Two snapshots compared object by object: what `check` reports (a down.sql that leaves something
+ * behind, a stale schema.sql, a database changed by hand) and what the declarative generator will
+ * plan from. Pure.
+ */
+export type SchemaChange =
+  | { change: 'added'; object: SchemaObject }
+  | { change: 'removed'; object: SchemaObject }
+  | { change: 'changed'; before: SchemaObject; after: SchemaObject; fields: FieldChange[] };
+
+export interface FieldChange {
+  /** the attribute, dotted for nested ones: 'type', 'identity.start' */
+  path: string;
+  before: Json | undefined;
+  after: Json | undefined;
+}
+
+/** What changed from `before` to `after`, in identity order. */
+export function diffSnapshots(before: Snapshot, after: Snapshot): SchemaChange[] {
+  const old = new Map(before.objects.map((o) => [o.identity, o]));
+  const now = new Map(after.objects.map((o) => [o.identity, o]));
+  const identities = [...new Set([...old.keys(), ...now.keys()])].sort();
+  const changes: SchemaChange[] = [];
+  for (const identity of identities) {
+    const a = old.get(identity);
+    const b = now.get(identity);
+    if (a && !b) changes.push({ change: 'removed', object: a });
+    else if (!a && b) changes.push({ change: 'added', object: b });
+    else if (a && b) {
+      const fields = fieldChanges(a.attributes, b.attributes, '');
+      if (fields.length > 0) changes.push({ change: 'changed', before: a, after: b, fields });
+    }
+  }
+  return changes;
+}
+
+function fieldChanges(a: { [key: string]: Json } | undefined, b: { [key: string]: Json } | undefined, prefix: string): FieldChange[] {
+  const keys = [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort();
+  return keys.flatMap((key) => {
+    const x = a?.[key];
+    const y = b?.[key];
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (isRecord(x) && isRecord(y)) return fieldChanges(x, y, path);
+    return sameJson(x, y) ? [] : [{ path, before: x, after: y }];
+  });
+}
+
+function isRecord(value: Json | undefined): value is { [key: string]: Json } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * One line per change, as a reviewer reads them:
+ *   `column public.orders.note: left behind` (with the words given for added/removed)
+ *   `column public.orders.total: type numeric(12,2) -> numeric(14,2)`
+ */
+export function formatChange(change: SchemaChange, words: { added: string; removed: string } = { added: 'added', removed: 'removed' }): string {
+  if (change.change === 'added') return `${change.object.identity}: ${words.added}`;
+  if (change.change === 'removed') return `${change.object.identity}: ${words.removed}`;
+  return `${change.after.identity}: ${change.fields.map((f) => `${f.path} ${show(f.before)} -> ${show(f.after)}`).join('; ')}`;
+}
+
+function show(value: Json | undefined): string {
+  if (value === undefined) return '(none)';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The changes grouped under the object they belong to (a table's columns, constraints, indexes ... under the table). */
+export function groupChanges(changes: readonly SchemaChange[]): Array<{ group: string; changes: SchemaChange[] }> {
+  const objectOf = (c: SchemaChange) => (c.change === 'changed' ? c.after : c.object);
+  const groups = new Map<string, SchemaChange[]>();
+  for (const change of changes) {
+    const object = objectOf(change);
+    const group = object.parent ?? object.identity;
+    (groups.get(group) ?? groups.set(group, []).get(group)!).push(change);
+  }
+  return [...groups].sort(([a], [b]) => (a < b ? -1 : 1)).map(([group, list]) => ({ group, changes: list }));
+}
