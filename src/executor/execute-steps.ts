@@ -93,11 +93,9 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     observe(elapsed, 1);
     // inside --single-transaction a step is done when the run commits
     if (options.singleTransaction) durations.push(durationMs);
-    else {
-      finishStep(run, step, durationMs, index);
-      const next = steps[index + 1];
-      if (next && options.afterStep) await options.afterStep(run.outcomes.at(-1)!, next);
-    }
+    else finishStep(run, step, durationMs, index);
+    const next = steps[index + 1];
+    if (next && options.afterStep) await options.afterStep(step, next);
     index++;
   }
   if (options.singleTransaction && steps.length > 0) {

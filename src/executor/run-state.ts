@@ -40,11 +40,12 @@ export interface ExecuteOptions {
   /** how each bookkeeping statement checks that the run still holds its lock; none where no other session can run */
   lock?: LockGuard | undefined;
   /**
-   * Awaited after a step has committed and before the next one starts (not inside
-   * --single-transaction, which has no boundary): e.g. to snapshot the schema between a revert and
-   * the re-apply. Every step then goes to the server alone.
+   * Awaited after a step and before the next one starts: after its commit, or inside the run's
+   * one transaction with --single-transaction (strata dev's re-apply), where what the hook reads
+   * on the run's connection sees the step's uncommitted work. E.g. to snapshot the schema between
+   * a revert and the re-apply. Every step then goes to the server alone.
    */
-  afterStep?: ((done: StepOutcome, next: Step) => Promise<void>) | undefined;
+  afterStep?: ((done: Step, next: Step) => Promise<void>) | undefined;
 }
 
 /** One run: the connection, what the server said about it, and what was applied so far. */

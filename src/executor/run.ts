@@ -47,8 +47,8 @@ export interface RunOptions {
    * the run is refused with SQL_EMPTY, so dev waits for the SQL instead of recording a draft.
    */
   awaitSqlIn?: string | undefined;
-  /** awaited between two steps, after the first committed (see ExecuteOptions.afterStep) */
-  afterStep?: (done: StepOutcome, next: Step) => Promise<void>;
+  /** awaited between two steps (see ExecuteOptions.afterStep) */
+  afterStep?: (done: Step, next: Step) => Promise<void>;
 }
 
 type Tracking = Awaited<ReturnType<typeof readApplied>>;

@@ -14,6 +14,7 @@ import { attachCodeFrames } from '../text/source-position.js';
 import type { DevRunResult } from './dev-events.js';
 import { hasNoSql, isStillBeingWritten, type DevStep } from './dev-step.js';
 import type { FolderReading } from './read-folder.js';
+import type { RevertCheck } from './revert-check.js';
 
 /** What one action of a run works with: the revisions read, what is applied, where to say what. */
 export interface ActionContext {
@@ -27,6 +28,8 @@ export interface ActionContext {
   isStopping: () => boolean;
   /** the revision whose up.sql must have SQL before it is applied (the one being written), if any */
   awaitSqlIn: string | undefined;
+  /** whether each revert gives back the schema from before the apply it undoes */
+  revertCheck: RevertCheck;
 }
 
 /** Carries out the step decideDevStep chose, through the run pipeline. */
@@ -53,6 +56,7 @@ export async function runDevStep(step: Exclude<DevStep, { kind: 'none' }>, conte
 /** Folders deleted while dev watched: their stored down.sql reverts them. */
 async function revertDeleted(step: Extract<DevStep, { kind: 'revert-deleted' }>, context: ActionContext): Promise<DevRunResult> {
   const { db, config, set, tracking, forward, isStopping } = context;
+  context.revertCheck.forget();
   const report = await runPipeline(db, config, { command: 'down', planner: planners.down(step.target), revisions: set, justRead: tracking }, forward);
   return fromReport(report, (steps) => ({ status: 'reverted', ids: step.ids, now: step.target, steps }), isStopping);
 }
@@ -60,6 +64,8 @@ async function revertDeleted(step: Extract<DevStep, { kind: 'revert-deleted' }>,
 /** New folders (or, at startup, everything pending): applied as `up` does. */
 async function applyPending(context: ActionContext): Promise<DevRunResult> {
   const { db, config, set, tracking, forward, isStopping, awaitSqlIn } = context;
+  const planned = planners.up('head', {})(set, tracking.applied);
+  await context.revertCheck.beforeApplying(db, planned.ok ? planned.steps.map((s) => s.id) : []);
   const report = await runPipeline(db, config, { command: 'up', planner: planners.up('head', {}), options: { awaitSqlIn }, revisions: set, justRead: tracking }, forward);
   if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
   return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
@@ -83,7 +89,14 @@ async function revertAndApply(step: Extract<DevStep, { kind: 'reapply' }>, conte
       message: `${step.id}: the down.sql that reverts the applied version has no SQL, so that version stays in place and applying up.sql again can fail on its own objects ("already exists"); write down.sql (how to undo up.sql) and save it`,
     });
   }
-  const report = await runPipeline(db, config, { command: 'dev', planner, options: { singleTransaction: 'when-possible', awaitSqlIn }, revisions: set, justRead: tracking }, forward);
+  const check = context.revertCheck.hookFor(db, step.id);
+  const report = await runPipeline(db, config, {
+    command: 'dev', planner, options: { singleTransaction: 'when-possible', awaitSqlIn, afterStep: check.afterStep }, revisions: set, justRead: tracking,
+  }, forward);
+  const leftOver = check.finish(report.ok);
+  if (leftOver.length > 0) {
+    emit({ type: 'dev-warning', message: `${step.id}: down.sql did not undo up.sql (compared with the schema before it was applied): ${leftOver.join('; ')}` });
+  }
   const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
   if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
     result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save`;

@@ -9,6 +9,7 @@ import type { DevReporter, RunInfo } from './dev-reporter.js';
 import { decideDevStep, isStillBeingWritten, olderDownEdits } from './dev-step.js';
 import { changedFiles, readFolder, type FolderReading } from './read-folder.js';
 import { createRunQueue, type RunQueue } from './run-queue.js';
+import { RevertCheck } from './revert-check.js';
 
 /** How long after a run the files are all checked once more (see verifyQuietly). */
 const VERIFY_DELAY_MS = 500;
@@ -37,6 +38,7 @@ export class DevRuns {
   /** revision folders the watcher named since the last read */
   private touchedFolders = new Set<string>();
   private isStartup = true;
+  private readonly revertCheck: RevertCheck;
   private verifyTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -46,6 +48,7 @@ export class DevRuns {
     private readonly emit: DevEventListener,
     private readonly isStopping: () => boolean,
   ) {
+    this.revertCheck = new RevertCheck(config.schema);
     this.queue = createRunQueue(() => this.runOnce(), (error) => {
       connection.markBroken();
       reporter.reportCrash(error);
@@ -141,7 +144,7 @@ export class DevRuns {
       // at startup dev brings the database to head as up does; after that, the newest revision is
       // the one being written, and a draft of comments only is waited for rather than recorded
       const awaitSqlIn = save.trigger === 'startup' ? undefined : set.revisions.at(-1)?.id;
-      const result = await runDevStep(step, { db, config, set, tracking, forward: this.forward, emit: this.emit, isStopping: this.isStopping, awaitSqlIn });
+      const result = await runDevStep(step, { db, config, set, tracking, forward: this.forward, emit: this.emit, isStopping: this.isStopping, awaitSqlIn, revertCheck: this.revertCheck });
       if (result.status === 'waiting' || result.status === 'invalid') {
         reporter.reportLater(save.info(), result.status === 'invalid' ? invalidResult(result.problems, save.reading, config) : result);
         return;

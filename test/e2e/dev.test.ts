@@ -154,6 +154,26 @@ test('a down.sql-only save reverts with the new down.sql and stores it', () => w
   assert.equal(await logged(db), ['down 2', 'down 2']);
 }));
 
+test('a revert that leaves something of up.sql behind is named, from the second save on', () => withDev('leftover', async ({ db, dev, upFile }) => {
+  // save 1: the revert of v1 is clean; its result is the schema every later revert must give back
+  let mark = dev.mark();
+  writeFileSync(upFile(), upB('v2', 'create sequence public.leftover;\n'));
+  await until(() => exists(db, 'app.v2'), 'app.v2');
+  await dev.waitFor(/re-applied 20200102000000_app/, mark);
+  expectNoText(dev.output().slice(mark), 'did not undo');
+  // save 2: the stored down.sql (drop schema app) leaves the sequence of v2 behind
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v3'));
+  await until(() => exists(db, 'app.v3'), 'app.v3');
+  await dev.waitFor(/warning: 20200102000000_app: down\.sql did not undo up\.sql \(compared with the schema before it was applied\): sequence public\.leftover: left behind/, mark);
+  // save 3: v3 had no sequence, and its revert is clean again
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v4'));
+  await until(() => exists(db, 'app.v4'), 'app.v4');
+  await dev.waitFor(/re-applied 20200102000000_app/, mark);
+  expectNoText(dev.output().slice(mark), 'did not undo');
+}));
+
 test('a new revision: waited for while it has no SQL, applied once it has, then re-applied on save', () => withDev('new', async ({ db, dev, project, upFile, downFile }) => {
   const mark = dev.mark();
   const created = await runCli(['new', 'add things'], { cwd: project.dir, env: { DATABASE_URL: db.url } });

@@ -10,15 +10,20 @@ import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
  * they read and the objects the model does not cover, in one statement inside one REPEATABLE
  * READ, read-only transaction (three round trips: begin, the read, commit).
  */
-export async function takeSnapshot(db: Database, options: IntrospectOptions, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
+export async function takeSnapshot(db: Database, options: IntrospectOptions & { withinTransaction?: boolean }, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
   const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
-  await db.query('begin isolation level repeatable read, read only');
   let row: Record<string, unknown> | undefined;
-  try {
+  if (options.withinTransaction) {
+    // inside a transaction the caller has open (strata dev, between a revert and the re-apply): it sees that transaction's work
     [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
-  } finally {
-    await db.query('commit').catch(() => {});
+  } else {
+    await db.query('begin isolation level repeatable read, read only');
+    try {
+      [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
+    } finally {
+      await db.query('commit').catch(() => {});
+    }
   }
   const objects = families.flatMap((family, k) => family.read(parseJson(row?.[`f${k}`]), options));
   return assemble(objects, parseJson(row?.dependencies) as DependencyRow[] | null, readUnmodelled(parseJson(row?.unmodelled)), parseJson(row?.comments) as CommentRow[] | null);
