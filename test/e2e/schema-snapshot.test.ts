@@ -57,4 +57,21 @@ test('comments on schemas, types, domains, sequences; one on a part the model ho
   assert.equal(withPart.unmodelled.map((u) => u.kind), ['comment']);
 });
 
+test('kinds the model does not cover are listed by name, never passed over', async () => {
+  if (!dbs) return;
+  const { emptyDatabase, loadSql, snapshotOf } = await import('../helpers/schema-roundtrip.js');
+  await emptyDatabase(dbs.first);
+  await loadSql(dbs.first, `
+    create domain public.email as text;
+    create function public.email_of(text) returns public.email language sql immutable as 'select $1::public.email';
+    create cast (text as public.email) with function public.email_of(text);
+    create text search configuration public.simple_copy (copy = simple);
+    create function public.same(integer, integer) returns boolean language sql immutable as 'select $1 = $2';
+    create operator public.=== (leftarg = integer, rightarg = integer, function = public.same);
+  `);
+  const snapshot = await snapshotOf(dbs.first);
+  assert.equal(snapshot.unmodelled.map((u) => u.kind), ['cast', 'operator', 'text search configuration']);
+  assert.equal(snapshot.unmodelled.map((u) => u.identity), ['(pg_catalog.text AS public.email)', 'public.===(integer,integer)', 'public.simple_copy']);
+});
+
 test.run();
