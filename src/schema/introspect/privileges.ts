@@ -85,7 +85,7 @@ function readPrivileges(row: unknown[]): CatalogObject | null {
   if (grants.length === 0 && revokes.length === 0) return null;
   return {
     kind: 'privileges', identity: `privileges on ${identity}`, schema, name, parent: identity, dependsOn: [identity],
-    attributes: { grants: grants.map(entryText), revokes: revokes.map(entryText) },
+    attributes: { grants: grants.map(grantText), revokes: revokes.map(revokeText) },
     create: statements(revokes, grants, (privileges) => (column ? privileges.map((p) => `${p} (${column})`) : privileges).join(', '), `on ${target}`).join('\n'),
     refs: [],
   };
@@ -103,14 +103,18 @@ function readDefaultPrivileges(row: unknown[]): CatalogObject | null {
   return {
     kind: 'default privileges', identity: `default privileges ${scope} on ${objects}`, schema: schema === null ? null : unquoted(schema), name: objects,
     dependsOn: schema ? [`schema ${schema}`] : [],
-    attributes: { role, schema, objects, grants: grants.map(entryText), revokes: revokes.map(entryText) },
+    attributes: { role, schema, objects, grants: grants.map(grantText), revokes: revokes.map(revokeText) },
     create: statements(revokes, grants, (privileges) => privileges.join(', '), `on ${objects}`).map((s) => `alter default privileges ${scope} ${s}`).join('\n'),
     refs: [],
   };
 }
 
-function entryText([grantee, privilege, grantable]: Entry): string {
+function grantText([grantee, privilege, grantable]: Entry): string {
   return `${privilege.toLowerCase()} to ${grantee}${grantable ? ' with grant option' : ''}`;
+}
+
+function revokeText([grantee, privilege]: Entry): string {
+  return `${privilege.toLowerCase()} from ${grantee}`;
 }
 
 /** revokes first (a default privilege held with grant option is a revoke of the plain one, then the grant), one statement per grantee */
