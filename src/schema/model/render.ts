@@ -160,6 +160,9 @@ export function renderSchema(snapshot: Snapshot, options: RenderOptions): string
     '-- schema.sql: the schema the migrations produce at head, written by strata dump. Do not edit by hand:',
     '-- change the migrations, then run strata dump (strata check fails when this file is out of date).',
     `-- head: ${options.head ?? 'base (no revisions)'}`,
+    // as pg_dump does: a routine whose body is a string is checked against the objects it names when
+    // created, and pg_depend does not know them, so they may come after it (a table, a later function)
+    'set check_function_bodies = false;',
     '',
   ];
   let previousGroup: string | undefined;
