@@ -1,5 +1,8 @@
 import type { CatalogFamily } from './catalog-family.js';
+import { CONSTRAINTS_AND_INDEXES } from './constraints-and-indexes.js';
 import { NAMESPACES_AND_TYPES } from './namespaces-and-types.js';
+import { TABLES } from './tables.js';
+import { VIEWS } from './views.js';
 
 /** Every family a snapshot reads, one file of introspect/ each. */
-export const CATALOG_FAMILIES: readonly CatalogFamily[] = [NAMESPACES_AND_TYPES];
+export const CATALOG_FAMILIES: readonly CatalogFamily[] = [NAMESPACES_AND_TYPES, TABLES, CONSTRAINTS_AND_INDEXES, VIEWS];

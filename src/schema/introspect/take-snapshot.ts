@@ -46,6 +46,7 @@ export function assemble(objects: readonly CatalogObject[], dependencies: readon
     if (from === undefined || to === undefined || from === to) continue;
     (needs.get(from) ?? needs.set(from, new Set()).get(from)!).add(to);
   }
+  passNeedsToParents(objects, needs);
   const seen = new Set<string>();
   const result = objects.map(({ refs: _refs, ...object }) => {
     if (seen.has(object.identity)) throw new Error(`two objects read as ${object.identity}`);
@@ -59,4 +60,19 @@ export function assemble(objects: readonly CatalogObject[], dependencies: readon
     objects: result.sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0)),
     unmodelled: [...unmodelled].sort((a, b) => (a.kind === b.kind ? (a.identity < b.identity ? -1 : 1) : a.kind < b.kind ? -1 : 1)),
   };
+}
+
+/**
+ * What an object written inside its parent needs (a column's type, the sequence of its default),
+ * its parent's create needs: the CREATE TABLE that writes the column must come after them. Not
+ * what it needs of its parent or of the parent's other children (a generated column's other column).
+ */
+function passNeedsToParents(objects: readonly CatalogObject[], needs: Map<string, Set<string>>): void {
+  const parentOf = new Map(objects.filter((o) => o.create === '' && o.parent).map((o) => [o.identity, o.parent!]));
+  for (const [identity, parent] of parentOf) {
+    for (const need of needs.get(identity) ?? []) {
+      if (need === parent || parentOf.get(need) === parent) continue;
+      (needs.get(parent) ?? needs.set(parent, new Set()).get(parent)!).add(need);
+    }
+  }
 }
