@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openPglite } from '../../src/db/pglite-database.js';
 import { takeSnapshot } from '../../src/schema/introspect/take-snapshot.js';
+import type { Database } from '../../src/db/database.js';
 import type { SchemaObject, Snapshot } from '../../src/schema/model/snapshot.js';
 import { emptyDatabase, loadSql, roundTrip, schemaDatabases, snapshotOf, type SchemaDatabases } from '../helpers/schema-roundtrip.js';
 
@@ -13,7 +14,23 @@ test.before(async () => {
 });
 test.after(async () => {
   await dbs?.drop();
+  await pglite?.close();
 });
+
+// one in-memory PGlite (PostgreSQL 18) for the file, emptied before each schema
+let pglite: Database | undefined;
+
+/** The schema loaded into PGlite gives the snapshot it gave on PostgreSQL 15. */
+async function assertSameOnPglite(sql: string, onPostgres: Snapshot): Promise<void> {
+  pglite ??= await openPglite(undefined);
+  const schemas = await pglite.query<{ name: string }>("select nspname as name from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'");
+  for (const { name } of schemas) await pglite.query(`drop schema "${name.replace(/"/g, '""')}" cascade`);
+  await pglite.query('create schema public');
+  const loaded = await pglite.runScript(sql);
+  assert.ok(loaded.ok, JSON.stringify(loaded));
+  const onPglite = await takeSnapshot(pglite, { excludedSchemas: ['strata'], privileges: false, serverVersionNum: pglite.serverVersionNum });
+  assert.equal(onPglite, onPostgres, 'the same snapshot on PGlite as on PostgreSQL 15');
+}
 
 function objectOf(snapshot: Snapshot, identity: string): SchemaObject {
   const found = snapshot.objects.find((o) => o.identity === identity);
@@ -52,7 +69,8 @@ const TABLES_SQL = `
 
 test('tables and columns: identity, generated, collations, defaults, storage, options, row security, unlogged, quoted names', async () => {
   if (!dbs) return;
-  const { snapshot, dump } = await roundTrip(dbs, TABLES_SQL);
+  const sql = TABLES_SQL;
+  const { snapshot, dump } = await roundTrip(dbs, sql);
   assert.equal(objectOf(snapshot, 'column app.plain.id').attributes.identity, { generated: 'always', sequence: 'app.plain_id_seq', start: '1', increment: '1', min: '1', max: '9223372036854775807', cache: '1', cycle: false });
   assert.equal(objectOf(snapshot, 'column app.plain.code').attributes, { type: 'text', collation: 'pg_catalog."C"', notNull: true, default: "'x'::text", generated: null, identity: null, storage: null });
   assert.ok(!snapshot.objects.some((o) => o.identity === 'column app.plain.doubled'), 'dropped with amount');
@@ -72,18 +90,21 @@ test('tables and columns: identity, generated, collations, defaults, storage, op
   assert.ok(dump.indexOf('create sequence app.plain_serial_id_seq') < dump.indexOf('create table app.plain'), dump);
   assert.equal(snapshot.unmodelled, []);
   if (process.env.SHOW_DUMP) console.log(dump);
+  await assertSameOnPglite(sql, snapshot);
 });
 
 test('generated stored columns survive the round trip', async () => {
   if (!dbs) return;
-  const { snapshot, dump } = await roundTrip(dbs, `create table public.prices (net numeric not null, gross numeric generated always as (net * 1.2) stored);`);
+  const sql = 'create table public.prices (net numeric not null, gross numeric generated always as (net * 1.2) stored);';
+  const { snapshot, dump } = await roundTrip(dbs, sql);
   assert.equal(objectOf(snapshot, 'column public.prices.gross').attributes.generated, { kind: 'stored', expression: '(net * 1.2)' });
   assert.match(dump, 'gross numeric generated always as ((net * 1.2)) stored');
+  await assertSameOnPglite(sql, snapshot);
 });
 
 test('constraints: primary key, unique nulls not distinct, check, not valid, foreign keys in a loop with actions, exclusion', async () => {
   if (!dbs) return;
-  const { snapshot, dump } = await roundTrip(dbs, `
+  const sql = `
     create table public.authors (id integer primary key, email text, favourite_book integer, constraint email_unique unique nulls not distinct (email));
     create table public.books (
       id integer primary key,
@@ -94,7 +115,8 @@ test('constraints: primary key, unique nulls not distinct, check, not valid, for
     );
     alter table public.authors add constraint authors_favourite_fkey foreign key (favourite_book) references public.books (id) match full on delete set null;
     alter table public.books add constraint few_pages check (pages < 10000) not valid;
-  `);
+  `;
+  const { snapshot, dump } = await roundTrip(dbs, sql);
   assert.equal(objectOf(snapshot, 'constraint public.books.books_author_fkey').attributes.type, 'foreign key');
   assert.equal(objectOf(snapshot, 'constraint public.books.few_pages').attributes.valid, false);
   assert.equal(objectOf(snapshot, 'constraint public.authors.email_unique').attributes.definition, 'UNIQUE NULLS NOT DISTINCT (email)');
@@ -102,11 +124,12 @@ test('constraints: primary key, unique nulls not distinct, check, not valid, for
   assert.ok(objectOf(snapshot, 'constraint public.books.books_author_fkey').dependsOn.includes('constraint public.authors.authors_pkey'));
   assert.match(dump, 'alter table public.books add constraint few_pages CHECK ((pages < 10000)) not valid;');
   assert.ok(!snapshot.objects.some((o) => o.kind === 'index'), 'a constraint\'s index is the constraint');
+  await assertSameOnPglite(sql, snapshot);
 });
 
 test('indexes: unique, partial, expression, include, opclass, nulls not distinct, replica identity, cluster', async () => {
   if (!dbs) return;
-  const { snapshot, dump } = await roundTrip(dbs, `
+  const sql = `
     create table public.people (id integer not null, email text, name text, active boolean);
     create unique index people_id on public.people (id);
     create index people_active_email on public.people (email) where active;
@@ -116,16 +139,18 @@ test('indexes: unique, partial, expression, include, opclass, nulls not distinct
     create unique index people_email_once on public.people (email) nulls not distinct;
     alter table public.people replica identity using index people_id;
     alter table public.people cluster on people_lower_name;
-  `);
+  `;
+  const { snapshot, dump } = await roundTrip(dbs, sql);
   for (const name of ['people_id', 'people_active_email', 'people_lower_name', 'people_name_covering', 'people_email_pattern', 'people_email_once']) objectOf(snapshot, `index public.${name}`);
   assert.equal(objectOf(snapshot, 'index public.people_id').attributes.replicaIdentity, true);
   assert.equal(objectOf(snapshot, 'index public.people_lower_name').attributes.clustered, true);
   assert.match(dump, 'alter table public.people replica identity using index people_id;');
+  await assertSameOnPglite(sql, snapshot);
 });
 
 test('partitions of a partitioned table with an index and a primary key; inheritance', async () => {
   if (!dbs) return;
-  const { snapshot, dump } = await roundTrip(dbs, `
+  const sql = `
     create table public.events (id bigint not null, at date not null, kind text, primary key (id, at)) partition by range (at);
     create index events_kind on public.events (kind);
     create table public.events_2025 partition of public.events for values from ('2025-01-01') to ('2026-01-01');
@@ -135,7 +160,8 @@ test('partitions of a partitioned table with an index and a primary key; inherit
     create table public.vehicles (id integer, wheels integer check (wheels >= 0));
     create table public.colours (colour text default 'red');
     create table public.cars (doors integer) inherits (public.vehicles, public.colours);
-  `);
+  `;
+  const { snapshot, dump } = await roundTrip(dbs, sql);
   assert.equal(objectOf(snapshot, 'table public.events').attributes.partitionKey, 'RANGE (at)');
   assert.equal(objectOf(snapshot, 'table public.events_rest').attributes.partitionBound, 'DEFAULT');
   assert.equal(objectOf(snapshot, 'table public.cars').attributes.inherits, ['public.vehicles', 'public.colours']);
@@ -144,24 +170,33 @@ test('partitions of a partitioned table with an index and a primary key; inherit
   assert.equal(objectOf(snapshot, 'column public.cars.colour').attributes.default, "'red'::text");
   assert.match(dump, 'create table public.events_2026 partition of public.events FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\') partition by LIST (id);');
   assert.match(dump, 'create table public.cars (\n    doors integer\n) inherits (public.vehicles, public.colours);');
+  await assertSameOnPglite(sql, snapshot);
 });
 
 test('views and materialized views: options, a view that needs a primary key, views on views', async () => {
   if (!dbs) return;
-  const { snapshot, dump } = await roundTrip(dbs, `
+  const sql = `
     create table public.orders (id integer primary key, customer text, total numeric);
     create view public.order_totals as select id, customer, sum(total) as total from public.orders group by id;
     create view public.big_orders with (security_barrier = true) as select * from public.orders where total > 100 with local check option;
     create view public.mine with (security_invoker = true) as select * from public.order_totals where customer = current_user;
     create materialized view public.by_customer as select customer, count(*) as n from public.orders group by customer;
     create unique index by_customer_customer on public.by_customer (customer);
-  `);
+    create table public."order" ("user" text, "Total" numeric);
+    create view public.keyword_names as select "order"."user", o2."Total" from public."order", public."order" o2;
+    create view public.one_keyword as select "user", "Total" * 2 as twice from public."order" where "Total" > (select avg(o.total) from public.orders o where o.customer = "order"."user");
+    create view public.aliased as select o.id, o.total from public.orders o order by o.total desc;
+    create view public.with_union as with big as (select id from public.orders where total > 10) select id from big union all select id from public.orders where customer is null;
+    create view public.from_function as select n, n * 2 as twice from generate_series(1, 3) as n;
+  `;
+  const { snapshot, dump } = await roundTrip(dbs, sql);
   assert.ok(objectOf(snapshot, 'view public.order_totals').dependsOn.includes('constraint public.orders.orders_pkey'));
   assert.ok(objectOf(snapshot, 'view public.mine').dependsOn.includes('view public.order_totals'));
   assert.equal(objectOf(snapshot, 'view public.big_orders').attributes.options, ['check_option=local', 'security_barrier=true']);
   assert.equal(objectOf(snapshot, 'index public.by_customer_customer').parent, 'materialized view public.by_customer');
   assert.match(dump, 'with no data;');
   assert.ok(dump.indexOf('add constraint orders_pkey') < dump.indexOf('create view public.order_totals'), dump);
+  await assertSameOnPglite(sql, snapshot);
 });
 
 test('the same schema gives the same snapshot on PostgreSQL 15 and on PGlite (18)', async () => {

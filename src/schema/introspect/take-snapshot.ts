@@ -12,6 +12,7 @@ import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
 export async function takeSnapshot(db: Database, options: IntrospectOptions, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
   const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
+  await Promise.all(families.map((family) => family.prepare?.(options)));
   await db.query('begin isolation level repeatable read, read only');
   let row: Record<string, unknown> | undefined;
   try {

@@ -1,5 +1,10 @@
-import type { CatalogFamily, CatalogObject } from './catalog-family.js';
+import { loadSqlParser, loadedSqlParser } from '../../sql/parser.js';
+import type { CatalogFamily, CatalogObject, IntrospectOptions } from './catalog-family.js';
 import { SQL_NOT_EXTENSION_MEMBER, SQL_USER_SCHEMA } from './catalog-family.js';
+import { unqualifiedLikeNewerVersions } from './view-definition.js';
+
+/** PostgreSQL 16 stopped qualifying a one-relation view's columns; older texts are brought to that form */
+const isQualifyingEverything = (options: IntrospectOptions) => options.serverVersionNum < 160000;
 
 /**
  * Views and materialized views. The query is pg_get_viewdef's default (not pretty) text, which
@@ -15,18 +20,22 @@ export const VIEWS: CatalogFamily = {
     order by n.nspname, c.relname)
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('v', 'm') and c.relpersistence <> 't' and ${SQL_USER_SCHEMA('c.relnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`,
-  read(value) {
-    return ((value ?? []) as ViewRow[]).map(viewObject);
+  async prepare(options) {
+    if (isQualifyingEverything(options)) await loadSqlParser();
+  },
+  read(value, options) {
+    const normalise = isQualifyingEverything(options) ? (text: string) => unqualifiedLikeNewerVersions(text, loadedSqlParser('views.read')) : (text: string) => text;
+    return ((value ?? []) as ViewRow[]).map((row) => viewObject(row, normalise));
   },
 };
 
 type ViewRow = [oid: number, rowType: number, arrayType: number | null, schemaName: string, schema: string, name: string, quoted: string, relkind: 'v' | 'm', options: string[] | null, definition: string, rules: number[] | null];
 
-function viewObject(row: ViewRow): CatalogObject {
+function viewObject(row: ViewRow, normalise: (definition: string) => string): CatalogObject {
   const [oid, rowType, arrayType, schemaName, schema, name, quoted, relkind, options, rawDefinition, rules] = row;
   const kind = relkind === 'm' ? 'materialized view' : 'view';
   // the text starts with a space and ends with ';' on every version
-  const definition = rawDefinition.trim().replace(/;$/, '');
+  const definition = normalise(rawDefinition.trim().replace(/;$/, ''));
   const withOptions = options && options.length > 0 ? ` with (${options.join(', ')})` : '';
   const create = relkind === 'm'
     ? `create materialized view ${schema}.${quoted}${withOptions} as\n${definition}\n  with no data;`
