@@ -36,6 +36,8 @@ export interface CatalogFamily {
    * (pg_depend deptype 'e'), see SQL_NOT_EXTENSION_MEMBER.
    */
   sql(options: IntrospectOptions): string;
+  /** what `read` needs loaded first (the SQL parser), when it needs anything */
+  prepare?(options: IntrospectOptions): Promise<void>;
   /** the objects, from the value `sql` returned (null when it found none) */
   read(value: unknown, options: IntrospectOptions): CatalogObject[];
 }

@@ -13,6 +13,7 @@ import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
 export async function takeSnapshot(db: Database, options: IntrospectOptions & { withinTransaction?: boolean }, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
   const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
+  await Promise.all(families.map((family) => family.prepare?.(options)));
   let row: Record<string, unknown> | undefined;
   if (options.withinTransaction) {
     // inside a transaction the caller has open (strata dev, between a revert and the re-apply): it sees that transaction's work
@@ -60,6 +61,7 @@ export function assemble(read: readonly CatalogObject[], dependencies: readonly 
     if (from === undefined || to === undefined || from === to) continue;
     (needs.get(from) ?? needs.set(from, new Set()).get(from)!).add(to);
   }
+  passNeedsToParents(objects, needs);
   const seen = new Set<string>();
   const result = objects.map(({ refs: _refs, ...object }) => {
     if (seen.has(object.identity)) throw new Error(`two objects read as ${object.identity}`);
@@ -73,4 +75,19 @@ export function assemble(read: readonly CatalogObject[], dependencies: readonly 
     objects: result.sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0)),
     unmodelled: [...unmodelled].sort((a, b) => (a.kind === b.kind ? (a.identity < b.identity ? -1 : 1) : a.kind < b.kind ? -1 : 1)),
   };
+}
+
+/**
+ * What an object written inside its parent needs (a column's type, the sequence of its default),
+ * its parent's create needs: the CREATE TABLE that writes the column must come after them. Not
+ * what it needs of its parent or of the parent's other children (a generated column's other column).
+ */
+function passNeedsToParents(objects: readonly CatalogObject[], needs: Map<string, Set<string>>): void {
+  const parentOf = new Map(objects.filter((o) => o.create === '' && o.parent).map((o) => [o.identity, o.parent!]));
+  for (const [identity, parent] of parentOf) {
+    for (const need of needs.get(identity) ?? []) {
+      if (need === parent || parentOf.get(need) === parent) continue;
+      (needs.get(parent) ?? needs.set(parent, new Set()).get(parent)!).add(need);
+    }
+  }
 }

@@ -1,0 +1,165 @@
+import type { Json } from '../model/snapshot.js';
+import type { CatalogFamily, CatalogObject } from './catalog-family.js';
+import { SQL_NOT_EXTENSION_MEMBER, SQL_USER_SCHEMA } from './catalog-family.js';
+
+/**
+ * Tables (regular, unlogged, partitioned, partitions, inheritance children) and their columns.
+ * A table's create is its CREATE TABLE with its local columns in attnum order, plus the ALTERs
+ * that CREATE TABLE cannot say on PostgreSQL 15 (storage, row-level security, replica identity).
+ * Columns are objects of their own (what diff compares), written inside their table's create.
+ * Constraints and indexes: constraints-and-indexes.ts; views: views.ts.
+ */
+export const TABLES: CatalogFamily = {
+  name: 'tables',
+  sql: () => `select json_agg(json_build_array(c.oid, c.reltype, (select typarray from pg_type where oid = c.reltype), n.nspname, quote_ident(n.nspname), c.relname, quote_ident(c.relname),
+      c.relkind, c.relpersistence, case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
+      case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
+      (select json_agg(quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) order by h.inhseqno) from pg_inherits h join pg_class pc on pc.oid = h.inhparent join pg_namespace pn on pn.oid = pc.relnamespace where h.inhrelid = c.oid),
+      (select json_agg(o order by o) from unnest(c.reloptions) as o), c.relrowsecurity, c.relforcerowsecurity, c.relreplident,
+      (select json_agg(json_build_array(a.attnum, a.attname, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
+          case when a.attcollation <> 0 and a.attcollation <> t.typcollation then (select quote_ident(cn.nspname) || '.' || quote_ident(co.collname) from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace where co.oid = a.attcollation) end,
+          a.attnotnull, d.oid, pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated, a.attstorage, t.typstorage, a.attislocal,
+          case when a.attidentity <> '' then (select json_build_array(s.oid, quote_ident(sn.nspname), s.relname, quote_ident(s.relname), q.seqstart::text, q.seqincrement::text, q.seqmin::text, q.seqmax::text, q.seqcache::text, q.seqcycle)
+            from pg_depend sd join pg_class s on s.oid = sd.objid join pg_namespace sn on sn.oid = s.relnamespace join pg_sequence q on q.seqrelid = s.oid
+            where sd.classid = 'pg_class'::regclass and sd.refclassid = 'pg_class'::regclass and sd.refobjid = c.oid and sd.refobjsubid = a.attnum and sd.deptype = 'i' and s.relkind = 'S' limit 1) end)
+        order by a.attnum)
+        from pg_attribute a join pg_type t on t.oid = a.atttypid left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped))
+    order by n.nspname, c.relname)
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and c.relpersistence <> 't' and ${SQL_USER_SCHEMA('c.relnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`,
+  read(value) {
+    const objects: CatalogObject[] = [];
+    for (const row of (value ?? []) as TableRow[]) objects.push(...tableObjects(row));
+    return objects;
+  },
+};
+
+type TableRow = [
+  oid: number, rowType: number, arrayType: number, schemaName: string, schema: string, name: string, quoted: string,
+  relkind: 'r' | 'p', persistence: string, partitionKey: string | null, partitionBound: string | null, parents: string[] | null,
+  options: string[] | null, rowSecurity: boolean, forceRowSecurity: boolean, replicaIdentity: string, columns: ColumnRow[] | null,
+];
+
+type ColumnRow = [
+  attnum: number, name: string, quoted: string, type: string, collation: string | null, notNull: boolean,
+  defaultOid: number | null, defaultExpr: string | null, identity: '' | 'a' | 'd', generated: '' | 's' | 'v',
+  storage: string, typeStorage: string, isLocal: boolean, sequence: IdentitySequenceRow | null,
+];
+
+type IdentitySequenceRow = [oid: number, schema: string, name: string, quoted: string, start: string, increment: string, min: string, max: string, cache: string, cycle: boolean];
+
+const STORAGE: Record<string, string> = { p: 'plain', e: 'external', m: 'main', x: 'extended' };
+const REPLICA_IDENTITY: Record<string, string> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
+
+function tableObjects(row: TableRow): CatalogObject[] {
+  const [oid, rowType, arrayType, schemaName, schema, name, quoted, relkind, persistence, partitionKey, partitionBound, parents, options, rowSecurity, forceRowSecurity, replicaIdentity, columnRows] = row;
+  const qualified = `${schema}.${quoted}`;
+  const identity = `table ${qualified}`;
+  const columns = columnsOf(columnRows ?? [], schema, name);
+  const isPartition = partitionBound !== null;
+  // a partition's parent is its only pg_inherits row
+  const partitionOf = isPartition ? parents?.[0] ?? null : null;
+  const inherits = isPartition ? [] : parents ?? [];
+
+  const head = `create ${persistence === 'u' ? 'unlogged ' : ''}table ${qualified}`;
+  const localColumns = columns.filter((column) => column.isLocalColumn);
+  let statement = isPartition
+    ? `${head} partition of ${partitionOf} ${partitionBound}`
+    : `${head} (${localColumns.length === 0 ? '' : `\n${localColumns.map((column) => `    ${column.definition}`).join(',\n')}\n`})`;
+  if (inherits.length > 0) statement += ` inherits (${inherits.join(', ')})`;
+  if (partitionKey !== null) statement += ` partition by ${partitionKey}`;
+  if (options && options.length > 0) statement += ` with (${options.join(', ')})`;
+  const statements = [`${statement};`];
+  for (const column of columns) if (column.storage !== null) statements.push(`alter table ${qualified} alter column ${column.quoted} set storage ${column.storage};`);
+  if (rowSecurity) statements.push(`alter table ${qualified} enable row level security;`);
+  if (forceRowSecurity) statements.push(`alter table ${qualified} force row level security;`);
+  // 'index' is written with the index (or constraint) it names
+  if (replicaIdentity === 'n' || replicaIdentity === 'f') statements.push(`alter table ${qualified} replica identity ${REPLICA_IDENTITY[replicaIdentity]};`);
+
+  const table: CatalogObject = {
+    kind: 'table', identity, schema: schemaName, name, dependsOn: [`schema ${schema}`],
+    attributes: {
+      partitioned: relkind === 'p', unlogged: persistence === 'u', partitionKey, partitionOf, partitionBound, inherits,
+      options: options ?? [], rowSecurity, forceRowSecurity, replicaIdentity: REPLICA_IDENTITY[replicaIdentity] ?? replicaIdentity,
+    },
+    create: statements.join('\n'),
+    refs: [`pg_class:${oid}:0`, `pg_type:${rowType}:0`, ...(arrayType ? [`pg_type:${arrayType}:0`] : [])],
+  };
+  return [table, ...columns.map((column) => column.object(identity, qualified, schemaName, oid))];
+}
+
+/** A column row read: its definition for CREATE TABLE and its object. */
+function columnsOf(rows: ColumnRow[], tableSchema: string, tableName: string): Column[] {
+  return rows.map((row) => new Column(row, tableSchema, tableName));
+}
+
+class Column {
+  readonly quoted: string;
+  readonly isLocalColumn: boolean;
+  /** SET STORAGE when not the type's default (CREATE TABLE ... STORAGE is PostgreSQL 16's) */
+  readonly storage: string | null;
+  readonly definition: string;
+  private readonly attributes: { [key: string]: Json };
+
+  constructor(private readonly row: ColumnRow, tableSchema: string, tableName: string) {
+    const [, name, quoted, type, collation, notNull, , defaultExpr, identityKind, generated, storage, typeStorage, isLocal, sequence] = row;
+    this.quoted = quoted;
+    this.isLocalColumn = isLocal;
+    this.storage = storage !== typeStorage ? STORAGE[storage] ?? storage : null;
+    const identity = identityKind === '' ? null : identityOf(identityKind, sequence, type, tableSchema, tableName, name);
+    const generation = generated === '' ? null : generated === 's' ? 'stored' : 'virtual';
+    const parts = [`${quoted} ${type}`];
+    if (collation) parts.push(`collate ${collation}`);
+    if (generation) parts.push(`generated always as (${defaultExpr}) ${generation}`);
+    else if (defaultExpr !== null) parts.push(`default ${defaultExpr}`);
+    if (identity) parts.push(identity.clause);
+    if (notNull) parts.push('not null');
+    this.definition = parts.join(' ');
+    this.attributes = {
+      type, collation, notNull,
+      default: generation ? null : defaultExpr,
+      generated: generation ? { kind: generation, expression: defaultExpr } : null,
+      identity: identity ? identity.attributes : null,
+      storage: this.storage,
+    };
+  }
+
+  object(table: string, qualifiedTable: string, schemaName: string, tableOid: number): CatalogObject {
+    const [attnum, name, quoted, , , , defaultOid, , , , , , , sequence] = this.row;
+    return {
+      kind: 'column', identity: `column ${qualifiedTable}.${quoted}`, schema: schemaName, name, parent: table, dependsOn: [],
+      attributes: this.attributes, create: '',
+      refs: [`pg_class:${tableOid}:${attnum}`, ...(defaultOid !== null ? [`pg_attrdef:${defaultOid}:0`] : []), ...(sequence ? [`pg_class:${sequence[0]}:0`] : [])],
+    };
+  }
+}
+
+const TYPE_MAX: Record<string, string> = { smallint: '32767', integer: '2147483647', bigint: '9223372036854775807' };
+const TYPE_MIN: Record<string, string> = { smallint: '-32768', integer: '-2147483648', bigint: '-9223372036854775808' };
+
+/** GENERATED ... AS IDENTITY, with the sequence options that differ from what PostgreSQL would choose */
+function identityOf(kind: 'a' | 'd', sequence: IdentitySequenceRow | null, type: string, tableSchema: string, tableName: string, columnName: string): { clause: string; attributes: Json } {
+  const generated = kind === 'a' ? 'always' : 'by default';
+  if (!sequence) return { clause: `generated ${generated} as identity`, attributes: { generated } };
+  const [, schema, name, quoted, start, increment, min, max, cache, cycle] = sequence;
+  const ascending = !increment.startsWith('-');
+  const defaults = {
+    start: ascending ? min : max,
+    increment: '1',
+    min: ascending ? '1' : TYPE_MIN[type] ?? min,
+    max: ascending ? TYPE_MAX[type] ?? max : '-1',
+  };
+  const options: string[] = [];
+  if (schema !== tableSchema || name !== `${tableName}_${columnName}_seq`) options.push(`sequence name ${schema}.${quoted}`);
+  if (start !== defaults.start) options.push(`start with ${start}`);
+  if (increment !== defaults.increment) options.push(`increment by ${increment}`);
+  if (min !== defaults.min) options.push(`minvalue ${min}`);
+  if (max !== defaults.max) options.push(`maxvalue ${max}`);
+  if (cache !== '1') options.push(`cache ${cache}`);
+  if (cycle) options.push('cycle');
+  return {
+    clause: `generated ${generated} as identity${options.length > 0 ? ` (${options.join(' ')})` : ''}`,
+    attributes: { generated, sequence: `${schema}.${quoted}`, start, increment, min, max, cache, cycle },
+  };
+}
