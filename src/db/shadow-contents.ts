@@ -14,7 +14,8 @@ export interface FoundObject {
   name: string;
 }
 
-const USER_SCHEMA = (column: string) => `(${column} !~ '^pg_' and ${column} <> 'information_schema')`;
+/** n.nspname is a schema of the user's (not pg_catalog, pg_toast, a temporary schema, information_schema) */
+const IN_USER_SCHEMA = "(n.nspname !~ '^pg_' and n.nspname <> 'information_schema')";
 
 /**
  * Objects a new database does not have: schemas other than public and the tracking schema;
@@ -24,17 +25,17 @@ const USER_SCHEMA = (column: string) => `(${column} !~ '^pg_' and ${column} <> '
 const FOREIGN_OBJECTS_SQL = `
   select kind, name from (
     select 'schema' as kind, quote_ident(n.nspname) as name from pg_namespace n
-      where ${USER_SCHEMA('n.nspname')} and n.nspname not in ('public', $1)
+      where ${IN_USER_SCHEMA} and n.nspname not in ('public', $1)
     union all
     select 'relation', format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where ${USER_SCHEMA('n.nspname')} and n.nspname <> $1
+      where ${IN_USER_SCHEMA} and n.nspname <> $1
     union all
     select 'type', format('%I.%I', n.nspname, t.typname) from pg_type t join pg_namespace n on n.oid = t.typnamespace
-      where ${USER_SCHEMA('n.nspname')} and n.nspname <> $1 and t.typrelid = 0
+      where ${IN_USER_SCHEMA} and n.nspname <> $1 and t.typrelid = 0
         and not exists (select 1 from pg_type e where e.typarray = t.oid)
     union all
     select 'function', format('%I.%I', n.nspname, p.proname) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where ${USER_SCHEMA('n.nspname')} and n.nspname <> $1
+      where ${IN_USER_SCHEMA} and n.nspname <> $1
     union all
     select 'extension', quote_ident(extname) from pg_extension where extname <> 'plpgsql'
     union all
@@ -62,6 +63,9 @@ interface SchemaState {
   grants: [string, string, boolean][];
 }
 
+/** the privileges a schema has, as aclexplode names them */
+const SCHEMA_PRIVILEGES = { USAGE: 'usage', CREATE: 'create' } as const;
+
 export interface ShadowBaseline {
   schemas: SchemaState[];
   eventTriggers: string[];
@@ -73,7 +77,7 @@ export async function readBaseline(db: Database): Promise<ShadowBaseline> {
     select n.nspname as name, pg_get_userbyid(n.nspowner) as owner, obj_description(n.oid, 'pg_namespace') as comment,
       coalesce((select json_agg(json_build_array(case when a.grantee = 0 then '' else pg_get_userbyid(a.grantee) end, a.privilege_type, a.is_grantable) order by a.grantee, a.privilege_type)
         from aclexplode(n.nspacl) a), '[]'::json) as grants
-    from pg_namespace n where ${USER_SCHEMA('n.nspname')} order by n.nspname`);
+    from pg_namespace n where ${IN_USER_SCHEMA} order by n.nspname`);
   const triggers = await db.query<{ name: string }>('select evtname as name from pg_event_trigger order by evtname');
   return {
     schemas: schemas.map((s) => ({ ...s, grants: typeof s.grants === 'string' ? JSON.parse(s.grants) : s.grants })),
@@ -99,7 +103,9 @@ export async function restoreBaseline(db: Database, baseline: ShadowBaseline): P
     await db.query(`drop schema ${name} cascade`);
     await db.query(`create schema ${name} authorization ${quoteIdentifier(schema.owner)}`);
     await db.query(`revoke all on schema ${name} from ${quoteIdentifier(schema.owner)}`);
-    for (const [grantee, privilege, grantable] of schema.grants) {
+    for (const [grantee, privilegeName, grantable] of schema.grants) {
+      const privilege = SCHEMA_PRIVILEGES[privilegeName as keyof typeof SCHEMA_PRIVILEGES];
+      if (privilege === undefined) continue;
       await db.query(`grant ${privilege} on schema ${name} to ${grantee === '' ? 'public' : quoteIdentifier(grantee)}${grantable ? ' with grant option' : ''}`);
     }
     if (schema.comment !== null) await db.query(`comment on schema ${name} is ${quoteLiteral(schema.comment)}`);
