@@ -8,6 +8,7 @@ import { formatStartProblems, toJson } from './cli/output.js';
 import { registerReadCommands } from './cli/read-commands.js';
 import { EXIT, err, printUsageError, stopProgress } from './cli/session.js';
 import { registerWriteCommands } from './cli/write-commands.js';
+import { registerProofCommands } from './cli/proof-commands.js';
 import { redactOutput } from './cli/redact-output.js';
 import { configuredUrls } from './config.js';
 
@@ -23,6 +24,7 @@ cli
   .option('-h, --help', 'show what a command does, its options, targets and examples');
 registerWriteCommands(cli);
 registerReadCommands(cli);
+registerProofCommands(cli);
 withHelp(cli.command('help [command]', 'what a command does, its options, targets and examples'), {
   details: ['Show what a command does, its options and targets, and two examples; without a command, the list of commands.'],
   examples: [['strata help up', 'the same as strata up --help'], ['strata help', 'the same as strata --help']],
@@ -46,7 +48,7 @@ function printHelp(name: string | undefined): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  redactOutput([...flagValues(argv, '--database-url'), ...configuredUrls()]);
+  redactOutput([...flagValues(argv, '--database-url'), ...flagValues(argv, '--shadow-database-url'), ...configuredUrls()]);
   try {
     // mri reads a target such as `-3` as a flag: hide it behind a space while parsing, then restore it
     cli.parse(argv.map((arg, i) => (i > 1 && /^-\d+$/.test(arg) ? ` ${arg}` : arg)), { run: false });

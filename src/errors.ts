@@ -59,7 +59,23 @@ export type ProblemCode =
   /** the tracking schema is at a version newer than this strata knows (a newer strata upgraded it) */
   | 'TRACKING_TOO_NEW'
   | 'EMBEDDED_IN_USE'
-  | 'REVISION_EXISTS';
+  | 'REVISION_EXISTS'
+  // shadow databases and what is proven on them (dump, check)
+  /** the shadow database holds objects already: strata never wipes one */
+  | 'SHADOW_NOT_EMPTY'
+  /** no shadow database could be had (no right to create one on the server) */
+  | 'SHADOW_UNAVAILABLE'
+  /** a revision failed while the shadow was migrated */
+  | 'SHADOW_MIGRATION_FAILED'
+  /** down.sql does not return the schema to what it was before up.sql, or up.sql again gives another schema */
+  | 'ROUND_TRIP_FAILED'
+  /** an Irreversible revision: not round-tripped */
+  | 'ROUND_TRIP_SKIPPED'
+  /** schema.sql is not what the migrations produce */
+  | 'SCHEMA_SQL_STALE'
+  | 'SCHEMA_SQL_MISSING'
+  /** kinds of objects the snapshot does not model: dump cannot recreate them, check cannot compare them */
+  | 'UNMODELLED_OBJECTS';
 
 export interface Problem {
   code: ProblemCode;

@@ -25,6 +25,9 @@ import { gitRestoreCommand } from './project/git-restore.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project/project-files.js';
 import { loadRevisions } from './revision/load-revisions.js';
 import type { DevEvent, DevOptions, DevSession } from './watch/dev-events.js';
+import type { CheckOptions, CheckReport } from './proof/check.js';
+import type { DumpReport } from './proof/dump.js';
+import type { ProofEvents } from './proof/proof-events.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { InitReport, NewRevisionReport } from './project/project-files.js';
@@ -43,6 +46,9 @@ export type { RevisionDetails, RevisionFileDetails, AppliedDetails } from './pla
 export type { HistoryEntry } from './plan/list-history.js';
 export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
 export { redactUrl } from './text/redact.js';
+export type { CheckOptions, CheckReport, CheckResult } from './proof/check.js';
+export type { DumpReport } from './proof/dump.js';
+export type { RoundTripEntry } from './proof/round-trip.js';
 
 /** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
 export type StrataEvent = RunEvent | DevEvent;
@@ -110,6 +116,10 @@ export interface Strata {
    * on every save until `stop()`. Each run is reported through `onEvent` as a `dev-run` event.
    */
   dev(options?: DevOptions): DevSession;
+  /** apply every revision to a shadow database and write schema.sql from its schema */
+  dump(options?: Pick<RunOptions, 'signal'>): Promise<DumpReport>;
+  /** the CI gate: every revision valid, every down.sql undoes its up.sql (on a shadow), schema.sql current */
+  check(options?: CheckOptions): Promise<CheckReport>;
 }
 
 /**
@@ -140,6 +150,11 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     } finally {
       await opened.close();
     }
+  };
+  // a shadow database is said in one line, as the database a command opens is
+  const proofEvents: ProofEvents = {
+    shadow: (description) => emit({ type: 'database', description, isEmbedded: false }),
+    note: (message) => emit({ type: 'note', message }),
   };
   const restoreCommand = (file: string) => gitRestoreCommand(config.cwd, file);
   const run = async (command: RunCommand, planner: Planner, runOptions: RunOptions): Promise<RunReport> => {
@@ -197,6 +212,8 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     },
     show: async (target) => (await import('./executor/inspect.js')).showRevision(config, target, (fn, options) => withDatabase('show', fn, options)),
     history: async () => (await import('./executor/inspect.js')).readHistory(config, (fn, options) => withDatabase('history', fn, options)),
+    dump: async ({ signal } = {}) => (await import('./proof/dump.js')).dumpSchema(config, loadRevisions(config), proofEvents, signal),
+    check: async (checkOptions = {}) => (await import('./proof/check.js')).checkProject(config, loadRevisions(config), proofEvents, checkOptions),
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };

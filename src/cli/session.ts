@@ -12,6 +12,8 @@ let progress = createProgress(process.stderr, { isEnabled: false });
 
 export interface GlobalFlags {
   databaseUrl?: string;
+  /** dump and check only */
+  shadowDatabaseUrl?: string;
   dir?: string;
   schema?: string;
   lockTimeout?: number;
@@ -25,6 +27,7 @@ export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => 
   const text = (value: unknown) => (value === undefined ? undefined : String(value));
   return createStrata({
     databaseUrl: text(flags.databaseUrl),
+    shadowDatabaseUrl: text(flags.shadowDatabaseUrl),
     dir: text(flags.dir),
     schema: text(flags.schema),
     lockTimeoutSeconds: flags.lockTimeout,

@@ -1,0 +1,93 @@
+import type { CAC } from 'cac';
+import type { CheckReport, DumpReport, Problem } from '../index.js';
+import { withHelp } from './help.js';
+import { formatProblems, formatRefusal, toJson, type Style } from './output.js';
+import { EXIT, err, out, strataFor, type GlobalFlags } from './session.js';
+import { onStopSignals } from './stop-signals.js';
+
+type ShadowFlags = GlobalFlags & { shadowDatabaseUrl?: string };
+
+/** The commands that prove things on a shadow database: dump and check. */
+export function registerProofCommands(cli: CAC): void {
+  withHelp(cli.command('dump', 'write schema.sql from a shadow database migrated to head')
+    .option('--shadow-database-url <url>', 'an empty database to migrate (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'), {
+    details: [
+      'Apply every revision to a shadow database, read its schema and write it to schema.sql, ordered as',
+      'pg_dump orders, with the head revision in its header. Two runs write the same bytes. The shadow is',
+      'an empty database strata never wipes: a temporary one is dropped after, even after a failure or Ctrl-C.',
+    ],
+    examples: [['strata dump', 'write schema.sql from the migrations'], ['strata dump --json', 'the same, reported as JSON']],
+  }).action(async (flags: ShadowFlags) => {
+    const report = await untilSignal((signal) => strataFor(flags).dump({ signal }));
+    return finish(report, flags, () => formatDump(report as Extract<DumpReport, { ok: true }>, out), EXIT.failed);
+  });
+
+  withHelp(cli.command('check', 'CI gate: every revision valid, every down.sql undoes its up.sql, schema.sql current')
+    .option('--revisions <range>', 'round-trip only <from>..<to> (revision ids or unique prefixes; either end may be left out)')
+    .option('--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'), {
+    details: [
+      'Check that every revision file is valid and its SQL parses; then, on a shadow database, that for each',
+      'revision in order up then down returns the schema to exactly what it was and up again gives the same',
+      'schema; then that schema.sql is what strata dump writes. Every problem is listed; exit 1 on any.',
+    ],
+    examples: [['strata check', 'the whole history, as CI runs it'], ['strata check --revisions 20261125..', 'round-trip only the revisions from 20261125 on']],
+  }).action(async (flags: ShadowFlags & { revisions?: string | number }) => {
+    const revisions = flags.revisions === undefined ? undefined : String(flags.revisions);
+    const report = await untilSignal((signal) => strataFor(flags).check({ revisions, signal }));
+    if (!flags.json && !flags.quiet && 'roundTrips' in report) console.log(formatCheck(report, out));
+    return finish(report, flags, () => '', report.ok === false && 'reason' in report && report.reason === 'invalid' ? EXIT.invalid : EXIT.failed);
+  });
+}
+
+type Finished = { ok: true; warnings?: Problem[]; unmodelled?: unknown[] } | { ok: false; reason: string; problems?: Problem[] } | { ok: boolean; problems: Problem[]; warnings: Problem[] };
+
+function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () => string, failedExit: number): number {
+  const r = report as Finished;
+  if (flags.json) console.log(toJson(report));
+  else if ('warnings' in r && r.warnings) for (const w of r.warnings) console.error(`${err.yellow('warning')}: ${w.message}`);
+  if (report.ok) {
+    if (!flags.json && !flags.quiet) process.stdout.write(text());
+    return EXIT.ok;
+  }
+  if ('reason' in report && report.reason === 'interrupted') {
+    if (!flags.json) console.error(err.yellow('stopped; the shadow database was removed'));
+    return EXIT.interrupted;
+  }
+  if (!flags.json) {
+    const problems = (report as { problems: Problem[] }).problems;
+    if ('reason' in report && (report.reason === 'invalid' || report.reason === 'unavailable')) console.error(formatRefusal({ reason: report.reason, problems }, err));
+    else console.error(formatProblems(problems, err, 'check failed.'));
+  }
+  return 'reason' in report && report.reason === 'unavailable' ? EXIT.unavailable : failedExit;
+}
+
+function formatDump(report: Extract<DumpReport, { ok: true }>, style: Style): string {
+  const lines = [`${style.green('wrote')} ${report.file}: ${report.objects} objects, head ${report.head ?? 'base (no revisions)'}`];
+  if (report.unmodelled.length > 0) {
+    const kinds = [...new Set(report.unmodelled.map((u) => u.kind))].join(', ');
+    lines.push(style.yellow(`warning: ${report.unmodelled.length} objects of kinds strata does not model are not in ${report.file}, so it cannot recreate them (${kinds}): ${report.unmodelled.map((u) => u.identity).join(', ')}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, style: Style): string {
+  const mark = { passed: style.green('ok'), failed: style.red('failed'), irreversible: style.yellow('irreversible, not round-tripped') };
+  const lines = report.roundTrips.map((entry) => `round trip ${entry.id}: ${mark[entry.result]}`);
+  lines.push(`schema.sql: ${report.schemaSql === 'current' ? style.green('current') : report.schemaSql}`);
+  if (report.ok) lines.push(style.green('check passed'));
+  return lines.join('\n');
+}
+
+/** Ctrl-C: the proof stops at the next revision and its shadow is removed (a second Ctrl-C exits at once). */
+async function untilSignal<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const removeHandlers = onStopSignals(() => {
+    controller.abort();
+    console.error(err.yellow('stopping after the revision in progress, then removing the shadow database (Ctrl-C again to stop now)'));
+  });
+  try {
+    return await run(controller.signal);
+  } finally {
+    removeHandlers();
+  }
+}

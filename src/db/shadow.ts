@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { StrataConfig } from '../config.js';
+import { problem, StrataError, type Problem, type Unavailable } from '../errors.js';
+import { redactConnectionString } from '../text/redact.js';
+import type { Database } from './database.js';
+import { databaseProblem } from './database-problem.js';
+import { quoteIdentifier } from './tracking.js';
+import { findForeignObjects, readBaseline, restoreBaseline, type FoundObject } from './shadow-contents.js';
+
+/**
+ * A shadow database: a scratch database strata migrates to learn what the migrations produce
+ * (dump, check). Which one, in this order:
+ *   1. SHADOW_DATABASE_URL: used as it is; it must be empty, and is emptied again of what strata
+ *      made in it after use;
+ *   2. with DATABASE_URL: a temporary database created on the same server (the same version as
+ *      production), dropped afterwards, also after a failure or Ctrl-C;
+ *   3. else an in-memory PGlite, copied from the embedded database's cached template (no initdb)
+ *      into a temporary folder that is removed afterwards.
+ * A shadow that is not empty is refused (SHADOW_NOT_EMPTY) and left as it is, never wiped.
+ */
+
+export type ShadowSource = 'configured' | 'temporary' | 'pglite';
+
+export interface Shadow {
+  db: Database;
+  source: ShadowSource;
+  /** the one line that says which shadow this is */
+  description: string;
+}
+
+export interface ShadowOptions {
+  /** hears what is worth a line while the shadow is made (the embedded template's creation); `Shadow.description` says which it is */
+  onNote?: (message: string) => void;
+}
+
+/**
+ * Opens a shadow, hands it to `use`, and always closes (drops, removes, empties) it after, in a
+ * `finally`: on success, on a failure, and when `use` returns early because it was asked to stop.
+ * A shadow that cannot be had comes back as `unavailable`, as openDatabase reports a database.
+ */
+export async function withShadow<T>(config: StrataConfig, options: ShadowOptions, use: (shadow: Shadow) => Promise<T>): Promise<T | Unavailable> {
+  const onNote = options.onNote ?? (() => {});
+  let opened: OpenedShadow;
+  try {
+    opened = await openShadow(config, onNote);
+  } catch (error) {
+    return unavailable(error, config);
+  }
+  let isEmpty = false;
+  try {
+    const found = await findForeignObjects(opened.shadow.db, config.schema);
+    if (found.length > 0) return { ok: false, reason: 'unavailable', problems: [notEmptyProblem(opened.shadow, found)] };
+    isEmpty = true;
+    const baseline = opened.shadow.source === 'configured' ? await readBaseline(opened.shadow.db) : undefined;
+    try {
+      return await use(opened.shadow);
+    } finally {
+      if (baseline) await restoreBaseline(opened.shadow.db, baseline);
+    }
+  } catch (error) {
+    return unavailable(error, config);
+  } finally {
+    // a shadow found not empty is someone else's: closed, never dropped or emptied
+    await opened.close(isEmpty).catch(() => {});
+  }
+}
+
+interface OpenedShadow {
+  shadow: Shadow;
+  /** `isOurs`: the shadow was found empty, so what is in it now is strata's to remove */
+  close(isOurs: boolean): Promise<void>;
+}
+
+async function openShadow(config: StrataConfig, onNote: (message: string) => void): Promise<OpenedShadow> {
+  if (config.shadowDatabaseUrl) {
+    const db = await connect(config.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
+    const description = `shadow database: ${config.redact(config.shadowDatabaseUrl)} (SHADOW_DATABASE_URL)`;
+    return { shadow: { db, source: 'configured', description }, close: () => db.close() };
+  }
+  if (config.databaseUrl) return openTemporaryDatabase(config, config.databaseUrl);
+  return openTemporaryPglite(config, onNote);
+}
+
+async function connect(url: string, name: string): Promise<Database> {
+  const { connectPostgres } = await import('./pg-database.js');
+  try {
+    return await connectPostgres(url, 'strata shadow');
+  } catch (error) {
+    if (error instanceof StrataError) {
+      throw new StrataError(error.code, error.problems.map((p) => ({ ...p, hint: p.hint?.replace('DATABASE_URL (or --database-url)', name) })));
+    }
+    throw error;
+  }
+}
+
+/** `create database strata_shadow_<random>` on the server of DATABASE_URL, from template0 (nothing copied from template1). */
+async function openTemporaryDatabase(config: StrataConfig, serverUrl: string): Promise<OpenedShadow> {
+  const name = `strata_shadow_${randomBytes(6).toString('hex')}`;
+  const admin = await connect(serverUrl, 'DATABASE_URL');
+  try {
+    await admin.query(`create database ${quoteIdentifier(name)} template template0`);
+  } catch (error) {
+    await admin.close();
+    const found = databaseProblem(error, config.schema);
+    if (!found) throw error;
+    throw new StrataError('SHADOW_UNAVAILABLE', {
+      message: `cannot create a temporary shadow database on ${config.redact(serverUrl)}: ${found.message.replace("strata's own query failed: ", '')}`,
+      hint: 'give the role CREATEDB (alter role <role> createdb), or set SHADOW_DATABASE_URL to an empty database strata may use',
+    });
+  }
+  const drop = async () => {
+    try {
+      // (force): a connection left open by a revision (dblink) must not keep the database alive
+      await admin.query(`drop database if exists ${quoteIdentifier(name)} with (force)`);
+    } finally {
+      await admin.close();
+    }
+  };
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  let db: Database;
+  try {
+    db = await connect(url.toString(), 'DATABASE_URL');
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  const description = `shadow database: ${name}, a temporary database on ${redactConnectionString(serverUrl)} (dropped after; set SHADOW_DATABASE_URL to choose one)`;
+  return {
+    shadow: { db, source: 'temporary', description },
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        await drop();
+      }
+    },
+  };
+}
+
+/** A PGlite database in a temporary folder, unpacked from the template cache (pglite-template.ts): no initdb after the first time. */
+async function openTemporaryPglite(config: StrataConfig, onNote: (message: string) => void): Promise<OpenedShadow> {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'strata-shadow-'));
+  const remove = () => rmSync(folder, { recursive: true, force: true });
+  try {
+    const { openPglite } = await import('./pglite-database.js');
+    const db = await openPglite(path.join(folder, 'pgdata'), {
+      cacheDir: config.cacheDir,
+      onCreate: (source) => {
+        if (source !== 'template') onNote("making the embedded database's template: PostgreSQL's initdb runs once for this PGlite version (a few seconds)");
+      },
+    });
+    const description = 'shadow database: a temporary embedded PGlite database (set DATABASE_URL or SHADOW_DATABASE_URL to use a server)';
+    return {
+      shadow: { db, source: 'pglite', description },
+      close: async () => {
+        try {
+          await db.close();
+        } finally {
+          remove();
+        }
+      },
+    };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+function notEmptyProblem(shadow: Shadow, found: readonly FoundObject[]): Problem {
+  const named = found.slice(0, 5).map((f) => `${f.kind} ${f.name}`).join(', ');
+  const more = found.length > 5 ? ` and ${found.length - 5} more` : '';
+  return problem('SHADOW_NOT_EMPTY', {
+    message: `the ${shadow.source === 'configured' ? 'database SHADOW_DATABASE_URL names' : 'shadow database'} is not empty: ${named}${more}`,
+    hint: 'strata migrates a shadow database from nothing and never wipes one: point SHADOW_DATABASE_URL at an empty database (create database app_shadow), or empty this one yourself',
+  });
+}
+
+function unavailable(error: unknown, config: StrataConfig): Unavailable {
+  if (error instanceof StrataError) return { ok: false, reason: 'unavailable', problems: error.problems };
+  const found = databaseProblem(error, config.schema);
+  if (found) return { ok: false, reason: 'unavailable', problems: [found] };
+  throw error;
+}

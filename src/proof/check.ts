@@ -1,0 +1,141 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { StrataConfig } from '../config.js';
+import { withShadow } from '../db/shadow.js';
+import { problem, type Problem, type Unavailable } from '../errors.js';
+import { checkSteps } from '../executor/check-steps.js';
+import { planners } from '../plan/planners.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import { renderSchema } from '../schema/model/render.js';
+import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
+import { compareSnapshots } from './compare-snapshots.js';
+import { headSnapshot, SCHEMA_FILE } from './dump.js';
+import { snapshotShadow } from './migrate-shadow.js';
+import type { ProofEvents } from './proof-events.js';
+import { resolveRevisionRange } from './revision-range.js';
+import { roundTrip, type RoundTripEntry } from './round-trip.js';
+
+export interface CheckOptions {
+  /** `<from>..<to>`: round-trip only these revisions (ids or unique prefixes; an end may be left out) */
+  revisions?: string;
+  signal?: AbortSignal;
+}
+
+export interface CheckResult {
+  /** true when nothing failed; `warnings` do not fail a check */
+  ok: boolean;
+  /** the shadow databases used, one line each */
+  shadows: string[];
+  roundTrips: RoundTripEntry[];
+  schemaSql: 'current' | 'stale' | 'missing' | 'not checked';
+  /** kinds present that the snapshot does not model: neither dumped nor compared */
+  unmodelled: UnmodelledObject[];
+  problems: Problem[];
+  /** reported, not failing: Irreversible revisions, unmodelled objects */
+  warnings: Problem[];
+}
+
+export type CheckReport =
+  | CheckResult
+  /** a bad --revisions */
+  | { ok: false; reason: 'invalid'; problems: Problem[] }
+  | { ok: false; reason: 'interrupted' }
+  | Unavailable;
+
+/**
+ * strata check: (a) every revision file valid and all its SQL parsed (up and down); (b) on one
+ * shadow, every revision's down.sql undoes its up.sql exactly (round-trip.ts); (c) schema.sql is
+ * what strata dump would write. Every problem is listed; the shadows are made one after the other,
+ * never held at once.
+ */
+export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
+  const range = resolveRevisionRange(set.revisions, options.revisions);
+  if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
+  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', unmodelled: [], problems: [...set.problems], warnings: [] };
+  if (result.problems.length === 0) {
+    const plan = planners.up('head', {})(set, []);
+    if (!plan.ok) result.problems.push(...plan.problems);
+    else result.problems.push(...(await checkSteps(plan.steps, {})).problems);
+  }
+  if (result.problems.length > 0) return result;
+  const { signal } = options;
+  const onShadow = (description: string) => {
+    result.shadows.push(description);
+    events.shadow(description);
+  };
+
+  let head: Snapshot | undefined;
+  if (set.revisions.length > 0) {
+    const tripped = await withShadow(config, { onNote: events.note }, async (shadow) => {
+      onShadow(shadow.description);
+      return roundTrip(shadow.db, config, set, range, signal);
+    });
+    if (!tripped.ok) return tripped;
+    result.roundTrips = tripped.entries;
+    for (const p of tripped.problems) (p.code === 'ROUND_TRIP_SKIPPED' ? result.warnings : result.problems).push(p);
+    head = tripped.head;
+  }
+  if (!head && set.revisions.length > 0) {
+    // the round trip stopped early: a shadow of its own, migrated straight to head
+    const built = await headSnapshot(config, set, { ...events, shadow: onShadow }, signal);
+    if (!built.ok) {
+      if (built.reason !== 'failed') return built;
+      for (const p of built.problems) if (!result.problems.some((q) => q.message === p.message)) result.problems.push(p);
+    } else head = built.snapshot;
+  }
+  head ??= { objects: [], unmodelled: [] };
+  if (set.revisions.length === 0 || result.problems.every((p) => p.code !== 'SHADOW_MIGRATION_FAILED')) {
+    const compared = await compareSchemaFile(config, head, set.revisions.at(-1)?.id ?? null, { ...events, shadow: onShadow });
+    if ('reason' in compared) return compared;
+    result.schemaSql = compared.state;
+    result.problems.push(...compared.problems);
+  }
+  result.unmodelled = head.unmodelled;
+  if (head.unmodelled.length > 0) result.warnings.push(unmodelledProblem(head.unmodelled, 'check cannot compare them'));
+  result.ok = result.problems.length === 0;
+  return result;
+}
+
+/**
+ * schema.sql against what dump would write from `head`. When the texts differ, schema.sql is
+ * loaded into a shadow of its own and read back, so the report names the objects that differ.
+ */
+async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: string | null, events: ProofEvents & { shadow: (description: string) => void }):
+  Promise<{ state: CheckResult['schemaSql']; problems: Problem[] } | Unavailable> {
+  const file = path.join(config.cwd, SCHEMA_FILE);
+  const fix = 'run strata dump';
+  if (!existsSync(file)) {
+    return { state: 'missing', problems: [problem('SCHEMA_SQL_MISSING', { file: SCHEMA_FILE, message: `${SCHEMA_FILE} is missing`, hint: `${fix} to write it` })] };
+  }
+  const written = readFileSync(file, 'utf8');
+  if (written === renderSchema(head, { head: headId })) return { state: 'current', problems: [] };
+  const stale = (message: string) => problem('SCHEMA_SQL_STALE', { file: SCHEMA_FILE, message, hint: `${fix} to write it again from the migrations` });
+  const loaded = await withShadow(config, { onNote: events.note }, async (shadow) => {
+    events.shadow(shadow.description);
+    const result = await shadow.db.runScript(written);
+    if (!result.ok) return { ok: false as const, message: `${result.error.message} (${result.error.code})` };
+    return { ok: true as const, snapshot: await snapshotShadow(shadow.db, config) };
+  });
+  if (!loaded.ok && 'reason' in loaded) return loaded;
+  if (!loaded.ok) return { state: 'stale', problems: [stale(`${SCHEMA_FILE} is not what the migrations produce, and it does not load: ${loaded.message}`)] };
+  const difference = compareSnapshots(head, loaded.snapshot);
+  const problems = [
+    ...difference.added.map((o) => stale(`${SCHEMA_FILE} has ${o.identity}, which the migrations do not make`)),
+    ...difference.removed.map((o) => stale(`${SCHEMA_FILE} lacks ${o.identity}, which the migrations make`)),
+    ...difference.changed.map(({ object, keys }) => stale(`${SCHEMA_FILE} has ${object.identity} otherwise than the migrations make it (${keys.join(', ')})`)),
+  ];
+  if (problems.length === 0) {
+    const headLine = /^-- head: (.*)$/m.exec(written)?.[1];
+    const why = headLine !== undefined && headLine !== (headId ?? 'base (no revisions)') ? `it names head ${headLine}, the migrations' head is ${headId ?? 'base'}` : 'the same objects, written differently';
+    problems.push(stale(`${SCHEMA_FILE} differs from what strata dump writes (${why})`));
+  }
+  return { state: 'stale', problems };
+}
+
+export function unmodelledProblem(unmodelled: readonly UnmodelledObject[], consequence: string): Problem {
+  const kinds = [...new Set(unmodelled.map((u) => u.kind))];
+  return problem('UNMODELLED_OBJECTS', {
+    message: `${unmodelled.length} ${unmodelled.length === 1 ? 'object' : 'objects'} of ${kinds.length === 1 ? 'a kind' : 'kinds'} strata does not model (${kinds.join(', ')}): ${unmodelled.map((u) => u.identity).join(', ')}; ${consequence}`,
+    hint: 'strata names them rather than pass over them; keep their SQL in the revisions',
+  });
+}

@@ -1,0 +1,39 @@
+import type { StrataConfig } from '../config.js';
+import type { Database } from '../db/database.js';
+import { problem, type Problem } from '../errors.js';
+import { runPipeline } from '../executor/run.js';
+import type { Planner } from '../plan/planners.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import { takeSnapshot } from '../schema/introspect/take-snapshot.js';
+import type { Snapshot } from '../schema/model/snapshot.js';
+
+export type MigrateResult =
+  | { ok: true }
+  | { ok: false; reason: 'failed'; problems: Problem[] }
+  | { ok: false; reason: 'interrupted' };
+
+/**
+ * Runs one plan on a shadow with the run pipeline, as `up` and `down` would run it on a database,
+ * quietly: what the pipeline reports along the way is about the shadow, not the user's database.
+ */
+export async function migrateShadow(db: Database, config: StrataConfig, revisions: RevisionSet, planner: Planner, signal?: AbortSignal): Promise<MigrateResult> {
+  const report = await runPipeline(db, config, { command: 'up', planner, revisions, options: { signal } }, () => {});
+  if (report.ok) return report;
+  if (report.reason === 'interrupted') return { ok: false, reason: 'interrupted' };
+  if (report.reason !== 'failed') return { ok: false, reason: 'failed', problems: report.problems };
+  const { failure } = report;
+  return {
+    ok: false,
+    reason: 'failed',
+    problems: [problem('SHADOW_MIGRATION_FAILED', {
+      file: failure.file, line: failure.line, column: failure.column, revision: failure.id, codeFrame: failure.codeFrame,
+      message: `${failure.direction}.sql of ${failure.id} failed on the shadow database: ${failure.message} (${failure.sqlstate})${failure.detail ? `; ${failure.detail}` : ''}`,
+      hint: failure.hint ?? 'fix the revision: every revision must apply from an empty database (strata up on a new database does the same)',
+    })],
+  };
+}
+
+/** The shadow's schema, strata's tracking schema left out. */
+export function snapshotShadow(db: Database, config: StrataConfig): Promise<Snapshot> {
+  return takeSnapshot(db, { excludedSchemas: [config.schema], privileges: false, serverVersionNum: db.serverVersionNum });
+}

@@ -1,0 +1,227 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createTestDatabase, projectFromFixture, runCli, type TestDatabase } from '../helpers/harness.js';
+
+// strata dump and strata check on test/fixtures/shadow-history (schema app; a sequence and an enum;
+// a domain and a table; a column and an index), with temporary shadow databases on the test server.
+// The faulty histories are the fixture with one down.sql rewritten.
+const CREATE_APP = '20261120093000_create_app';
+const COUNTER_AND_MOOD = '20261121093000_add_counter_and_mood';
+const ORDERS = '20261122093000_add_orders';
+const ORDER_NOTE = '20261123093000_add_order_note';
+
+let target: TestDatabase | undefined;
+test.before(async () => {
+  target = await createTestDatabase('dump_check');
+});
+test.after(async () => {
+  await target?.drop();
+});
+
+const serverEnv = () => ({ DATABASE_URL: target!.url, SHADOW_DATABASE_URL: undefined });
+
+async function shadowDatabasesNamedIn(output: string): Promise<string[]> {
+  const names = [...output.matchAll(/strata_shadow_[0-9a-f]+/g)].map((m) => m[0]);
+  if (names.length === 0) return [];
+  const rows = await target!.query<{ datname: string }>('select datname from pg_database where datname = any($1)', [names]);
+  return rows.map((r) => r.datname);
+}
+
+test('dump writes schema.sql with the head in its header; two runs are byte-identical', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    const first = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(first.code, 0, first.output);
+    assert.match(first.stderr, /shadow database: strata_shadow_[0-9a-f]+, a temporary database on/);
+    assert.match(first.stdout, `wrote schema.sql`);
+    const written = readFileSync(path.join(project.dir, 'schema.sql'), 'utf8');
+    assert.match(written, `-- head: ${ORDER_NOTE}\n`);
+    assert.match(written, "create type app.mood as enum ('sad', 'ok', 'happy');");
+    assert.match(written, 'create domain app.positive');
+    const second = await runCli(['dump', '--json'], { cwd: project.dir, env: serverEnv() });
+    assert.is(second.code, 0, second.output);
+    const report = JSON.parse(second.stdout) as { ok: boolean; file: string; head: string };
+    assert.equal([report.ok, report.file, report.head], [true, 'schema.sql', ORDER_NOTE]);
+    assert.is(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), written, 'byte-identical');
+    assert.equal(await shadowDatabasesNamedIn(first.output + second.output), [], 'the temporary databases are dropped');
+  } finally {
+    project.remove();
+  }
+});
+
+test('check passes on a good history, after dump', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    assert.is((await runCli(['dump'], { cwd: project.dir, env: serverEnv() })).code, 0);
+    const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 0, result.output);
+    for (const id of [CREATE_APP, COUNTER_AND_MOOD, ORDERS, ORDER_NOTE]) assert.match(result.stdout, `round trip ${id}: ok`);
+    assert.match(result.stdout, 'schema.sql: current');
+    assert.match(result.stdout, 'check passed');
+    const json = await runCli(['check', '--json', '--revisions', '20261121..20261122'], { cwd: project.dir, env: serverEnv() });
+    assert.is(json.code, 0, json.output);
+    const report = JSON.parse(json.stdout) as { ok: boolean; roundTrips: { id: string; result: string }[]; schemaSql: string };
+    assert.equal(report.roundTrips, [{ id: COUNTER_AND_MOOD, result: 'passed' }, { id: ORDERS, result: 'passed' }]);
+    assert.is(report.schemaSql, 'current');
+  } finally {
+    project.remove();
+  }
+});
+
+// the objects the families on main model: schemas, types, domains, sequences
+const FORGETFUL_DOWNS: ReadonlyArray<{ revision: string; down: string; expected: string }> = [
+  { revision: COUNTER_AND_MOOD, down: 'drop type app.mood;\n', expected: `down.sql of ${COUNTER_AND_MOOD} leaves sequence app.counter` },
+  { revision: COUNTER_AND_MOOD, down: 'drop sequence app.counter;\n', expected: `down.sql of ${COUNTER_AND_MOOD} leaves type app.mood` },
+  { revision: ORDERS, down: 'drop table app.orders;\n', expected: `down.sql of ${ORDERS} leaves domain app.positive` },
+  { revision: CREATE_APP, down: '-- nothing\n', expected: `down.sql of ${CREATE_APP} leaves schema app` },
+];
+
+for (const { revision, down, expected } of FORGETFUL_DOWNS) {
+  test(`check fails naming the revision and the object: ${expected}`, async () => {
+    if (!target) return;
+    const project = projectFromFixture('shadow-history');
+    try {
+      project.write(`migrations/${revision}/down.sql`, down);
+      const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+      assert.is(result.code, 1, result.output);
+      assert.match(result.stderr, `migrations/${revision}/down.sql: error: ${expected}`);
+      assert.match(result.stdout, `round trip ${revision}: failed`);
+      const json = JSON.parse((await runCli(['check', '--json'], { cwd: project.dir, env: serverEnv() })).stdout) as { ok: boolean; problems: { code: string; message: string }[] };
+      assert.is(json.ok, false);
+      assert.ok(json.problems.some((p) => p.code === 'ROUND_TRIP_FAILED' && p.message === expected), JSON.stringify(json.problems));
+      assert.equal(await shadowDatabasesNamedIn(result.output), [], 'the temporary databases are dropped after a failed check');
+    } finally {
+      project.remove();
+    }
+  });
+}
+
+// AFTER THE MERGE of the tables family (another engineer's branch): columns and indexes are
+// modelled then. Until then the snapshot has no tables, this cannot be seen, and the test skips.
+test('check fails naming a column and an index down.sql leaves (passes once tables are modelled)', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    assert.is((await runCli(['dump'], { cwd: project.dir, env: serverEnv() })).code, 0);
+    if (!readFileSync(path.join(project.dir, 'schema.sql'), 'utf8').includes('create table')) {
+      console.warn('SKIP: tables are not modelled on this branch yet (the tables family merges later)');
+      return;
+    }
+    project.write(`migrations/${ORDER_NOTE}/down.sql`, '-- forgot everything\n');
+    const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 1, result.output);
+    assert.match(result.stderr, `down.sql of ${ORDER_NOTE} leaves column app.orders.note`);
+    assert.match(result.stderr, `down.sql of ${ORDER_NOTE} leaves index app.orders_quantity`);
+  } finally {
+    project.remove();
+  }
+});
+
+test('an Irreversible revision is reported as not round-tripped, and does not fail the check', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    project.write(`migrations/${ORDER_NOTE}/down.sql`, '--! Irreversible: the notes are kept\n');
+    assert.is((await runCli(['dump'], { cwd: project.dir, env: serverEnv() })).code, 0);
+    const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 0, result.output);
+    assert.match(result.stdout, `round trip ${ORDER_NOTE}: irreversible, not round-tripped`);
+    assert.match(result.stderr, `warning: ${ORDER_NOTE} is Irreversible (the notes are kept): not round-tripped`);
+  } finally {
+    project.remove();
+  }
+});
+
+test('a stale schema.sql is reported object by object, with "run strata dump"', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    assert.is((await runCli(['dump'], { cwd: project.dir, env: serverEnv() })).code, 0);
+    const file = path.join(project.dir, 'schema.sql');
+    const written = readFileSync(file, 'utf8');
+    project.write('schema.sql', written.replace(/create domain app\.positive[^\n]*\n/, '').replace("'happy');", "'happy', 'glad');"));
+    const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 1, result.output);
+    assert.match(result.stdout, 'schema.sql: stale');
+    assert.match(result.stderr, 'schema.sql: error: schema.sql lacks domain app.positive, which the migrations make');
+    assert.match(result.stderr, 'schema.sql: error: schema.sql has type app.mood otherwise than the migrations make it');
+    assert.match(result.stderr, 'fix: run strata dump');
+    project.write('schema.sql', written.replace(`-- head: ${ORDER_NOTE}`, `-- head: ${ORDERS}`));
+    const headOnly = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(headOnly.code, 1, headOnly.output);
+    assert.match(headOnly.stderr, `it names head ${ORDERS}, the migrations' head is ${ORDER_NOTE}`);
+    project.remove();
+    const missing = projectFromFixture('shadow-history');
+    const none = await runCli(['check'], { cwd: missing.dir, env: serverEnv() });
+    missing.remove();
+    assert.is(none.code, 1, none.output);
+    assert.match(none.stderr, 'schema.sql is missing');
+  } finally {
+    project.remove();
+  }
+});
+
+test('a SHADOW_DATABASE_URL that is not empty is refused and left untouched; an empty one is used and left empty', async () => {
+  if (!target) return;
+  const shadow = await createTestDatabase('dump_check_shadow');
+  const project = projectFromFixture('shadow-history');
+  try {
+    await shadow!.query('create table public.precious (id integer)');
+    await shadow!.query('insert into public.precious values (1), (2)');
+    const refused = await runCli(['dump'], { cwd: project.dir, env: { ...serverEnv(), SHADOW_DATABASE_URL: shadow!.url } });
+    assert.is(refused.code, 1, refused.output);
+    assert.match(refused.stderr, 'error: the database SHADOW_DATABASE_URL names is not empty: relation public.precious');
+    const json = JSON.parse((await runCli(['check', '--json'], { cwd: project.dir, env: { ...serverEnv(), SHADOW_DATABASE_URL: shadow!.url } })).stdout) as { problems: { code: string }[] };
+    assert.equal(json.problems.map((p) => p.code), ['SHADOW_NOT_EMPTY']);
+    assert.equal(await shadow!.query('select count(*)::int as n from public.precious'), [{ n: 2 }], 'left untouched');
+    const schemas = await shadow!.query<{ nspname: string }>("select nspname from pg_namespace where nspname in ('app', 'strata')");
+    assert.equal(schemas, []);
+
+    await shadow!.query('drop table public.precious');
+    for (let run = 0; run < 2; run++) {
+      const used = await runCli(['dump'], { cwd: project.dir, env: { ...serverEnv(), SHADOW_DATABASE_URL: shadow!.url } });
+      assert.is(used.code, 0, used.output);
+      assert.match(used.stderr, 'shadow database: postgres://');
+    }
+    assert.equal(await shadow!.query("select nspname from pg_namespace where nspname in ('app', 'strata')"), [], 'emptied of what strata made');
+    assert.equal(await shadow!.query("select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public'"), []);
+  } finally {
+    project.remove();
+    await shadow?.drop();
+  }
+});
+
+test('the temporary shadow database is gone after a revision fails on it', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    project.write(`migrations/${ORDERS}/up.sql`, `--! Parent: ${COUNTER_AND_MOOD}\n\ncreate table app.orders (id integer);\nselect 1 / 0;\n`);
+    const result = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 1, result.output);
+    assert.match(result.stderr, `up.sql of ${ORDERS} failed on the shadow database: division by zero (22012)`);
+    assert.match(result.output, /strata_shadow_[0-9a-f]+/);
+    assert.equal(await shadowDatabasesNamedIn(result.output), []);
+    const leftover = await target.query<{ n: number }>("select count(*)::int as n from pg_database where datname like 'strata\\_shadow\\_%' and datname = any($1)", [[...result.output.matchAll(/strata_shadow_[0-9a-f]+/g)].map((m) => m[0])]);
+    assert.equal(leftover, [{ n: 0 }]);
+  } finally {
+    project.remove();
+  }
+});
+
+test('without DATABASE_URL the shadow is a temporary PGlite from the template', async () => {
+  const project = projectFromFixture('shadow-history');
+  try {
+    const result = await runCli(['dump'], { cwd: project.dir, env: { DATABASE_URL: undefined, SHADOW_DATABASE_URL: undefined }, timeoutMs: 120_000 });
+    assert.is(result.code, 0, result.output);
+    assert.match(result.stderr, 'shadow database: a temporary embedded PGlite database');
+    assert.match(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), `-- head: ${ORDER_NOTE}`);
+  } finally {
+    project.remove();
+  }
+});
+
+test.run();
