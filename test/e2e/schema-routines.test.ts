@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openPglite } from '../../src/db/pglite-database.js';
-import { CATALOG_FAMILIES } from '../../src/schema/introspect/families.js';
 import { takeSnapshot } from '../../src/schema/introspect/take-snapshot.js';
 import { orderObjects } from '../../src/schema/model/render.js';
 import type { ObjectKind, SchemaObject, Snapshot } from '../../src/schema/model/snapshot.js';
