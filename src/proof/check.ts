@@ -8,7 +8,7 @@ import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { renderSchema } from '../schema/model/render.js';
 import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
-import { compareSnapshots } from './compare-snapshots.js';
+import { describeFields, diffSnapshots, splitChanges } from '../schema/model/diff.js';
 import { headSnapshot, SCHEMA_FILE } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
@@ -118,11 +118,11 @@ async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: s
   });
   if (!loaded.ok && 'reason' in loaded) return loaded;
   if (!loaded.ok) return { state: 'stale', problems: [stale(`${SCHEMA_FILE} is not what the migrations produce, and it does not load: ${loaded.message}`)] };
-  const difference = compareSnapshots(head, loaded.snapshot);
+  const difference = splitChanges(diffSnapshots(head, loaded.snapshot));
   const problems = [
     ...difference.added.map((o) => stale(`${SCHEMA_FILE} has ${o.identity}, which the migrations do not make`)),
     ...difference.removed.map((o) => stale(`${SCHEMA_FILE} lacks ${o.identity}, which the migrations make`)),
-    ...difference.changed.map(({ object, keys }) => stale(`${SCHEMA_FILE} has ${object.identity} otherwise than the migrations make it (${keys.join(', ')})`)),
+    ...difference.changed.map(({ object, fields }) => stale(`${SCHEMA_FILE} has ${object.identity} otherwise than the migrations make it (${describeFields(fields)})`)),
   ];
   if (problems.length === 0) {
     const headLine = /^-- head: (.*)$/m.exec(written)?.[1];

@@ -5,7 +5,7 @@ import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import type { SchemaObject, Snapshot } from '../schema/model/snapshot.js';
-import { compareSnapshots, isSame, type SnapshotDifference } from './compare-snapshots.js';
+import { describeFields, diffSnapshots, splitChanges } from '../schema/model/diff.js';
 import { migrateShadow, snapshotShadow } from './migrate-shadow.js';
 
 export interface RoundTripEntry {
@@ -58,13 +58,13 @@ export async function roundTrip(db: Database, config: StrataConfig, set: Revisio
     }
     const reverted = await migrate(planners.down('-1'));
     if (!reverted.ok) return failedAt(reverted, revision);
-    const leftByDown = compareSnapshots(s0, await snapshot());
-    if (!isSame(leftByDown)) return failedAt({ ok: false, reason: 'failed', problems: downProblems(revision, leftByDown) }, revision);
+    const leftByDown = diffSnapshots(s0, await snapshot());
+    if (leftByDown.length > 0) return failedAt({ ok: false, reason: 'failed', problems: downProblems(revision, splitChanges(leftByDown)) }, revision);
     const again = await migrate(planners.up(revision.id, {}));
     if (!again.ok) return failedAt(again, revision);
     const s3 = await snapshot();
-    const changedByRedo = compareSnapshots(s1, s3);
-    if (!isSame(changedByRedo)) return failedAt({ ok: false, reason: 'failed', problems: redoProblems(revision, changedByRedo) }, revision);
+    const changedByRedo = diffSnapshots(s1, s3);
+    if (changedByRedo.length > 0) return failedAt({ ok: false, reason: 'failed', problems: redoProblems(revision, splitChanges(changedByRedo)) }, revision);
     entries.push({ id: revision.id, result: 'passed' });
     s0 = s3;
   }
@@ -84,17 +84,17 @@ export async function roundTrip(db: Database, config: StrataConfig, set: Revisio
 }
 
 /** One problem per object down.sql got wrong: "down.sql of <id> leaves column public.orders.note". */
-function downProblems(revision: Revision, difference: SnapshotDifference): Problem[] {
+function downProblems(revision: Revision, difference: ReturnType<typeof splitChanges>): Problem[] {
   const at = (o: SchemaObject, message: string, hint: string) => problem('ROUND_TRIP_FAILED', { file: revision.down.path, revision: revision.id, object: objectOf(o), message, hint });
   return [
     ...difference.added.map((o) => at(o, `down.sql of ${revision.id} leaves ${o.identity}`, 'make down.sql drop what up.sql creates')),
     ...difference.removed.map((o) => at(o, `down.sql of ${revision.id} drops ${o.identity}, which was there before up.sql`, 'down.sql must remove only what up.sql created')),
-    ...difference.changed.map(({ object, keys }) => at(object, `down.sql of ${revision.id} leaves ${object.identity} changed (${keys.join(', ')})`, 'make down.sql restore what up.sql altered')),
+    ...difference.changed.map(({ object, fields }) => at(object, `down.sql of ${revision.id} leaves ${object.identity} changed (${describeFields(fields)})`, 'make down.sql restore what up.sql altered')),
   ];
 }
 
 /** up.sql applied again after its down.sql gives another schema than the first time. */
-function redoProblems(revision: Revision, difference: SnapshotDifference): Problem[] {
+function redoProblems(revision: Revision, difference: ReturnType<typeof splitChanges>): Problem[] {
   const at = (o: SchemaObject, message: string) => problem('ROUND_TRIP_FAILED', {
     file: revision.up.path, revision: revision.id, object: objectOf(o), message: `up.sql of ${revision.id} applied again after its down.sql ${message}`,
     hint: 'down.sql must return the database to exactly where up.sql found it, so that up.sql does the same the second time',
@@ -102,7 +102,7 @@ function redoProblems(revision: Revision, difference: SnapshotDifference): Probl
   return [
     ...difference.added.map((o) => at(o, `adds ${o.identity}, which the first apply did not`)),
     ...difference.removed.map((o) => at(o, `does not make ${o.identity}, which the first apply did`)),
-    ...difference.changed.map(({ object, keys }) => at(object, `makes ${object.identity} differently (${keys.join(', ')})`)),
+    ...difference.changed.map(({ object, fields }) => at(object, `makes ${object.identity} differently (${describeFields(fields)})`)),
   ];
 }
 

@@ -63,7 +63,21 @@ function sameJson(a: Json | undefined, b: Json | undefined): boolean {
 export function formatChange(change: SchemaChange, words: { added: string; removed: string } = { added: 'added', removed: 'removed' }): string {
   if (change.change === 'added') return `${change.object.identity}: ${words.added}`;
   if (change.change === 'removed') return `${change.object.identity}: ${words.removed}`;
-  return `${change.after.identity}: ${change.fields.map((f) => `${f.path} ${show(f.before)} -> ${show(f.after)}`).join('; ')}`;
+  return `${change.after.identity}: ${describeFields(change.fields)}`;
+}
+
+/** `type numeric(12,2) -> numeric(14,2); notNull false -> true` */
+export function describeFields(fields: readonly FieldChange[]): string {
+  return fields.map((f) => `${f.path} ${show(f.before)} -> ${show(f.after)}`).join('; ');
+}
+
+/** What the three kinds of change are about, split: the objects only in `after`, only in `before`, and those in both but different. */
+export function splitChanges(changes: readonly SchemaChange[]): { added: SchemaObject[]; removed: SchemaObject[]; changed: Array<{ object: SchemaObject; fields: FieldChange[] }> } {
+  return {
+    added: changes.flatMap((c) => (c.change === 'added' ? [c.object] : [])),
+    removed: changes.flatMap((c) => (c.change === 'removed' ? [c.object] : [])),
+    changed: changes.flatMap((c) => (c.change === 'changed' ? [{ object: c.after, fields: c.fields }] : [])),
+  };
 }
 
 function show(value: Json | undefined): string {
