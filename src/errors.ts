@@ -73,6 +73,8 @@ export type ProblemCode =
   | 'ROUND_TRIP_SKIPPED'
   /** schema.sql is not what the migrations produce */
   | 'SCHEMA_SQL_STALE'
+  /** strata check --live: the database differs from what its applied revisions make */
+  | 'SCHEMA_DRIFT'
   | 'SCHEMA_SQL_MISSING'
   /** kinds of objects the snapshot does not model: dump cannot recreate them, check cannot compare them */
   | 'UNMODELLED_OBJECTS';

@@ -24,16 +24,18 @@ export function registerProofCommands(cli: CAC): void {
 
   withHelp(cli.command('check', 'CI gate: every revision valid, every down.sql undoes its up.sql, schema.sql current')
     .option('--revisions <range>', 'round-trip only <from>..<to> (revision ids or unique prefixes; either end may be left out)')
+    .option('--live', 'also compare the database (DATABASE_URL) with what its applied revisions make: changes made outside strata')
     .option('--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'), {
     details: [
       'Check that every revision file is valid and its SQL parses; then, on a shadow database, that for each',
       'revision in order up then down returns the schema to exactly what it was and up again gives the same',
-      'schema; then that schema.sql is what strata dump writes. Every problem is listed; exit 1 on any.',
+      'schema; then that schema.sql is what strata dump writes. With --live, also that the database has',
+      'exactly the schema its applied revisions make (drift). Every problem is listed; exit 1 on any.',
     ],
-    examples: [['strata check', 'the whole history, as CI runs it'], ['strata check --revisions 20261125..', 'round-trip only the revisions from 20261125 on']],
-  }).action(async (flags: ShadowFlags & { revisions?: string | number }) => {
+    examples: [['strata check', 'the whole history, as CI runs it'], ['strata check --live', 'the same, and whether the database was changed by hand']],
+  }).action(async (flags: ShadowFlags & { revisions?: string | number; live?: boolean }) => {
     const revisions = flags.revisions === undefined ? undefined : String(flags.revisions);
-    const report = await untilSignal((signal) => strataFor(flags).check({ revisions, signal }));
+    const report = await untilSignal((signal) => strataFor(flags).check({ revisions, live: flags.live ?? false, signal }));
     if (!flags.json && !flags.quiet && 'roundTrips' in report) console.log(formatCheck(report, out));
     return finish(report, flags, () => '', report.ok === false && 'reason' in report && report.reason === 'invalid' ? EXIT.invalid : EXIT.failed);
   });
@@ -74,6 +76,7 @@ function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, styl
   const mark = { passed: style.green('ok'), failed: style.red('failed'), irreversible: style.yellow('irreversible, not round-tripped') };
   const lines = report.roundTrips.map((entry) => `round trip ${entry.id}: ${mark[entry.result]}`);
   lines.push(`schema.sql: ${report.schemaSql === 'current' ? style.green('current') : report.schemaSql}`);
+  if (report.drift !== 'not checked') lines.push(`live database: ${report.drift === 'none' ? style.green('as its revisions make it') : style.red('changed outside strata')}`);
   if (report.ok) lines.push(style.green('check passed'));
   return lines.join('\n');
 }

@@ -14,10 +14,13 @@ import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
 import { resolveRevisionRange } from './revision-range.js';
 import { roundTrip, type RoundTripEntry } from './round-trip.js';
+import { liveDrift } from './drift.js';
 
 export interface CheckOptions {
   /** `<from>..<to>`: round-trip only these revisions (ids or unique prefixes; an end may be left out) */
   revisions?: string;
+  /** also compare the database DATABASE_URL names with what its applied revisions make (drift) */
+  live?: boolean;
   signal?: AbortSignal;
 }
 
@@ -28,6 +31,8 @@ export interface CheckResult {
   shadows: string[];
   roundTrips: RoundTripEntry[];
   schemaSql: 'current' | 'stale' | 'missing' | 'not checked';
+  /** with --live: 'none' or 'found' (listed in problems); 'not checked' without --live */
+  drift: 'none' | 'found' | 'not checked';
   /** kinds present that the snapshot does not model: neither dumped nor compared */
   unmodelled: UnmodelledObject[];
   problems: Problem[];
@@ -51,7 +56,7 @@ export type CheckReport =
 export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
   const range = resolveRevisionRange(set.revisions, options.revisions);
   if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
-  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', unmodelled: [], problems: [...set.problems], warnings: [] };
+  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', unmodelled: [], problems: [...set.problems], warnings: [] };
   if (result.problems.length === 0) {
     const plan = planners.up('head', {})(set, []);
     if (!plan.ok) result.problems.push(...plan.problems);
@@ -89,6 +94,16 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     if ('reason' in compared) return compared;
     result.schemaSql = compared.state;
     result.problems.push(...compared.problems);
+  }
+  if (options.live) {
+    const drifted = await liveDrift(config, set, { ...events, shadow: onShadow }, signal);
+    if (!drifted.ok) {
+      if (drifted.reason !== 'failed') return drifted;
+      result.problems.push(...drifted.problems);
+    } else {
+      result.drift = drifted.problems.length > 0 ? 'found' : 'none';
+      result.problems.push(...drifted.problems);
+    }
   }
   result.unmodelled = head.unmodelled;
   if (head.unmodelled.length > 0) result.warnings.push(unmodelledProblem(head.unmodelled, 'check cannot compare them'));

@@ -46,10 +46,15 @@ export type HeadSnapshot =
   | Unavailable;
 
 /** A new shadow migrated to head, read as a snapshot; the shadow is gone after. */
-export async function headSnapshot(config: StrataConfig, revisions: RevisionSet, events: ProofEvents, signal?: AbortSignal): Promise<HeadSnapshot> {
+export function headSnapshot(config: StrataConfig, revisions: RevisionSet, events: ProofEvents, signal?: AbortSignal): Promise<HeadSnapshot> {
+  return snapshotAt(config, revisions, 'head', events, signal);
+}
+
+/** A new shadow migrated up to `target` (a revision id, head; 'base': nothing applied), read as a snapshot. */
+export async function snapshotAt(config: StrataConfig, revisions: RevisionSet, target: string, events: ProofEvents, signal?: AbortSignal): Promise<HeadSnapshot> {
   return withShadow(config, { onNote: events.note }, async (shadow): Promise<HeadSnapshot> => {
     events.shadow(shadow.description);
-    const migrated = await migrateShadow(shadow.db, config, revisions, planners.up('head', {}), signal);
+    const migrated = target === 'base' ? { ok: true as const } : await migrateShadow(shadow.db, config, revisions, planners.up(target, {}), signal);
     if (!migrated.ok) return migrated;
     return { ok: true, snapshot: await snapshotShadow(shadow.db, config), shadow: shadow.description };
   });

@@ -1,0 +1,49 @@
+import type { StrataConfig } from '../config.js';
+import { openDatabase } from '../db/open-database.js';
+import { readApplied } from '../db/tracking.js';
+import { problem, type Problem, type Unavailable } from '../errors.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import { describeFields, diffSnapshots, splitChanges } from '../schema/model/diff.js';
+import type { Snapshot } from '../schema/model/snapshot.js';
+import { snapshotAt } from './dump.js';
+import { snapshotShadow } from './migrate-shadow.js';
+import type { ProofEvents } from './proof-events.js';
+
+export type DriftResult =
+  | { ok: true; database: string; appliedUpTo: string | null; problems: Problem[] }
+  | { ok: false; reason: 'failed'; problems: Problem[] }
+  | { ok: false; reason: 'interrupted' }
+  | Unavailable;
+
+/**
+ * strata check --live: the database DATABASE_URL names against what its own applied revisions
+ * make (a shadow migrated to exactly the newest of them): every object added, removed or
+ * changed outside strata, one problem each. The database is only read.
+ */
+export async function liveDrift(config: StrataConfig, set: RevisionSet, events: ProofEvents, signal?: AbortSignal): Promise<DriftResult> {
+  const open = await openDatabase(config, { command: 'check' });
+  if (!open.ok) return open;
+  let actual: Snapshot;
+  let appliedUpTo: string | null;
+  const { db, description } = open.opened;
+  try {
+    appliedUpTo = (await readApplied(db, config.schema)).applied.at(-1)?.id ?? null;
+    actual = await snapshotShadow(db, config);
+  } finally {
+    await open.opened.close();
+  }
+  const expected = await snapshotAt(config, set, appliedUpTo ?? 'base', events, signal);
+  if (!expected.ok) return expected;
+  const where = appliedUpTo === null ? 'nothing applied' : `applied up to ${appliedUpTo}`;
+  const drift = (message: string) => problem('SCHEMA_DRIFT', {
+    message: `${description} (${where}): ${message}`,
+    hint: 'a change made outside strata: write a revision for it (or undo it by hand), then check again',
+  });
+  const changes = splitChanges(diffSnapshots(expected.snapshot, actual));
+  const problems = [
+    ...changes.added.map((o) => drift(`${o.identity} added outside strata`)),
+    ...changes.removed.map((o) => drift(`${o.identity} removed outside strata`)),
+    ...changes.changed.map(({ object, fields }) => drift(`${object.identity} changed outside strata (${describeFields(fields)})`)),
+  ];
+  return { ok: true, database: description, appliedUpTo, problems };
+}
