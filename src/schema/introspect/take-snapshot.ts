@@ -15,12 +15,21 @@ export async function takeSnapshot(db: Database, options: IntrospectOptions & { 
   const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
   await Promise.all(families.map((family) => family.prepare?.(options)));
   let row: Record<string, unknown> | undefined;
+  // pg_get_*def and format_type qualify a name unless its schema is on the search_path: read with
+  // only pg_catalog on it, so every definition names its schema, whatever the session's path is
   if (options.withinTransaction) {
-    // inside a transaction the caller has open (strata dev, between a revert and the re-apply): it sees that transaction's work
-    [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
+    // inside a transaction the caller has open (strata dev, between a revert and the re-apply): it
+    // sees that transaction's work; the caller's search_path is put back after
+    const [saved] = await db.query<{ path: string }>("select current_setting('search_path') as path, set_config('search_path', 'pg_catalog', true)");
+    try {
+      [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
+    } finally {
+      await db.query("select set_config('search_path', $1, true)", [saved?.path ?? '"$user", public']);
+    }
   } else {
     await db.query('begin isolation level repeatable read, read only');
     try {
+      await db.query("select set_config('search_path', 'pg_catalog', true)");
       [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
     } finally {
       await db.query('commit').catch(() => {});
