@@ -76,21 +76,21 @@ export async function pristineCensus(adminUrl: string, name: string): Promise<Ce
  * the databases are reused: everything a state can leave is dropped, and the result must have the
  * census of a new database (and no large objects); if it has not, the database is made anew.
  */
-export async function resetDatabase(adminUrl: string, name: string, pristine: Census): Promise<'emptied' | 'recreated'> {
-  const emptied = await withClient(databaseUrl(adminUrl, name), async (client) => {
+export async function resetDatabase(adminUrl: string, name: string, pristine: Census): Promise<{ recreated: false } | { recreated: true; why: string }> {
+  const left = await withClient(databaseUrl(adminUrl, name), async (client) => {
     try {
       await emptyDatabase(client);
       const census = await takeCensus(client, { privileges: true });
       const { rows: [objects] } = await client.query<{ n: number }>('select count(*)::int as n from pg_largeobject_metadata');
-      return objects!.n === 0 && censusDifferences(pristine, census, 1).length === 0;
-    } catch {
-      return false;
+      return objects!.n > 0 ? 'large objects' : censusDifferences(pristine, census, 1)[0];
+    } catch (error) {
+      return `emptying fails: ${firstLine((error as Error).message)}`;
     }
-  }).catch(() => false);
-  if (emptied) return 'emptied';
+  }).catch((error: Error) => `cannot connect: ${firstLine(error.message)}`);
+  if (left === undefined) return { recreated: false };
   await dropDatabase(adminUrl, name);
   await createDatabase(adminUrl, name);
-  return 'recreated';
+  return { recreated: true, why: left };
 }
 
 /** Each statement names what a state may have made outside its schemas; what is in them goes with `drop schema ... cascade`. */

@@ -98,9 +98,16 @@ async function main(): Promise<void> {
   const queue = states.filter((s) => s.notRun === undefined);
   for (const state of states) if (state.notRun !== undefined) results.push({ folder: state.folder, category: state.category, side: state.side, outcome: 'not run', detail: state.notRun, ms: 0 });
   const toRun = queue.length;
+  // Ctrl-C: the states under way finish and the workers drop their databases and roles; a second one leaves at once
+  process.once('SIGINT', () => {
+    console.error('\ninterrupted: finishing the states under way, then dropping the databases (Ctrl-C again to leave them)');
+    queue.length = 0;
+    process.exitCode = 130;
+    process.once('SIGINT', () => process.exit(130));
+  });
   console.log(`conformance: ${states.length} states from ${options.corpus} on PostgreSQL ${serverMajor}, ${queue.length} to run, ${options.workers} worker(s)`);
 
-  const recreated = { count: 0 };
+  const recreated: string[] = [];
   const worker = async (index: number) => {
     const context: StateContext = {
       adminUrl,
@@ -111,7 +118,10 @@ async function main(): Promise<void> {
     const pristine = await pristineCensus(adminUrl, context.databases[0]);
     await createDatabase(adminUrl, context.databases[1]);
     const reset = async () => {
-      for (const name of context.databases) if ((await resetDatabase(adminUrl, name, pristine)) === 'recreated') recreated.count++;
+      for (const name of context.databases) {
+        const reset = await resetDatabase(adminUrl, name, pristine);
+        if (reset.recreated) recreated.push(reset.why);
+      }
     };
     try {
       for (let state = queue.shift(); state; state = queue.shift()) {
@@ -150,7 +160,8 @@ async function main(): Promise<void> {
   results.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : a.side < b.side ? -1 : 1));
   const counts = tally(results);
   console.log(formatTally(counts));
-  console.log(`\npass rate ${formatRate(passRate(counts.total))} = (equal ${counts.total.equal} + refused ${counts.total.refused}) / loadable ${counts.total.equal + counts.total.refused + counts.total.wrong}; ${seconds.toFixed(1)} s (${recreated.count} database(s) made anew: emptying left something)`);
+  console.log(`\npass rate ${formatRate(passRate(counts.total))} = (equal ${counts.total.equal} + refused ${counts.total.refused}) / loadable ${counts.total.equal + counts.total.refused + counts.total.wrong}; ${seconds.toFixed(1)} s`);
+  printGroups('databases made anew between states (emptying left)', recreated);
   printGroups('not run', results.filter((r) => r.outcome === 'not run').map((r) => r.detail));
   printGroups('refused (kinds named)', results.filter((r) => r.outcome === 'refused').flatMap((r) => r.detail.replace(/^refused by name: /, '').replace(/ \(.*$/, '').split(', ')));
   printGroups('wrong (why)', results.filter((r) => r.outcome === 'wrong').map((r) => whyWrong(r.detail)));
@@ -171,12 +182,21 @@ async function main(): Promise<void> {
   }
 }
 
+/** The kinds a wrong state is grouped by when the copy differs in several: the one the others come with (a table's columns, rowtype ...). */
+const LEADING_KINDS = ['table', 'view', 'materialized view', 'foreign table', 'function', 'procedure', 'aggregate', 'trigger', 'policy', 'rule', 'event trigger',
+  'sequence', 'index', 'table constraint', 'domain constraint', 'type', 'comment', 'default acl', 'acl'];
+
 /** A reason without the object names, so that like failures group. */
 function whyWrong(detail: string): string {
-  const census = /^(the copy differs where the snapshot does not look, in [^:]*):/.exec(detail);
-  if (census) return census[1]!;
+  const census = /^the copy differs where the snapshot does not look, in ([^:]*):/.exec(detail);
+  if (census) {
+    const kinds = census[1]!.split(', ');
+    const leading = LEADING_KINDS.find((kind) => kinds.includes(kind)) ?? kinds[0]!;
+    return `the copy differs where the snapshot does not look: ${leading}${kinds.length > 1 ? ' (and what comes with it)' : ''}`;
+  }
   const snapshot = /^(the snapshots differ: (?:lost|added|changed): [a-z ]+?) /.exec(detail);
   if (snapshot) return snapshot[1]!;
+  if (detail.startsWith('dump does not load: ')) return detail.replace(/line \d+: /, '').replace(/\b(function|relation|type|schema|column|constraint|role) \S+/g, '$1 …').replace(/"[^"]*"/g, '"…"');
   return detail.replace(/:.*$/, '');
 }
 
