@@ -5,6 +5,7 @@ import { problem, type Problem } from '../errors.js';
 import { loadRevisions } from '../revision/load-revisions.js';
 import { formatTimestamp, slugify, timestampAfter } from '../revision/revision-id.js';
 import { DOWN_TEMPLATE, upTemplate } from '../revision/templates.js';
+import { renderSchema } from '../schema/model/render.js';
 
 /** The files `strata new` and `strata init` write: project scaffolding, not migrations logic. */
 
@@ -52,19 +53,17 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
 
 const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which wins over this .env file).
 # DATABASE_URL=postgres://user:password@localhost:5432/app   # unset: embedded PGlite database under .strata/
-# Not used by this version: the scratch database that strata dump and strata check (coming) will
-# migrate and revert; never point it at a database whose data you care about.
+# The scratch database strata dump and strata check migrate and revert; it must be empty (strata
+# refuses one that is not). Unset: a temporary database on the DATABASE_URL server, dropped after,
+# else a temporary embedded PGlite. Never point it at a database whose data you care about.
 # SHADOW_DATABASE_URL=postgres://user:password@localhost:5432/app_shadow
 # STRATA_DIR=migrations
 # STRATA_SCHEMA=strata
 # STRATA_LOCK_TIMEOUT=60
 `;
 
-const SCHEMA_SQL = `-- schema.sql: the schema your migrations produce at head, for people to review.
--- This version of strata neither writes nor reads it. Coming: strata dump will write it from a
--- scratch database migrated to head, and strata check will fail CI when it is out of date.
--- Until then it is yours: leave it empty, or keep it with pg_dump --schema-only.
-`;
+/** What strata dump writes for a history with no revisions yet: strata check passes on a new project. */
+const SCHEMA_SQL = renderSchema({ objects: [], unmodelled: [] }, { head: null });
 
 export function initProject(config: StrataConfig): InitReport {
   const created: string[] = [];

@@ -146,6 +146,7 @@ const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
   tour: { setup: 'npx strata up' },
   tagged: { setup: 'npx strata up v1.0' },
   'first-run': { home: true },
+  proof: {},
 };
 
 for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {

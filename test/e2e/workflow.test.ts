@@ -274,11 +274,10 @@ test('init creates migrations/, schema.sql, .env.example and .gitignore entries;
     expectText(result.stdout, 'created migrations', 'created schema.sql', 'created .env.example');
     assert.ok(existsSync(path.join(p.dir, 'migrations')));
     assert.ok(existsSync(path.join(p.dir, 'schema.sql')));
-    // nothing uses schema.sql or SHADOW_DATABASE_URL yet: the files say so instead of promising it
+    // schema.sql is what strata dump writes for no revisions yet; .env.example says what the shadow is for
     const schema = readFileSync(path.join(p.dir, 'schema.sql'), 'utf8');
-    expectText(schema, 'This version of strata neither writes nor reads it', 'Coming: strata dump');
-    assert.not.match(schema, /regenerate/i);
-    expectText(readFileSync(path.join(p.dir, '.env.example'), 'utf8'), 'Not used by this version', '# SHADOW_DATABASE_URL=');
+    expectText(schema, 'written by strata dump', '-- head: base (no revisions)');
+    expectText(readFileSync(path.join(p.dir, '.env.example'), 'utf8'), 'The scratch database strata dump and strata check migrate and revert', '# SHADOW_DATABASE_URL=');
     const envExample = readFileSync(path.join(p.dir, '.env.example'), 'utf8');
     for (const name of ['DATABASE_URL', 'STRATA_DIR', 'STRATA_SCHEMA']) expectText(envExample, name);
     assert.match(readFileSync(path.join(p.dir, '.gitignore'), 'utf8'), /^\.strata\/$/m);

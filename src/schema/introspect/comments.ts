@@ -56,6 +56,11 @@ function commentTarget(object: CatalogObject): string | undefined {
       const name = parts.pop()!;
       return `${object.kind} ${name} on ${parts.join('.')}`;
     }
+    case 'aggregate': {
+      // COMMENT ON AGGREGATE takes the aggregate's own signature: `*` for none, ORDER BY for an ordered-set one
+      const args = typeof object.attributes.arguments === 'string' ? object.attributes.arguments : '';
+      return `aggregate ${qualified.slice(0, qualified.indexOf('('))}(${args === '' ? '*' : args})`;
+    }
     case 'sequence owned by':
     case 'comment':
     case 'privileges':
