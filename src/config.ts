@@ -18,6 +18,8 @@ export interface StrataOptions {
   schema?: string;
   /** how long to wait for another runner's lock; default 60 s */
   lockTimeoutSeconds?: number;
+  /** snapshots (dump, check, dev) include grants and default privileges; default false (STRATA_PRIVILEGES=1) */
+  privileges?: boolean;
   /** environment to read; default process.env */
   env?: Record<string, string | undefined>;
 }
@@ -38,6 +40,8 @@ export interface StrataConfig {
   redact: Redactor;
   /** where strata keeps the embedded database's template, shared by all projects; undefined = none */
   cacheDir: string | undefined;
+  /** snapshots include grants and default privileges (ownership is never compared) */
+  privileges: boolean;
 }
 
 export function resolveConfig(options: StrataOptions = {}): StrataConfig {
@@ -93,7 +97,16 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
     embeddedDataDir: path.join(cwd, '.strata', 'pglite'),
     redact: createRedactor(configuredUrls(options, dotEnv)),
     cacheDir: resolveCacheDir(pick(undefined, 'STRATA_CACHE_DIR'), env, cwd),
+    privileges: options.privileges ?? yesOrNo('STRATA_PRIVILEGES', pick(undefined, 'STRATA_PRIVILEGES')),
   };
+}
+
+function yesOrNo(name: string, text: string | undefined): boolean {
+  if (text === undefined || text === '') return false;
+  const value = text.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+  if (['0', 'false', 'off', 'no'].includes(value)) return false;
+  throw new StrataError('CONFIG_INVALID', { message: `${name} must be 1 or 0 (true/false, on/off, yes/no), got '${text}'`, hint: `e.g. ${name}=1` });
 }
 
 /**

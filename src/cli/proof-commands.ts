@@ -10,7 +10,8 @@ type ShadowFlags = GlobalFlags & { shadowDatabaseUrl?: string };
 /** The commands that prove things on a shadow database: dump and check. */
 export function registerProofCommands(cli: CAC): void {
   withHelp(cli.command('dump', 'write schema.sql from a shadow database migrated to head')
-    .option('--shadow-database-url <url>', 'an empty database to migrate (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'), {
+    .option('--shadow-database-url <url>', 'an empty database to migrate (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)')
+    .option('--privileges', 'include grants and default privileges (default: STRATA_PRIVILEGES, else off)'), {
     details: [
       'Apply every revision to a shadow database, read its schema and write it to schema.sql, ordered as',
       'pg_dump orders, with the head revision in its header. Two runs write the same bytes. The shadow is',
@@ -25,7 +26,8 @@ export function registerProofCommands(cli: CAC): void {
   withHelp(cli.command('check', 'CI gate: every revision valid, every down.sql undoes its up.sql, schema.sql current')
     .option('--revisions <range>', 'round-trip only <from>..<to> (revision ids or unique prefixes; either end may be left out)')
     .option('--live', 'also compare the database (DATABASE_URL) with what its applied revisions make: changes made outside strata')
-    .option('--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'), {
+    .option('--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)')
+    .option('--privileges', 'compare grants and default privileges too (default: STRATA_PRIVILEGES, else off)'), {
     details: [
       'Check that every revision file is valid and its SQL parses; then, on a shadow database, that for each',
       'revision in order up then down returns the schema to exactly what it was and up again gives the same',

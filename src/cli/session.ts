@@ -19,6 +19,8 @@ export interface GlobalFlags {
   lockTimeout?: number;
   json?: boolean;
   quiet?: boolean;
+  /** dump, check, dev: snapshots include grants and default privileges */
+  privileges?: boolean;
 }
 
 export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => printEvent(event, flags)) {
@@ -31,6 +33,7 @@ export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => 
     dir: text(flags.dir),
     schema: text(flags.schema),
     lockTimeoutSeconds: flags.lockTimeout,
+    ...(flags.privileges ? { privileges: true } : {}),
     onEvent,
   });
 }

@@ -96,7 +96,8 @@ export function registerWriteCommands(cli: CAC): void {
   });
 
   withHelp(cli.command('dev', 'bring the database to head, then re-apply the newest revision on every save')
-    .option('--poll', 'poll the files instead of native file events (network drives, some container mounts)'), {
+    .option('--poll', 'poll the files instead of native file events (network drives, some container mounts)')
+    .option('--privileges', 'the check after each revert compares grants too (default: STRATA_PRIVILEGES, else off)'), {
     details: [
       'Bring the database to head, then watch the migrations folder and re-apply the newest revision on',
       'every save: revert it, apply the new up.sql and record it, in one transaction. Ctrl-C to stop.',

@@ -33,7 +33,7 @@ export async function migrateShadow(db: Database, config: StrataConfig, revision
   };
 }
 
-/** The shadow's schema, strata's tracking schema left out. */
+/** A database's schema as the project compares it: strata's tracking schema left out, grants when the project asks for them. */
 export function snapshotShadow(db: Database, config: StrataConfig): Promise<Snapshot> {
-  return takeSnapshot(db, { excludedSchemas: [config.schema], privileges: false, serverVersionNum: db.serverVersionNum });
+  return takeSnapshot(db, { excludedSchemas: [config.schema], privileges: config.privileges, serverVersionNum: db.serverVersionNum });
 }

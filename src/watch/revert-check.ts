@@ -14,7 +14,7 @@ export class RevertCheck {
   /** the schema before the newest revision's applied version was applied */
   private before: { id: string; snapshot: Snapshot } | undefined;
 
-  constructor(private readonly trackingSchema: string) {}
+  constructor(private readonly trackingSchema: string, private readonly privileges: boolean) {}
 
   /** Before one revision is applied as new (a folder added while dev watches): what its down.sql must give back. */
   async beforeApplying(db: Database, ids: readonly string[]): Promise<void> {
@@ -48,6 +48,6 @@ export class RevertCheck {
   }
 
   private snapshot(db: Database, withinTransaction: boolean): Promise<Snapshot> {
-    return takeSnapshot(db, { excludedSchemas: [this.trackingSchema], privileges: false, serverVersionNum: db.serverVersionNum, withinTransaction });
+    return takeSnapshot(db, { excludedSchemas: [this.trackingSchema], privileges: this.privileges, serverVersionNum: db.serverVersionNum, withinTransaction });
   }
 }
