@@ -88,10 +88,12 @@ export async function takeCensus(client: pg.Client, options: { privileges: boole
     .filter(({ name }) => !SKIPPED_CATALOGS.has(name) && (options.privileges || name !== 'pg_default_acl'))
     .map(({ name }) => `select (o).type, (o).identity, null from (select pg_identify_object('${name}'::regclass, oid, 0) as o from ${name}
         where ${CATALOG_CONDITIONS[name] ?? 'oid >= 16384'}) as x where (o).schema is null or (o).schema ${USER_SCHEMA}`);
+  // the effective ACL: NULL means the built-in default, and entries are sorted (two equal ACLs can list them in another order)
+  const effective = (acl: string, kind: string, owner: string) => `(select string_agg(item::text, ',' order by item::text) from unnest(coalesce(${acl}, acldefault(${kind}, ${owner}))) as item)`;
   const acls = options.privileges ? [
-    `select 'acl', c.oid::regclass::text, c.relacl::text from pg_class c where c.oid >= 16384 and c.relacl is not null`,
-    `select 'acl', p.oid::regprocedure::text, p.proacl::text from pg_proc p where p.oid >= 16384 and p.proacl is not null`,
-    `select 'acl', 'schema ' || n.nspname, n.nspacl::text from pg_namespace n where n.nspacl is not null and n.nspname ${USER_SCHEMA}`,
+    `select 'acl', c.oid::regclass::text, ${effective('c.relacl', `case when c.relkind = 'S' then 's'::"char" else 'r'::"char" end`, 'c.relowner')} from pg_class c where c.oid >= 16384 and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')`,
+    `select 'acl', p.oid::regprocedure::text, ${effective('p.proacl', `'f'::"char"`, 'p.proowner')} from pg_proc p where p.oid >= 16384`,
+    `select 'acl', 'schema ' || n.nspname, ${effective('n.nspacl', `'n'::"char"`, 'n.nspowner')} from pg_namespace n where n.nspname ${USER_SCHEMA}`,
   ] : [];
   const text = [...generic, definitionsSql(), ...acls].map((part) => `(${part})`).join('\nunion all\n');
   const { rows } = await client.query<{ kind: string; identity: string; definition: string | null }>(`select kind, identity, definition from (${text}) as census(kind, identity, definition)`);

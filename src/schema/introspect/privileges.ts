@@ -41,14 +41,20 @@ const TARGETS_SQL = `
     where t.typacl is not null and (t.typtype <> 'c' or (select relkind from pg_class where oid = t.typrelid) = 'c')
       and ${SQL_USER_SCHEMA('t.typnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_type', 't.oid')}`;
 
-/** [grantee, privilege, grantable] of `acl` not in `base`, the owner left out */
-const SQL_ACL_MINUS = (acl: string, base: string, owner: string) => `(select json_agg(json_build_array(g.grantee, g.privilege, g.grantable)) from (
-    select case when x.grantee = 0 then 'public' else (select quote_ident(rolname) from pg_roles where oid = x.grantee) end as grantee, x.privilege_type as privilege, x.is_grantable as grantable
+/**
+ * [grantee, privilege, grantable] of `acl` not in `base`. The owner's own entries: left out
+ * ('skip'; what an owner grants itself beyond the default is nothing), written as `current_user`
+ * (an owner that revoked its own privileges: ownership is not modelled, and whoever loads
+ * schema.sql owns what it creates), or by name (default privileges, which name their role).
+ */
+const SQL_ACL_MINUS = (acl: string, base: string, owner: string, ownEntries: 'skip' | 'current_user' | 'name') => `(select json_agg(json_build_array(g.grantee, g.privilege, g.grantable)) from (
+    select case when x.grantee = 0 then 'public' ${ownEntries === 'current_user' ? `when x.grantee = ${owner} then 'current_user' ` : ''}else (select quote_ident(rolname) from pg_roles where oid = x.grantee) end as grantee,
+        x.privilege_type as privilege, x.is_grantable as grantable
       from (select grantee, privilege_type, is_grantable from aclexplode(${acl}) except select grantee, privilege_type, is_grantable from aclexplode(${base})) as x
-      where x.grantee <> ${owner}) as g)`;
+      ${ownEntries === 'skip' ? `where x.grantee <> ${owner}` : ''}) as g)`;
 
 const PRIVILEGES_SQL = `(select json_agg(json_build_array(t.kind, t.identity, t.schema, t.name, t.target, t.column_name,
-    ${SQL_ACL_MINUS('t.acl', 'acldefault(t.defaults::"char", t.owner)', 't.owner')}, ${SQL_ACL_MINUS('acldefault(t.defaults::"char", t.owner)', 't.acl', 't.owner')})
+    ${SQL_ACL_MINUS('t.acl', 'acldefault(t.defaults::"char", t.owner)', 't.owner', 'skip')}, ${SQL_ACL_MINUS('acldefault(t.defaults::"char", t.owner)', 't.acl', 't.owner', 'current_user')})
     order by t.identity)
   from (${TARGETS_SQL}) as t(kind, identity, schema, name, target, owner, acl, defaults, column_name))`;
 
@@ -58,8 +64,8 @@ const PRIVILEGES_SQL = `(select json_agg(json_build_array(t.kind, t.identity, t.
  * '{}'::aclitem[] has no dimension and it refuses that.)
  */
 const DEFAULT_PRIVILEGES_SQL = `(select json_agg(json_build_array(quote_ident(r.rolname), quote_ident(n.nspname), d.defaclobjtype,
-    ${SQL_ACL_MINUS('d.defaclacl', `case when d.defaclnamespace = 0 then acldefault(case when d.defaclobjtype = 'S' then 's' else d.defaclobjtype end, d.defaclrole) else acldefault('c', d.defaclrole) end`, 'd.defaclrole')},
-    ${SQL_ACL_MINUS(`case when d.defaclnamespace = 0 then acldefault(case when d.defaclobjtype = 'S' then 's' else d.defaclobjtype end, d.defaclrole) else acldefault('c', d.defaclrole) end`, 'd.defaclacl', 'd.defaclrole')})
+    ${SQL_ACL_MINUS('d.defaclacl', `case when d.defaclnamespace = 0 then acldefault(case when d.defaclobjtype = 'S' then 's' else d.defaclobjtype end, d.defaclrole) else acldefault('c', d.defaclrole) end`, 'd.defaclrole', 'name')},
+    ${SQL_ACL_MINUS(`case when d.defaclnamespace = 0 then acldefault(case when d.defaclobjtype = 'S' then 's' else d.defaclobjtype end, d.defaclrole) else acldefault('c', d.defaclrole) end`, 'd.defaclacl', 'd.defaclrole', 'name')})
     order by r.rolname, n.nspname nulls first, d.defaclobjtype)
   from pg_default_acl d join pg_roles r on r.oid = d.defaclrole left join pg_namespace n on n.oid = d.defaclnamespace
   where d.defaclnamespace = 0 or ${SQL_USER_SCHEMA('d.defaclnamespace')})`;

@@ -3,7 +3,7 @@ import type { Snapshot, UnmodelledObject } from '../model/snapshot.js';
 import type { CatalogFamily, CatalogObject, IntrospectOptions } from './catalog-family.js';
 import { CATALOG_FAMILIES } from './families.js';
 import { commentObjects } from './comments.js';
-import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
+import { readUnmodelled, unmodelledSql } from './unmodelled.js';
 
 /**
  * Reads the schema of `db` into a snapshot: every catalog family, the dependencies between what
@@ -12,7 +12,7 @@ import { UNMODELLED_SQL, readUnmodelled } from './unmodelled.js';
  */
 export async function takeSnapshot(db: Database, options: IntrospectOptions & { withinTransaction?: boolean }, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
-  const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${UNMODELLED_SQL}) as unmodelled`].join(',\n')}`;
+  const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${unmodelledSql(options)}) as unmodelled`].join(',\n')}`;
   await Promise.all(families.map((family) => family.prepare?.(options)));
   let row: Record<string, unknown> | undefined;
   // pg_get_*def and format_type qualify a name unless its schema is on the search_path: read with

@@ -28,11 +28,29 @@ const CATALOGS: ReadonlyArray<{ catalog: string; where?: string }> = [
   { catalog: 'pg_class', where: "relkind = 'f'" },
 ];
 
-export const UNMODELLED_SQL = `select json_agg(json_build_array(o.type, o.identity) order by o.type, o.identity)
+const OBJECTS_SQL = `select o.type, o.identity
   from (${CATALOGS.map(({ catalog, where }) => `select '${catalog}'::regclass as classid, oid as objid from ${catalog} where oid >= 16384${where ? ` and ${where}` : ''}`).join(' union all ')}) as found
   cross join lateral pg_identify_object(found.classid, found.objid, 0) as o
   where not exists (select 1 from pg_depend d where d.classid = found.classid and d.objid = found.objid and d.deptype in ('e', 'i'))
     and (o.schema is null or not (o.schema in ('pg_catalog', 'information_schema', 'pg_toast') or o.schema like 'pg\\_temp\\_%' or o.schema = any($1::text[])))`;
+
+/**
+ * With privileges: grants changed on what an extension created (its functions, tables ...), which
+ * the snapshot leaves out with the extension's objects; pg_init_privs holds what the extension
+ * gave them (no row: the built-in default, a NULL ACL).
+ */
+const EXTENSION_MEMBER_ACLS_SQL = `select 'privileges on an extension member', pg_describe_object(d.classid, d.objid, 0)
+  from pg_depend d
+    left join pg_init_privs ip on ip.classoid = d.classid and ip.objoid = d.objid and ip.objsubid = 0 and ip.privtype = 'e'
+  where d.deptype = 'e' and d.classid in ('pg_proc'::regclass, 'pg_class'::regclass, 'pg_type'::regclass, 'pg_namespace'::regclass)
+    and ip.initprivs is distinct from case d.classid
+      when 'pg_proc'::regclass then (select proacl from pg_proc where oid = d.objid)
+      when 'pg_class'::regclass then (select relacl from pg_class where oid = d.objid)
+      when 'pg_type'::regclass then (select typacl from pg_type where oid = d.objid)
+      else (select nspacl from pg_namespace where oid = d.objid) end`;
+
+export const unmodelledSql = (options: { privileges: boolean }) => `select json_agg(json_build_array(u.type, u.identity) order by u.type, u.identity)
+  from (${OBJECTS_SQL}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
 
 export function readUnmodelled(value: unknown): UnmodelledObject[] {
   return ((value as [string, string][] | null) ?? []).map(([kind, identity]) => ({ kind, identity }));
