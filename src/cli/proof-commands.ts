@@ -2,8 +2,7 @@ import type { CAC } from 'cac';
 import type { CheckReport, DumpReport, Problem } from '../index.js';
 import { withHelp } from './help.js';
 import { formatProblems, formatRefusal, toJson, type Style } from './output.js';
-import { EXIT, err, out, strataFor, type GlobalFlags } from './session.js';
-import { onStopSignals } from './stop-signals.js';
+import { EXIT, err, out, stoppable, strataFor, type GlobalFlags } from './session.js';
 
 type ShadowFlags = GlobalFlags & { shadowDatabaseUrl?: string };
 
@@ -84,15 +83,5 @@ function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, styl
 }
 
 /** Ctrl-C: the proof stops at the next revision and its shadow is removed (a second Ctrl-C exits at once). */
-async function untilSignal<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const removeHandlers = onStopSignals(() => {
-    controller.abort();
-    console.error(err.yellow('stopping after the revision in progress, then removing the shadow database (Ctrl-C again to stop now)'));
-  });
-  try {
-    return await run(controller.signal);
-  } finally {
-    removeHandlers();
-  }
-}
+const untilSignal = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+  stoppable(run, 'stopping after the revision in progress, then removing the shadow database (Ctrl-C again to stop now)');

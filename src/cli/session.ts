@@ -71,12 +71,12 @@ export function finishRun(report: RunReport, flags: GlobalFlags, started: number
  * Ctrl-C (or SIGTERM) during up/down/redo: the revision in progress finishes (or fails) as a
  * whole and the run stops at the boundary after it; a second signal stops at once.
  */
-export async function stoppable(run: (signal: AbortSignal) => Promise<RunReport>): Promise<RunReport> {
+export async function stoppable<T = RunReport>(run: (signal: AbortSignal) => Promise<T>, saying = 'stopping after the revision in progress (Ctrl-C again to stop now)'): Promise<T> {
   const controller = new AbortController();
   const removeHandlers = onStopSignals(() => {
     controller.abort();
     progress.clear();
-    console.error(err.yellow('stopping after the revision in progress (Ctrl-C again to stop now)'));
+    console.error(err.yellow(saying));
   });
   try {
     return await run(controller.signal);

@@ -134,3 +134,12 @@ export function sqlErrorInfo(error: unknown): SqlErrorInfo | undefined {
     constraint: text(fields.constraint),
   };
 }
+
+/** Closes `db`, then runs `after` (drop a temporary database, release a lock file) whatever became of the close. */
+export async function closeThen(db: Database, after: () => void | Promise<void>): Promise<void> {
+  try {
+    await db.close();
+  } finally {
+    await after();
+  }
+}

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { StrataError } from '../errors.js';
-import type { Database } from './database.js';
+import { closeThen, type Database } from './database.js';
 import { describeHolder, withEmbeddedLock } from './embedded-lock.js';
 import type { OpenOptions } from './open-database.js';
 import type { CreationSource } from './pglite-template.js';
@@ -23,16 +23,7 @@ export async function openEmbedded(config: StrataConfig, { command, onNote = () 
       cacheDir: config.cacheDir,
       onCreate: (source, templateDir) => onNote(creationNote(config, source, templateDir)),
     });
-    return {
-      ...db,
-      async close() {
-        try {
-          await db.close();
-        } finally {
-          release();
-        }
-      },
-    };
+    return { ...db, close: () => closeThen(db, release) };
   } catch (error) {
     release();
     throw storageError(config, error, 'open the embedded database') ?? error;

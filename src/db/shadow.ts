@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { StrataConfig } from '../config.js';
 import { problem, StrataError, type Problem, type Unavailable } from '../errors.js';
 import { redactConnectionString } from '../text/redact.js';
-import type { Database } from './database.js';
+import { closeThen, type Database } from './database.js';
 import { databaseProblem } from './database-problem.js';
 import { quoteIdentifier } from './tracking.js';
 import { findForeignObjects, readBaseline, restoreBaseline, type FoundObject } from './shadow-contents.js';
@@ -131,13 +131,7 @@ async function openTemporaryDatabase(config: StrataConfig, serverUrl: string): P
   const description = `shadow database: ${name}, a temporary database on ${redactConnectionString(serverUrl)} (dropped after; set SHADOW_DATABASE_URL to choose one)`;
   return {
     shadow: { db, source: 'temporary', description },
-    close: async () => {
-      try {
-        await db.close();
-      } finally {
-        await drop();
-      }
-    },
+    close: () => closeThen(db, drop),
   };
 }
 
@@ -156,13 +150,7 @@ async function openTemporaryPglite(config: StrataConfig, onNote: (message: strin
     const description = 'shadow database: a temporary embedded PGlite database (set DATABASE_URL or SHADOW_DATABASE_URL to use a server)';
     return {
       shadow: { db, source: 'pglite', description },
-      close: async () => {
-        try {
-          await db.close();
-        } finally {
-          remove();
-        }
-      },
+      close: () => closeThen(db, remove),
     };
   } catch (error) {
     remove();
