@@ -18,7 +18,7 @@ export interface StrataOptions {
   schema?: string;
   /** how long to wait for another runner's lock; default 60 s */
   lockTimeoutSeconds?: number;
-  /** snapshots (dump, check, dev) include grants and default privileges; default false (STRATA_PRIVILEGES=1) */
+  /** snapshots (dump, check) include grants and default privileges; default false (STRATA_PRIVILEGES=1) */
   privileges?: boolean;
   /** environment to read; default process.env */
   env?: Record<string, string | undefined>;

@@ -19,7 +19,7 @@ export interface GlobalFlags {
   lockTimeout?: number;
   json?: boolean;
   quiet?: boolean;
-  /** dump, check, dev: snapshots include grants and default privileges */
+  /** dump, check: snapshots include grants and default privileges */
   privileges?: boolean;
 }
 

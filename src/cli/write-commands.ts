@@ -96,8 +96,7 @@ export function registerWriteCommands(cli: CAC): void {
   });
 
   withHelp(cli.command('dev', 'bring the database to head, then re-apply the newest revision on every save')
-    .option('--poll', 'poll the files instead of native file events (network drives, some container mounts)')
-    .option('--privileges', 'the check after each revert compares grants too (default: STRATA_PRIVILEGES, else off)'), {
+    .option('--poll', 'poll the files instead of native file events (network drives, some container mounts)'), {
     details: [
       'Bring the database to head, then watch the migrations folder and re-apply the newest revision on',
       'every save: revert it, apply the new up.sql and record it, in one transaction. Ctrl-C to stop.',

@@ -48,7 +48,7 @@ export class DevRuns {
     private readonly emit: DevEventListener,
     private readonly isStopping: () => boolean,
   ) {
-    this.revertCheck = new RevertCheck(config.schema, config.privileges);
+    this.revertCheck = new RevertCheck(config.schema);
     this.queue = createRunQueue(() => this.runOnce(), (error) => {
       connection.markBroken();
       reporter.reportCrash(error);

@@ -1,4 +1,4 @@
-import type { Database } from '../../db/database.js';
+import { DatabaseQueryError, type Database } from '../../db/database.js';
 import type { Snapshot, UnmodelledObject } from '../model/snapshot.js';
 import type { CatalogFamily, CatalogObject, IntrospectOptions } from './catalog-family.js';
 import { CATALOG_FAMILIES } from './families.js';
@@ -10,30 +10,19 @@ import { readUnmodelled, unmodelledSql } from './unmodelled.js';
  * they read and the objects the model does not cover, in one statement inside one REPEATABLE
  * READ, read-only transaction (three round trips: begin, the read, commit).
  */
-export async function takeSnapshot(db: Database, options: IntrospectOptions & { withinTransaction?: boolean }, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
+export async function takeSnapshot(db: Database, options: IntrospectOptions, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
   const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${unmodelledSql(options)}) as unmodelled`].join(',\n')}`;
   await Promise.all(families.map((family) => family.prepare?.(options)));
   let row: Record<string, unknown> | undefined;
   // pg_get_*def and format_type qualify a name unless its schema is on the search_path: read with
   // only pg_catalog on it, so every definition names its schema, whatever the session's path is
-  if (options.withinTransaction) {
-    // inside a transaction the caller has open (strata dev, between a revert and the re-apply): it
-    // sees that transaction's work; the caller's search_path is put back after
-    const [saved] = await db.query<{ path: string }>("select current_setting('search_path') as path, set_config('search_path', 'pg_catalog', true)");
-    try {
-      [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
-    } finally {
-      await db.query("select set_config('search_path', $1, true)", [saved?.path ?? '"$user", public']);
-    }
-  } else {
-    await db.query('begin isolation level repeatable read, read only');
-    try {
-      await db.query("select set_config('search_path', 'pg_catalog', true)");
-      [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
-    } finally {
-      await db.query('commit').catch(() => {});
-    }
+  const begun = await db.runScript('begin isolation level repeatable read, read only; set local search_path = pg_catalog;');
+  if (!begun.ok) throw new DatabaseQueryError(begun.error);
+  try {
+    [row] = await db.query<Record<string, unknown>>(text, [options.excludedSchemas]);
+  } finally {
+    await db.query('commit').catch(() => {});
   }
   const objects = families.flatMap((family, k) => family.read(parseJson(row?.[`f${k}`]), options));
   return assemble(objects, parseJson(row?.dependencies) as DependencyRow[] | null, readUnmodelled(parseJson(row?.unmodelled)), parseJson(row?.comments) as CommentRow[] | null);
