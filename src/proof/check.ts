@@ -8,7 +8,7 @@ import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { renderSchema } from '../schema/model/render.js';
 import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
-import { describeFields, diffSnapshots, splitChanges } from '../schema/model/diff.js';
+import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
 import { headSnapshot, SCHEMA_FILE } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
@@ -33,6 +33,8 @@ export interface CheckResult {
   schemaSql: 'current' | 'stale' | 'missing' | 'not checked';
   /** with --live: 'none' or 'found' (listed in problems); 'not checked' without --live */
   drift: 'none' | 'found' | 'not checked';
+  /** what differs, object by object, in review order: schema.sql against the migrations, and (--live) the database against its revisions */
+  changes: { schemaSql: ReportedChange[]; live: ReportedChange[] };
   /** kinds present that the snapshot does not model: neither dumped nor compared */
   unmodelled: UnmodelledObject[];
   problems: Problem[];
@@ -56,7 +58,7 @@ export type CheckReport =
 export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
   const range = resolveRevisionRange(set.revisions, options.revisions);
   if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
-  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', unmodelled: [], problems: [...set.problems], warnings: [] };
+  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [] };
   if (result.problems.length === 0) {
     const plan = planners.up('head', {})(set, []);
     if (!plan.ok) result.problems.push(...plan.problems);
@@ -93,6 +95,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     const compared = await compareSchemaFile(config, head, set.revisions.at(-1)?.id ?? null, { ...events, shadow: onShadow });
     if ('reason' in compared) return compared;
     result.schemaSql = compared.state;
+    result.changes.schemaSql = compared.changes ?? [];
     result.problems.push(...compared.problems);
   }
   if (options.live) {
@@ -102,6 +105,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       result.problems.push(...drifted.problems);
     } else {
       result.drift = drifted.problems.length > 0 ? 'found' : 'none';
+      result.changes.live = drifted.changes;
       result.problems.push(...drifted.problems);
     }
   }
@@ -116,7 +120,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
  * loaded into a shadow of its own and read back, so the report names the objects that differ.
  */
 async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: string | null, events: ProofEvents & { shadow: (description: string) => void }):
-  Promise<{ state: CheckResult['schemaSql']; problems: Problem[] } | Unavailable> {
+  Promise<{ state: CheckResult['schemaSql']; problems: Problem[]; changes?: ReportedChange[] } | Unavailable> {
   const file = path.join(config.cwd, SCHEMA_FILE);
   const fix = 'run strata dump';
   if (!existsSync(file)) {
@@ -133,18 +137,18 @@ async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: s
   });
   if (!loaded.ok && 'reason' in loaded) return loaded;
   if (!loaded.ok) return { state: 'stale', problems: [stale(`${SCHEMA_FILE} is not what the migrations produce, and it does not load: ${loaded.message}`)] };
-  const difference = splitChanges(diffSnapshots(head, loaded.snapshot));
-  const problems = [
-    ...difference.added.map((o) => stale(`${SCHEMA_FILE} has ${o.identity}, which the migrations do not make`)),
-    ...difference.removed.map((o) => stale(`${SCHEMA_FILE} lacks ${o.identity}, which the migrations make`)),
-    ...difference.changed.map(({ object, fields }) => stale(`${SCHEMA_FILE} has ${object.identity} otherwise than the migrations make it (${describeFields(fields)})`)),
-  ];
+  const difference = diffSnapshots(head, loaded.snapshot);
+  const problems = describeChanges(difference, {
+    added: (o) => stale(`${SCHEMA_FILE} has ${o.identity}, which the migrations do not make`),
+    removed: (o) => stale(`${SCHEMA_FILE} lacks ${o.identity}, which the migrations make`),
+    changed: (o, fields) => stale(`${SCHEMA_FILE} has ${o.identity} otherwise than the migrations make it (${describeFields(fields)})`),
+  });
   if (problems.length === 0) {
     const headLine = /^-- head: (.*)$/m.exec(written)?.[1];
     const why = headLine !== undefined && headLine !== (headId ?? 'base (no revisions)') ? `it names head ${headLine}, the migrations' head is ${headId ?? 'base'}` : 'the same objects, written differently';
     problems.push(stale(`${SCHEMA_FILE} differs from what strata dump writes (${why})`));
   }
-  return { state: 'stale', problems };
+  return { state: 'stale', problems, changes: reportedChanges(difference) };
 }
 
 export function unmodelledProblem(unmodelled: readonly UnmodelledObject[], consequence: string): Problem {

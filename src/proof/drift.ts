@@ -3,14 +3,14 @@ import { openDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { describeFields, diffSnapshots, splitChanges } from '../schema/model/diff.js';
+import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import { snapshotAt } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
 
 export type DriftResult =
-  | { ok: true; database: string; appliedUpTo: string | null; problems: Problem[] }
+  | { ok: true; database: string; appliedUpTo: string | null; problems: Problem[]; changes: ReportedChange[] }
   | { ok: false; reason: 'failed'; problems: Problem[] }
   | { ok: false; reason: 'interrupted' }
   | Unavailable;
@@ -39,11 +39,11 @@ export async function liveDrift(config: StrataConfig, set: RevisionSet, events: 
     message: `${description} (${where}): ${message}`,
     hint: 'a change made outside strata: write a revision for it (or undo it by hand), then check again',
   });
-  const changes = splitChanges(diffSnapshots(expected.snapshot, actual));
-  const problems = [
-    ...changes.added.map((o) => drift(`${o.identity} added outside strata`)),
-    ...changes.removed.map((o) => drift(`${o.identity} removed outside strata`)),
-    ...changes.changed.map(({ object, fields }) => drift(`${object.identity} changed outside strata (${describeFields(fields)})`)),
-  ];
-  return { ok: true, database: description, appliedUpTo, problems };
+  const changes = diffSnapshots(expected.snapshot, actual);
+  const problems = describeChanges(changes, {
+    added: (o) => drift(`${o.identity} added outside strata`),
+    removed: (o) => drift(`${o.identity} removed outside strata`),
+    changed: (o, fields) => drift(`${o.identity} changed outside strata (${describeFields(fields)})`),
+  });
+  return { ok: true, database: description, appliedUpTo, problems, changes: reportedChanges(changes) };
 }

@@ -5,13 +5,15 @@ import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import type { SchemaObject, Snapshot } from '../schema/model/snapshot.js';
-import { describeFields, diffSnapshots, splitChanges } from '../schema/model/diff.js';
+import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange, type SchemaChange } from '../schema/model/diff.js';
 import { migrateShadow, snapshotShadow } from './migrate-shadow.js';
 
 export interface RoundTripEntry {
   id: string;
   /** passed: down undid up exactly and up again gave the same schema; irreversible: not tried (its down.sql says why) */
   result: 'passed' | 'failed' | 'irreversible';
+  /** failed: what differed, in review order (after the revert: what down.sql left or dropped; after the re-apply: what came out otherwise) */
+  changes?: ReportedChange[];
 }
 
 export type RoundTripResult =
@@ -59,12 +61,12 @@ export async function roundTrip(db: Database, config: StrataConfig, set: Revisio
     const reverted = await migrate(planners.down('-1'));
     if (!reverted.ok) return failedAt(reverted, revision);
     const leftByDown = diffSnapshots(s0, await snapshot());
-    if (leftByDown.length > 0) return failedAt({ ok: false, reason: 'failed', problems: downProblems(revision, splitChanges(leftByDown)) }, revision);
+    if (leftByDown.length > 0) return failedAt({ ok: false, reason: 'failed', problems: downProblems(revision, leftByDown) }, revision, leftByDown);
     const again = await migrate(planners.up(revision.id, {}));
     if (!again.ok) return failedAt(again, revision);
     const s3 = await snapshot();
     const changedByRedo = diffSnapshots(s1, s3);
-    if (changedByRedo.length > 0) return failedAt({ ok: false, reason: 'failed', problems: redoProblems(revision, splitChanges(changedByRedo)) }, revision);
+    if (changedByRedo.length > 0) return failedAt({ ok: false, reason: 'failed', problems: redoProblems(revision, changedByRedo) }, revision, changedByRedo);
     entries.push({ id: revision.id, result: 'passed' });
     s0 = s3;
   }
@@ -76,34 +78,34 @@ export async function roundTrip(db: Database, config: StrataConfig, set: Revisio
   }
   return { ok: true, entries, problems, head: s0 };
 
-  function failedAt(result: { ok: false; reason: 'failed'; problems: Problem[] } | { ok: false; reason: 'interrupted' }, revision: Revision): RoundTripResult {
+  function failedAt(result: { ok: false; reason: 'failed'; problems: Problem[] } | { ok: false; reason: 'interrupted' }, revision: Revision, changes: SchemaChange[] = []): RoundTripResult {
     if (result.reason === 'interrupted') return result;
-    entries.push({ id: revision.id, result: 'failed' });
+    entries.push({ id: revision.id, result: 'failed', ...(changes.length > 0 ? { changes: reportedChanges(changes) } : {}) });
     return { ok: true, entries, problems: [...problems, ...result.problems], head: undefined };
   }
 }
 
 /** One problem per object down.sql got wrong: "down.sql of <id> leaves column public.orders.note". */
-function downProblems(revision: Revision, difference: ReturnType<typeof splitChanges>): Problem[] {
+function downProblems(revision: Revision, changes: readonly SchemaChange[]): Problem[] {
   const at = (o: SchemaObject, message: string, hint: string) => problem('ROUND_TRIP_FAILED', { file: revision.down.path, revision: revision.id, object: objectOf(o), message, hint });
-  return [
-    ...difference.added.map((o) => at(o, `down.sql of ${revision.id} leaves ${o.identity}`, 'make down.sql drop what up.sql creates')),
-    ...difference.removed.map((o) => at(o, `down.sql of ${revision.id} drops ${o.identity}, which was there before up.sql`, 'down.sql must remove only what up.sql created')),
-    ...difference.changed.map(({ object, fields }) => at(object, `down.sql of ${revision.id} leaves ${object.identity} changed (${describeFields(fields)})`, 'make down.sql restore what up.sql altered')),
-  ];
+  return describeChanges(changes, {
+    added: (o) => at(o, `down.sql of ${revision.id} leaves ${o.identity}`, 'make down.sql drop what up.sql creates'),
+    removed: (o) => at(o, `down.sql of ${revision.id} drops ${o.identity}, which was there before up.sql`, 'down.sql must remove only what up.sql created'),
+    changed: (o, fields) => at(o, `down.sql of ${revision.id} leaves ${o.identity} changed (${describeFields(fields)})`, 'make down.sql restore what up.sql altered'),
+  });
 }
 
 /** up.sql applied again after its down.sql gives another schema than the first time. */
-function redoProblems(revision: Revision, difference: ReturnType<typeof splitChanges>): Problem[] {
+function redoProblems(revision: Revision, changes: readonly SchemaChange[]): Problem[] {
   const at = (o: SchemaObject, message: string) => problem('ROUND_TRIP_FAILED', {
     file: revision.up.path, revision: revision.id, object: objectOf(o), message: `up.sql of ${revision.id} applied again after its down.sql ${message}`,
     hint: 'down.sql must return the database to exactly where up.sql found it, so that up.sql does the same the second time',
   });
-  return [
-    ...difference.added.map((o) => at(o, `adds ${o.identity}, which the first apply did not`)),
-    ...difference.removed.map((o) => at(o, `does not make ${o.identity}, which the first apply did`)),
-    ...difference.changed.map(({ object, fields }) => at(object, `makes ${object.identity} differently (${describeFields(fields)})`)),
-  ];
+  return describeChanges(changes, {
+    added: (o) => at(o, `adds ${o.identity}, which the first apply did not`),
+    removed: (o) => at(o, `does not make ${o.identity}, which the first apply did`),
+    changed: (o, fields) => at(o, `makes ${o.identity} differently (${describeFields(fields)})`),
+  });
 }
 
 function objectOf(object: SchemaObject): DatabaseObject {

@@ -107,6 +107,13 @@ test('--live: hand changes to a trigger, a policy, a comment, a function, a gran
       'function public.account_count()', 'privileges on table public.accounts', 'column public.accounts.note']) {
       assert.match(result.stderr, `${identity} changed outside strata`);
     }
+    // --json: the same as data, grouped under their table
+    const json = JSON.parse((await check(p.dir, '--live', '--json')).stdout) as { drift: string; changes: { live: { change: string; identity: string; group: string; fields?: { path: string; before: unknown; after: unknown }[] }[] } };
+    assert.is(json.drift, 'found');
+    const note = json.changes.live.find((c) => c.identity === 'column public.accounts.note');
+    assert.equal(note, { change: 'changed', identity: 'column public.accounts.note', group: 'table public.accounts', fields: [{ path: 'default', before: null, after: "'n/a'::text" }] });
+    const groups = json.changes.live.map((c) => c.group);
+    assert.equal(groups, [...groups].sort(), 'grouped: one table\'s changes together');
   } finally {
     p.remove();
   }

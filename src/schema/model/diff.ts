@@ -71,13 +71,31 @@ export function describeFields(fields: readonly FieldChange[]): string {
   return fields.map((f) => `${f.path} ${show(f.before)} -> ${show(f.after)}`).join('; ');
 }
 
-/** What the three kinds of change are about, split: the objects only in `after`, only in `before`, and those in both but different. */
-export function splitChanges(changes: readonly SchemaChange[]): { added: SchemaObject[]; removed: SchemaObject[]; changed: Array<{ object: SchemaObject; fields: FieldChange[] }> } {
-  return {
-    added: changes.flatMap((c) => (c.change === 'added' ? [c.object] : [])),
-    removed: changes.flatMap((c) => (c.change === 'removed' ? [c.object] : [])),
-    changed: changes.flatMap((c) => (c.change === 'changed' ? [{ object: c.after, fields: c.fields }] : [])),
-  };
+/** A change as reports carry it (`--json`): plain data, with the object it is shown under. */
+export interface ReportedChange {
+  change: SchemaChange['change'];
+  identity: string;
+  /** the object it is grouped under: a column's, constraint's, index's ... table; else itself */
+  group: string;
+  /** for 'changed': what differs */
+  fields?: FieldChange[];
+}
+
+/** The changes in review order: grouped under their table (a table's columns, constraints, indexes together), groups by identity. */
+export function inReviewOrder(changes: readonly SchemaChange[]): SchemaChange[] {
+  return groupChanges(changes).flatMap((g) => g.changes);
+}
+
+/** `phrase` for each change, in review order. */
+export function describeChanges<T>(changes: readonly SchemaChange[], phrase: { added(o: SchemaObject): T; removed(o: SchemaObject): T; changed(o: SchemaObject, fields: FieldChange[]): T }): T[] {
+  return inReviewOrder(changes).map((c) => (c.change === 'added' ? phrase.added(c.object) : c.change === 'removed' ? phrase.removed(c.object) : phrase.changed(c.after, c.fields)));
+}
+
+export function reportedChanges(changes: readonly SchemaChange[]): ReportedChange[] {
+  return inReviewOrder(changes).map((c) => {
+    const object = c.change === 'changed' ? c.after : c.object;
+    return { change: c.change, identity: object.identity, group: object.parent ?? object.identity, ...(c.change === 'changed' ? { fields: c.fields } : {}) };
+  });
 }
 
 function show(value: Json | undefined): string {
