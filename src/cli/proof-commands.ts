@@ -19,7 +19,7 @@ export function registerProofCommands(cli: CAC): void {
     examples: [['strata dump', 'write schema.sql from the migrations'], ['strata dump --json', 'the same, reported as JSON']],
   }).action(async (flags: ShadowFlags) => {
     const report = await untilSignal((signal) => strataFor(flags).dump({ signal }));
-    return finish(report, flags, () => formatDump(report as Extract<DumpReport, { ok: true }>, out), EXIT.failed);
+    return finish(report, flags, () => formatDump(report as Extract<DumpReport, { ok: true }>, out), EXIT.failed, 'schema.sql was not written.');
   });
 
   withHelp(cli.command('check', 'CI gate: every revision valid, every down.sql undoes its up.sql, schema.sql current')
@@ -38,13 +38,13 @@ export function registerProofCommands(cli: CAC): void {
     const revisions = flags.revisions === undefined ? undefined : String(flags.revisions);
     const report = await untilSignal((signal) => strataFor(flags).check({ revisions, live: flags.live ?? false, signal }));
     if (!flags.json && !flags.quiet && 'roundTrips' in report) console.log(formatCheck(report, out));
-    return finish(report, flags, () => '', report.ok === false && 'reason' in report && report.reason === 'invalid' ? EXIT.invalid : EXIT.failed);
+    return finish(report, flags, () => '', report.ok === false && 'reason' in report && report.reason === 'invalid' ? EXIT.invalid : EXIT.failed, 'check failed.');
   });
 }
 
 type Finished = { ok: true; warnings?: Problem[]; unmodelled?: unknown[] } | { ok: false; reason: string; problems?: Problem[] } | { ok: boolean; problems: Problem[]; warnings: Problem[] };
 
-function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () => string, failedExit: number): number {
+function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () => string, failedExit: number, closing: string): number {
   const r = report as Finished;
   if (flags.json) console.log(toJson(report));
   else if ('warnings' in r && r.warnings) for (const w of r.warnings) console.error(`${err.yellow('warning')}: ${w.message}`);
@@ -59,7 +59,7 @@ function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () =
   if (!flags.json) {
     const problems = (report as { problems: Problem[] }).problems;
     if ('reason' in report && (report.reason === 'invalid' || report.reason === 'unavailable')) console.error(formatRefusal({ reason: report.reason, problems }, err));
-    else console.error(formatProblems(problems, err, 'check failed.'));
+    else console.error(formatProblems(problems, err, closing));
   }
   return 'reason' in report && report.reason === 'unavailable' ? EXIT.unavailable : failedExit;
 }

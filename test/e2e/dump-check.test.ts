@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -245,6 +245,23 @@ test('check --live: a database changed by hand is reported object by object; the
     assert.equal(await target.query('select count(*)::int as n from strata.events'), before, 'nothing recorded');
   } finally {
     await target.query('drop schema if exists app cascade; drop schema if exists strata cascade; drop table if exists public.scratch');
+    project.remove();
+  }
+});
+
+test('a revision that fails on the shadow: dump names its file and line, writes nothing, exit 1', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `--! Parent: ${ORDERS}\n\nalter table app.orders add column note text;\nalter table app.missing add column x int;\n`);
+    const result = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 1, result.output);
+    assert.match(result.stderr, `migrations/${ORDER_NOTE}/up.sql:4:`);
+    assert.match(result.stderr, `up.sql of ${ORDER_NOTE} failed on the shadow database: relation "app.missing" does not exist (42P01)`);
+    assert.match(result.stderr, 'schema.sql was not written.');
+    assert.not.ok(existsSync(path.join(project.dir, 'schema.sql')), 'no schema.sql');
+    assert.equal(await shadowDatabasesNamedIn(result.output), [], 'the temporary database is gone');
+  } finally {
     project.remove();
   }
 });
