@@ -26,6 +26,8 @@ const CATALOGS: ReadonlyArray<{ catalog: string; where?: string }> = [
   { catalog: 'pg_am' },
   { catalog: 'pg_largeobject_metadata' },
   { catalog: 'pg_class', where: "relkind = 'f'" },
+  // a cluster-wide catalog: this database's subscriptions (no column a non-superuser may not read)
+  { catalog: 'pg_subscription', where: 'subdbid = (select oid from pg_database where datname = current_database())' },
 ];
 
 const OBJECTS_SQL = `select o.type, o.identity
