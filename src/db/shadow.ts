@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { StrataConfig } from '../config.js';
 import { problem, StrataError, type Problem, type Unavailable } from '../errors.js';
 import { redactConnectionString } from '../text/redact.js';
-import { closeThen, type Database } from './database.js';
+import { closeThen, DatabaseQueryError, type Database } from './database.js';
 import { databaseProblem } from './database-problem.js';
 import { quoteIdentifier } from './tracking.js';
 import { findForeignObjects, readBaseline, restoreBaseline, type FoundObject } from './shadow-contents.js';
@@ -106,8 +106,9 @@ async function openTemporaryDatabase(config: StrataConfig, serverUrl: string): P
     await admin.close();
     const found = databaseProblem(error, config.schema);
     if (!found) throw error;
+    const reason = error instanceof DatabaseQueryError ? error.info.message : found.message;
     throw new StrataError('SHADOW_UNAVAILABLE', {
-      message: `cannot create a temporary shadow database on ${config.redact(serverUrl)}: ${found.message.replace("strata's own query failed: ", '')}`,
+      message: `cannot create a temporary shadow database on ${config.redact(serverUrl)}: ${reason}`,
       hint: 'give the role CREATEDB (alter role <role> createdb), or set SHADOW_DATABASE_URL to an empty database strata may use',
     });
   }
