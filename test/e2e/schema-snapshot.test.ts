@@ -74,4 +74,24 @@ test('kinds the model does not cover are listed by name, never passed over', asy
   assert.equal(snapshot.unmodelled.map((u) => u.identity), ['(pg_catalog.text AS public.email)', 'public.===(integer,integer)', 'public.simple_copy']);
 });
 
+test('details of modelled objects the model does not carry are listed too: typed tables, column compression, statistics, n_distinct', async () => {
+  if (!dbs) return;
+  const { emptyDatabase, loadSql, snapshotOf } = await import('../helpers/schema-roundtrip.js');
+  await emptyDatabase(dbs.first);
+  await loadSql(dbs.first, `
+    create type public.pair as (a integer, b integer);
+    create table public.pairs of public.pair;
+    create table public.notes (body text compression pglz, rank integer, kind integer);
+    alter table public.notes alter column rank set statistics 500;
+    alter table public.notes alter column kind set (n_distinct = 5);
+  `);
+  const snapshot = await snapshotOf(dbs.first);
+  assert.equal(snapshot.unmodelled, [
+    { kind: 'column compression', identity: 'public.notes.body' },
+    { kind: 'column options', identity: 'public.notes.kind' },
+    { kind: 'column statistics target', identity: 'public.notes.rank' },
+    { kind: 'typed table (OF type)', identity: 'public.pairs' },
+  ]);
+});
+
 test.run();

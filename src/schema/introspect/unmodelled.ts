@@ -1,4 +1,5 @@
 import type { UnmodelledObject } from '../model/snapshot.js';
+import { SQL_USER_SCHEMA } from './catalog-family.js';
 
 /**
  * Objects of kinds the snapshot does not model, found so that they are named (by `check`, by the
@@ -37,6 +38,24 @@ const OBJECTS_SQL = `select o.type, o.identity
     and (o.schema is null or not (o.schema in ('pg_catalog', 'information_schema', 'pg_toast') or o.schema like 'pg\\_temp\\_%' or o.schema = any($1::text[])))`;
 
 /**
+ * Details of modelled objects that the model does not carry (a table made OF a type, a column's
+ * compression, statistics target or n_distinct options (the ones ALTER COLUMN SET sets; a server
+ * may keep options of its own there), a table access method other than heap, security labels):
+ * named too, so a dump that would drop them says so.
+ */
+const USER_RELATION = `c.oid >= 16384 and ${SQL_USER_SCHEMA('c.relnamespace')}
+    and not exists (select 1 from pg_depend e where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')`;
+const USER_COLUMNS = `pg_attribute a join pg_class c on c.oid = a.attrelid where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'm') and ${USER_RELATION}`;
+const DETAILS_SQL = `select 'typed table (OF type)', c.oid::regclass::text from pg_class c where c.reloftype <> 0 and c.relkind in ('r', 'p') and ${USER_RELATION}
+  union all select 'table access method', format('%s using %s', c.oid::regclass, (select amname from pg_am where oid = c.relam)) from pg_class c
+    where c.relkind in ('r', 'm') and c.relam <> 0 and c.relam <> (select oid from pg_am where amname = 'heap') and ${USER_RELATION}
+  union all select 'column compression', format('%s.%I', c.oid::regclass, a.attname) from ${USER_COLUMNS} and a.attcompression <> ''
+  union all select 'column statistics target', format('%s.%I', c.oid::regclass, a.attname) from ${USER_COLUMNS} and coalesce(a.attstattarget::int, -1) >= 0
+  union all select 'column options', format('%s.%I', c.oid::regclass, a.attname) from ${USER_COLUMNS}
+    and exists (select 1 from unnest(a.attoptions) as o where o like 'n\\_distinct%')
+  union all select 'security label', pg_describe_object(classoid, objoid, objsubid) from pg_seclabel where objoid >= 16384`;
+
+/**
  * With privileges: grants changed on what an extension created (its functions, tables ...), which
  * the snapshot leaves out with the extension's objects; pg_init_privs holds what the extension
  * gave them (no row: the built-in default, a NULL ACL).
@@ -52,7 +71,7 @@ const EXTENSION_MEMBER_ACLS_SQL = `select 'privileges on an extension member', p
       else (select nspacl from pg_namespace where oid = d.objid) end`;
 
 export const unmodelledSql = (options: { privileges: boolean }) => `select json_agg(json_build_array(u.type, u.identity) order by u.type, u.identity)
-  from (${OBJECTS_SQL}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
+  from (${OBJECTS_SQL}\nunion all ${DETAILS_SQL}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
 
 export function readUnmodelled(value: unknown): UnmodelledObject[] {
   return ((value as [string, string][] | null) ?? []).map(([kind, identity]) => ({ kind, identity }));
