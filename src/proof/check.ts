@@ -90,6 +90,8 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       for (const p of built.problems) if (!result.problems.some((q) => q.message === p.message)) result.problems.push(p);
     } else head = built.snapshot;
   }
+  // the shadow's snapshot at head, when one could be taken (--live reuses it)
+  const shadowAtHead = head;
   head ??= { objects: [], unmodelled: [] };
   if (set.revisions.length === 0 || result.problems.every((p) => p.code !== 'SHADOW_MIGRATION_FAILED')) {
     const compared = await compareSchemaFile(config, head, set.revisions.at(-1)?.id ?? null, { ...events, shadow: onShadow });
@@ -99,7 +101,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     result.problems.push(...compared.problems);
   }
   if (options.live) {
-    const drifted = await liveDrift(config, set, { ...events, shadow: onShadow }, signal);
+    const drifted = await liveDrift(config, set, { ...events, shadow: onShadow }, signal, shadowAtHead);
     if (!drifted.ok) {
       if (drifted.reason !== 'failed') return drifted;
       result.problems.push(...drifted.problems);

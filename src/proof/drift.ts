@@ -18,9 +18,11 @@ export type DriftResult =
 /**
  * strata check --live: the database DATABASE_URL names against what its own applied revisions
  * make (a shadow migrated to exactly the newest of them): every object added, removed or
- * changed outside strata, one problem each. The database is only read.
+ * changed outside strata, one problem each. The database is only read. `atHead`: the snapshot of a
+ * shadow at head that the caller already has (check's round trip), used instead of migrating
+ * another shadow when the database is at head too.
  */
-export async function liveDrift(config: StrataConfig, set: RevisionSet, events: ProofEvents, signal?: AbortSignal): Promise<DriftResult> {
+export async function liveDrift(config: StrataConfig, set: RevisionSet, events: ProofEvents, signal?: AbortSignal, atHead?: Snapshot): Promise<DriftResult> {
   const open = await openDatabase(config, { command: 'check' });
   if (!open.ok) return open;
   let actual: Snapshot;
@@ -32,7 +34,8 @@ export async function liveDrift(config: StrataConfig, set: RevisionSet, events: 
   } finally {
     await open.opened.close();
   }
-  const expected = await snapshotAt(config, set, appliedUpTo ?? 'base', events, signal);
+  const isAtHead = atHead !== undefined && appliedUpTo !== null && appliedUpTo === set.revisions.at(-1)?.id;
+  const expected = isAtHead ? { ok: true as const, snapshot: atHead } : await snapshotAt(config, set, appliedUpTo ?? 'base', events, signal);
   if (!expected.ok) return expected;
   const where = appliedUpTo === null ? 'nothing applied' : `applied up to ${appliedUpTo}`;
   const drift = (message: string) => problem('SCHEMA_DRIFT', {
