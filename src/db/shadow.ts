@@ -7,6 +7,7 @@ import { problem, StrataError, type Problem, type Unavailable } from '../errors.
 import { redactConnectionString } from '../text/redact.js';
 import { closeThen, DatabaseQueryError, type Database } from './database.js';
 import { databaseProblem } from './database-problem.js';
+import { quoteLiteral } from '../sql/quote.js';
 import { quoteIdentifier } from './tracking.js';
 import { findForeignObjects, readBaseline, restoreBaseline, type FoundObject } from './shadow-contents.js';
 
@@ -80,7 +81,7 @@ async function openShadow(config: StrataConfig, onNote: (message: string) => voi
     const description = `shadow database: ${config.redact(config.shadowDatabaseUrl)} (SHADOW_DATABASE_URL)`;
     return { shadow: { db, source: 'configured', description }, close: () => db.close() };
   }
-  if (config.databaseUrl) return openTemporaryDatabase(config, config.databaseUrl);
+  if (config.databaseUrl) return openTemporaryDatabase(config, config.databaseUrl, onNote);
   return openTemporaryPglite(config, onNote);
 }
 
@@ -96,12 +97,35 @@ async function connect(url: string, name: string): Promise<Database> {
   }
 }
 
+const SHADOW_MARK = 'strata shadow database, dropped after use; created';
+/** A shadow left this long with nobody connected was abandoned (its strata was killed): never one in use. */
+const ABANDONED_AFTER = '10 minutes';
+
+/**
+ * Temporary shadows a killed strata left behind (kill -9 skips the drop): strata's mark in their
+ * comment, nobody connected, made long enough ago that no strata is still setting one up.
+ */
+async function dropAbandonedShadows(admin: Database, onNote: (message: string) => void): Promise<void> {
+  const abandoned = await admin.query<{ name: string }>(`select d.datname as name from pg_database d
+      join pg_shdescription s on s.classoid = 'pg_database'::regclass and s.objoid = d.oid
+    where d.datname like 'strata\\_shadow\\_%' and starts_with(s.description, $1)
+      and substring(s.description from length($1) + 2)::timestamptz < now() - $2::interval
+      and not exists (select 1 from pg_stat_activity a where a.datid = d.oid)`, [SHADOW_MARK, ABANDONED_AFTER]).catch(() => []);
+  for (const { name } of abandoned) {
+    const dropped = await admin.query(`drop database if exists ${quoteIdentifier(name)} with (force)`).then(() => true, () => false);
+    if (dropped) onNote(`dropped ${name}, a temporary shadow database a killed strata left behind`);
+  }
+}
+
 /** `create database strata_shadow_<random>` on the server of DATABASE_URL, from template0 (nothing copied from template1). */
-async function openTemporaryDatabase(config: StrataConfig, serverUrl: string): Promise<OpenedShadow> {
+async function openTemporaryDatabase(config: StrataConfig, serverUrl: string, onNote: (message: string) => void): Promise<OpenedShadow> {
   const name = `strata_shadow_${randomBytes(6).toString('hex')}`;
   const admin = await connect(serverUrl, 'DATABASE_URL');
+  await dropAbandonedShadows(admin, onNote);
   try {
     await admin.query(`create database ${quoteIdentifier(name)} template template0`);
+    // the mark dropAbandonedShadows looks for: whose it is, and since when
+    await admin.query(`comment on database ${quoteIdentifier(name)} is ${quoteLiteral(`${SHADOW_MARK} ${new Date().toISOString()}`)}`);
   } catch (error) {
     await admin.close();
     const found = databaseProblem(error, config.schema);

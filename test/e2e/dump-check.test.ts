@@ -266,4 +266,25 @@ test('a revision that fails on the shadow: dump names its file and line, writes 
   }
 });
 
+test('a temporary shadow a killed strata left behind is dropped by the next one; a recent one, or one without the mark, is left', async () => {
+  if (!target) return;
+  const suffix = `${process.pid}`;
+  const names = { abandoned: `strata_shadow_old${suffix}`, recent: `strata_shadow_new${suffix}`, unmarked: `strata_shadow_mine${suffix}` };
+  const mark = (at: string) => `'strata shadow database, dropped after use; created ${at}'`;
+  for (const name of Object.values(names)) await target.query(`create database ${name}`);
+  await target.query(`comment on database ${names.abandoned} is ${mark('2026-01-01T00:00:00.000Z')}`);
+  await target.query(`comment on database ${names.recent} is ${mark(new Date().toISOString())}`);
+  const project = projectFromFixture('shadow-history');
+  try {
+    const result = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 0, result.output);
+    assert.match(result.stderr, `dropped ${names.abandoned}, a temporary shadow database a killed strata left behind`);
+    const left = await target.query<{ datname: string }>('select datname from pg_database where datname = any($1) order by datname', [Object.values(names)]);
+    assert.equal(left.map((r) => r.datname), [names.unmarked, names.recent].sort());
+  } finally {
+    project.remove();
+    for (const name of Object.values(names)) await target.query(`drop database if exists ${name}`);
+  }
+});
+
 test.run();
