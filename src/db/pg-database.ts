@@ -8,7 +8,8 @@ import { connectionLostInfo, ScriptSubmittable, transactionStatusOf } from './pg
  * A dedicated connection to a PostgreSQL server (and, once asked for, a second one for the run
  * lock). `connectTimeoutMs` bounds the connection attempt; none by default.
  */
-export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number): Promise<Database> {
+/** `urlSetting`: where the user set the URL, for the hint of a URL that cannot be used or reached. */
+export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number, urlSetting = 'DATABASE_URL (or --database-url)'): Promise<Database> {
   let client: pg.Client;
   try {
     client = new pg.Client({ connectionString: url, application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}) });
@@ -16,7 +17,7 @@ export async function connectPostgres(url: string, applicationName = 'strata', c
     // pg parses the URL in the constructor (e.g. 'Invalid URL' for a port over 65535)
     throw new StrataError('CONFIG_INVALID', {
       message: `cannot use ${redactConnectionString(url)} as a connection string: ${redactUrl((error as Error).message)}`,
-      hint: 'check DATABASE_URL (or --database-url): postgres://host:5432/database, with user:password@ before the host, special characters in the password percent-encoded (@ as %40, # as %23, / as %2F, ? as %3F, a space as %20)',
+      hint: `check ${urlSetting}: postgres://host:5432/database, with user:password@ before the host, special characters in the password percent-encoded (@ as %40, # as %23, / as %2F, ? as %3F, a space as %20)`,
     });
   }
   // A server-side disconnect (e.g. pg_terminate_backend) surfaces on the pending query;
@@ -29,7 +30,7 @@ export async function connectPostgres(url: string, applicationName = 'strata', c
     await client.end().catch(() => {});
     throw new StrataError('CONNECTION_FAILED', {
       message: `cannot connect to ${redactConnectionString(url)}: ${redactUrl((error as Error).message)}`,
-      hint: 'check DATABASE_URL (or --database-url) and that the server is running',
+      hint: `check ${urlSetting} and that the server is running`,
     });
   }
   return postgresDatabase(client, parameters, url);

@@ -77,7 +77,7 @@ interface OpenedShadow {
 
 async function openShadow(config: StrataConfig, onNote: (message: string) => void): Promise<OpenedShadow> {
   if (config.shadowDatabaseUrl) {
-    const db = await connect(config.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
+    const db = await connect(config.shadowDatabaseUrl, 'SHADOW_DATABASE_URL (or --shadow-database-url)');
     const description = `shadow database: ${config.redact(config.shadowDatabaseUrl)} (SHADOW_DATABASE_URL)`;
     return { shadow: { db, source: 'configured', description }, close: () => db.close() };
   }
@@ -85,16 +85,10 @@ async function openShadow(config: StrataConfig, onNote: (message: string) => voi
   return openTemporaryPglite(config, onNote);
 }
 
-async function connect(url: string, name: string): Promise<Database> {
+/** `setting`: where the URL came from, named in the hint when it cannot be used or reached (default DATABASE_URL) */
+async function connect(url: string, setting?: string): Promise<Database> {
   const { connectPostgres } = await import('./pg-database.js');
-  try {
-    return await connectPostgres(url, 'strata shadow');
-  } catch (error) {
-    if (error instanceof StrataError) {
-      throw new StrataError(error.code, error.problems.map((p) => ({ ...p, hint: p.hint?.replace('DATABASE_URL (or --database-url)', name) })));
-    }
-    throw error;
-  }
+  return connectPostgres(url, 'strata shadow', undefined, setting);
 }
 
 const SHADOW_MARK = 'strata shadow database, dropped after use; created';
@@ -120,7 +114,7 @@ async function dropAbandonedShadows(admin: Database, onNote: (message: string) =
 /** `create database strata_shadow_<random>` on the server of DATABASE_URL, from template0 (nothing copied from template1). */
 async function openTemporaryDatabase(config: StrataConfig, serverUrl: string, onNote: (message: string) => void): Promise<OpenedShadow> {
   const name = `strata_shadow_${randomBytes(6).toString('hex')}`;
-  const admin = await connect(serverUrl, 'DATABASE_URL');
+  const admin = await connect(serverUrl);
   await dropAbandonedShadows(admin, onNote);
   try {
     await admin.query(`create database ${quoteIdentifier(name)} template template0`);
@@ -148,7 +142,7 @@ async function openTemporaryDatabase(config: StrataConfig, serverUrl: string, on
   url.pathname = `/${name}`;
   let db: Database;
   try {
-    db = await connect(url.toString(), 'DATABASE_URL');
+    db = await connect(url.toString());
   } catch (error) {
     await drop();
     throw error;
