@@ -1,5 +1,5 @@
 import type { CAC } from 'cac';
-import type { CheckReport, DumpReport, Problem } from '../index.js';
+import type { CheckReport, DumpReport } from '../index.js';
 import { withHelp } from './help.js';
 import { formatProblems, formatRefusal, toJson, type Style } from './output.js';
 import { EXIT, err, out, stoppable, strataFor, type GlobalFlags } from './session.js';
@@ -42,12 +42,9 @@ export function registerProofCommands(cli: CAC): void {
   });
 }
 
-type Finished = { ok: true; warnings?: Problem[]; unmodelled?: unknown[] } | { ok: false; reason: string; problems?: Problem[] } | { ok: boolean; problems: Problem[]; warnings: Problem[] };
-
 function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () => string, failedExit: number, closing: string): number {
-  const r = report as Finished;
   if (flags.json) console.log(toJson(report));
-  else if ('warnings' in r && r.warnings) for (const w of r.warnings) console.error(`${err.yellow('warning')}: ${w.message}`);
+  else if ('warnings' in report) for (const w of report.warnings) console.error(`${err.yellow('warning')}: ${w.message}`);
   if (report.ok) {
     if (!flags.json && !flags.quiet) process.stdout.write(text());
     return EXIT.ok;
@@ -57,9 +54,8 @@ function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () =
     return EXIT.interrupted;
   }
   if (!flags.json) {
-    const problems = (report as { problems: Problem[] }).problems;
-    if ('reason' in report && (report.reason === 'invalid' || report.reason === 'unavailable')) console.error(formatRefusal({ reason: report.reason, problems }, err));
-    else console.error(formatProblems(problems, err, closing));
+    if ('reason' in report && (report.reason === 'invalid' || report.reason === 'unavailable')) console.error(formatRefusal(report, err));
+    else console.error(formatProblems(report.problems, err, closing));
   }
   return 'reason' in report && report.reason === 'unavailable' ? EXIT.unavailable : failedExit;
 }
