@@ -63,7 +63,7 @@ const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which
 `;
 
 /** What strata dump writes for a history with no revisions yet: strata check passes on a new project. */
-const SCHEMA_SQL = renderSchema({ objects: [], unmodelled: [] }, { head: null });
+const emptySchemaSql = () => renderSchema({ objects: [], unmodelled: [] }, { head: null });
 
 export function initProject(config: StrataConfig): InitReport {
   const created: string[] = [];
@@ -84,7 +84,7 @@ function initFiles(config: StrataConfig, created: string[], kept: string[], doin
     }
   };
   ensure(config.dir, () => mkdirSync(config.dir, { recursive: true }));
-  ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), SCHEMA_SQL));
+  ensure(path.join(config.cwd, 'schema.sql'), () => writeFileSync(path.join(config.cwd, 'schema.sql'), emptySchemaSql()));
   ensure(path.join(config.cwd, '.env.example'), () => writeFileSync(path.join(config.cwd, '.env.example'), ENV_EXAMPLE));
   const gitignore = path.join(config.cwd, '.gitignore');
   doing.target = gitignore;
