@@ -87,7 +87,9 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     const built = await headSnapshot(config, set, { ...events, shadow: onShadow }, signal);
     if (!built.ok) {
       if (built.reason !== 'failed') return built;
-      for (const p of built.problems) if (!result.problems.some((q) => q.message === p.message)) result.problems.push(p);
+      // the same revision failing the same way in both shadows is one problem
+      const seen = new Set(result.problems.map((q) => JSON.stringify(q)));
+      for (const p of built.problems) if (!seen.has(JSON.stringify(p))) result.problems.push(p);
     } else head = built.snapshot;
   }
   // the shadow's snapshot at head, when one could be taken (--live reuses it)
