@@ -96,6 +96,8 @@ export interface Problem {
   object?: DatabaseObject;
   /** the lines of `file` around `line`:`column`, with a caret (see attachCodeFrames) */
   codeFrame?: string;
+  /** the object it is listed under when problems read as a review: a column's, an index's ... table (see proof/change-problems.ts) */
+  group?: string;
 }
 
 /** A database object a problem names, e.g. `{ kind: 'schema', name: 'strata' }` or `{ kind: 'table', schema: 'public', name: 'users' }`. */

@@ -27,14 +27,23 @@ export function formatStartProblems(problems: readonly Problem[], style: Style):
   return [...problemLines(problems, style), NOTHING_RAN].join('\n');
 }
 
+/**
+ * A line per problem, its code frame and its fix under it. Problems that carry a group (the parts
+ * of one table a check found changed) are listed under a heading naming it, and a fix shared by
+ * problems in a row is said once, after the last of them: a diff reads like a review.
+ */
 function problemLines(problems: readonly Problem[], style: Style): string[] {
   const lines: string[] = [];
-  for (const p of problems) {
+  problems.forEach((p, k) => {
+    if (p.group !== undefined && p.group !== problems[k - 1]?.group) lines.push(style.bold(`${p.group}:`));
+    const margin = p.group === undefined ? '' : '  ';
     const where = formatLocation(p);
-    lines.push(`${where ? `${style.bold(where)}: ` : ''}${style.red('error')}: ${p.message}`);
-    if (p.codeFrame) lines.push(indent(p.codeFrame, '  '));
-    if (p.hint) lines.push(`  ${style.cyan('fix')}: ${p.hint}`);
-  }
+    lines.push(`${margin}${where ? `${style.bold(where)}: ` : ''}${style.red('error')}: ${p.message}`);
+    if (p.codeFrame) lines.push(indent(p.codeFrame, `${margin}  `));
+    const next = problems[k + 1];
+    const saysTheSameFix = next !== undefined && !p.codeFrame && !next.codeFrame && next.hint === p.hint && next.group === p.group;
+    if (p.hint && !saysTheSameFix) lines.push(`${margin}  ${style.cyan('fix')}: ${p.hint}`);
+  });
   return lines;
 }
 

@@ -8,7 +8,8 @@ import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { renderSchema } from '../schema/model/render.js';
 import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
-import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
+import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
+import { changeProblems } from './change-problems.js';
 import { headSnapshot, SCHEMA_FILE } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
@@ -142,7 +143,7 @@ async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: s
   if (!loaded.ok && 'reason' in loaded) return loaded;
   if (!loaded.ok) return { state: 'stale', problems: [stale(`${SCHEMA_FILE} is not what the migrations produce, and it does not load: ${loaded.message}`)] };
   const difference = diffSnapshots(head, loaded.snapshot);
-  const problems = describeChanges(difference, {
+  const problems = changeProblems(difference, {
     added: (o) => stale(`${SCHEMA_FILE} has ${o.identity}, which the migrations do not make`),
     removed: (o) => stale(`${SCHEMA_FILE} lacks ${o.identity}, which the migrations make`),
     changed: (o, fields) => stale(`${SCHEMA_FILE} has ${o.identity} otherwise than the migrations make it (${describeFields(fields)})`),

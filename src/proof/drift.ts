@@ -3,7 +3,8 @@ import { openDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
+import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
+import { changeProblems } from './change-problems.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import { snapshotAt } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
@@ -43,7 +44,7 @@ export async function liveDrift(config: StrataConfig, set: RevisionSet, events: 
     hint: 'a change made outside strata: write a revision for it (or undo it by hand), then check again',
   });
   const changes = diffSnapshots(expected.snapshot, actual);
-  const problems = describeChanges(changes, {
+  const problems = changeProblems(changes, {
     added: (o) => drift(`${o.identity} added outside strata`),
     removed: (o) => drift(`${o.identity} removed outside strata`),
     changed: (o, fields) => drift(`${o.identity} changed outside strata (${describeFields(fields)})`),

@@ -5,7 +5,8 @@ import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import type { SchemaObject, Snapshot } from '../schema/model/snapshot.js';
-import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange, type SchemaChange } from '../schema/model/diff.js';
+import { describeFields, diffSnapshots, reportedChanges, type ReportedChange, type SchemaChange } from '../schema/model/diff.js';
+import { changeProblems } from './change-problems.js';
 import { migrateShadow, snapshotShadow } from './migrate-shadow.js';
 
 export interface RoundTripEntry {
@@ -88,7 +89,7 @@ export async function roundTrip(db: Database, config: StrataConfig, set: Revisio
 /** One problem per object down.sql got wrong: "down.sql of <id> leaves column public.orders.note". */
 function downProblems(revision: Revision, changes: readonly SchemaChange[]): Problem[] {
   const at = (o: SchemaObject, message: string, hint: string) => problem('ROUND_TRIP_FAILED', { file: revision.down.path, revision: revision.id, object: objectOf(o), message, hint });
-  return describeChanges(changes, {
+  return changeProblems(changes, {
     added: (o) => at(o, `down.sql of ${revision.id} leaves ${o.identity}`, 'make down.sql drop what up.sql creates'),
     removed: (o) => at(o, `down.sql of ${revision.id} drops ${o.identity}, which was there before up.sql`, 'down.sql must remove only what up.sql created'),
     changed: (o, fields) => at(o, `down.sql of ${revision.id} leaves ${o.identity} changed (${describeFields(fields)})`, 'make down.sql restore what up.sql altered'),
@@ -101,7 +102,7 @@ function redoProblems(revision: Revision, changes: readonly SchemaChange[]): Pro
     file: revision.up.path, revision: revision.id, object: objectOf(o), message: `up.sql of ${revision.id} applied again after its down.sql ${message}`,
     hint: 'down.sql must return the database to exactly where up.sql found it, so that up.sql does the same the second time',
   });
-  return describeChanges(changes, {
+  return changeProblems(changes, {
     added: (o) => at(o, `adds ${o.identity}, which the first apply did not`),
     removed: (o) => at(o, `does not make ${o.identity}, which the first apply did`),
     changed: (o, fields) => at(o, `makes ${o.identity} differently (${describeFields(fields)})`),

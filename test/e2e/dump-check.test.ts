@@ -100,9 +100,7 @@ for (const { revision, down, expected } of FORGETFUL_DOWNS) {
   });
 }
 
-// AFTER THE MERGE of the tables family (another engineer's branch): columns and indexes are
-// modelled then. Until then the snapshot has no tables, this cannot be seen, and the test skips.
-test('check fails naming a column and an index down.sql leaves', async () => {
+test('check fails naming a column and an index down.sql leaves, listed under their table with the fix said once', async () => {
   if (!target) return;
   const project = projectFromFixture('shadow-history');
   try {
@@ -112,6 +110,12 @@ test('check fails naming a column and an index down.sql leaves', async () => {
     assert.is(result.code, 1, result.output);
     assert.match(result.stderr, `down.sql of ${ORDER_NOTE} leaves column app.orders.note`);
     assert.match(result.stderr, `down.sql of ${ORDER_NOTE} leaves index app.orders_quantity`);
+    const lines = result.stderr.split('\n');
+    const heading = lines.indexOf('table app.orders:');
+    assert.ok(heading >= 0, result.stderr);
+    assert.match(lines[heading + 1]!, /^  migrations\/.*leaves column app\.orders\.note$/);
+    assert.match(lines[heading + 2]!, /^  migrations\/.*leaves index app\.orders_quantity$/);
+    assert.is(lines[heading + 3], '    fix: make down.sql drop what up.sql creates');
   } finally {
     project.remove();
   }

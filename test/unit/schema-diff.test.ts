@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { diffSnapshots, formatChange, groupChanges } from '../../src/schema/model/diff.js';
+import { diffSnapshots, formatChange, groupChanges, reviewGroups } from '../../src/schema/model/diff.js';
 import { orderObjects, renderSchema } from '../../src/schema/model/render.js';
 import type { SchemaObject, Snapshot } from '../../src/schema/model/snapshot.js';
 
@@ -30,6 +30,21 @@ test('added, removed and changed objects, one line each, changed attributes by p
   ]);
   assert.equal(groupChanges(changes).map((g) => g.group), ['table public.orders']);
   assert.equal(diffSnapshots(after, after), []);
+});
+
+test('review groups: a part of a table, or a table with several changes, is listed under it; an object changed alone is not', () => {
+  const before = snapshot(object('table public.a'), object('table public.b'), object('type public.mood', { attributes: { labels: ['x'] } }));
+  const after = snapshot(
+    object('table public.a', { attributes: { rowSecurity: true } }),
+    object('column public.a.note', { parent: 'table public.a' }),
+    object('table public.b', { attributes: { rowSecurity: true } }),
+    object('index public.c_x', { parent: 'table public.c' }),
+    object('type public.mood', { attributes: { labels: ['x', 'y'] } }),
+  );
+  const changes = diffSnapshots(before, after);
+  const identities = groupChanges(changes).flatMap((g) => g.changes.map((c) => (c.change === 'changed' ? c.after : c.object).identity));
+  assert.equal(identities, ['column public.a.note', 'table public.a', 'table public.b', 'index public.c_x', 'type public.mood']);
+  assert.equal(reviewGroups(changes), ['table public.a', 'table public.a', undefined, 'table public.c', undefined]);
 });
 
 test('schema.sql order: by kind priority, then a topological sort that keeps it; a loop is broken, not dropped', () => {

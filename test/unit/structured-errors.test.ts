@@ -133,6 +133,15 @@ test('output: the start problems have no count; dates are written, not regex-edi
   const problems: Problem[] = [{ code: 'CONFIG_INVALID', message: 'bad', hint: 'fix it' }];
   assert.is(formatStartProblems(problems, style), 'error: bad\n  fix: fix it\nnothing was run and the database was not changed.');
   assert.is(formatProblems(problems, style), 'error: bad\n  fix: fix it\n1 problem found; nothing was run and the database was not changed.');
+  const parts = [
+    { code: 'ROUND_TRIP_FAILED' as const, message: 'leaves column public.t.a', hint: 'drop it', group: 'table public.t' },
+    { code: 'ROUND_TRIP_FAILED' as const, message: 'leaves index public.t_a', hint: 'drop it', group: 'table public.t' },
+    { code: 'ROUND_TRIP_FAILED' as const, message: 'leaves type public.mood', hint: 'drop it' },
+  ];
+  assert.is(formatProblems(parts, style), [
+    'table public.t:', '  error: leaves column public.t.a', '  error: leaves index public.t_a', '    fix: drop it',
+    'error: leaves type public.mood', '  fix: drop it', '3 problems found; nothing was run and the database was not changed.',
+  ].join('\n'));
   assert.is(formatUtc('2026-11-01T09:05:07.123Z'), '2026-11-01 09:05:07 UTC');
   assert.is(formatUtc(new Date('2026-01-02T03:04:59.999Z'), 'minute'), '2026-01-02 03:04 UTC');
 });

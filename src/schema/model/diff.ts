@@ -103,6 +103,19 @@ function show(value: Json | undefined): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/**
+ * For each change in review order, the group worth a heading above it: its table (or other parent)
+ * when it is a part of one (a column, an index, a trigger ...) or when its group has more than one
+ * change; undefined for an object changed alone.
+ */
+export function reviewGroups(changes: readonly SchemaChange[]): Array<string | undefined> {
+  return groupChanges(changes).flatMap(({ group, changes: list }) =>
+    list.map((c) => {
+      const object = c.change === 'changed' ? c.after : c.object;
+      return list.length > 1 || object.parent !== undefined ? group : undefined;
+    }));
+}
+
 /** The changes grouped under the object they belong to (a table's columns, constraints, indexes ... under the table). */
 export function groupChanges(changes: readonly SchemaChange[]): Array<{ group: string; changes: SchemaChange[] }> {
   const objectOf = (c: SchemaChange) => (c.change === 'changed' ? c.after : c.object);
