@@ -1,17 +1,17 @@
 import type { Database } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import { listObjects } from '../schema/introspect/object-list.js';
+import { listObjects, type ListedObject } from '../schema/introspect/object-list.js';
 
 /**
  * strata dev's proof that down.sql undoes up.sql, on every re-apply: the objects after the revert
  * must be the objects from before the version being reverted was applied. What was there before an
  * apply is kept until the next save, so a re-apply reads the objects once (after its revert, inside
- * its transaction, by name only: see object-list.ts), not three times. The first re-apply after
+ * its transaction, each by name with a digest of its definition: see object-list.ts), not three times. The first re-apply after
  * dev starts has nothing to compare with. (strata check compares whole snapshots.)
  */
 export class RevertCheck {
   /** the objects before the newest revision's applied version was applied */
-  private before: { id: string; objects: string[] } | undefined;
+  private before: { id: string; objects: ListedObject[] } | undefined;
 
   constructor(private readonly trackingSchema: string) {}
 
@@ -30,7 +30,7 @@ export class RevertCheck {
    * transaction. `finish` then says what the revert did not give back.
    */
   hookFor(db: Database, id: string): { afterStep: (done: Step, next: Step) => Promise<void>; finish(isApplied: boolean): string[] } {
-    let reverted: string[] | undefined;
+    let reverted: ListedObject[] | undefined;
     const before = this.before?.id === id ? this.before.objects : undefined;
     return {
       afterStep: async (done) => {
@@ -41,11 +41,14 @@ export class RevertCheck {
         // the objects before the version now applied: what the next save's revert must give back
         this.before = reverted ? { id, objects: reverted } : undefined;
         if (!before || !reverted) return [];
-        const had = new Set(before);
-        const has = new Set(reverted);
+        const had = new Map(before.map((o) => [o.name, o.state]));
+        const has = new Map(reverted.map((o) => [o.name, o.state]));
+        // a table left behind or missing is named, not each of its columns as well
+        const whole = (list: ListedObject[]) => list.filter((o) => o.parent === undefined || !list.some((p) => p.name === o.parent));
         return [
-          ...reverted.filter((o) => !had.has(o)).map((o) => `${o}: left behind`),
-          ...before.filter((o) => !has.has(o)).map((o) => `${o}: missing (dropped, not re-created)`),
+          ...whole(reverted.filter((o) => !had.has(o.name))).map((o) => `${o.name}: left behind`),
+          ...reverted.filter((o) => had.has(o.name) && had.get(o.name) !== o.state).map((o) => `${o.name}: left changed (not as it was before up.sql)`),
+          ...whole(before.filter((o) => !has.has(o.name))).map((o) => `${o.name}: missing (dropped, not re-created)`),
         ];
       },
     };

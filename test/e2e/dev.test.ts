@@ -174,6 +174,27 @@ test('a revert that leaves something of up.sql behind is named, from the second 
   expectNoText(dev.output().slice(mark), 'did not undo');
 }));
 
+test('a revert that leaves a kept object changed (a column default, a comment, a function body) is named too', () => withDev('changed', async ({ db, dev, upFile }) => {
+  const touches = "alter table public.log alter column msg set default 'm';\ncomment on table public.log is 'touched';\ncreate or replace function public.f() returns int language sql as 'select 2';\n";
+  let mark = dev.mark();
+  writeFileSync(upFile(), upB('v2', "create or replace function public.f() returns int language sql as 'select 1';\n"));
+  await until(() => exists(db, 'app.v2'), 'app.v2');
+  await dev.waitFor(/re-applied 20200102000000_app/, mark);
+  // save 2: the stored down.sql leaves function public.f() behind (it was not there before save 1's version)
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v3', touches));
+  await until(() => exists(db, 'app.v3'), 'app.v3');
+  await dev.waitFor(/function public\.f\(\): left behind/, mark);
+  // save 3: the revert of save 2's version leaves the default, the comment and the body changed
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v4', touches));
+  await until(() => exists(db, 'app.v4'), 'app.v4');
+  await dev.waitFor(/table column public\.log\.msg: left changed/, mark);
+  const said = dev.output().slice(mark);
+  assert.match(said, 'table public.log: left changed (not as it was before up.sql)');
+  assert.match(said, 'function public.f(): left changed');
+}));
+
 test('a new revision: waited for while it has no SQL, applied once it has, then re-applied on save', () => withDev('new', async ({ db, dev, project, upFile, downFile }) => {
   const mark = dev.mark();
   const created = await runCli(['new', 'add things'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
