@@ -10,7 +10,15 @@ export interface Corpus {
   migrationsDir: string;
   upAll: string;
   downAll: string;
+  /** every revision's up, down and up again, in id order: what a round trip of the history makes the server do */
+  roundTripAll: string;
   ids: string[];
+}
+
+/** What one revision of a corpus does, by its 1-based index. */
+export interface RevisionBodies {
+  up(index: number): string;
+  down(index: number): string;
 }
 
 export function revisionId(index: number): string {
@@ -57,29 +65,48 @@ drop table ${t};
 `;
 }
 
-/** Writes `<root>/migrations/<id>/{up,down}.sql` and `<root>/{up_all,down_all}.sql`. */
-export function writeCorpus(root: string, count: number): Corpus {
+/**
+ * A schema of plain tables, one per revision: an identity primary key, a foreign key to the one
+ * before, a check, an index; every tenth revision also a view. The 500-table schema of the
+ * snapshot and dump targets (no functions or triggers, which the executor corpus has).
+ */
+export const tableBodies: RevisionBodies = {
+  up: (index) => {
+    const t = tableName(index);
+    const reference = index > 1 ? `,\n  prev bigint references ${tableName(index - 1)} (id)` : '';
+    const view = index % 10 === 0 ? `\ncreate view ${t}_v as select id, amount from ${t} where amount > 0;\n` : '';
+    return `create table ${t} (\n  id bigint generated always as identity primary key${reference},\n  amount numeric(12,2) check (amount >= 0)\n);\n\ncreate index ${t}_amount_idx on ${t} (amount);\n${view}`;
+  },
+  down: (index) => `${index % 10 === 0 ? `drop view ${tableName(index)}_v;\n` : ''}drop table ${tableName(index)};\n`,
+};
+
+/** Writes `<root>/migrations/<id>/{up,down}.sql` and `<root>/{up_all,down_all,round_trip_all}.sql`. */
+export function writeCorpus(root: string, count: number, bodies: RevisionBodies = { up: upBody, down: downBody }): Corpus {
   const migrationsDir = path.join(root, 'migrations');
   mkdirSync(migrationsDir, { recursive: true });
   const ids: string[] = [];
   const ups: string[] = [];
   const downs: string[] = [];
+  const roundTrips: string[] = [];
   for (let index = 1; index <= count; index++) {
     const id = revisionId(index);
     const parent = index === 1 ? 'base' : revisionId(index - 1);
     const folder = path.join(migrationsDir, id);
     mkdirSync(folder);
-    const up = upBody(index);
-    const down = downBody(index);
+    const up = bodies.up(index);
+    const down = bodies.down(index);
     writeFileSync(path.join(folder, 'up.sql'), `--! Parent: ${parent}\n--! Message: table ${index}\n\n${up}`);
     writeFileSync(path.join(folder, 'down.sql'), down);
     ids.push(id);
     ups.push(`-- ${id}\n${up}`);
     downs.push(`-- ${id}\n${down}`);
+    roundTrips.push(`-- ${id}\n${up}\n${down}\n${up}`);
   }
   const upAll = path.join(root, 'up_all.sql');
   const downAll = path.join(root, 'down_all.sql');
   writeFileSync(upAll, ups.join('\n'));
   writeFileSync(downAll, downs.reverse().join('\n'));
-  return { migrationsDir, upAll, downAll, ids };
+  const roundTripAll = path.join(root, 'round_trip_all.sql');
+  writeFileSync(roundTripAll, roundTrips.join('\n'));
+  return { migrationsDir, upAll, downAll, roundTripAll, ids };
 }

@@ -8,11 +8,15 @@ import { connectionLostInfo, ScriptSubmittable, transactionStatusOf } from './pg
  * A dedicated connection to a PostgreSQL server (and, once asked for, a second one for the run
  * lock). `connectTimeoutMs` bounds the connection attempt; none by default.
  */
-/** `urlSetting`: where the user set the URL, for the hint of a URL that cannot be used or reached. */
-export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number, urlSetting = 'DATABASE_URL (or --database-url)'): Promise<Database> {
+/**
+ * `urlSetting`: where the user set the URL, for the hint of a URL that cannot be used or reached.
+ * `settings`: the session's own defaults, sent when it starts (what RESET returns to).
+ */
+export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number, urlSetting = 'DATABASE_URL (or --database-url)', settings: Readonly<Record<string, string>> = {}): Promise<Database> {
   let client: pg.Client;
+  const options = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
   try {
-    client = new pg.Client({ connectionString: url, application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}) });
+    client = new pg.Client({ connectionString: url, application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}), ...(options ? { options } : {}) });
   } catch (error) {
     // pg parses the URL in the constructor (e.g. 'Invalid URL' for a port over 65535)
     throw new StrataError('CONFIG_INVALID', {

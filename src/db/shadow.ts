@@ -85,10 +85,14 @@ async function openShadow(config: StrataConfig, onNote: (message: string) => voi
   return openTemporaryPglite(config, onNote);
 }
 
-/** `setting`: where the URL came from, named in the hint when it cannot be used or reached (default DATABASE_URL) */
+/**
+ * `setting`: where the URL came from, named in the hint when it cannot be used or reached (default DATABASE_URL).
+ * A shadow is scratch, never kept: its commits need not wait for the disk (synchronous_commit
+ * off, as the session's own default, so the executor's session reset after each revision keeps it).
+ */
 async function connect(url: string, setting?: string): Promise<Database> {
   const { connectPostgres } = await import('./pg-database.js');
-  return connectPostgres(url, 'strata shadow', undefined, setting);
+  return connectPostgres(url, 'strata shadow', undefined, setting, { synchronous_commit: 'off' });
 }
 
 const SHADOW_MARK = 'strata shadow database, dropped after use; created';
