@@ -14,7 +14,8 @@ import { headSnapshot, SCHEMA_FILE } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
 import { resolveRevisionRange } from './revision-range.js';
-import { roundTrip, type RoundTripEntry } from './round-trip.js';
+import type { RoundTripEntry } from './round-trip.js';
+import { roundTripOnShadows } from './round-trip-shadows.js';
 import { liveDrift } from './drift.js';
 
 export interface CheckOptions {
@@ -51,10 +52,10 @@ export type CheckReport =
   | Unavailable;
 
 /**
- * strata check: (a) every revision file valid and all its SQL parsed (up and down); (b) on one
- * shadow, every revision's down.sql undoes its up.sql exactly (round-trip.ts); (c) schema.sql is
- * what strata dump would write. Every problem is listed; the shadows are made one after the other,
- * never held at once.
+ * strata check: (a) every revision file valid and all its SQL parsed (up and down); (b) on a
+ * shadow (two at once on a server, round-trip-shadows.ts), every revision's down.sql undoes its
+ * up.sql exactly (round-trip.ts); (c) schema.sql is what strata dump would write. Every problem is
+ * listed; the other shadows are made one after the other, never held at once.
  */
 export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
   const range = resolveRevisionRange(set.revisions, options.revisions);
@@ -74,10 +75,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
 
   let head: Snapshot | undefined;
   if (set.revisions.length > 0) {
-    const tripped = await withShadow(config, { onNote: events.note }, async (shadow) => {
-      onShadow(shadow.description);
-      return roundTrip(shadow.db, config, set, range, signal);
-    });
+    const tripped = await roundTripOnShadows(config, set, range, { ...events, shadow: onShadow }, signal);
     if (!tripped.ok) return tripped;
     result.roundTrips = tripped.entries;
     for (const p of tripped.problems) (p.code === 'ROUND_TRIP_SKIPPED' ? result.warnings : result.problems).push(p);

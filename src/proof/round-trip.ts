@@ -31,9 +31,11 @@ export type RoundTripResult =
  * For each revision of [from, to] in order, on one shadow: snapshot S0, apply it, S1, revert it,
  * S2 must equal S0, apply it again, S3 must equal S1. It stops at the first revision that fails
  * (what comes after it would be proven on a schema nobody wrote); after `to`, the shadow is taken
- * on to head, so its snapshot serves the schema.sql comparison.
+ * on to head (unless `toHead` is false: another shadow proves what comes after), so its snapshot
+ * serves the schema.sql comparison.
  */
-export async function roundTrip(db: Database, config: StrataConfig, set: RevisionSet, range: { from: number; to: number }, signal?: AbortSignal): Promise<RoundTripResult> {
+export async function roundTrip(db: Database, config: StrataConfig, set: RevisionSet, range: { from: number; to: number }, options: { signal?: AbortSignal | undefined; toHead?: boolean } = {}): Promise<RoundTripResult> {
+  const { signal, toHead = true } = options;
   const entries: RoundTripEntry[] = [];
   const problems: Problem[] = [];
   const migrate = (planner: Parameters<typeof migrateShadow>[3]) => migrateShadow(db, config, set, planner, signal);
@@ -71,6 +73,7 @@ export async function roundTrip(db: Database, config: StrataConfig, set: Revisio
     entries.push({ id: revision.id, result: 'passed' });
     s0 = s3;
   }
+  if (!toHead) return { ok: true, entries, problems, head: undefined };
   if (range.to < set.revisions.length - 1) {
     const rest = await migrate(planners.up('head', {}));
     // a later revision that fails is found by the schema.sql comparison, which migrates a shadow of its own
