@@ -28,7 +28,7 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): SchemaChange[]
     const b = now.get(identity);
     if (a && !b) changes.push({ change: 'removed', object: a });
     else if (!a && b) changes.push({ change: 'added', object: b });
-    else if (a && b) {
+    else if (a && b && !sameJson(a.attributes, b.attributes)) {
       const fields = fieldChanges(a.attributes, b.attributes, '');
       if (fields.length > 0) changes.push({ change: 'changed', before: a, after: b, fields });
     }
@@ -51,8 +51,25 @@ function isRecord(value: Json | undefined): value is { [key: string]: Json } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Deep equality of plain JSON values, keys in any order (what JSON.stringify of both would say when keys come in the same order, without building the strings). */
 function sameJson(a: Json | undefined, b: Json | undefined): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let k = 0; k < a.length; k++) if (!sameJson(a[k], b[k])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  // a key whose value is undefined is no key, as in JSON
+  let count = 0;
+  for (const key in a) {
+    if (a[key] === undefined) continue;
+    count++;
+    if (!sameJson(a[key], b[key])) return false;
+  }
+  for (const key in b) if (b[key] !== undefined) count--;
+  return count === 0;
 }
 
 /**
