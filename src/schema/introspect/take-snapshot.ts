@@ -104,9 +104,11 @@ function allNeeds({ identity, dependsOn: own, parent }: CatalogObject, found: Re
  * What an object written inside its parent needs (a column's type, the sequence of its default),
  * its parent's create needs: the CREATE TABLE that writes the column must come after them. Not
  * what it needs of its parent or of the parent's other children (a generated column's other column).
+ * A column with a create of its own (a default or NOT NULL set after the tables) is written inside
+ * its table all the same.
  */
 function passNeedsToParents(objects: readonly CatalogObject[], needs: Map<string, Set<string>>): void {
-  const parentOf = new Map(objects.filter((o) => o.create === '' && o.parent).map((o) => [o.identity, o.parent!]));
+  const parentOf = new Map(objects.filter((o) => (o.create === '' || o.kind === 'column') && o.parent).map((o) => [o.identity, o.parent!]));
   for (const [identity, parent] of parentOf) {
     for (const need of needs.get(identity) ?? []) {
       if (need === parent || parentOf.get(need) === parent) continue;
