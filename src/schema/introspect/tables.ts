@@ -1,12 +1,15 @@
 import type { Json } from '../model/snapshot.js';
 import type { CatalogFamily, CatalogObject } from './catalog-family.js';
 import { SQL_NOT_EXTENSION_MEMBER, SQL_USER_SCHEMA } from './catalog-family.js';
+import { planInheritedColumns, type ColumnAsInherited, type InheritedColumns } from './inherited-columns.js';
 
 /**
  * Tables (regular, unlogged, partitioned, partitions, inheritance children) and their columns.
  * A table's create is its CREATE TABLE with its local columns in attnum order, plus the ALTERs
  * that CREATE TABLE cannot say on PostgreSQL 15 (storage, row-level security, replica identity).
- * Columns are objects of their own (what diff compares), written inside their table's create.
+ * Columns are objects of their own (what diff compares), written inside their table's create; a
+ * column in a hierarchy of tables whose default or NOT NULL its CREATE TABLE does not give it is
+ * set after the tables, by its own create (inherited-columns.ts).
  * Constraints and indexes: constraints-and-indexes.ts; views: views.ts.
  */
 export const TABLES: CatalogFamily = {
@@ -29,8 +32,13 @@ export const TABLES: CatalogFamily = {
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and c.relpersistence <> 't' and ${SQL_USER_SCHEMA('c.relnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}`,
   read(value) {
+    const rows = (value ?? []) as TableRow[];
+    const columns = rows.map(columnsOf);
+    const inherited = planInheritedColumns(rows.map(([, , , , schema, , quoted, relkind, , , , parents], k) => ({
+      qualified: `${schema}.${quoted}`, isPartitioned: relkind === 'p', parents: parents ?? [], columns: columns[k]!,
+    })));
     const objects: CatalogObject[] = [];
-    for (const row of (value ?? []) as TableRow[]) objects.push(...tableObjects(row));
+    rows.forEach((row, k) => objects.push(...tableObjects(row, columns[k]!, inherited)));
     return objects;
   },
 };
@@ -52,21 +60,20 @@ type IdentitySequenceRow = [oid: number, schema: string, name: string, quoted: s
 const STORAGE: Record<string, string> = { p: 'plain', e: 'external', m: 'main', x: 'extended' };
 const REPLICA_IDENTITY: Record<string, string> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
 
-function tableObjects(row: TableRow): CatalogObject[] {
-  const [oid, rowType, arrayType, schemaName, schema, name, quoted, relkind, persistence, partitionKey, partitionBound, parents, options, rowSecurity, forceRowSecurity, replicaIdentity, columnRows] = row;
+function tableObjects(row: TableRow, columns: Column[], inherited: InheritedColumns<Column>): CatalogObject[] {
+  const [oid, rowType, arrayType, schemaName, schema, name, quoted, relkind, persistence, partitionKey, partitionBound, parents, options, rowSecurity, forceRowSecurity, replicaIdentity] = row;
   const qualified = `${schema}.${quoted}`;
   const identity = `table ${qualified}`;
-  const columns = columnsOf(columnRows ?? [], schema, name);
   const isPartition = partitionBound !== null;
   // a partition's parent is its only pg_inherits row
   const partitionOf = isPartition ? parents?.[0] ?? null : null;
   const inherits = isPartition ? [] : parents ?? [];
 
   const head = `create ${persistence === 'u' ? 'unlogged ' : ''}table ${qualified}`;
-  const localColumns = columns.filter((column) => column.isLocalColumn);
+  const localColumns = columns.filter((column) => column.isLocal);
   let statement = isPartition
     ? `${head} partition of ${partitionOf} ${partitionBound}`
-    : `${head} (${localColumns.length === 0 ? '' : `\n${localColumns.map((column) => `    ${column.definition}`).join(',\n')}\n`})`;
+    : `${head} (${localColumns.length === 0 ? '' : `\n${localColumns.map((column) => `    ${column.definition(inherited)}`).join(',\n')}\n`})`;
   if (inherits.length > 0) statement += ` inherits (${inherits.join(', ')})`;
   if (partitionKey !== null) statement += ` partition by ${partitionKey}`;
   if (options && options.length > 0) statement += ` with (${options.join(', ')})`;
@@ -86,36 +93,44 @@ function tableObjects(row: TableRow): CatalogObject[] {
     create: statements.join('\n'),
     refs: [`pg_class:${oid}:0`, `pg_type:${rowType}:0`, ...(arrayType ? [`pg_type:${arrayType}:0`] : [])],
   };
-  return [table, ...columns.map((column) => column.object(identity, qualified, schemaName, oid))];
+  return [table, ...columns.map((column) => column.object(identity, qualified, schemaName, oid, inherited.setAfter.get(column)))];
 }
 
-/** A column row read: its definition for CREATE TABLE and its object. */
-function columnsOf(rows: ColumnRow[], tableSchema: string, tableName: string): Column[] {
-  return rows.map((row) => new Column(row, tableSchema, tableName));
+/** A table's column rows read: each column's definition for CREATE TABLE and its object. */
+function columnsOf(row: TableRow): Column[] {
+  const [, , , , schema, name] = row;
+  return (row[16] ?? []).map((column) => new Column(column, schema, name));
 }
 
-class Column {
+class Column implements ColumnAsInherited {
   readonly quoted: string;
-  readonly isLocalColumn: boolean;
+  readonly isLocal: boolean;
+  readonly default: string | null;
+  readonly notNull: boolean;
+  readonly isGeneratedOrIdentity: boolean;
+  readonly isIdentity: boolean;
   /** SET STORAGE when not the type's default (CREATE TABLE ... STORAGE is PostgreSQL 16's) */
   readonly storage: string | null;
-  readonly definition: string;
+  /** its definition in CREATE TABLE: name, type, collation; default or generation; identity */
+  private readonly clauses: [string, string | null, string | null];
   private readonly attributes: { [key: string]: Json };
 
   constructor(private readonly row: ColumnRow, tableSchema: string, tableName: string) {
     const [, name, quoted, type, collation, notNull, , defaultExpr, identityKind, generated, storage, typeStorage, isLocal, sequence] = row;
     this.quoted = quoted;
-    this.isLocalColumn = isLocal;
+    this.isLocal = isLocal;
+    this.notNull = notNull;
+    this.isIdentity = identityKind !== '';
+    this.isGeneratedOrIdentity = generated !== '' || this.isIdentity;
+    this.default = this.isGeneratedOrIdentity ? null : defaultExpr;
     this.storage = storage !== typeStorage ? STORAGE[storage] ?? storage : null;
     const identity = identityKind === '' ? null : identityOf(identityKind, sequence, type, tableSchema, tableName, name);
     const generation = generated === '' ? null : generated === 's' ? 'stored' : 'virtual';
-    const parts = [`${quoted} ${type}`];
-    if (collation) parts.push(`collate ${collation}`);
-    if (generation) parts.push(`generated always as (${defaultExpr}) ${generation}`);
-    else if (defaultExpr !== null) parts.push(`default ${defaultExpr}`);
-    if (identity) parts.push(identity.clause);
-    if (notNull) parts.push('not null');
-    this.definition = parts.join(' ');
+    this.clauses = [
+      `${quoted} ${type}${collation ? ` collate ${collation}` : ''}`,
+      generation ? `generated always as (${defaultExpr}) ${generation}` : defaultExpr !== null ? `default ${defaultExpr}` : null,
+      identity ? identity.clause : null,
+    ];
     this.attributes = {
       type, collation, notNull,
       default: generation ? null : defaultExpr,
@@ -125,11 +140,22 @@ class Column {
     };
   }
 
-  object(table: string, qualifiedTable: string, schemaName: string, tableOid: number): CatalogObject {
+  /** without its default or its NOT NULL when that is set after the tables (inherited-columns.ts) */
+  definition(inherited: InheritedColumns<Column>): string {
+    const [head, valueClause, identityClause] = this.clauses;
+    const parts = [head];
+    if (valueClause !== null && !inherited.defaultSetAfter.has(this)) parts.push(valueClause);
+    if (identityClause !== null) parts.push(identityClause);
+    if (this.notNull && !inherited.notNullSetAfter.has(this)) parts.push('not null');
+    return parts.join(' ');
+  }
+
+  /** `setAfter`: what is set after the tables, when its table's CREATE TABLE does not give it its default or NOT NULL */
+  object(table: string, qualifiedTable: string, schemaName: string, tableOid: number, setAfter?: { statements: string[]; after: string[] }): CatalogObject {
     const [attnum, name, quoted, , , , defaultOid, , , , , , , sequence] = this.row;
     return {
-      kind: 'column', identity: `column ${qualifiedTable}.${quoted}`, schema: schemaName, name, parent: table, dependsOn: [],
-      attributes: this.attributes, create: '',
+      kind: 'column', identity: `column ${qualifiedTable}.${quoted}`, schema: schemaName, name, parent: table, dependsOn: setAfter?.after ?? [],
+      attributes: this.attributes, create: setAfter?.statements.join('\n') ?? '',
       refs: [`pg_class:${tableOid}:${attnum}`, ...(defaultOid !== null ? [`pg_attrdef:${defaultOid}:0`] : []), ...(sequence ? [`pg_class:${sequence[0]}:0`] : [])],
     };
   }

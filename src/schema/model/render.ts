@@ -20,7 +20,8 @@ const PRIORITY: Record<ObjectKind, number> = {
   aggregate: 7,
   sequence: 8,
   table: 9,
-  // written inside their table's CREATE TABLE: after every table, so they never sit between two
+  // written inside their table's CREATE TABLE: after every table, so they never sit between two;
+  // what a column's create writes (a default or NOT NULL its table's CREATE TABLE does not give it) comes there
   column: 9.5,
   view: 10,
   'materialized view': 11,
