@@ -57,7 +57,7 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
     const object = desired.get(identity);
     const type = actions.get(identity)?.type;
     if (object && type !== undefined && type !== 'drop') {
-      const along = object.kind === 'column' ? columnMadeWith(object, context) : undefined;
+      const along = object.kind === 'column' ? columnMadeWith(object, context) : madeWithType(object, context.desired);
       if (along !== undefined) key = createKey(along);
       else if ((steps.get(identity)?.after.length ?? 0) > 0) key = `C ${identity}`;
     }
@@ -103,13 +103,25 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
 
 /** The container whose drop takes `object` with it: an ancestor dropped, or the column that owns a sequence */
 function droppingContainer(object: SchemaObject, context: PlanContext): string | undefined {
+  // a foreign key to another table dropped too is dropped first, on its own: two tables that
+  // reference each other could not be dropped one after the other otherwise
+  if (object.kind === 'constraint' && object.attributes.type === 'foreign key'
+    && object.dependsOn.some((d) => d !== object.parent && context.current.get(d)?.parent !== object.parent && context.current.get(d)?.parent !== undefined && isRealDrop(context.current.get(d)!.parent!, context))) return undefined;
   for (let parent = object.parent; parent !== undefined; parent = context.current.get(parent)?.parent) if (isRealDrop(parent, context)) return parent;
+  const type = madeWithType(object, context.current);
+  if (type !== undefined && isRealDrop(type, context)) return type;
   if (object.kind === 'sequence') {
     const owner = context.current.get(`sequence owned by ${qualifiedName(object)}`);
     const column = owner?.dependsOn.find((d) => d.startsWith('column '));
     if (column && isRealDrop(column, context)) return column;
   }
   return undefined;
+}
+
+/** CREATE TYPE ... AS RANGE makes the range's (and its multirange's) constructor functions: the type, for such a function */
+export function madeWithType(object: SchemaObject, objects: ReadonlyMap<string, SchemaObject>): string | undefined {
+  if (object.kind !== 'function' || object.attributes.language !== 'internal' || !/^(?:multi)?range_constructor\d+$/.test(String(object.attributes.body))) return undefined;
+  return object.dependsOn.find((d) => objects.get(d)?.kind === 'type' && objects.get(d)!.attributes.type === 'range');
 }
 
 /**

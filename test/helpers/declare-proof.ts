@@ -71,6 +71,7 @@ export async function proveBothWays(dbs: DeclareDatabases, current: Snapshot, de
   const up = renderMigration(plan.up);
   const down = renderMigration(plan.down);
   const context = `\n--- up.sql\n${up}--- down.sql\n${down}`;
+  if (process.env.DECLARE_SHOW) console.log(`\n=== ${cell.kind ?? ''}: ${cell.change ?? ''}${context}`);
   for (const pattern of cell.upMatches ?? []) assert.ok(plan.up.some((s) => pattern.test(s.sql)), `up.sql has a statement matching ${pattern}${context}`);
   if (cell.transactionOff !== undefined) assert.is(plan.transaction === 'off', cell.transactionOff, `Transaction: off${context}`);
   if (cell.seed) await loadSql(dbs.work, cell.seed);
