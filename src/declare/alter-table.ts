@@ -83,6 +83,9 @@ export function alterColumn(before: SchemaObject, after: SchemaObject, fields: r
   if (bi && !ai) add(post, `${head} drop identity;`);
   if (changed.has('notNull') && !a.notNull) add(post, `${head} drop not null;`);
   const isTypeChange = changed.has('type') || changed.has('collation') || enumMove !== undefined;
+  // an identity's bounds that shrink are set before its type narrows, those that grow after it widens
+  const bounds = ai && bi ? identityBounds(bi, ai) : { before: [], after: [] };
+  if (isTypeChange) for (const option of bounds.before) add(post, `${head} ${option};`);
   if (isTypeChange) {
     // a default is cast along with the column, and some cannot be: taken off first, set again after
     if (b.default !== null && !defaultDropped) {
@@ -110,12 +113,11 @@ export function alterColumn(before: SchemaObject, after: SchemaObject, fields: r
     if (ai.generated !== bi.generated) options.push(`set generated ${String(ai.generated)}`);
     if (ai.start !== bi.start) options.push(`set start with ${String(ai.start)}`);
     if (ai.increment !== bi.increment) options.push(`set increment by ${String(ai.increment)}`);
-    if (ai.min !== bi.min) options.push(`set minvalue ${String(ai.min)}`);
-    if (ai.max !== bi.max) options.push(`set maxvalue ${String(ai.max)}`);
+    // a type change moves the identity sequence's type along, and its bounds where they sat at the type's limits
+    options.push(...(isTypeChange ? bounds.after : [...bounds.before, ...bounds.after]));
     if (ai.cache !== bi.cache) options.push(`set cache ${String(ai.cache)}`);
     if (ai.cycle !== bi.cycle) options.push(ai.cycle ? 'set cycle' : 'set no cycle');
-    // a type change moves the identity sequence's type (and its bounds at the type's limits) along
-    if (options.length > 0 && !(isTypeChange && options.every((o) => o.startsWith('set maxvalue') || o.startsWith('set minvalue')))) add(post, `${head} ${options.join(' ')};`);
+    if (options.length > 0) add(post, `${head} ${options.join(' ')};`);
   }
   if (changed.has('storage')) {
     const storage = a.storage ?? defaultStorage(String(a.type));
@@ -123,6 +125,14 @@ export function alterColumn(before: SchemaObject, after: SchemaObject, fields: r
     add(post, `${head} set storage ${String(storage)};`);
   }
   return { steps: { before: pre, after: post } };
+}
+
+/** SET MINVALUE / MAXVALUE that narrow the range (before a type change) and those that widen it (after) */
+function identityBounds(b: { [key: string]: Json }, a: { [key: string]: Json }): { before: string[]; after: string[] } {
+  const result = { before: [] as string[], after: [] as string[] };
+  if (a.min !== b.min) (BigInt(String(a.min)) > BigInt(String(b.min)) ? result.before : result.after).push(`set minvalue ${String(a.min)}`);
+  if (a.max !== b.max) (BigInt(String(a.max)) < BigInt(String(b.max)) ? result.before : result.after).push(`set maxvalue ${String(a.max)}`);
+  return result;
 }
 
 function identityClause(column: SchemaObject, context: PlanContext): string | undefined {

@@ -18,11 +18,12 @@ export function createStatements(object: SchemaObject, context: PlanContext): Ge
     case 'schema':
       return [one(object.create || `create schema ${qualifiedName(object)};`)];
     case 'column':
-      return [addColumn(object, context, group)];
+      return addColumn(object, context, group);
     case 'constraint': {
       const [table, name] = onTable(object);
       const type = object.attributes.type;
-      if (!isExistingTable(object.parent!, context) || (type !== 'check' && type !== 'foreign key')) return splitCreate(object.create).map((sql) => one(sql));
+      // (a partitioned table takes no NOT VALID foreign key)
+      if (!isExistingTable(object.parent!, context) || (type !== 'check' && type !== 'foreign key') || context.desired.get(object.parent!)?.attributes.partitioned === true) return splitCreate(object.create).map((sql) => one(sql));
       // on a table that has rows: added without reading them (a short lock), then checked (no lock on writes)
       const [, ...rest] = splitCreate(object.create);
       return [
@@ -51,12 +52,13 @@ export function isExistingTable(identity: string, context: PlanContext): boolean
   return context.current.has(identity) && action?.type !== 'create' && action?.type !== 'replace' && action?.type !== 'recreate';
 }
 
-function addColumn(column: SchemaObject, context: PlanContext, group: string): GeneratedStatement {
+function addColumn(column: SchemaObject, context: PlanContext, group: string): GeneratedStatement[] {
   const table = context.desired.get(column.parent!)!;
   const [tableName, name] = onTable(column);
   const definition = tableColumns(table.create)?.find((c) => c.name === name)?.definition;
-  if (definition === undefined) throw new Error(`${column.identity} is not written in ${table.identity}'s create`);
-  return statement(`alter table ${tableName} add column ${definition};`, column, group, fillsEveryRow(column, context) ? { rewrites: table.identity } : {});
+  // a partition's or an inheriting table's column comes from its parent's
+  if (definition === undefined) return [];
+  return [statement(`alter table ${tableName} add column ${definition};`, column, group, fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
 }
 
 const VOLATILE_BUILTINS = new Set(['nextval', 'random', 'random_normal', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'txid_current', 'setseed']);

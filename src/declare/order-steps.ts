@@ -83,14 +83,27 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
     const [c, d] = [createKey(identity), dropKey(identity)];
     const action = actions.get(identity);
     if (c !== undefined && after) {
-      for (const need of [...after.dependsOn, ...(references.get(identity) ?? [])]) edge(createKey(need), c);
+      for (const need of [...orderingNeeds(after), ...(references.get(identity) ?? [])]) edge(createKey(need), c);
       edge(d, c);
       if (action?.type === 'alter' && before) {
-        for (const need of before.dependsOn) if (!after.dependsOn.includes(need) && isRealDrop(need, context)) edge(c, dropKey(need));
-        for (const dependent of context.currentDependents.get(identity) ?? []) edge(dropKey(dependent), c);
+        for (const need of orderingNeeds(before)) if (!after.dependsOn.includes(need) && isRealDrop(need, context)) edge(c, dropKey(need));
+        for (const dependent of context.currentDependents.get(identity) ?? []) {
+          if (orderingNeeds(current.get(dependent)!).includes(identity)) edge(dropKey(dependent), c);
+        }
       }
     }
-    if (d !== undefined && before) for (const need of before.dependsOn) edge(d, dropKey(need));
+    if (d !== undefined && before) for (const need of orderingNeeds(before)) edge(d, dropKey(need));
+  }
+  // columns added to a table go in the order declared (ADD COLUMN puts each last)
+  for (const table of desired.values()) {
+    if (table.kind !== 'table') continue;
+    let previous: string | undefined;
+    for (const { name } of tableColumns(table.create) ?? []) {
+      const key = createKey(`column ${qualifiedName(table)}.${name}`);
+      if (key === undefined || !key.startsWith('C column ')) continue;
+      edge(previous, key);
+      previous = key;
+    }
   }
   for (const type of context.rebuiltEnums.keys()) {
     const final = `F ${type}`;
@@ -103,10 +116,10 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
 
 /** The container whose drop takes `object` with it: an ancestor dropped, or the column that owns a sequence */
 function droppingContainer(object: SchemaObject, context: PlanContext): string | undefined {
-  // a foreign key to another table dropped too is dropped first, on its own: two tables that
-  // reference each other could not be dropped one after the other otherwise
-  if (object.kind === 'constraint' && object.attributes.type === 'foreign key'
-    && object.dependsOn.some((d) => d !== object.parent && context.current.get(d)?.parent !== object.parent && context.current.get(d)?.parent !== undefined && isRealDrop(context.current.get(d)!.parent!, context))) return undefined;
+  // a part that uses something else dropped, which in turn needs the container (a policy that reads a
+  // view over its table, a foreign key to a table whose own foreign key points back), is dropped on
+  // its own first: the container and that other object could not be dropped one after the other otherwise
+  if (object.parent !== undefined && !NEEDS_ONLY_ITS_TARGET.has(object.kind) && usesWhatNeedsItsContainer(object, context)) return undefined;
   for (let parent = object.parent; parent !== undefined; parent = context.current.get(parent)?.parent) if (isRealDrop(parent, context)) return parent;
   const type = madeWithType(object, context.current);
   if (type !== undefined && isRealDrop(type, context)) return type;
@@ -116,6 +129,47 @@ function droppingContainer(object: SchemaObject, context: PlanContext): string |
     if (column && isRealDrop(column, context)) return column;
   }
   return undefined;
+}
+
+/** parts that need nothing but what they are on (an OWNED BY goes with its sequence or its column, whichever goes) */
+const NEEDS_ONLY_ITS_TARGET = new Set(['sequence owned by', 'comment', 'privileges']);
+
+function usesWhatNeedsItsContainer(object: SchemaObject, context: PlanContext): boolean {
+  const containers = new Set<string>();
+  for (let parent = object.parent; parent !== undefined; parent = context.current.get(parent)?.parent) containers.add(parent);
+  const isInside = (identity: string) => {
+    for (let at: string | undefined = identity; at !== undefined; at = context.current.get(at)?.parent) if (containers.has(at)) return true;
+    return false;
+  };
+  return orderingNeeds(object).some((d) => {
+    const target = context.current.get(d);
+    if (!target || isInside(d) || !isRealDrop(d, context)) return false;
+    // the other object, or the container it goes with, needs this container (or a part of it)
+    const owners = [d, ...(target.parent !== undefined && !isInside(target.parent) ? [target.parent] : [])];
+    return owners.some((o) => [context.current.get(o)!, ...(childrenOf(context).get(o) ?? [])].some((x) => orderingNeeds(x).some(isInside)));
+  });
+}
+
+const children = new WeakMap<PlanContext, Map<string, SchemaObject[]>>();
+
+/** parent identity -> its parts, in the current schema */
+function childrenOf(context: PlanContext): Map<string, SchemaObject[]> {
+  let map = children.get(context);
+  if (!map) {
+    map = new Map();
+    for (const object of context.current.values()) if (object.parent !== undefined) (map.get(object.parent) ?? map.set(object.parent, []).get(object.parent)!).push(object);
+    children.set(context, map);
+  }
+  return map;
+}
+
+/**
+ * What an object needs for the order of statements: its dependencies, less a sequence's on the
+ * column that owns it (OWNED BY is an object of its own, written after the table; the column's
+ * default needs the sequence, not the other way round).
+ */
+export function orderingNeeds(object: SchemaObject): string[] {
+  return object.kind === 'sequence' ? object.dependsOn.filter((d) => !d.startsWith('column ')) : object.dependsOn;
 }
 
 /** CREATE TYPE ... AS RANGE makes the range's (and its multirange's) constructor functions: the type, for such a function */

@@ -1,5 +1,5 @@
 import { diffSnapshots, type SchemaChange } from '../schema/model/diff.js';
-import type { Snapshot } from '../schema/model/snapshot.js';
+import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
 import { columnOrderRefusals } from './alter-table.js';
 import { decideActions } from './decide-actions.js';
 import { addedValue } from './enum-changes.js';
@@ -36,6 +36,12 @@ export type MigrationPlan =
       /** the same for down.sql */
       downTransaction: 'on' | 'off';
       renameSuggestions: RenameSuggestion[];
+      /**
+       * Objects of kinds strata does not model that both schemas have (a publication, a cast):
+       * left as they are. strata cannot see inside them, so a change to one is not in the plan:
+       * say so to whoever reviews it.
+       */
+      notCompared: UnmodelledObject[];
     }
   | { ok: false; refused: Refusal[] };
 
@@ -56,6 +62,7 @@ export function planMigration(current: Snapshot, desired: Snapshot, options: Pla
   return {
     ok: true, up: up.statements, down: down.statements, changes: diffSnapshots(current, desired),
     transaction: up.transaction, downTransaction: down.transaction, renameSuggestions: up.suggestions,
+    notCompared: current.unmodelled.filter((u) => desired.unmodelled.some((d) => d.kind === u.kind && d.identity === u.identity)),
   };
 }
 
