@@ -1,6 +1,6 @@
 import type { FieldChange } from '../schema/model/diff.js';
 import type { Json, SchemaObject } from '../schema/model/snapshot.js';
-import { alterColumn, alterTable, optionStatements, type AlterResult } from './alter-table.js';
+import { alterColumn, alterTable, optionStatements, restartReason, type AlterResult } from './alter-table.js';
 import { enumSteps } from './enum-changes.js';
 import { groupOf, onTable, qualifiedName } from './identities.js';
 import { privilegeStatements } from './privilege-statements.js';
@@ -40,8 +40,12 @@ export function alterObject(before: SchemaObject, after: SchemaObject, fields: r
       return { replace: `its ${[...changed].join(', ')} changed` };
     case 'domain':
       return domainSteps(before, after, changed, context);
-    case 'sequence':
-      return steps(sequenceStatements(name, b, a, changed));
+    case 'sequence': {
+      const restart = restartReason(name, b, a);
+      const [alter, ...rest] = sequenceStatements(name, b, a, changed, restart !== undefined);
+      if (alter === undefined || restart === undefined) return steps([...(alter ? [alter] : []), ...rest]);
+      return { steps: { before: [], after: [statement(alter, after, group, { destructive: restart }), ...rest.map((s) => statement(s, after, group))] } };
+    }
     case 'sequence owned by':
       return steps([after.create]);
     case 'constraint': {
@@ -127,7 +131,7 @@ function columnsOnlyAppend(before: string, after: string): boolean {
   return b.targets.every((target, k) => a.targets[k] === target);
 }
 
-function sequenceStatements(name: string, b: { [key: string]: Json }, a: { [key: string]: Json }, changed: Set<string>): string[] {
+function sequenceStatements(name: string, b: { [key: string]: Json }, a: { [key: string]: Json }, changed: Set<string>, restart: boolean): string[] {
   const sql: string[] = [];
   const options: string[] = [];
   // AS moves the bounds that sat at the old type's limits: the bounds are written with it
@@ -139,6 +143,7 @@ function sequenceStatements(name: string, b: { [key: string]: Json }, a: { [key:
   if (changed.has('start')) options.push(`start with ${String(a.start)}`);
   if (changed.has('cache')) options.push(`cache ${String(a.cache)}`);
   if (changed.has('cycle')) options.push(a.cycle ? 'cycle' : 'no cycle');
+  if (restart) options.push(`restart with ${String(a.start)}`);
   if (options.length > 0) sql.push(`alter sequence ${name} ${options.join(' ')};`);
   if (changed.has('unlogged')) sql.push(`alter sequence ${name} set ${a.unlogged ? 'unlogged' : 'logged'};`);
   return sql;

@@ -75,12 +75,14 @@ export function alterColumn(before: SchemaObject, after: SchemaObject, fields: r
   const post: GeneratedStatement[] = [];
   const add = (list: GeneratedStatement[], sql: string, extra: Partial<GeneratedStatement> = {}) => list.push(statement(sql, after, group, extra));
   let defaultDropped = false;
-  if (isDetached && b.default !== null) {
+  // what the column stops being goes first, with the drops: the sequence or function its default
+  // used may be dropped after it, and a new object may take the name of its identity sequence
+  if ((isDetached || (changed.has('default') && a.default === null)) && b.default !== null) {
     add(pre, `${head} drop default;`);
     defaultDropped = true;
   }
-  if (b.generated !== null && a.generated === null) add(post, `${head} drop expression;`);
-  if (bi && !ai) add(post, `${head} drop identity;`);
+  if (b.generated !== null && a.generated === null) add(pre, `${head} drop expression;`);
+  if (bi && !ai) add(pre, `${head} drop identity;`);
   if (changed.has('notNull') && !a.notNull) add(post, `${head} drop not null;`);
   const isTypeChange = changed.has('type') || changed.has('collation') || enumMove !== undefined;
   // an identity's bounds that shrink are set before its type narrows, those that grow after it widens
@@ -117,7 +119,9 @@ export function alterColumn(before: SchemaObject, after: SchemaObject, fields: r
     options.push(...(isTypeChange ? bounds.after : [...bounds.before, ...bounds.after]));
     if (ai.cache !== bi.cache) options.push(`set cache ${String(ai.cache)}`);
     if (ai.cycle !== bi.cycle) options.push(ai.cycle ? 'set cycle' : 'set no cycle');
-    if (options.length > 0) add(post, `${head} ${options.join(' ')};`);
+    const restart = restartReason(`the identity of ${table}.${column}`, bi, ai);
+    if (restart) options.push(`restart with ${String(ai.start)}`);
+    if (options.length > 0) add(post, `${head} ${options.join(' ')};`, restart ? { destructive: restart } : {});
   }
   if (changed.has('storage')) {
     const storage = a.storage ?? defaultStorage(String(a.type));
@@ -196,6 +200,17 @@ function needsUsing(from: string, to: string): boolean {
   if (['text', 'character varying', 'character'].includes(f) && ['text', 'character varying', 'character'].includes(t)) return false;
   if (WIDER[f]?.includes(t)) return false;
   return true;
+}
+
+/**
+ * New bounds that leave out where an unused sequence stands (its start): ALTER SEQUENCE fails on
+ * them unless the sequence restarts, which a used one feels (values it gave may come again).
+ */
+export function restartReason(name: string, b: { [key: string]: Json }, a: { [key: string]: Json }): string | undefined {
+  const [start, min, max] = [BigInt(String(b.start)), BigInt(String(a.min)), BigInt(String(a.max))];
+  if (a.min === b.min && a.max === b.max) return undefined;
+  if (start >= min && start <= max) return undefined;
+  return `restarts ${name} at ${String(a.start)} (its old start is outside the new bounds): where it stood is lost, and numbers it gave may come again`;
 }
 
 /** pg_type.typstorage of the common types: what SET STORAGE goes back to */

@@ -69,7 +69,7 @@ const KEPT_KINDS = new Set(['schema', 'table', 'column', 'sequence', 'extension'
 /** What PostgreSQL refuses to keep over a column whose type changes */
 const READS_COLUMN_TYPE = new Set(['view', 'materialized view', 'rule', 'policy', 'trigger', 'function', 'procedure']);
 /** What may be altered in place while something it used is dropped (the alter is what stops the use) */
-const ALTER_STOPS_USE = new Set(['view', 'function', 'procedure', 'policy', 'domain', 'comment', 'privileges', 'sequence owned by', 'column', 'default privileges']);
+const ALTER_STOPS_USE = new Set(['extension', 'view', 'function', 'procedure', 'policy', 'domain', 'comment', 'privileges', 'sequence owned by', 'column', 'default privileges']);
 
 type Why = 'dropped' | 'replaced' | 'retyped' | 'rebuilt';
 
@@ -141,7 +141,8 @@ function cascade(context: PlanContext): void {
         if (!throughColumn && why === 'replaced') refuse(dependent, `it depends on ${source}, which must be dropped and created again`);
         continue;
       }
-      if (object.kind === 'sequence owned by') continue;
+      // a sequence needs the column that owns it only for OWNED BY, an object of its own
+      if (object.kind === 'sequence owned by' || (object.kind === 'sequence' && current.get(source)?.kind === 'column')) continue;
       if (why === 'dropped' && action?.type === 'alter' && ALTER_STOPS_USE.has(object.kind)) continue;
       if (KEPT_KINDS.has(object.kind)) {
         refuse(dependent, `it depends on ${source}, which is ${why === 'dropped' ? 'dropped' : 'dropped and created again'}`);

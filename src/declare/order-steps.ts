@@ -86,13 +86,30 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
       for (const need of [...orderingNeeds(after), ...(references.get(identity) ?? [])]) edge(createKey(need), c);
       edge(d, c);
       if (action?.type === 'alter' && before) {
-        for (const need of orderingNeeds(before)) if (!after.dependsOn.includes(need) && isRealDrop(need, context)) edge(c, dropKey(need));
+        // what stops a use is the object's drop node when it has one (a default taken off first), else its alter
+        for (const need of orderingNeeds(before)) if (!after.dependsOn.includes(need) && isRealDrop(need, context)) edge(d ?? c, dropKey(need));
         for (const dependent of context.currentDependents.get(identity) ?? []) {
-          if (orderingNeeds(current.get(dependent)!).includes(identity)) edge(dropKey(dependent), c);
+          const object = current.get(dependent)!;
+          if (!NEEDS_ONLY_ITS_TARGET.has(object.kind) && orderingNeeds(object).includes(identity)) edge(dropKey(dependent), c);
         }
       }
     }
     if (d !== undefined && before) for (const need of orderingNeeds(before)) edge(d, dropKey(need));
+  }
+  // a name is free only once what had it is dropped (relations, types and identity sequences share names)
+  const holders = new Map<string, string[]>();
+  const hold = (name: string, identity: string) => (holders.get(name) ?? holders.set(name, []).get(name)!).push(identity);
+  for (const object of current.values()) {
+    if (RELATION_KINDS.has(object.kind)) hold(qualifiedName(object), object.identity);
+    const identitySequence = object.kind === 'column' ? (object.attributes.identity as { sequence?: string } | null)?.sequence : undefined;
+    if (identitySequence) hold(identitySequence, object.identity);
+  }
+  for (const object of desired.values()) {
+    const c = createKey(object.identity);
+    if (c === undefined) continue;
+    const identitySequence = object.kind === 'column' ? (object.attributes.identity as { sequence?: string } | null)?.sequence : undefined;
+    const name = RELATION_KINDS.has(object.kind) ? qualifiedName(object) : identitySequence;
+    for (const holder of name === undefined ? [] : holders.get(name) ?? []) if (holder !== object.identity) edge(dropKey(holder), c);
   }
   // columns added to a table go in the order declared (ADD COLUMN puts each last)
   for (const table of desired.values()) {
@@ -119,7 +136,7 @@ function droppingContainer(object: SchemaObject, context: PlanContext): string |
   // a part that uses something else dropped, which in turn needs the container (a policy that reads a
   // view over its table, a foreign key to a table whose own foreign key points back), is dropped on
   // its own first: the container and that other object could not be dropped one after the other otherwise
-  if (object.parent !== undefined && !NEEDS_ONLY_ITS_TARGET.has(object.kind) && usesWhatNeedsItsContainer(object, context)) return undefined;
+  if (object.parent !== undefined && !NEEDS_ONLY_ITS_TARGET.has(object.kind) && (referencesOtherDroppedTable(object, context) || usesWhatNeedsItsContainer(object, context))) return undefined;
   for (let parent = object.parent; parent !== undefined; parent = context.current.get(parent)?.parent) if (isRealDrop(parent, context)) return parent;
   const type = madeWithType(object, context.current);
   if (type !== undefined && isRealDrop(type, context)) return type;
@@ -131,8 +148,20 @@ function droppingContainer(object: SchemaObject, context: PlanContext): string |
   return undefined;
 }
 
+/** kinds whose names share one namespace per schema (pg_class, and pg_type for the types tables have) */
+const RELATION_KINDS = new Set(['table', 'view', 'materialized view', 'sequence', 'index', 'type', 'domain']);
+
 /** parts that need nothing but what they are on (an OWNED BY goes with its sequence or its column, whichever goes) */
 const NEEDS_ONLY_ITS_TARGET = new Set(['sequence owned by', 'comment', 'privileges']);
+
+/** a foreign key to another table that is dropped too (tables in a loop of foreign keys, however long) */
+function referencesOtherDroppedTable(object: SchemaObject, context: PlanContext): boolean {
+  if (object.kind !== 'constraint' || object.attributes.type !== 'foreign key') return false;
+  return object.dependsOn.some((d) => {
+    const table = context.current.get(d)?.parent;
+    return table !== undefined && table !== object.parent && isRealDrop(table, context);
+  });
+}
 
 function usesWhatNeedsItsContainer(object: SchemaObject, context: PlanContext): boolean {
   const containers = new Set<string>();
@@ -144,6 +173,9 @@ function usesWhatNeedsItsContainer(object: SchemaObject, context: PlanContext): 
   return orderingNeeds(object).some((d) => {
     const target = context.current.get(d);
     if (!target || isInside(d) || !isRealDrop(d, context)) return false;
+    // a sequence owned by a column in here goes with it
+    const owner = target.kind === 'sequence' ? context.current.get(`sequence owned by ${qualifiedName(target)}`)?.dependsOn.find((x) => x.startsWith('column ')) : undefined;
+    if (owner !== undefined && isInside(owner)) return false;
     // the other object, or the container it goes with, needs this container (or a part of it)
     const owners = [d, ...(target.parent !== undefined && !isInside(target.parent) ? [target.parent] : [])];
     return owners.some((o) => [context.current.get(o)!, ...(childrenOf(context).get(o) ?? [])].some((x) => orderingNeeds(x).some(isInside)));
@@ -187,13 +219,13 @@ function columnMadeWith(column: SchemaObject, context: PlanContext): string | un
   const tableAction = context.actions.get(table.identity)?.type;
   const isMadeWithTable = tableAction === 'create' || tableAction === 'replace' || tableAction === 'recreate';
   const local = tableColumns(table.create)?.some((c) => c.name === lastName(qualifiedName(column))) ?? false;
-  if (local) return isMadeWithTable ? table.identity : undefined;
+  if (local || isMadeWithTable) return isMadeWithTable ? table.identity : undefined;
   const parentTable = (table.attributes.partitionOf as string | null) ?? (table.attributes.inherits as string[])[0];
   if (parentTable) {
     const parentColumn = `column ${parentTable}.${lastName(qualifiedName(column))}`;
     if (context.actions.has(parentColumn) && context.actions.get(parentColumn)!.type === context.actions.get(column.identity)!.type) return parentColumn;
   }
-  return isMadeWithTable ? table.identity : undefined;
+  return undefined;
 }
 
 /** What routine bodies name (pg_depend does not record it): identity -> identities of the relations, types and routines named */
