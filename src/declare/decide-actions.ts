@@ -4,6 +4,8 @@ import { alterObject } from './alter-objects.js';
 import type { AlterResult } from './alter-table.js';
 import { labelsOf, oldTypeName, onlyGrows } from './enum-changes.js';
 import { createStatements, dropStatements } from './object-statements.js';
+import { lastName, qualifiedName } from './identities.js';
+import { tableColumns } from './sql-text.js';
 import type { Action, ObjectSteps, PlanContext } from './statement.js';
 
 /**
@@ -33,7 +35,11 @@ export function decideActions(current: Snapshot, desired: Snapshot, remade: Read
   for (const identity of remade) if (!actions.has(identity) && context.desired.has(identity)) actions.set(identity, { type: 'replace', because: 'it reads a renamed column' });
   // what cannot be altered in place is made again (columns are decided after the cascade: it can detach their defaults)
   for (const [identity, action] of actions) {
-    if (action.type !== 'alter' || context.current.get(identity)!.kind === 'column') continue;
+    if (action.type !== 'alter') continue;
+    if (context.current.get(identity)!.kind === 'column') {
+      if (isRegeneratedLastColumn(context.current.get(identity)!, context.desired.get(identity)!, context)) actions.set(identity, { type: 'replace', because: 'its generation changes (PostgreSQL 15 cannot change it in place)' });
+      continue;
+    }
     const result = alterObject(context.current.get(identity)!, context.desired.get(identity)!, action.fields, context);
     if ('replace' in result) actions.set(identity, { type: 'replace', because: result.replace });
   }
@@ -62,6 +68,20 @@ function stepsOf(action: Action, before: SchemaObject | undefined, after: Schema
     case 'alter':
       return alterObject(before!, after!, action.fields, context);
   }
+}
+
+/**
+ * A column that becomes generated, or whose generation expression changes, can be dropped and
+ * added again when it is the last column on both sides: it comes back in its place.
+ */
+function isRegeneratedLastColumn(before: SchemaObject, after: SchemaObject, context: PlanContext): boolean {
+  const [b, a] = [before.attributes.generated, after.attributes.generated];
+  if (a === null || JSON.stringify(a) === JSON.stringify(b)) return false;
+  const isLast = (column: SchemaObject, objects: ReadonlyMap<string, SchemaObject>) => {
+    const columns = tableColumns(objects.get(column.parent!)?.create ?? '');
+    return columns !== undefined && columns[columns.length - 1]?.name === lastName(qualifiedName(column));
+  };
+  return isLast(before, context.current) && isLast(after, context.desired);
 }
 
 /** Kinds that hold data or cannot be made again without losing what they are */

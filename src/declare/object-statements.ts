@@ -81,7 +81,8 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
       return [one(`drop table ${name};`, { destructive: `drops table ${name} and its rows` })];
     case 'column': {
       const [table, column] = onTable(object);
-      return [one(`alter table ${table} drop column ${column};`, { destructive: `drops column ${column} of ${table} and its values` })];
+      // a generated column's values are computed: nothing is lost
+      return [one(`alter table ${table} drop column ${column};`, object.attributes.generated === null ? { destructive: `drops column ${column} of ${table} and its values` } : {})];
     }
     case 'constraint': {
       const [table, constraint] = onTable(object);

@@ -238,7 +238,8 @@ function bodyReferences(desired: ReadonlyMap<string, SchemaObject>): Map<string,
   }
   const references = new Map<string, string[]>();
   for (const object of desired.values()) {
-    if ((object.kind !== 'function' && object.kind !== 'procedure') || typeof object.attributes.body !== 'string') continue;
+    // only a LANGUAGE sql body is checked against what it names when it is created (PL/pgSQL is not)
+    if ((object.kind !== 'function' && object.kind !== 'procedure') || object.attributes.language !== 'sql' || typeof object.attributes.body !== 'string') continue;
     const schemas = [object.schema === null ? 'public' : quoteLike(object.schema), 'public'];
     const found = new Set<string>();
     for (const parts of mentionedNames(object.attributes.body)) {

@@ -43,5 +43,8 @@ export const CELLS: Cell[] = [
   { kind: 'column', change: 'alter identity (type with it)', current: T.replace('id integer primary key', 'id integer generated always as identity primary key'),
     desired: T.replace('id integer primary key', 'id bigint generated always as identity primary key') },
   { kind: 'column', change: 'alter generated (drop expression: refused, down.sql cannot make it generated again)', current: T.replace('note text', 'note text generated always as (id::text) stored'), desired: T, refused: /cannot make an existing column generated/ },
+  { kind: 'column', change: 'alter generated (the last column: dropped and added again)', current: `${T.replace(' not null)', ' not null, doubled numeric generated always as (total * 2) stored)')}`,
+    desired: `${T.replace(' not null)', ' not null, doubled numeric generated always as (total * 3) stored)')}`, seed: "insert into orders values (1, 'a', 2);", keeps: 'select id, total from orders' },
+  { kind: 'column', change: 'alter generated (not the last column: refused)', current: T.replace('note text', 'note text generated always as (id::text) stored'), desired: T.replace('note text', "note text generated always as (id::text || 'x') stored"), refused: /cannot change it in place/ },
   { kind: 'column', change: 'alter storage', current: T, desired: `${T} alter table orders alter column note set storage external;` },
 ];
