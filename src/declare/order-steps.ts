@@ -154,13 +154,43 @@ const RELATION_KINDS = new Set(['table', 'view', 'materialized view', 'sequence'
 /** parts that need nothing but what they are on (an OWNED BY goes with its sequence or its column, whichever goes) */
 const NEEDS_ONLY_ITS_TARGET = new Set(['sequence owned by', 'comment', 'privileges']);
 
-/** a foreign key to another table that is dropped too (tables in a loop of foreign keys, however long) */
+/** a foreign key to another table that is dropped too, and leads back to its own (a loop of foreign keys, however long) */
 function referencesOtherDroppedTable(object: SchemaObject, context: PlanContext): boolean {
   if (object.kind !== 'constraint' || object.attributes.type !== 'foreign key') return false;
-  return object.dependsOn.some((d) => {
-    const table = context.current.get(d)?.parent;
-    return table !== undefined && table !== object.parent && isRealDrop(table, context);
-  });
+  const references = foreignKeysOf(context);
+  const leadsBack = (from: string): boolean => {
+    const seen = new Set<string>();
+    const work = [from];
+    for (let table = work.pop(); table !== undefined; table = work.pop()) {
+      if (table === object.parent) return true;
+      if (seen.has(table)) continue;
+      seen.add(table);
+      for (const next of references.get(table) ?? []) if (isRealDrop(next, context)) work.push(next);
+    }
+    return false;
+  };
+  return referencedTables(object, context).some((table) => table !== object.parent && isRealDrop(table, context) && leadsBack(table));
+}
+
+function referencedTables(constraint: SchemaObject, context: PlanContext): string[] {
+  return constraint.dependsOn.map((d) => context.current.get(d)?.parent).filter((t): t is string => t !== undefined);
+}
+
+const foreignKeys = new WeakMap<PlanContext, Map<string, string[]>>();
+
+/** table -> the tables its foreign keys reference, in the current schema */
+function foreignKeysOf(context: PlanContext): Map<string, string[]> {
+  let map = foreignKeys.get(context);
+  if (!map) {
+    map = new Map();
+    for (const o of context.current.values()) {
+      if (o.kind !== 'constraint' || o.attributes.type !== 'foreign key' || o.parent === undefined) continue;
+      const list = map.get(o.parent) ?? map.set(o.parent, []).get(o.parent)!;
+      list.push(...referencedTables(o, context).filter((t) => t !== o.parent));
+    }
+    foreignKeys.set(context, map);
+  }
+  return map;
 }
 
 function usesWhatNeedsItsContainer(object: SchemaObject, context: PlanContext): boolean {

@@ -23,6 +23,11 @@ function isIdentifier(token: Token | undefined): boolean {
   return token.text.startsWith('"') || (/^[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*$/.test(token.text));
 }
 
+/** an unquoted word that quote_ident would quote: a reserved keyword, never a name as it stands */
+function isKeyword(token: Token): boolean {
+  return !token.text.startsWith('"') && normalisedIdentifier(token.text).startsWith('"');
+}
+
 /** An identifier token as quote_ident writes the name it stands for (unquoted names fold to lower case) */
 export function normalisedIdentifier(text: string): string {
   return quoteIdent(text.startsWith('"') ? unquote(text) : text.toLowerCase());
@@ -87,11 +92,12 @@ export function selectParts(definition: string): { targets: string[]; rest: stri
     else if (depth === 0 && t === ',') {
       targets.push(definition.slice(itemStart, tokens[k]!.start).trim());
       itemStart = tokens[k]!.end;
-    } else if (depth === 0 && (upper === 'FROM' || upper === 'WHERE' || upper === 'GROUP' || upper === 'HAVING' || upper === 'WINDOW' || upper === 'ORDER' || upper === 'LIMIT' || upper === 'OFFSET')) {
+    } else if (depth === 0 && restStart === definition.length && (upper === 'FROM' || upper === 'WHERE' || upper === 'GROUP' || upper === 'HAVING' || upper === 'WINDOW' || upper === 'ORDER' || upper === 'LIMIT' || upper === 'OFFSET')) {
+      targets.push(definition.slice(itemStart, tokens[k]!.start).trim());
       restStart = tokens[k]!.start;
-      break;
     }
   }
+  if (restStart !== definition.length) return { targets, rest: definition.slice(restStart).trim() };
   targets.push(definition.slice(itemStart, restStart).trim());
   return { targets, rest: definition.slice(restStart).trim() };
 }
@@ -118,7 +124,7 @@ export function renameQualified(text: string, from: readonly string[], to: reado
     let matched = true;
     for (let p = 0; p < from.length; p++) {
       const token = tokens[at];
-      if (!isIdentifier(token) || normalisedIdentifier(token!.text) !== from[p]) {
+      if (!isIdentifier(token) || isKeyword(token!) || normalisedIdentifier(token!.text) !== from[p]) {
         matched = false;
         break;
       }
@@ -145,7 +151,7 @@ export function renameBare(text: string, from: string, to: string): string {
   const tokens = tokensOf(text);
   const cuts: Array<{ start: number; end: number; by: string }> = [];
   tokens.forEach((token, k) => {
-    if (!isIdentifier(token) || normalisedIdentifier(token.text) !== from) return;
+    if (!isIdentifier(token) || isKeyword(token) || normalisedIdentifier(token.text) !== from) return;
     if (tokens[k - 1]?.text === '.' || tokens[k + 1]?.text === '(' || tokens[k + 1]?.text === '.') return;
     cuts.push({ start: token.start, end: token.end, by: to });
   });

@@ -18,10 +18,13 @@ export function suggestRenames(changes: readonly SchemaChange[], current: Readon
   const added = changes.flatMap((c) => (c.change === 'added' ? [c.object] : []));
   const suggestions: RenameSuggestion[] = [];
   const taken = new Set<string>();
+  const removedIdentities = new Set(removed.map((r) => r.identity));
+  const addedByKind = new Map<string, SchemaObject[]>();
+  for (const now of added) (addedByKind.get(now.kind) ?? addedByKind.set(now.kind, []).get(now.kind)!).push(now);
   for (const old of removed) {
     // objects that go with a dropped table are not suggested on their own
-    if (old.parent && removed.some((r) => r.identity === old.parent)) continue;
-    const candidates = added.filter((now) => now.kind === old.kind && !taken.has(now.identity) && (old.parent === undefined || now.parent === old.parent) && alike(old, now, current, desired));
+    if (old.parent && removedIdentities.has(old.parent)) continue;
+    const candidates = (addedByKind.get(old.kind) ?? []).filter((now) => !taken.has(now.identity) && (old.parent === undefined || now.parent === old.parent) && alike(old, now, current, desired));
     if (candidates.length !== 1) continue;
     const now = candidates[0]!;
     taken.add(now.identity);
