@@ -126,7 +126,11 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
     const final = `F ${type}`;
     edge(createKey(type), final);
     for (const column of desired.values()) if (column.kind === 'column' && column.dependsOn.includes(type)) edge(createKey(column.identity), final);
-    for (const dependent of context.currentDependents.get(type) ?? []) edge(dropKey(dependent), final);
+    // after every use of the old type is gone: dropped, or altered away from it (a column made text)
+    for (const dependent of context.currentDependents.get(type) ?? []) {
+      edge(dropKey(dependent), final);
+      edge(createKey(dependent), final);
+    }
   }
   return kahn([...nodes.values()]).flatMap((node) => node.statements);
 }

@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import { planMigration } from '../../src/declare/plan-migration.js';
-import { baseModel, mutate, renderModel, standingHints } from '../helpers/declare-model.js';
+import { baseModel, mutate, renderModel, seedRows, standingHints } from '../helpers/declare-model.js';
 import { declareDatabases, proveBothWays, snapshotSql, type DeclareDatabases } from '../helpers/declare-proof.js';
 import { random } from '../helpers/random.js';
 
 // Property-style: pairs of schemas made by random edits of a rich base schema (the current one
 // from the base, the declared one from the current, renames with their hints); for every pair,
-// the generated up.sql and down.sql prove both ways. Seeded: DECLARE_SEEDS=a,b,c replays pairs,
+// the generated up.sql and down.sql prove both ways, with a row in every table kept. Seeded: DECLARE_SEEDS=a,b,c replays pairs,
 // DECLARE_PAIRS=n runs n pairs from a seed of the clock.
 let dbs: DeclareDatabases | undefined;
 test.before(async () => {
@@ -37,7 +37,8 @@ for (const seed of seeds) {
       const renames = standingHints(hints, currentModel, model);
       const plan = planMigration(current, desired, { renames });
       if (!plan.ok) throw new Error(`refused: ${JSON.stringify(plan.refused, null, 1)}`);
-      await proveBothWays(dbs, current, desired, plan);
+      // a row in every table, kept by up.sql and by down.sql in the tables both sides have
+      await proveBothWays(dbs, current, desired, plan, seedRows(currentModel, model, renames));
     } catch (error) {
       (error as Error).message = `seed ${seed} (replay: DECLARE_SEEDS=${seed})\n--- current\n${currentSql}\n--- declared\n${desiredSql}\n--- renames ${JSON.stringify(hints)}\n${(error as Error).message}`;
       throw error;

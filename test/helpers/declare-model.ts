@@ -122,7 +122,8 @@ export function mutate(m: Model, count: number, rand: () => number): RenameHint[
     () => { // drop the last column
       const t = pick(m.tables);
       const last = t.columns[t.columns.length - 1]!;
-      if (last.name === 'id' || m.fks.some((f) => f.table === t.name && f.column === last.name)) return false;
+      // (a NOT NULL column without a default cannot come back in down.sql while the table has rows)
+      if (last.name === 'id' || (last.notNull && last.default === null) || m.fks.some((f) => f.table === t.name && f.column === last.name)) return false;
       dropColumnUsers(t, last.name);
       t.columns.pop();
       return true;
@@ -287,4 +288,34 @@ export function standingHints(hints: RenameHint[], current: Model, desired: Mode
     return table ? `column ${table.from.slice('table '.length)}.${identity.split('.')[2]}` : identity;
   };
   return hints.filter((h) => exists(current, before(h.from), h.value?.from) && exists(desired, h.to, h.value?.to));
+}
+
+/**
+ * One row in each table of `current` that is still there in `desired` (renamed or not), with a value
+ * in every column that fits the column's type on both sides, and the queries that count those rows
+ * in the current names and in the declared ones.
+ */
+export function seedRows(current: Model, desired: Model, hints: readonly RenameHint[]): { seed: string; keeps: string; keepsAfterUp: string } {
+  const value = (type: string) => {
+    // its default: a value the declared type still has (an edit removes only values no default uses)
+    if (type === 'app.state') return 'default';
+    if (type === 'boolean') return 'false';
+    if (type === 'text' || type.startsWith('character')) return q('x');
+    return '7';
+  };
+  const renamedTo = (name: string) => hints.find((h) => h.kind === 'table' && h.from === `table app.${name}`)?.to.slice('table app.'.length) ?? name;
+  // an enum value renamed while a column of the enum becomes text: its rows have no one right value going back
+  const hasValueRename = hints.some((h) => h.kind === 'enum value');
+  const leavesEnum = (t: Table) => t.columns.some((c) => c.type === 'app.state' && desired.tables.find((d) => d.name === renamedTo(t.name))?.columns.every((x) => x.type !== 'app.state'));
+  const seeded = current.tables.filter((t) => !(hasValueRename && leavesEnum(t)));
+  const survivors = seeded.filter((t) => desired.tables.some((d) => d.name === renamedTo(t.name)));
+  const seed = seeded.map((t) => {
+    return `insert into app.${t.name} (${t.columns.map((c) => c.name).join(', ')}) values (${t.columns.map((c) => (isForeignKey(current, t.name, c.name) ? 'null' : value(c.type))).join(', ')});`;
+  }).join('\n');
+  const count = (names: string[]) => (names.length === 0 ? 'select 0' : `select ${names.map((n) => `(select count(*) from app.${n} where id = 7)`).join(' + ')} as kept`);
+  return { seed, keeps: count(survivors.map((t) => t.name)), keepsAfterUp: count(survivors.map((t) => renamedTo(t.name))) };
+}
+
+function isForeignKey(m: Model, table: string, column: string): boolean {
+  return m.fks.some((f) => f.table === table && f.column === column);
 }

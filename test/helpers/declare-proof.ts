@@ -37,6 +37,8 @@ export interface Cell {
   seed?: string;
   /** a query whose result must be the same before up, after up and after down (the seeded data kept) */
   keeps?: string;
+  /** the same query in the desired schema's names, when they differ (a table renamed) */
+  keepsAfterUp?: string;
   /** the plan must say Transaction: off */
   transactionOff?: boolean;
   /** each must match some statement of up.sql */
@@ -77,14 +79,14 @@ export async function proveBothWays(dbs: DeclareDatabases, current: Snapshot, de
   for (const pattern of cell.upMatches ?? []) assert.ok(plan.up.some((s) => pattern.test(s.sql)), `up.sql has a statement matching ${pattern}${context}`);
   if (cell.transactionOff !== undefined) assert.is(plan.transaction === 'off', cell.transactionOff, `Transaction: off${context}`);
   if (cell.seed) await loadSql(dbs.work, cell.seed);
-  const rows = async () => JSON.stringify((await dbs.work.query(cell.keeps!)).map((row) => Object.values(row)));
+  const rows = async (query = cell.keeps!) => JSON.stringify((await dbs.work.query(query)).map((row) => Object.values(row)));
   const kept = cell.keeps ? await rows() : undefined;
   const files = await relationFiles(dbs.work);
   await run(dbs.work, plan.up, plan.transaction, `up.sql${context}`);
   const afterUp = await snapshotOf(dbs.work, { privileges: cell.privileges ?? false });
   assertSameSnapshot(afterUp, desired, `after up.sql, the database has the desired schema${context}`);
   assertRewrites(files, await relationFiles(dbs.work), plan.up, context);
-  if (kept !== undefined) assert.is(await rows(), kept, `the rows are kept by up.sql${context}`);
+  if (kept !== undefined) assert.is(await rows(cell.keepsAfterUp ?? cell.keeps), kept, `the rows are kept by up.sql${context}`);
   await run(dbs.work, plan.down, plan.downTransaction, `down.sql${context}`);
   assertSameSnapshot(await snapshotOf(dbs.work, { privileges: cell.privileges ?? false }), current, `after down.sql, the database has the current schema again${context}`);
   if (kept !== undefined) assert.is(await rows(), kept, `the rows are kept by down.sql${context}`);
