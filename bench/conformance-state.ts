@@ -212,7 +212,7 @@ export async function existingRoles(adminUrl: string, roles: readonly string[]):
 }
 
 /** Runs `script` with psql on stdin; undefined when it loaded, else psql's first error line. */
-function runPsql(url: string, script: string, statementTimeoutMs: number): Promise<string | undefined> {
+export function runPsql(url: string, script: string, statementTimeoutMs: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', '-'], {
       stdio: ['pipe', 'ignore', 'pipe'],

@@ -1,0 +1,40 @@
+import type { Cell } from '../declare-proof.js';
+
+/** Cells of constraints (primary key, unique, check, foreign key, exclusion) and indexes. */
+const T = 'create table customers (id int primary key, email text); create table orders (id int primary key, customer_id int, total int);';
+
+export const CELLS: Cell[] = [
+  { kind: 'constraint (primary key)', change: 'create', current: 'create table t (id int not null);', desired: 'create table t (id int primary key);', seed: 'insert into t values (1), (2);' },
+  { kind: 'constraint (primary key)', change: 'drop', current: 'create table t (id int primary key);', desired: 'create table t (id int not null);' },
+  { kind: 'constraint (unique)', change: 'create', current: T, desired: `${T} alter table customers add constraint customers_email_key unique (email);` },
+  { kind: 'constraint (check)', change: 'create (NOT VALID then VALIDATE)', current: T, desired: `${T} alter table orders add constraint positive check (total > 0);`,
+    seed: 'insert into orders values (1, null, 5);', upMatches: [/^alter table public\.orders add constraint positive CHECK \(\(total > 0\)\) not valid;$/, /^alter table public\.orders validate constraint positive;$/] },
+  { kind: 'constraint (check)', change: 'drop', current: `${T} alter table orders add constraint positive check (total > 0);`, desired: T },
+  { kind: 'constraint (check)', change: 'alter definition (made again)', current: `${T} alter table orders add constraint positive check (total > 0);`, desired: `${T} alter table orders add constraint positive check (total >= 0);` },
+  { kind: 'constraint (check)', change: 'alter valid (VALIDATE)', current: `${T} alter table orders add constraint positive check (total > 0) not valid;`, desired: `${T} alter table orders add constraint positive check (total > 0);`,
+    upMatches: [/^alter table public\.orders validate constraint positive;$/] },
+  { kind: 'constraint', change: 'rename', current: `${T} alter table orders add constraint positive check (total > 0);`, desired: `${T} alter table orders add constraint total_positive check (total > 0);`,
+    renames: [{ kind: 'constraint', from: 'constraint public.orders.positive', to: 'constraint public.orders.total_positive' }], upMatches: [/rename constraint positive to total_positive/] },
+  { kind: 'constraint (foreign key)', change: 'create (NOT VALID then VALIDATE)', current: T, desired: `${T} alter table orders add constraint orders_customer_fk foreign key (customer_id) references customers (id) on delete cascade;`,
+    seed: 'insert into customers values (1); insert into orders values (1, 1, 5);', upMatches: [/not valid;$/, /validate constraint orders_customer_fk/] },
+  { kind: 'constraint (foreign key)', change: 'create (with new tables)', current: '', desired: `${T} alter table orders add constraint orders_customer_fk foreign key (customer_id) references customers (id);` },
+  { kind: 'constraint (foreign key)', change: 'drop (with the table it references)', current: `${T} alter table orders add constraint orders_customer_fk foreign key (customer_id) references customers (id);`,
+    desired: 'create table orders (id int primary key, customer_id int, total int);' },
+  { kind: 'constraint (foreign key)', change: 'alter (referenced unique made again)', current: `${T} alter table customers add constraint ck unique (email); alter table orders add column email text; alter table orders add constraint fk foreign key (email) references customers (email);`,
+    desired: `${T} alter table customers add constraint ck unique (email, id); alter table orders add column email text; alter table orders add constraint fk foreign key (email) references customers (email);`.replace('unique (email, id)', 'unique (email) with (fillfactor = 80)') },
+  { kind: 'constraint (foreign key)', change: 'create (cycle between two tables)', current: '',
+    desired: 'create table a (id int primary key, b_id int); create table b (id int primary key, a_id int references a); alter table a add foreign key (b_id) references b;' },
+  { kind: 'constraint (exclusion)', change: 'create', current: 'create table r (during tsrange);', desired: 'create table r (during tsrange, exclude using gist (during with &&));' },
+  { kind: 'constraint', change: 'alter replica identity, cluster', current: 'create table t (id int not null, constraint t_key unique (id));',
+    desired: 'create table t (id int not null, constraint t_key unique (id)); alter table t replica identity using index t_key; alter table t cluster on t_key;' },
+  { kind: 'index', change: 'create', current: T, desired: `${T} create index orders_total on orders (total desc) where total > 0;` },
+  { kind: 'index', change: 'drop', current: `${T} create index orders_total on orders (total);`, desired: T },
+  { kind: 'index', change: 'rename', current: `${T} create index orders_total on orders (total);`, desired: `${T} create index orders_by_total on orders (total);`,
+    renames: [{ kind: 'index', from: 'index public.orders_total', to: 'index public.orders_by_total' }], upMatches: [/^alter index public\.orders_total rename to orders_by_total;$/] },
+  { kind: 'index', change: 'alter definition (made again)', current: `${T} create index orders_total on orders (total);`, desired: `${T} create unique index orders_total on orders (total, id);` },
+  { kind: 'index', change: 'alter cluster, replica identity', current: `${T} create unique index orders_total on orders (id);`,
+    desired: `${T} create unique index orders_total on orders (id); alter table orders cluster on orders_total; alter table orders replica identity using index orders_total;` },
+  { kind: 'index', change: 'create (on a materialized view)', current: 'create materialized view m as select 1 as x;', desired: 'create materialized view m as select 1 as x; create index m_x on m (x);' },
+  { kind: 'index', change: 'create (on a partitioned table)', current: 'create table p (a int) partition by range (a); create table p1 partition of p for values from (1) to (10);',
+    desired: 'create table p (a int) partition by range (a); create table p1 partition of p for values from (1) to (10); create index p_a on p (a);' },
+];

@@ -1,0 +1,47 @@
+import type { Cell } from '../declare-proof.js';
+
+/** Cells of enums, composite and range types, domains and sequences. */
+const MOOD = "create type mood as enum ('sad', 'ok', 'happy');";
+const USES = "create table people (id int primary key, m mood default 'ok', ms mood[]);";
+
+export const CELLS: Cell[] = [
+  { kind: 'type (enum)', change: 'create', current: '', desired: `${MOOD} ${USES}` },
+  { kind: 'type (enum)', change: 'drop', current: `${MOOD} ${USES}`, desired: '' },
+  { kind: 'type (enum)', change: 'rename', current: `${MOOD} ${USES}`, desired: `${MOOD.replace('mood', 'feeling')} ${USES.replace(/mood/g, 'feeling')}`,
+    renames: [{ kind: 'type', from: 'type public.mood', to: 'type public.feeling' }], seed: "insert into people values (1, 'happy', '{sad}');", keeps: 'select m::text, ms::text from people' },
+  { kind: 'type (enum)', change: 'alter values (add, keeping the order)', current: `${MOOD} ${USES}`, desired: `${MOOD.replace("'sad', 'ok'", "'awful', 'sad', 'meh', 'ok'").replace("'happy'", "'happy', 'elated'")} ${USES}`,
+    seed: "insert into people values (1, 'happy', '{sad}');", upMatches: [/add value 'awful' before 'sad'/, /add value 'meh' after 'sad'/, /add value 'elated' after 'happy'/], transactionOff: false },
+  { kind: 'type (enum)', change: 'alter values (added value used in the same revision: Transaction off)', current: `${MOOD} ${USES}`,
+    desired: `${MOOD.replace("'happy'", "'happy', 'elated'")} ${USES.replace("default 'ok'", "default 'elated'")}`, transactionOff: true },
+  { kind: 'type (enum)', change: 'alter values (remove: rebuilt, columns moved)', current: `${MOOD} ${USES} create view moods as select id, m from people;`,
+    desired: `${MOOD.replace("'sad', ", '')} ${USES} create view moods as select id, m from people;`, seed: "insert into people values (1, 'happy', '{ok,happy}');", keeps: 'select m::text, ms::text from people' },
+  { kind: 'type (enum)', change: 'alter values (reorder: rebuilt)', current: `${MOOD} ${USES} alter table people add constraint not_sad check (m <> 'sad');`,
+    desired: `${MOOD.replace("'sad', 'ok', 'happy'", "'happy', 'ok', 'sad'")} ${USES} alter table people add constraint not_sad check (m <> 'sad');`, seed: "insert into people values (1, 'happy', null);", keeps: 'select m::text from people' },
+  { kind: 'type (enum)', change: 'rename value', current: `${MOOD} ${USES}`, desired: `${MOOD.replace("'sad'", "'unhappy'")} ${USES}`,
+    renames: [{ kind: 'enum value', from: 'type public.mood', to: 'type public.mood', value: { from: 'sad', to: 'unhappy' } }], upMatches: [/^alter type public\.mood rename value 'sad' to 'unhappy';$/] },
+  { kind: 'type (composite)', change: 'create', current: '', desired: 'create type pair as (a int, b text);' },
+  { kind: 'type (composite)', change: 'drop', current: 'create type pair as (a int, b text);', desired: '' },
+  { kind: 'type (composite)', change: 'alter attributes (add, drop, retype)', current: 'create type pair as (a int, b text, c int);', desired: 'create type pair as (a bigint, b text, d text collate "C");' },
+  { kind: 'type (composite)', change: 'alter attributes (add while a table uses it)', current: 'create type pair as (a int); create table t (p pair);', desired: 'create type pair as (a int, b int); create table t (p pair);' },
+  { kind: 'type (range)', change: 'create', current: '', desired: 'create type span as range (subtype = integer);' },
+  { kind: 'type (range)', change: 'alter subtype (made again)', current: 'create type span as range (subtype = integer);', desired: 'create type span as range (subtype = bigint);' },
+  { kind: 'domain', change: 'create', current: '', desired: "create domain email as text check (value like '%@%'); create table u (e email);" },
+  { kind: 'domain', change: 'drop', current: "create domain email as text check (value like '%@%');", desired: '' },
+  { kind: 'domain', change: 'rename', current: 'create domain email as text; create table u (e email);', desired: 'create domain address as text; create table u (e address);',
+    renames: [{ kind: 'type', from: 'domain public.email', to: 'domain public.address' }] },
+  { kind: 'domain', change: 'alter default, not null', current: 'create domain email as text;', desired: "create domain email as text default 'x@y' not null;" },
+  { kind: 'domain', change: 'alter constraints (add, drop, change)', current: "create domain code as text constraint a check (length(value) > 1) constraint b check (value <> 'x');",
+    desired: "create domain code as text constraint a check (length(value) > 2) constraint c check (value <> 'y');" },
+  { kind: 'domain', change: 'alter constraint (validate)', current: "create domain code as text; alter domain code add constraint a check (value <> 'x') not valid;", desired: "create domain code as text constraint a check (value <> 'x');" },
+  { kind: 'domain', change: 'alter base type (made again)', current: 'create domain code as text;', desired: 'create domain code as varchar(10);' },
+  { kind: 'domain', change: 'alter base type while a column uses it (refused)', current: 'create domain code as text; create table t (c code);', desired: 'create domain code as varchar(10); create table t (c code);', refused: /dropped and created again/ },
+  { kind: 'sequence', change: 'create', current: '', desired: 'create sequence s start 5 increment 2;' },
+  { kind: 'sequence', change: 'drop', current: 'create sequence s;', desired: '' },
+  { kind: 'sequence', change: 'rename', current: "create sequence s; create table t (id int default nextval('s'));", desired: "create sequence s2; create table t (id int default nextval('s2'));",
+    renames: [{ kind: 'sequence', from: 'sequence public.s', to: 'sequence public.s2' }] },
+  { kind: 'sequence', change: 'alter options', current: 'create sequence s;', desired: 'create sequence s as integer increment by 3 minvalue 0 maxvalue 900 start with 4 cache 5 cycle;' },
+  { kind: 'sequence', change: 'alter unlogged', current: 'create sequence s;', desired: 'create unlogged sequence s;' },
+  { kind: 'sequence owned by', change: 'create', current: 'create sequence s; create table t (id int);', desired: 'create sequence s owned by t.id; create table t (id int);'.replace('create sequence s owned by t.id; create table t (id int);', 'create table t (id int); create sequence s owned by t.id;') },
+  { kind: 'sequence owned by', change: 'alter (another column)', current: 'create table t (id int, b int); create sequence s owned by t.id;', desired: 'create table t (id int, b int); create sequence s owned by t.b;' },
+  { kind: 'sequence owned by', change: 'drop (a serial column dropped)', current: 'create table t (a int, id serial);', desired: 'create table t (a int);' },
+];
