@@ -57,7 +57,7 @@ function printDiff(report: Extract<DiffReport, { ok: true }>, flags: DeclareFlag
     return;
   }
   printWarnings(report, direction);
-  if (report.transaction === 'off' && !flags.quiet) console.error(err.yellow(`note: the revision would run outside a transaction (--! Transaction: off)`));
+  if ((direction === 'down' ? report.downTransaction : report.transaction) === 'off' && !flags.quiet) console.error(err.yellow(`note: the revision would run outside a transaction (--! Transaction: off)`));
   process.stdout.write(direction === 'down' ? report.downSql : report.upSql);
 }
 
@@ -75,7 +75,9 @@ function formatCreated(report: Extract<NewFromSchemaReport, { result: 'created' 
   for (const [file, tables] of [['up.sql', proof.rewritten.up], ['down.sql', proof.rewritten.down]] as const) {
     if (tables.length > 0) lines.push(`  ${file} rewrites ${tables.map((t) => t.slice('table '.length)).join(', ')}, as it says`);
   }
-  if (report.transaction === 'off') lines.push('  --! Transaction: off: the revision runs outside a transaction');
+  for (const [file, mode] of [['up.sql', report.transaction], ['down.sql', report.downTransaction]] as const) {
+    if (mode === 'off') lines.push(`  ${file} is --! Transaction: off: it runs statement by statement, outside a transaction`);
+  }
   lines.push(`wrote ${report.schemaFile} as strata dump writes it, at head ${report.id}`);
   return `${lines.join('\n')}\n`;
 }

@@ -34,8 +34,10 @@ export interface GeneratedRevision {
   /** the bodies of up.sql and down.sql, below their header */
   upSql: string;
   downSql: string;
-  /** 'off': the revision is written with `--! Transaction: off` */
+  /** 'off': up.sql is written with `--! Transaction: off` (an enum value added and used in the same revision) */
   transaction: 'on' | 'off';
+  /** the same for down.sql */
+  downTransaction: 'on' | 'off';
   destructive: DestructiveChange[];
   /** the renames given (schema.sql's hints and --rename), as the generator took them */
   renames: RenameHint[];
@@ -73,7 +75,7 @@ export async function newFromSchema(config: StrataConfig, set: RevisionSet, even
     if (!declared.plan) return { ok: true, result: 'nothing to do', shadows: declared.shadows };
     const generated = generatedFrom(declared, options);
     if ('reason' in generated) return generated;
-    const texts = generatedRevisionTexts(next.parent, next.message, { up: generated.upSql, down: generated.downSql }, generated.transaction === 'on');
+    const texts = generatedRevisionTexts(next.parent, next.message, { up: generated.upSql, down: generated.downSql }, { up: generated.transaction === 'on', down: generated.downTransaction === 'on' });
     const candidate = candidateRevision(config, next.id, texts);
     if ('problems' in candidate) return { ok: false, reason: 'failed', problems: candidate.problems, changes: generated.changes, proof: null };
     const proof = await proveMigration(shadow.db, config, set, candidate, { ...declared, up: generated.up, down: generated.down }, options.signal);
@@ -93,7 +95,7 @@ interface Proven { generated: GeneratedRevision; texts: { up: string; down: stri
 
 /** The plan as the reports carry it, or what refused it. */
 function generatedFrom(declared: Declared, options: DeclareOptions): GeneratedRevision | Refused {
-  const plan: MigrationPlan = declared.plan ?? { ok: true, up: [], down: [], changes: [], transaction: 'on', renameSuggestions: [] };
+  const plan: MigrationPlan = declared.plan ?? { ok: true, up: [], down: [], changes: [], transaction: 'on', downTransaction: 'on', renameSuggestions: [] };
   const changes = reportedChanges(declared.changes);
   if (!plan.ok) {
     const problems = plan.refused.map((r) => problem('DECLARE_REFUSED', {
@@ -114,7 +116,7 @@ function generatedFrom(declared: Declared, options: DeclareOptions): GeneratedRe
   }
   return {
     changes, up: plan.up, down: plan.down, upSql: renderMigration(plan.up), downSql: renderMigration(plan.down), transaction: plan.transaction,
-    destructive, renames: declared.renames, renameSuggestions: plan.renameSuggestions, shadows: declared.shadows,
+    downTransaction: plan.downTransaction, destructive, renames: declared.renames, renameSuggestions: plan.renameSuggestions, shadows: declared.shadows,
   };
 }
 

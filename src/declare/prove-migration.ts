@@ -125,14 +125,14 @@ interface KeptTable {
 
 /** A seeded table that the change keeps (under its new name when renamed), with the columns it keeps unchanged in type. */
 function keptTable(current: Snapshot, desired: Snapshot, renames: readonly RenameHint[], table: string): KeptTable | undefined {
-  const renamed = renames.find((r) => r.kind === 'table' && `table ${r.from}` === table);
-  const after = renamed ? `table ${renamed.to}` : table;
+  const renamed = renames.find((r) => r.kind === 'table' && r.from === table);
+  const after = renamed ? renamed.to : table;
   const desiredTable = desired.objects.find((o) => o.identity === after);
   if (!desiredTable) return undefined;
   const byId = new Map(desired.objects.map((o) => [o.identity, o]));
   const columns = columnsOf(current, table).flatMap((column) => {
-    const hint = renames.find((r) => r.kind === 'column' && `column ${r.from}` === column.identity);
-    const counterpart = byId.get(hint ? `column ${hint.to}` : `column ${after.slice(6)}.${nameIn(column)}`);
+    const hint = renames.find((r) => r.kind === 'column' && r.from === column.identity);
+    const counterpart = byId.get(hint ? hint.to : `column ${after.slice(6)}.${nameIn(column)}`);
     if (!counterpart || counterpart.attributes.generated || column.attributes.generated || counterpart.attributes.type !== column.attributes.type) return [];
     return [{ before: nameIn(column), after: nameIn(counterpart) }];
   });

@@ -5,10 +5,10 @@ import { HINT, parseName, type SchemaHint } from './schema-hints.js';
 
 /**
  * Rename hints (schema.sql's `-- strata:renamed-from`, the command line's `--rename`) as the
- * generator takes them: `{ kind, from, to }`, where `<kind> <from>` is the identity of the object
- * in the migrations' schema (current) and `<kind> <to>` its identity in schema.sql's (desired),
- * e.g. `{ kind: 'column', from: 'public.orders.note', to: 'public.orders.remark' }`; an enum
- * label's is its type's, with `value: { from, to }`. A hint that names nothing, that names an
+ * generator takes them: `{ kind, from, to }`, `from` the identity of the object in the migrations'
+ * schema (current) and `to` its identity in schema.sql's (desired), e.g. `{ kind: 'column', from:
+ * 'column public.orders.note', to: 'column public.orders.remark' }`; an enum label's are its
+ * type's, with `value: { from, to }`. A hint that names nothing, that names an
  * object schema.sql still declares, or a new name the migrations already have is a problem with
  * its place. Pure.
  */
@@ -63,8 +63,8 @@ export function resolveRenames(hints: readonly SchemaHint[], flags: readonly Ren
   // a table's counterpart on the other side, through a rename given for it
   const tableIn = (snapshot: Snapshot, schema: string, name: string) => find(snapshot, 'table', schema, name)[0];
   const oldTable = (schema: string, name: string) => {
-    const renamed = renames.find((r) => r.kind === 'table' && r.to === tableIn(desired, schema, name)?.identity.slice(6));
-    return renamed ? current.objects.find((o) => o.identity === `table ${renamed.from}`) : tableIn(current, schema, name);
+    const renamed = renames.find((r) => r.kind === 'table' && r.to === tableIn(desired, schema, name)?.identity);
+    return renamed ? current.objects.find((o) => o.identity === renamed.from) : tableIn(current, schema, name);
   };
   const add = (hint: RenameHint) => {
     if (!renames.some((r) => JSON.stringify(r) === JSON.stringify(hint))) renames.push(hint);
@@ -105,7 +105,7 @@ export function resolveRenames(hints: readonly SchemaHint[], flags: readonly Ren
       }
       const problemWith = misfit(source, target, current, desired);
       if (problemWith) fail(problemWith, 'a rename leaves the old name only in the migrations and the new one only in schema.sql');
-      else add({ kind: hint.kind, from: nameOf(source), to: nameOf(target) });
+      else add({ kind: hint.kind, from: source.identity, to: target.identity });
     }
   }
   for (const flag of flags) {
@@ -125,11 +125,6 @@ export function resolveRenames(hints: readonly SchemaHint[], flags: readonly Ren
   return problems.length > 0 ? { ok: false, problems } : { ok: true, renames };
 }
 
-/** The name a hint gives: the identity without its kind, e.g. `public.orders.note`. */
-function nameOf(object: SchemaObject): string {
-  return object.identity.slice(object.kind.length + 1);
-}
-
 function argumentsOf(object: SchemaObject): string {
   return object.kind === 'function' || object.kind === 'procedure' ? object.identity.slice(object.identity.indexOf('(')) : '';
 }
@@ -143,14 +138,20 @@ function misfit(source: SchemaObject, target: SchemaObject, current: Snapshot, d
 
 function resolveLabel(current: Snapshot, desired: Snapshot, renames: readonly RenameHint[], schema: string, typeName: string, from: string, to: string): RenameHint | string {
   const type = desired.objects.find((o) => o.kind === 'type' && o.schema === schema && o.name === typeName);
-  const renamed = type && renames.find((r) => r.kind === 'type' && r.to === nameOf(type));
-  const before = renamed ? current.objects.find((o) => o.identity === `type ${renamed.from}`) : current.objects.find((o) => o.kind === 'type' && o.schema === schema && o.name === typeName);
+  const renamed = type && renames.find((r) => r.kind === 'type' && r.to === type.identity);
+  const before = renamed ? current.objects.find((o) => o.identity === renamed.from) : current.objects.find((o) => o.kind === 'type' && o.schema === schema && o.name === typeName);
   const labels = (o: SchemaObject | undefined) => (o?.attributes.labels ?? []) as string[];
   if (!type || !before || before.attributes.type !== 'enum') return `the migrations make no enum type ${schema}.${typeName}`;
   if (!labels(before).includes(from)) return `the migrations' ${before.identity} has no label '${from}' (it has ${labels(before).map((l) => `'${l}'`).join(', ')})`;
   if (labels(type).includes(from)) return `schema.sql's ${type.identity} still has the label '${from}'`;
+  if (to === '') {
+    // above the CREATE TYPE: the one label schema.sql adds
+    const fresh = labels(type).filter((l) => !labels(before).includes(l));
+    if (fresh.length !== 1) return `schema.sql's ${type.identity} adds ${fresh.length} labels, so the hint above it cannot say which is '${from}' renamed: put it above the label inside CREATE TYPE (one label a line)`;
+    to = fresh[0]!;
+  }
   if (labels(before).includes(to)) return `the migrations' ${before.identity} has the label '${to}' already`;
-  return { kind: 'enum value', from: nameOf(before), to: nameOf(type), value: { from, to } };
+  return { kind: 'enum value', from: before.identity, to: type.identity, value: { from, to } };
 }
 
 /** Every reading of a --rename that names an object of the migrations with a counterpart in schema.sql. */
@@ -160,15 +161,15 @@ function flagCandidates(flag: RenameFlag, current: Snapshot, desired: Snapshot, 
   const objectsNamed = (snapshot: Snapshot, kinds: readonly string[], schema: string | null, name: string, parent?: string) =>
     snapshot.objects.filter((o) => kinds.includes(o.kind) && o.schema === schema && o.name === name && (parent === undefined || o.parent === parent));
   const counterpartOf = (table: SchemaObject) => {
-    const renamed = renames.find((r) => r.kind === 'table' && r.from === nameOf(table));
-    return desired.objects.find((o) => o.identity === (renamed ? `table ${renamed.to}` : table.identity));
+    const renamed = renames.find((r) => r.kind === 'table' && r.from === table.identity);
+    return desired.objects.find((o) => o.identity === (renamed ? renamed.to : table.identity));
   };
   const consider = (kind: RenameHint['kind'], schema: string | null, name: string, table?: SchemaObject) => {
     const after = table ? counterpartOf(table) : undefined;
     if (table && !after) return;
     for (const source of objectsNamed(current, KINDS[kind], schema, name, table?.identity)) {
       for (const target of objectsNamed(desired, KINDS[kind], table ? schema : source.schema, to, after?.identity)) {
-        if (argumentsOf(source) === argumentsOf(target) && !misfit(source, target, current, desired)) found.push({ kind, from: nameOf(source), to: nameOf(target) });
+        if (argumentsOf(source) === argumentsOf(target) && !misfit(source, target, current, desired)) found.push({ kind, from: source.identity, to: target.identity });
       }
     }
   };

@@ -9,8 +9,9 @@ import type { RenameHint } from './plan-migration.js';
 /**
  * The rename hints written in schema.sql: `-- strata:renamed-from <old name>` on the line above
  * the statement that declares an object (a table, index, constraint, type, view, sequence,
- * schema, function), above a column (or a named constraint) inside its CREATE TABLE, or above a
- * label inside CREATE TYPE ... AS ENUM (`-- strata:renamed-from 'old label'`). Found with the
+ * schema, function), above a column (or a named constraint) inside its CREATE TABLE, or for an
+ * enum label (`-- strata:renamed-from 'old label'`) above the label inside CREATE TYPE ... AS
+ * ENUM, or above the CREATE TYPE when the type has one new label. Found with the
  * project's own parser: the statements and their syntax trees, the comments outside literals.
  * Each hint says what it is above, by the names schema.sql declares; resolve-renames.ts finds the
  * objects it names. Pure (the SQL parser must be loaded).
@@ -27,7 +28,7 @@ export interface SchemaHint {
   schema: string | null;
   /** a column's or constraint's table, an enum label's type */
   parent?: string;
-  /** the declared (new) name: of the object, column, constraint or enum label */
+  /** the declared (new) name: of the object, column, constraint or enum label ('' for a label: the type's one new label) */
   name: string;
   /** the old name, as the hint gives it (identifiers folded as PostgreSQL folds them) */
   from: string;
@@ -65,18 +66,22 @@ export function findSchemaHints(text: string, file: string): SchemaHintsResult {
       at(comment.start, `-- ${HINT} ${written[1]} names nothing: ${target.error}`, `put it on the line directly above the statement (or the column, or the enum label) declared under its new name`);
       continue;
     }
-    const old = parseName(written[1]!.trim(), target.kind === 'enum value');
+    const isLabel = target.kind === 'enum value' || (target.isEnum === true && written[1]!.trim().startsWith("'"));
+    const old = parseName(written[1]!.trim(), isLabel);
     if (old === undefined || (old.schema !== undefined && !['table', 'view', 'sequence', 'type', 'function'].includes(target.kind))) {
-      at(comment.start, `-- ${HINT} ${written[1]}: '${written[1]}' is not ${target.kind === 'enum value' ? "a quoted label ('old')" : 'a name'} for a ${target.kind}`, target.kind === 'enum value' ? `e.g. -- ${HINT} 'old label'` : `e.g. -- ${HINT} old_name${target.kind === 'table' ? ' (or old_schema.old_name)' : ''}`);
+      at(comment.start, `-- ${HINT} ${written[1]}: '${written[1]}' is not ${isLabel ? "a quoted label ('old')" : 'a name'} for a ${target.kind}`, isLabel ? `e.g. -- ${HINT} 'old label'` : `e.g. -- ${HINT} old_name${target.kind === 'table' ? ' (or old_schema.old_name)' : ''}`);
       continue;
     }
     const { line, column } = lineColumnAt(text, comment.start);
-    hints.push({ line, column, ...target, from: old.name, ...(old.schema !== undefined ? { fromSchema: old.schema } : {}) });
+    const { isEnum: _, ...declared } = target;
+    const of = isLabel && target.kind === 'type' ? { kind: 'enum value' as const, schema: target.schema, parent: target.name, name: '' } : declared;
+    hints.push({ line, column, ...of, from: old.name, ...(old.schema !== undefined ? { fromSchema: old.schema } : {}) });
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, hints };
 }
 
-type Target = Omit<SchemaHint, 'line' | 'column' | 'from' | 'fromSchema'>;
+/** `isEnum`: a CREATE TYPE ... AS ENUM, above which a quoted old label renames its one new label */
+type Target = Omit<SchemaHint, 'line' | 'column' | 'from' | 'fromSchema'> & { isEnum?: boolean };
 
 /** What the hint ending at `after` is directly above: a statement, or a column, constraint or enum label inside one. */
 function hintTarget(text: string, statements: readonly SqlStatement[], after: number, toUtf16: (byte: number) => number): Target | { error: string } {
@@ -119,7 +124,7 @@ function statementTarget(statement: SqlStatement): Target | undefined {
   const named = node.CreateEnumStmt?.typeName ?? node.CreateRangeStmt?.typeName ?? node.CreateDomainStmt?.domainname;
   if (named) {
     const [schema, name] = qualifiedOf(named);
-    return { kind: 'type', schema, name };
+    return { kind: 'type', schema, name, ...(node.CreateEnumStmt ? { isEnum: true } : {}) };
   }
   if (node.CreateFunctionStmt) {
     const [schema, name] = qualifiedOf(node.CreateFunctionStmt.funcname);

@@ -34,9 +34,9 @@ export function affectedTables(current: Snapshot, changes: readonly SchemaChange
     for (const identity of [object.identity, object.parent]) if (identity && tables.has(identity)) touched.add(identity);
   }
   for (const rename of renames) {
-    if (rename.kind === 'table') touched.add(`table ${rename.from}`);
+    if (rename.kind === 'table') touched.add(rename.from);
     if (rename.kind === 'column' || rename.kind === 'constraint') {
-      const parent = current.objects.find((o) => o.identity === `${rename.kind} ${rename.from}`)?.parent;
+      const parent = current.objects.find((o) => o.identity === rename.from)?.parent;
       if (parent) touched.add(parent);
     }
   }

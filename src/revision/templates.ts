@@ -24,12 +24,12 @@ export function isUntouchedTemplate(body: string): boolean {
 
 /**
  * The files `strata new --from-schema` writes: the generated bodies under a header that names the
- * parent and the message, and says `Transaction: off` (in both files) when the SQL cannot run in one.
+ * parent and the message, and says `Transaction: off` in a file whose SQL cannot run in one.
  */
-export function generatedRevisionTexts(parent: string, message: string, bodies: { up: string; down: string }, isTransactional: boolean): { up: string; down: string } {
-  const off = isTransactional ? '' : '--! Transaction: off\n';
+export function generatedRevisionTexts(parent: string, message: string, bodies: { up: string; down: string }, isTransactional: { up: boolean; down: boolean }): { up: string; down: string } {
+  const off = '--! Transaction: off\n';
   return {
-    up: `--! Parent: ${parent}\n--! Message: ${message}\n${off}\n${bodies.up}`,
-    down: `${off === '' ? '' : `${off}\n`}${bodies.down}`,
+    up: `--! Parent: ${parent}\n--! Message: ${message}\n${isTransactional.up ? '' : off}\n${bodies.up}`,
+    down: `${isTransactional.down ? '' : `${off}\n`}${bodies.down}`,
   };
 }

@@ -23,7 +23,7 @@ const ADD = statement('alter table public.order_items add column note text;');
 const DROP = statement('alter table public.order_items drop column note;', { destructive: 'drops column public.order_items.note' });
 
 /** A generator that returns this plan whatever it is asked. */
-const giving = (up: GeneratedStatement[], down: GeneratedStatement[]) => (): MigrationPlan => ({ ok: true, up, down, changes: [], transaction: 'on', renameSuggestions: [] });
+const giving = (up: GeneratedStatement[], down: GeneratedStatement[]) => (): MigrationPlan => ({ ok: true, up, down, changes: [], transaction: 'on', downTransaction: 'on', renameSuggestions: [] });
 
 async function withProject(run: (project: ReturnType<typeof exampleProject>, strata: ReturnType<typeof createStrata>) => Promise<void>): Promise<void> {
   const project = exampleProject();
