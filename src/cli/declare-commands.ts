@@ -69,7 +69,7 @@ function printWarnings(report: GeneratedRevision, direction: 'up' | 'down'): voi
 function formatCreated(report: Extract<NewFromSchemaReport, { result: 'created' }>, style: Style): string {
   const { proof } = report;
   const lines = [formatNewRevision(report)];
-  const seeded = proof.seeded.length === 0 ? 'no table had rows to keep' : `${proof.seeded.map((s) => s.table.slice('table '.length)).join(', ')} (${proof.seeded[0]!.rows} rows each) kept their rows both ways`;
+  const seeded = proof.seeded.length === 0 ? 'it changes no table that was there, so no rows were seeded' : `${proof.seeded.map((s) => s.table.slice('table '.length)).join(', ')} (${proof.seeded[0]!.rows} rows each) kept their rows both ways`;
   lines.push(`${style.green('proven')} on the shadow: up.sql gives schema.sql's schema, down.sql the migrations' again; ${seeded}`);
   for (const u of proof.unseeded) lines.push(style.yellow(`  not seeded: ${u.table.slice('table '.length)}: ${u.reason}; its data was not proven`));
   for (const [file, tables] of [['up.sql', proof.rewritten.up], ['down.sql', proof.rewritten.down]] as const) {

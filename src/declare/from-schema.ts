@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import type { StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
@@ -86,7 +88,11 @@ export async function newFromSchema(config: StrataConfig, set: RevisionSet, even
   const written = writeRevisionFolder(config, next, proven.texts);
   if (!written.ok) return written;
   const schema = writeProjectFile(config, SCHEMA_FILE, renderSchema(proven.atHead, { head: next.id }));
-  if (!schema.ok) return { ok: false, reason: 'failed', problems: schema.problems, changes: proven.generated.changes, proof: proven.proof };
+  if (!schema.ok) {
+    // a revision without its schema.sql would leave check failing: neither is kept
+    rmSync(path.join(config.dir, next.id), { recursive: true, force: true });
+    return { ok: false, reason: 'failed', problems: schema.problems, changes: proven.generated.changes, proof: proven.proof };
+  }
   return { ok: true, result: 'created', id: written.id, parent: written.parent, files: written.files, schemaFile: SCHEMA_FILE, proof: proven.proof, ...proven.generated };
 }
 
