@@ -69,11 +69,15 @@ function printWarnings(report: GeneratedRevision, direction: 'up' | 'down'): voi
 function formatCreated(report: Extract<NewFromSchemaReport, { result: 'created' }>, style: Style): string {
   const { proof } = report;
   const lines = [formatNewRevision(report)];
-  const seeded = proof.seeded.length === 0 ? 'it changes no table that was there, so no rows were seeded' : `${proof.seeded.map((s) => s.table.slice('table '.length)).join(', ')} (${proof.seeded[0]!.rows} rows each) kept their rows both ways`;
+  const name = (table: string) => table.slice('table '.length);
+  const changed = proof.seeded.filter((s) => s.isChanged).map((s) => name(s.table));
+  const referenced = proof.seeded.filter((s) => !s.isChanged).map((s) => name(s.table));
+  const seeded = changed.length === 0 ? 'it changes no table that was there, so no rows were seeded'
+    : `${proof.seeded[0]!.rows} rows seeded in ${changed.join(', ')}${referenced.length > 0 ? ` (and ${referenced.join(', ')}, for its foreign keys)` : ''} were kept both ways`;
   lines.push(`${style.green('proven')} on the shadow: up.sql gives schema.sql's schema, down.sql the migrations' again; ${seeded}`);
-  for (const u of proof.unseeded) lines.push(style.yellow(`  not seeded: ${u.table.slice('table '.length)}: ${u.reason}; its data was not proven`));
+  for (const u of proof.unseeded) lines.push(style.yellow(`  not seeded: ${name(u.table)}: ${u.reason}; its data was not proven`));
   for (const [file, tables] of [['up.sql', proof.rewritten.up], ['down.sql', proof.rewritten.down]] as const) {
-    if (tables.length > 0) lines.push(`  ${file} rewrites ${tables.map((t) => t.slice('table '.length)).join(', ')}, as it says`);
+    if (tables.length > 0) lines.push(`  ${file} rewrites ${tables.map(name).join(', ')}, as it says`);
   }
   for (const [file, mode] of [['up.sql', report.transaction], ['down.sql', report.downTransaction]] as const) {
     if (mode === 'off') lines.push(`  ${file} is --! Transaction: off: it runs statement by statement, outside a transaction`);

@@ -24,8 +24,12 @@ const PROOF_HINT = 'nothing was written: the generator got this change wrong; wr
  */
 
 export interface ProofSummary {
-  /** tables seeded before up.sql, with how many rows (identities in the migrations' schema) */
-  seeded: Array<{ table: string; rows: number }>;
+  /**
+   * tables seeded before up.sql, with how many rows (identities in the migrations' schema); the rows
+   * of those the change touches (`isChanged`) were kept by up.sql and down.sql; the others are
+   * referenced by those (their foreign keys need the rows)
+   */
+  seeded: Array<{ table: string; rows: number; isChanged: boolean }>;
   /** tables the change touches that could not be seeded, and why: their data was not proven */
   unseeded: Array<{ table: string; reason: string }>;
   /** tables whose storage was rewritten, each by a statement that says so */
@@ -58,13 +62,13 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   for (const seed of seeds.tables) {
     try {
       await db.query(seed.insert);
-      summary.seeded.push({ table: seed.table, rows: SEED_ROWS });
+      summary.seeded.push({ table: seed.table, rows: SEED_ROWS, isChanged: seed.isChanged });
     } catch (error) {
       if (!(error instanceof DatabaseQueryError)) throw error;
       summary.unseeded.push({ table: seed.table, reason: `the rows strata makes do not fit it: ${error.info.message}` });
     }
   }
-  const kept = summary.seeded.flatMap(({ table }) => {
+  const kept = summary.seeded.filter((s) => s.isChanged).flatMap(({ table }) => {
     const mapped = keptTable(current, desired, renames, table);
     return mapped ? [mapped] : [];
   });
@@ -74,6 +78,10 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
     return read;
   };
   const seeded = await rowsAt('before');
+  // every table both schemas have (renames followed): its storage is rewritten only where a statement says so
+  const desiredIds = new Set(desired.objects.map((o) => o.identity));
+  const bothWays = current.objects.filter((o) => o.kind === 'table').map((o) => [o.identity, renames.find((r) => r.kind === 'table' && r.from === o.identity)?.to ?? o.identity] as const)
+    .filter(([, to]) => desiredIds.has(to));
   const storageBefore = await relfilenodes(db);
 
   const withCandidate: RevisionSet = { revisions: [...set.revisions, candidate], problems: [] };
@@ -94,7 +102,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   const problems: Problem[] = [];
   problems.push(...compareRows(kept, seeded, await rowsAt('after'), 'up.sql', (m) => fault(m)));
   const storageAfterUp = await relfilenodes(db);
-  problems.push(...checkRewrites(kept.map((t) => [t.before, t.after]), storageBefore, storageAfterUp, input.up, 'up.sql', summary.rewritten.up, (m) => fault(m)));
+  problems.push(...checkRewrites(bothWays, storageBefore, storageAfterUp, input.up, 'up.sql', summary.rewritten.up, (m) => fault(m)));
   if (problems.length > 0) return failed(problems);
   if (signal?.aborted) return { ok: false, reason: 'interrupted' };
 
@@ -111,7 +119,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
     }), reportedChanges(downDiff));
   }
   problems.push(...compareRows(kept, seeded, await rowsAt('before'), 'down.sql', (m) => fault(m, candidate.down.path)));
-  problems.push(...checkRewrites(kept.map((t) => [t.after, t.before]), storageAfterUp, await relfilenodes(db), input.down, 'down.sql', summary.rewritten.down, (m) => fault(m, candidate.down.path)));
+  problems.push(...checkRewrites(bothWays.map(([from, to]) => [to, from] as const), storageAfterUp, await relfilenodes(db), input.down, 'down.sql', summary.rewritten.down, (m) => fault(m, candidate.down.path)));
   return problems.length > 0 ? failed(problems) : { ok: true, summary, afterUp };
 }
 

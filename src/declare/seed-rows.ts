@@ -17,6 +17,8 @@ export interface SeedTable {
   /** the table's identity in the current schema */
   table: string;
   insert: string;
+  /** false: seeded only because a table the change touches references it */
+  isChanged: boolean;
 }
 
 export interface SeedPlan {
@@ -43,28 +45,42 @@ export function affectedTables(current: Snapshot, changes: readonly SchemaChange
   return [...touched].filter((t) => tables.has(t)).sort();
 }
 
-/** `tables` and every table they reference (in `current` or in `desired`, by foreign key), as insert statements. */
+/**
+ * `tables` and the tables they reference (by a foreign key of `current` or `desired`), as insert
+ * statements. A referenced table's own foreign keys are followed only where a column of theirs
+ * cannot be null; else those columns are left null, so that a chain of references does not seed
+ * the whole schema.
+ */
 export function planSeeds(current: Snapshot, desired: Snapshot, tables: readonly string[]): SeedPlan {
   const byId = new Map(current.objects.map((o) => [o.identity, o]));
-  const references = (table: string) => [...current.objects, ...desired.objects]
-    .filter((o) => o.kind === 'constraint' && o.parent === table && o.attributes.type === 'foreign key')
-    .map((o) => /REFERENCES\s+((?:"(?:[^"]|"")+"|[^\s(".]+)\.(?:"(?:[^"]|"")+"|[^\s(".]+))\s*\(/.exec(String(o.attributes.definition))?.[1])
-    .flatMap((name) => (name && byId.has(`table ${name}`) && `table ${name}` !== table ? [`table ${name}`] : []));
-  const ordered: string[] = [];
+  const foreignKeys = new Map<string, SchemaObject[]>();
+  for (const o of [...current.objects, ...desired.objects]) {
+    if (o.kind === 'constraint' && o.attributes.type === 'foreign key' && o.parent) (foreignKeys.get(o.parent) ?? foreignKeys.set(o.parent, []).get(o.parent)!).push(o);
+  }
+  const changed = new Set(tables);
+  const ordered: Array<{ table: string; leftNull: Set<string> }> = [];
   const visiting = new Set<string>();
   const visit = (table: string) => {
-    if (ordered.includes(table) || visiting.has(table)) return;
+    if (visiting.has(table)) return;
     visiting.add(table);
-    for (const referenced of references(table)) visit(referenced);
-    ordered.push(table);
+    const leftNull = new Set<string>();
+    const columns = new Map(columnsOf(current, table).map((c) => [nameIn(c), c]));
+    for (const key of foreignKeys.get(table) ?? []) {
+      const found = /^FOREIGN KEY \((.*?)\) REFERENCES\s+((?:"(?:[^"]|"")+"|[^\s(".]+)\.(?:"(?:[^"]|"")+"|[^\s(".]+))\s*\(/.exec(String(key.attributes.definition));
+      const target = found ? `table ${found[2]}` : undefined;
+      if (!found || !target || target === table || !byId.has(target)) continue;
+      const own = found[1]!.split(',').map((c) => c.trim());
+      if (!changed.has(table) && own.every((c) => columns.get(c)?.attributes.notNull === false)) own.forEach((c) => leftNull.add(c));
+      else visit(target);
+    }
+    ordered.push({ table, leftNull });
   };
   for (const table of tables) visit(table);
   const plan: SeedPlan = { tables: [], unseeded: [] };
-  for (const table of ordered) {
-    const object = byId.get(table)!;
-    const made = insertFor(object, columnsOf(current, table), current);
+  for (const { table, leftNull } of ordered) {
+    const made = insertFor(byId.get(table)!, columnsOf(current, table).filter((c) => !leftNull.has(nameIn(c))), current);
     if (typeof made === 'string') plan.unseeded.push({ table, reason: made });
-    else plan.tables.push({ table, insert: made.insert });
+    else plan.tables.push({ table, insert: made.insert, isChanged: changed.has(table) });
   }
   return plan;
 }

@@ -91,7 +91,7 @@ test('a statement that says it rewrites its table may; the report names the tabl
     const report = await strata.newFromSchema('add note', { generate: giving([ADD, rewrite, back], [DROP]) });
     if (!report.ok || report.result !== 'created') throw new Error(JSON.stringify(report));
     assert.equal(report.proof.rewritten, { up: ['table public.products'], down: [] });
-    assert.equal(report.proof.seeded.map((s) => s.table), ['table public.customers', 'table public.orders', 'table public.products', 'table public.order_items']);
+    assert.equal(report.proof.seeded.map((s) => [s.table, s.isChanged]), [['table public.customers', false], ['table public.orders', false], ['table public.products', false], ['table public.order_items', true]]);
     assert.equal(report.proof.unseeded, []);
   });
 });
