@@ -5,7 +5,7 @@ import { planners } from '../plan/planners.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
 import { migrateShadow, snapshotShadow } from '../proof/migrate-shadow.js';
 import type { ProofEvents } from '../proof/proof-events.js';
-import { loadSchemaFile, readSchemaFile, schemaFileHead } from '../proof/schema-file.js';
+import { loadSchemaFile, readSchemaFile, schemaFileHead, type LoadedSchemaFile } from '../proof/schema-file.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadSqlParser } from '../sql/parser.js';
 import { diffSnapshots, type SchemaChange } from '../schema/model/diff.js';
@@ -16,8 +16,8 @@ import { findSchemaHints } from './schema-hints.js';
 
 /**
  * What strata diff and strata new --from-schema start from: schema.sql (desired) loaded into a
- * shadow of its own and read back; then, on another shadow (the first is gone by then), every
- * revision applied (current); the rename hints of schema.sql and of --rename resolved against
+ * shadow of its own and read back; on another shadow, every revision applied (current): one after
+ * the other, or at once when both are temporary databases on a server; the rename hints of schema.sql and of --rename resolved against
  * both; the generator's plan. The second shadow is handed on, still at current, for the proof.
  */
 
@@ -75,25 +75,28 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
 
   const shadows: string[] = [];
   const proofEvents: ProofEvents = { ...events, shadow: (description) => { shadows.push(description); events.shadow(description); } };
-  const loaded = await loadSchemaFile(config, read.text, proofEvents);
-  if (!loaded.ok && loaded.reason !== 'not loaded') return loaded;
-  if (!loaded.ok) {
-    const { message, code, ...at } = loaded.error;
-    return {
-      ok: false, reason: 'invalid',
-      problems: [problem('SCHEMA_SQL_INVALID', { file: SCHEMA_FILE, ...at, message: `${SCHEMA_FILE} does not load on an empty database: ${message} (${code})`, hint: `fix ${SCHEMA_FILE}: it is run as it is (psql -f ${SCHEMA_FILE} on an empty database does the same)` })],
-    };
+  // temporary databases on a server are made at once, as check's round trip does: the server loads
+  // schema.sql and migrates the revisions in parallel (not on PGlite, whose instances would each hold
+  // their memory, nor on the one SHADOW_DATABASE_URL); schema.sql's shadow is said first either way
+  const isParallel = !config.shadowDatabaseUrl && Boolean(config.databaseUrl);
+  let said!: () => void;
+  const saidDesired = new Promise<void>((resolve) => { said = resolve; });
+  const loading = loadSchemaFile(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } }).then(desiredOf).finally(() => said());
+  if (!isParallel) {
+    const desired = await loading;
+    if ('reason' in desired) return desired;
+    if (options.signal?.aborted) return { ok: false, reason: 'interrupted' };
   }
-  const desired = loaded.snapshot;
-  if (options.signal?.aborted) return { ok: false, reason: 'interrupted' };
-
-  return withShadow(config, { onNote: events.note }, async (shadow): Promise<T | DeclareFailure> => {
+  const result = await withShadow(config, { onNote: events.note }, async (shadow): Promise<T | DeclareFailure> => {
+    await saidDesired;
     proofEvents.shadow(shadow.description);
     if (set.revisions.length > 0) {
       const migrated = await migrateShadow(shadow.db, config, set, planners.up('head', {}), options.signal);
       if (!migrated.ok) return migrated;
     }
     const current = await snapshotShadow(shadow.db, config);
+    const desired = await loading;
+    if ('reason' in desired) return desired;
     const resolved = resolveRenames(hints.hints, flags.flags, current, desired, SCHEMA_FILE);
     if (!resolved.ok) return { ok: false, reason: 'invalid', problems: resolved.problems };
     const changes = diffSnapshots(current, desired);
@@ -101,6 +104,20 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     const plan = refused ?? (changes.length === 0 ? undefined : (options.generate ?? planMigration)(current, desired, { renames: resolved.renames, destructive: options.destructive !== false }));
     return use({ current, desired, renames: resolved.renames, changes, plan, shadows }, shadow);
   });
+  // schema.sql's shadow is gone before this returns, whatever became of the other
+  await loading;
+  return result;
+}
+
+/** schema.sql's snapshot, or why it could not be had (a file that does not load is the user's to fix: invalid). */
+function desiredOf(loaded: LoadedSchemaFile): Snapshot | DeclareFailure {
+  if (loaded.ok) return loaded.snapshot;
+  if (loaded.reason !== 'not loaded') return loaded;
+  const { message, code, ...at } = loaded.error;
+  return {
+    ok: false, reason: 'invalid',
+    problems: [problem('SCHEMA_SQL_INVALID', { file: SCHEMA_FILE, ...at, message: `${SCHEMA_FILE} does not load on an empty database: ${message} (${code})`, hint: `fix ${SCHEMA_FILE}: it is run as it is (psql -f ${SCHEMA_FILE} on an empty database does the same)` })],
+  };
 }
 
 /** Objects of kinds strata does not model that schema.sql adds or drops: no generator can write them, so each is refused by name. */

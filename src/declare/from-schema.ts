@@ -11,7 +11,7 @@ import { generatedRevisionTexts } from '../revision/templates.js';
 import { reportedChanges, type ReportedChange } from '../schema/model/diff.js';
 import { renderSchema } from '../schema/model/render.js';
 import { withDeclaredSchema, type DeclareFailure, type DeclareOptions, type Declared } from './declared-schema.js';
-import { renderMigration, type GeneratedStatement, type MigrationPlan, type Refusal, type RenameHint } from './plan-migration.js';
+import { renderMigration, type GeneratedStatement, type Refusal, type RenameHint } from './plan-migration.js';
 import { proveMigration, type ProofSummary } from './prove-migration.js';
 
 /**
@@ -101,8 +101,11 @@ interface Proven { generated: GeneratedRevision; texts: { up: string; down: stri
 
 /** The plan as the reports carry it, or what refused it. */
 function generatedFrom(declared: Declared, options: DeclareOptions): GeneratedRevision | Refused {
-  const plan: MigrationPlan = declared.plan ?? { ok: true, up: [], down: [], changes: [], transaction: 'on', downTransaction: 'on', renameSuggestions: [] };
   const changes = reportedChanges(declared.changes);
+  const { plan } = declared;
+  if (!plan) {
+    return { changes, up: [], down: [], upSql: '', downSql: '', transaction: 'on', downTransaction: 'on', destructive: [], renames: declared.renames, renameSuggestions: [], shadows: declared.shadows };
+  }
   if (!plan.ok) {
     const problems = plan.refused.map((r) => problem('DECLARE_REFUSED', {
       file: SCHEMA_FILE, message: `strata cannot write a revision for ${r.identity}: ${r.reason}`,

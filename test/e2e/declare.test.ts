@@ -148,18 +148,22 @@ test('a destructive change is named; --no-destructive refuses it and writes noth
   if (!target) return;
   const project = await dumpedProject();
   try {
-    project.edit((text) => text.replace(/(create table public\.products \([^;]*?)\n {4}created_at timestamp with time zone default now\(\) not null,/, '$1'));
-    const refused = await runCli(['new', 'drop product created_at', '--from-schema', '--no-destructive'], { cwd: project.dir, env: serverEnv() });
+    // a table of its own first, so that the column dropped is its last (PostgreSQL puts a column back last)
+    project.edit((text) => `${text}\ncreate table public.notes (\n    id integer not null,\n    body text\n);\n`);
+    assert.is((await runCli(['new', 'add notes', '--from-schema'], { cwd: project.dir, env: serverEnv() })).code, 0);
+    const before = project.revisions();
+    project.edit((text) => text.replace('    id integer not null,\n    body text\n', '    id integer not null\n'));
+    const refused = await runCli(['new', 'drop note body', '--from-schema', '--no-destructive'], { cwd: project.dir, env: serverEnv() });
     assert.is(refused.code, 1, refused.output);
-    // (refused by the generator, which is asked not to, or after it, by the statement it marks destructive)
-    assert.match(refused.stderr, /error: .*(public\.products\.created_at|created_at of public\.products)/);
+    // (refused by the generator, which is asked not to make it, or after it, by the statement it marks destructive)
+    assert.match(refused.stderr, /error: .*(public\.notes\.body|body of public\.notes)/);
     assert.match(refused.stderr, 'nothing was written.');
-    assert.equal(project.revisions(), EXAMPLE_IDS);
-    const made = await runCli(['new', 'drop product created_at', '--from-schema'], { cwd: project.dir, env: serverEnv() });
+    assert.equal(project.revisions(), before);
+    const made = await runCli(['new', 'drop note body', '--from-schema'], { cwd: project.dir, env: serverEnv() });
     assert.is(made.code, 0, made.output);
-    assert.match(made.stderr, /warning: destructive \(up\.sql\): .*created_at/);
+    assert.match(made.stderr, /warning: destructive \(up\.sql\): .*body/);
     const up = readFileSync(path.join(project.dir, 'migrations', created(made.stdout)!, 'up.sql'), 'utf8');
-    assert.match(up, /-- strata: destructive: .*\nalter table public\.products drop column created_at;/);
+    assert.match(up, /-- strata: destructive: .*\nalter table public\.notes drop column body;/);
   } finally {
     project.remove();
   }
@@ -187,12 +191,15 @@ test('renames: a -- strata:renamed-from hint and --rename keep the column and it
   if (!target) return;
   const project = await dumpedProject();
   try {
-    project.edit((text) => text.replace('    sku text not null,\n    name text not null,', '    sku text not null,\n    -- strata:renamed-from name\n    title text not null,')
-      .replace(/(create table public\.customers \(\n(?:.*\n)*?) {4}name text not null,/, '$1    full_name text not null,'));
+    project.edit((text) => text.replace('    sku text not null,\n    name text not null,', '    sku text not null,\n    -- strata:renamed-from name\n    title text not null,'));
+    const hinted = await runCli(['diff'], { cwd: project.dir, env: serverEnv() });
+    assert.is(hinted.code, 0, hinted.output);
+    assert.match(hinted.stdout, /alter table public\.products rename column name to title;/);
+    assert.not.match(hinted.stdout, /add column|drop column/);
+    project.edit((text) => text.replace(/(create table public\.customers \(\n(?:.*\n)*?) {4}name text not null,/, '$1    full_name text not null,'));
+    // without --rename, customers.name -> full_name is a drop and an add (which a generator may refuse: the column is not the last)
     const withoutFlag = await runCli(['diff'], { cwd: project.dir, env: serverEnv() });
-    assert.match(withoutFlag.stdout, /alter table public\.products rename column name to title;/);
-    assert.not.match(withoutFlag.stdout, /products.*add column/);
-    assert.match(withoutFlag.stdout, /add column full_name/, 'without --rename, the customers column is a drop and an add');
+    assert.not.match(withoutFlag.stdout, /rename column name to full_name/);
     const made = await runCli(['new', 'rename columns', '--from-schema', '--rename', 'customers.name=full_name'], { cwd: project.dir, env: serverEnv() });
     assert.is(made.code, 0, made.output);
     const up = readFileSync(path.join(project.dir, 'migrations', created(made.stdout)!, 'up.sql'), 'utf8');
