@@ -39,6 +39,8 @@ export interface Declared {
   changes: SchemaChange[];
   /** undefined when there is nothing to do */
   plan: MigrationPlan | undefined;
+  /** schema.sql as read */
+  text: string;
   shadows: string[];
 }
 
@@ -102,7 +104,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     const changes = diffSnapshots(current, desired);
     const refused = unmodelledRefusal(current, desired);
     const plan = refused ?? (changes.length === 0 ? undefined : (options.generate ?? planMigration)(current, desired, { renames: resolved.renames, destructive: options.destructive !== false }));
-    return use({ current, desired, renames: resolved.renames, changes, plan, shadows }, shadow);
+    return use({ current, desired, renames: resolved.renames, changes, plan, text: read.text, shadows }, shadow);
   });
   // schema.sql's shadow is gone before this returns, whatever became of the other
   await loading;

@@ -13,6 +13,7 @@ import { renderSchema } from '../schema/model/render.js';
 import { withDeclaredSchema, type DeclareFailure, type DeclareOptions, type Declared } from './declared-schema.js';
 import { renderMigration, type GeneratedStatement, type Refusal, type RenameHint } from './plan-migration.js';
 import { proveMigration, type ProofSummary } from './prove-migration.js';
+import { declarationLines } from './schema-hints.js';
 
 /**
  * strata diff: the SQL of the revision that would take the migrations' schema to schema.sql's,
@@ -107,8 +108,16 @@ function generatedFrom(declared: Declared, options: DeclareOptions): GeneratedRe
     return { changes, up: [], down: [], upSql: '', downSql: '', transaction: 'on', downTransaction: 'on', destructive: [], renames: declared.renames, renameSuggestions: [], shadows: declared.shadows };
   }
   if (!plan.ok) {
+    const lines = declarationLines(declared.text);
+    const lineOf = (identity: string) => {
+      const object = declared.desired.objects.find((o) => o.identity === identity);
+      const parent = object?.parent && declared.desired.objects.find((o) => o.identity === object.parent);
+      const kind = object?.kind === 'domain' ? 'type' : object?.kind === 'materialized view' ? 'view' : object?.kind === 'procedure' ? 'function' : object?.kind;
+      const line = object && lines.get(`${kind} ${[object.schema, parent && (object.kind === 'column' || object.kind === 'constraint') ? parent.name : undefined, object.name].filter((p) => p !== null && p !== undefined).join('.')}`);
+      return line === undefined ? {} : { line };
+    };
     const problems = plan.refused.map((r) => problem('DECLARE_REFUSED', {
-      file: SCHEMA_FILE, message: `strata cannot write a revision for ${r.identity}: ${r.reason}`,
+      file: SCHEMA_FILE, ...lineOf(r.identity), message: `strata cannot write a revision for ${r.identity}: ${r.reason}`,
       hint: 'write this change in a revision by hand (strata new "<message>"), then run strata dump',
     }));
     return { ok: false, reason: 'refused', refused: plan.refused, problems, changes, shadows: declared.shadows };

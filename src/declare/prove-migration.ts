@@ -6,7 +6,8 @@ import { migrateShadow, snapshotShadow } from '../proof/migrate-shadow.js';
 import { differentlyMade } from '../proof/schema-file.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
-import { describeChanges, describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
+import { changeProblems } from '../proof/change-problems.js';
+import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import type { GeneratedStatement, RenameHint } from './plan-migration.js';
 import { affectedTables, columnsOf, nameIn, planSeeds, SEED_ROWS } from './seed-rows.js';
@@ -90,7 +91,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   const afterUp = await snapshotShadow(db, config);
   const upDiff = diffSnapshots(desired, afterUp);
   if (upDiff.length > 0) {
-    return failed(describeChanges(upDiff, {
+    return failed(changeProblems(upDiff, {
       added: (o) => fault(`after the generated up.sql the shadow has ${o.identity}, which schema.sql does not declare`),
       removed: (o) => fault(`after the generated up.sql the shadow lacks ${o.identity}, which schema.sql declares`),
       changed: (o, fields) => fault(`after the generated up.sql the shadow has ${o.identity} otherwise than schema.sql declares it (${describeFields(fields)})`),
@@ -112,7 +113,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   const downDiff = diffSnapshots(current, afterDown);
   if (downDiff.length > 0) {
     const downFault = (m: string) => fault(m, candidate.down.path);
-    return failed(describeChanges(downDiff, {
+    return failed(changeProblems(downDiff, {
       added: (o) => downFault(`after the generated down.sql the shadow has ${o.identity}, which the migrations do not make`),
       removed: (o) => downFault(`after the generated down.sql the shadow lacks ${o.identity}, which the migrations make`),
       changed: (o, fields) => downFault(`after the generated down.sql the shadow has ${o.identity} otherwise than the migrations make it (${describeFields(fields)})`),

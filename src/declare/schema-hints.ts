@@ -138,6 +138,30 @@ function statementTarget(statement: SqlStatement): Target | undefined {
   return undefined;
 }
 
+/**
+ * Where schema.sql declares what: `<kind> <schema>.<name>` (a column's and a constraint's with
+ * their table: `column public.orders.note`), names unquoted, to the 1-based line of its statement
+ * (of its line inside CREATE TABLE). What a refusal names is shown at its place.
+ */
+export function declarationLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  const split = splitStatements(text);
+  if (!split.ok) return lines;
+  const toUtf16 = byteOffsetMapper(text);
+  const key = (t: Target) => `${t.kind} ${[t.schema, t.parent, t.name].filter((p) => p !== null && p !== undefined).join('.')}`;
+  for (const statement of split.statements) {
+    const target = statementTarget(statement);
+    if (!target) continue;
+    lines.set(key(target), lineColumnAt(text, statement.start).line);
+    const create = (statement.ast as Record<string, any>).CreateStmt;
+    for (const element of create?.tableElts ?? []) {
+      const column = element.ColumnDef;
+      if (column?.location !== undefined) lines.set(key({ kind: 'column', schema: target.schema, parent: target.name, name: column.colname }), lineColumnAt(text, toUtf16(column.location)).line);
+    }
+  }
+  return lines;
+}
+
 function qualifiedOf(names: Node[]): [string, string] {
   const parts = names.map((n) => (n as { String: { sval: string } }).String.sval);
   return parts.length === 1 ? ['public', parts[0]!] : [parts.at(-2)!, parts.at(-1)!];
