@@ -9,6 +9,7 @@ import { registerReadCommands } from './cli/read-commands.js';
 import { EXIT, err, printUsageError, stopProgress } from './cli/session.js';
 import { registerWriteCommands } from './cli/write-commands.js';
 import { registerProofCommands } from './cli/proof-commands.js';
+import { registerDeclareCommands } from './cli/declare-commands.js';
 import { redactOutput } from './cli/redact-output.js';
 import { configuredUrls } from './config.js';
 
@@ -25,6 +26,7 @@ cli
 registerWriteCommands(cli);
 registerReadCommands(cli);
 registerProofCommands(cli);
+registerDeclareCommands(cli);
 withHelp(cli.command('help [command]', 'what a command does, its options, targets and examples'), {
   details: ['Show what a command does, its options and targets, and two examples; without a command, the list of commands.'],
   examples: [['strata help up', 'the same as strata up --help'], ['strata help', 'the same as strata --help']],

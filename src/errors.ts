@@ -76,6 +76,19 @@ export type ProblemCode =
   /** strata check --live: the database differs from what its applied revisions make */
   | 'SCHEMA_DRIFT'
   | 'SCHEMA_SQL_MISSING'
+  /** schema.sql names the migrations' head but declares objects otherwise: edited ahead of them (strata new --from-schema) */
+  | 'SCHEMA_SQL_AHEAD'
+  /** schema.sql does not load on an empty shadow database */
+  | 'SCHEMA_SQL_INVALID'
+  // the declarative commands (diff, new --from-schema)
+  /** a `-- strata:renamed-from` hint in schema.sql or a --rename that names nothing (or is malformed) */
+  | 'RENAME_HINT_INVALID'
+  /** a change of schema.sql the generator does not make, by name */
+  | 'DECLARE_REFUSED'
+  /** a destructive change refused by --no-destructive */
+  | 'DECLARE_DESTRUCTIVE'
+  /** the generated revision did not pass its proof on the shadow: nothing was written */
+  | 'DECLARE_PROOF_FAILED'
   /** kinds of objects the snapshot does not model: dump cannot recreate them, check cannot compare them */
   | 'UNMODELLED_OBJECTS';
 

@@ -28,6 +28,8 @@ import type { DevEvent, DevOptions, DevSession } from './watch/dev-events.js';
 import type { CheckOptions, CheckReport } from './proof/check.js';
 import type { DumpReport } from './proof/dump.js';
 import type { ProofEvents } from './proof/proof-events.js';
+import type { DeclareOptions } from './declare/declared-schema.js';
+import type { DiffReport, NewFromSchemaReport } from './declare/from-schema.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { InitReport, NewRevisionReport } from './project/project-files.js';
@@ -49,6 +51,10 @@ export { redactUrl } from './text/redact.js';
 export type { CheckOptions, CheckReport, CheckResult } from './proof/check.js';
 export type { DumpReport } from './proof/dump.js';
 export type { RoundTripEntry } from './proof/round-trip.js';
+export type { DeclareOptions } from './declare/declared-schema.js';
+export type { DiffReport, NewFromSchemaReport, GeneratedRevision, DestructiveChange, Refused } from './declare/from-schema.js';
+export type { GeneratedStatement, MigrationPlan, Refusal, RenameHint } from './declare/plan-migration.js';
+export type { ProofSummary } from './declare/prove-migration.js';
 
 /** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
 export type StrataEvent = RunEvent | DevEvent;
@@ -120,6 +126,10 @@ export interface Strata {
   dump(options?: Pick<RunOptions, 'signal'>): Promise<DumpReport>;
   /** the CI gate: every revision valid, every down.sql undoes its up.sql (on a shadow), schema.sql current */
   check(options?: CheckOptions): Promise<CheckReport>;
+  /** the SQL of the revision that takes the migrations' schema to schema.sql's (up and down), without writing anything */
+  diff(options?: DeclareOptions): Promise<DiffReport>;
+  /** that revision, proven on a shadow (up gives schema.sql's schema, down the migrations' back, seeded rows kept), then written; schema.sql is written again at the new head */
+  newFromSchema(message: string, options?: DeclareOptions & { now?: Date }): Promise<NewFromSchemaReport>;
 }
 
 /**
@@ -214,6 +224,8 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     history: async () => (await import('./executor/inspect.js')).readHistory(config, (fn, options) => withDatabase('history', fn, options)),
     dump: async ({ signal } = {}) => (await import('./proof/dump.js')).dumpSchema(config, loadRevisions(config), proofEvents, signal),
     check: async (checkOptions = {}) => (await import('./proof/check.js')).checkProject(config, loadRevisions(config), proofEvents, checkOptions),
+    diff: async (declareOptions = {}) => (await import('./declare/from-schema.js')).diffFromSchema(config, loadRevisions(config), proofEvents, declareOptions),
+    newFromSchema: async (message, declareOptions = {}) => (await import('./declare/from-schema.js')).newFromSchema(config, loadRevisions(config), proofEvents, message, declareOptions),
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };

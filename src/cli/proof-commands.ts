@@ -30,7 +30,8 @@ export function registerProofCommands(cli: CAC): void {
     details: [
       'Check that every revision file is valid and its SQL parses; then, on a shadow database, that for each',
       'revision in order up then down returns the schema to exactly what it was and up again gives the same',
-      'schema; then that schema.sql is what strata dump writes. With --live, also that the database has',
+      'schema; then that schema.sql is what strata dump writes (edited ahead of the migrations, it names what no',
+      'revision makes yet: strata new --from-schema writes one). With --live, also that the database has',
       'exactly the schema its applied revisions make (drift). Every problem is listed; exit 1 on any.',
     ],
     examples: [['strata check', 'the whole history, as CI runs it'], ['strata check --live', 'the same, and whether the database was changed by hand']],
@@ -72,7 +73,7 @@ function formatDump(report: Extract<DumpReport, { ok: true }>, style: Style): st
 function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, style: Style): string {
   const mark = { passed: style.green('ok'), failed: style.red('failed'), irreversible: style.yellow('irreversible, not round-tripped') };
   const lines = report.roundTrips.map((entry) => `round trip ${entry.id}: ${mark[entry.result]}`);
-  lines.push(`schema.sql: ${report.schemaSql === 'current' ? style.green('current') : report.schemaSql}`);
+  lines.push(`schema.sql: ${report.schemaSql === 'current' ? style.green('current') : report.schemaSql === 'ahead' ? 'ahead of the migrations (edited: changes no revision makes yet)' : report.schemaSql}`);
   if (report.drift !== 'not checked') lines.push(`live database: ${report.drift === 'none' ? style.green('as its revisions make it') : style.red('changed outside strata')}`);
   if (report.ok) lines.push(style.green('check passed'));
   return lines.join('\n');

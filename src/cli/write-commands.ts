@@ -1,6 +1,7 @@
 import type { CAC } from 'cac';
 import type { StrataEvent } from '../index.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './dev-output.js';
+import { newFromSchemaAction, RENAME_OPTION, SHADOW_OPTION, type DeclareFlags } from './declare-commands.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatStampResult } from './output.js';
 import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
@@ -18,21 +19,33 @@ export function registerWriteCommands(cli: CAC): void {
     return finishReport(report, flags, () => (report.ok ? report.created.map((f) => `created ${f}\n`).join('') : ''));
   });
 
-  withHelp(cli.command('new [message]', 'create the next revision folder with its header filled in')
-    .option('-m, --message <message>', 'the message, as with Alembic\'s revision -m (or give it as the argument)'), {
+  withHelp(cli.command('new [message]', 'create the next revision folder with its header filled in (--from-schema: generated and proven)')
+    .option('-m, --message <message>', 'the message, as with Alembic\'s revision -m (or give it as the argument)')
+    .option('--from-schema', 'write up.sql and down.sql from schema.sql\'s edits, proven on a shadow first (strata diff shows them)')
+    .option(...RENAME_OPTION)
+    .option('--no-destructive', 'with --from-schema: refuse a change that loses data (a drop, a narrowed type) instead of writing it')
+    .option(...SHADOW_OPTION)
+    .option('--privileges', 'with --from-schema: grants and default privileges too (default: STRATA_PRIVILEGES, else off)'), {
     details: [
       'Create the next revision folder, <UTC timestamp>_<slug of the message>, with an up.sql whose header',
       'names its parent (the newest revision) and the message, and a down.sql to fill in.',
       'Give the message as the argument or with -m, not both.',
+      'With --from-schema, up.sql and down.sql are generated from what schema.sql declares otherwise than the',
+      'migrations make it, proven on a shadow database (up gives schema.sql\'s schema, down the migrations\' back,',
+      'seeded rows kept, no undeclared table rewrite), and only then written; schema.sql is written again at the',
+      'new head. Destructive changes are named (--no-destructive refuses them); changes strata cannot make, by name.',
     ],
-    examples: [['strata new "add orders"', 'create migrations/<timestamp>_add_orders/'], ['strata new -m "add orders"', 'the same, in Alembic\'s words']],
-  }).action((argument: string | undefined, flags: GlobalFlags & { message?: string | number }) => {
+    examples: [['strata new -m "add orders"', 'create migrations/<timestamp>_add_orders/ to fill in'], ['strata new -m "add order notes" --from-schema', 'write the revision schema.sql\'s edits need, proven']],
+  }).action((argument: string | undefined, flags: DeclareFlags & { message?: string | number; fromSchema?: boolean }) => {
     const example = 'e.g. strata new "add orders table" (or strata new -m "add orders table")';
     if (argument !== undefined && flags.message !== undefined) {
       return finishReport(usageProblem('strata new got the message twice: as the argument and with -m', `give it once; ${example}`), flags, () => '');
     }
     const message = argument ?? flags.message;
     if (message === undefined) return finishReport(usageProblem('strata new needs a message', example), flags, () => '');
+    if (flags.fromSchema) return newFromSchemaAction(String(message), flags);
+    const misplaced = flags.rename !== undefined ? '--rename' : flags.destructive === false ? '--no-destructive' : undefined;
+    if (misplaced) return finishReport(usageProblem(`${misplaced} is for strata new --from-schema`, `add --from-schema, or leave ${misplaced} out`), flags, () => '');
     const report = strataFor(flags).newRevision(String(message));
     return finishReport(report, flags, () => (report.ok ? `${formatNewRevision(report)}\n` : ''));
   });

@@ -22,6 +22,15 @@ export type InitReport =
 const refused = (found: Problem): { ok: false; reason: 'invalid'; problems: Problem[] } => ({ ok: false, reason: 'invalid', problems: [found] });
 
 export function createRevisionFolder(config: StrataConfig, message: string, now: Date): NewRevisionReport {
+  const next = nextRevision(config, message, now);
+  if (!next.ok) return next;
+  return writeRevisionFolder(config, next, { up: upTemplate(next.parent, next.message), down: DOWN_TEMPLATE });
+}
+
+export type NextRevision = { ok: true; id: string; parent: string; message: string } | { ok: false; reason: 'invalid'; problems: Problem[] };
+
+/** The id and parent the next revision gets (the message checked), as strata new names it; nothing is written. */
+export function nextRevision(config: StrataConfig, message: string, now: Date): NextRevision {
   const trimmed = message.trim();
   if (trimmed === '' || trimmed.includes('\n')) {
     return refused(problem('CONFIG_INVALID', { message: 'the message must be one non-empty line', hint: 'strata new "add orders table"' }));
@@ -36,19 +45,29 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
   const id = `${timestamp}_${slugify(trimmed)}`;
   const folder = path.join(config.dir, id);
   if (existsSync(folder)) return refused(problem('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' }));
-  const parent = last?.id ?? 'base';
+  return { ok: true, id, parent: last?.id ?? 'base', message: trimmed };
+}
+
+/** The revision folder with its two files; none at all when the file system refuses one. */
+export function writeRevisionFolder(config: StrataConfig, revision: { id: string; parent: string }, texts: { up: string; down: string }): NewRevisionReport {
+  const folder = path.join(config.dir, revision.id);
   const up = path.join(folder, 'up.sql');
   const down = path.join(folder, 'down.sql');
   const written = writeFiles(config, () => {
     mkdirSync(folder);
-    writeFileSync(up, upTemplate(parent, trimmed));
-    writeFileSync(down, DOWN_TEMPLATE);
+    writeFileSync(up, texts.up);
+    writeFileSync(down, texts.down);
   }, () => folder);
   if (!written.ok) {
     rmSync(folder, { recursive: true, force: true }); // no half-made revision left behind
     return written;
   }
-  return { ok: true, id, parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
+  return { ok: true, id: revision.id, parent: revision.parent, files: { up: displayPath(config.cwd, up), down: displayPath(config.cwd, down) } };
+}
+
+/** A file of the project (schema.sql) written whole, or the problem naming it. */
+export function writeProjectFile(config: StrataConfig, file: string, text: string): { ok: true } | { ok: false; reason: 'invalid'; problems: Problem[] } {
+  return writeFiles(config, () => writeFileSync(path.join(config.cwd, file), text), () => path.join(config.cwd, file));
 }
 
 const ENV_EXAMPLE = `# strata reads these (flags win over the environment, which wins over this .env file).

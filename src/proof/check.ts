@@ -1,7 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { StrataConfig } from '../config.js';
-import { withShadow } from '../db/shadow.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import { checkSteps } from '../executor/check-steps.js';
 import { planners } from '../plan/planners.js';
@@ -11,7 +8,7 @@ import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
 import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
 import { changeProblems } from './change-problems.js';
 import { headSnapshot, SCHEMA_FILE } from './dump.js';
-import { snapshotShadow } from './migrate-shadow.js';
+import { differentlyMade, loadSchemaFile, readSchemaFile, schemaFileHead } from './schema-file.js';
 import type { ProofEvents } from './proof-events.js';
 import { resolveRevisionRange } from './revision-range.js';
 import type { RoundTripEntry } from './round-trip.js';
@@ -32,7 +29,8 @@ export interface CheckResult {
   /** the shadow databases used, one line each */
   shadows: string[];
   roundTrips: RoundTripEntry[];
-  schemaSql: 'current' | 'stale' | 'missing' | 'not checked';
+  /** ahead: schema.sql names the migrations' head but declares other objects (edited by hand: strata new --from-schema); stale: written before the newest revisions (strata dump) */
+  schemaSql: 'current' | 'ahead' | 'stale' | 'missing' | 'not checked';
   /** with --live: 'none' or 'found' (listed in problems); 'not checked' without --live */
   drift: 'none' | 'found' | 'not checked';
   /** what differs, object by object, in review order: schema.sql against the migrations, and (--live) the database against its revisions */
@@ -121,34 +119,47 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
 /**
  * schema.sql against what dump would write from `head`. When the texts differ, schema.sql is
  * loaded into a shadow of its own and read back, so the report names the objects that differ.
+ * Which fix applies depends on the head schema.sql's header names: the migrations' own head (or
+ * none: a file written by hand) with other objects means schema.sql was edited ahead of them, the
+ * declarative workflow (strata new --from-schema writes the revision); an older head means
+ * revisions came after the last dump (strata dump writes it again).
  */
 async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: string | null, events: ProofEvents & { shadow: (description: string) => void }):
   Promise<{ state: CheckResult['schemaSql']; problems: Problem[]; changes?: ReportedChange[] } | Unavailable> {
-  const file = path.join(config.cwd, SCHEMA_FILE);
-  const fix = 'run strata dump';
-  if (!existsSync(file)) {
-    return { state: 'missing', problems: [problem('SCHEMA_SQL_MISSING', { file: SCHEMA_FILE, message: `${SCHEMA_FILE} is missing`, hint: `${fix} to write it` })] };
-  }
-  const written = readFileSync(file, 'utf8');
+  const read = readSchemaFile(config);
+  if (!read.ok) return { state: read.problem.code === 'SCHEMA_SQL_MISSING' ? 'missing' : 'stale', problems: [read.problem] };
+  const written = read.text;
   if (written === renderSchema(head, { head: headId })) return { state: 'current', problems: [] };
-  const stale = (message: string) => problem('SCHEMA_SQL_STALE', { file: SCHEMA_FILE, message, hint: `${fix} to write it again from the migrations` });
-  const loaded = await withShadow(config, { onNote: events.note }, async (shadow) => {
-    events.shadow(shadow.description);
-    const result = await shadow.db.runScript(written);
-    if (!result.ok) return { ok: false as const, message: `${result.error.message} (${result.error.code})` };
-    return { ok: true as const, snapshot: await snapshotShadow(shadow.db, config) };
-  });
-  if (!loaded.ok && 'reason' in loaded) return loaded;
-  if (!loaded.ok) return { state: 'stale', problems: [stale(`${SCHEMA_FILE} is not what the migrations produce, and it does not load: ${loaded.message}`)] };
+  const stale = (message: string, at: Partial<Problem> = {}) => problem('SCHEMA_SQL_STALE', { file: SCHEMA_FILE, ...at, message, hint: 'run strata dump to write it again from the migrations' });
+  const loaded = await loadSchemaFile(config, written, events);
+  if (!loaded.ok && loaded.reason !== 'not loaded') return loaded;
+  if (!loaded.ok) {
+    const { message, code, ...at } = loaded.error;
+    return { state: 'stale', problems: [stale(`${SCHEMA_FILE} is not what the migrations produce, and it does not load: ${message} (${code})`, at)] };
+  }
   const difference = diffSnapshots(head, loaded.snapshot);
+  const named = schemaFileHead(written);
+  const otherwise = differentlyMade(head, loaded.snapshot);
+  if ((difference.length > 0 || otherwise.length > 0) && (!named.named || named.head === headId)) {
+    const ahead = (message: string) => problem('SCHEMA_SQL_AHEAD', {
+      file: SCHEMA_FILE, message,
+      hint: `${SCHEMA_FILE} was edited ahead of the migrations: strata diff shows the SQL of a revision that makes the change, strata new "<message>" --from-schema writes it, proven (strata dump discards the edits)`,
+    });
+    const problems = changeProblems(difference, {
+      added: (o) => ahead(`${SCHEMA_FILE} declares ${o.identity}, which no revision makes`),
+      removed: (o) => ahead(`${SCHEMA_FILE} no longer declares ${o.identity}, which the migrations make`),
+      changed: (o, fields) => ahead(`${SCHEMA_FILE} declares ${o.identity} otherwise than the migrations make it (${describeFields(fields)})`),
+    });
+    for (const { identity, detail } of otherwise) problems.push(ahead(`${SCHEMA_FILE} declares ${identity} otherwise than the migrations make it (${detail})`));
+    return { state: 'ahead', problems, changes: reportedChanges(difference) };
+  }
   const problems = changeProblems(difference, {
     added: (o) => stale(`${SCHEMA_FILE} has ${o.identity}, which the migrations do not make`),
     removed: (o) => stale(`${SCHEMA_FILE} lacks ${o.identity}, which the migrations make`),
     changed: (o, fields) => stale(`${SCHEMA_FILE} has ${o.identity} otherwise than the migrations make it (${describeFields(fields)})`),
   });
   if (problems.length === 0) {
-    const headLine = /^-- head: (.*)$/m.exec(written)?.[1];
-    const why = headLine !== undefined && headLine !== (headId ?? 'base (no revisions)') ? `it names head ${headLine}, the migrations' head is ${headId ?? 'base'}` : 'the same objects, written differently';
+    const why = named.named && named.head !== headId ? `it names head ${named.head ?? 'base'}, the migrations' head is ${headId ?? 'base'}` : 'the same objects, written differently';
     problems.push(stale(`${SCHEMA_FILE} differs from what strata dump writes (${why})`));
   }
   return { state: 'stale', problems, changes: reportedChanges(difference) };

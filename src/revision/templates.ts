@@ -21,3 +21,15 @@ export function upTemplate(parent: string, message: string): string {
 export function isUntouchedTemplate(body: string): boolean {
   return normaliseForChecksum(body) === normaliseForChecksum(UP_TEMPLATE_BODY);
 }
+
+/**
+ * The files `strata new --from-schema` writes: the generated bodies under a header that names the
+ * parent and the message, and says `Transaction: off` in a file whose SQL cannot run in one.
+ */
+export function generatedRevisionTexts(parent: string, message: string, bodies: { up: string; down: string }, isTransactional: { up: boolean; down: boolean }): { up: string; down: string } {
+  const off = '--! Transaction: off\n';
+  return {
+    up: `--! Parent: ${parent}\n--! Message: ${message}\n${isTransactional.up ? '' : off}\n${bodies.up}`,
+    down: `${isTransactional.down ? '' : `${off}\n`}${bodies.down}`,
+  };
+}

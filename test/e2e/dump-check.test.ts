@@ -144,13 +144,21 @@ test('a stale schema.sql is reported object by object, with "run strata dump"', 
     const file = path.join(project.dir, 'schema.sql');
     const written = readFileSync(file, 'utf8');
     // (the sequence: nothing else in schema.sql needs it, so the stale file still loads)
-    project.write('schema.sql', written.replace(/create sequence app\.counter[^\n]*\n/, '').replace("'happy');", "'happy', 'glad');"));
+    // (stale: written at an older head; the same edits naming the migrations' head are declared ahead of them: declare.test.ts)
+    const edited = written.replace(/create sequence app\.counter[^\n]*\n/, '').replace("'happy');", "'happy', 'glad');");
+    project.write('schema.sql', edited.replace(`-- head: ${ORDER_NOTE}`, `-- head: ${ORDERS}`));
     const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
     assert.is(result.code, 1, result.output);
     assert.match(result.stdout, 'schema.sql: stale');
     assert.match(result.stderr, 'schema.sql: error: schema.sql lacks sequence app.counter, which the migrations make');
     assert.match(result.stderr, 'schema.sql: error: schema.sql has type app.mood otherwise than the migrations make it');
     assert.match(result.stderr, 'fix: run strata dump');
+    project.write('schema.sql', edited);
+    const ahead = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(ahead.code, 1, ahead.output);
+    assert.match(ahead.stdout, 'schema.sql: ahead of the migrations');
+    assert.match(ahead.stderr, 'schema.sql: error: schema.sql no longer declares sequence app.counter, which the migrations make');
+    assert.match(ahead.stderr, 'strata new "<message>" --from-schema');
     project.write('schema.sql', written.replace(`-- head: ${ORDER_NOTE}`, `-- head: ${ORDERS}`));
     const headOnly = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
     assert.is(headOnly.code, 1, headOnly.output);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,8 +12,10 @@ import { cliEnvironment, cliPath, createTestDatabase, fixturesDir, makeProject, 
  * The README says what each block needs in HTML comments (invisible when rendered):
  *   <!-- readme-test: scenario tour -->        the blocks after it run in one project, in order
  *   <!-- readme-test: file <path> -->          the code block after it is written to <path> first
- * Scenarios: `tour` and `tagged` run on the embedded database, in a project holding the example
- * history (`tour` with it applied, as `npm start` leaves it; `tagged` with it applied up to v1.0);
+ *   <!-- readme-test: append <path> -->        the code block after it is added to the end of <path>
+ * Scenarios: `tour`, `tagged` and `declare` run on the embedded database, in a project holding the
+ * example history (`tour` and `declare` with it applied, as `npm start` leaves it; `tagged` with it
+ * applied up to v1.0);
  * `dev` runs `strata dev` on a server and makes the saves this file scripts.
  * Ids of revisions that `strata new` creates in the README are mapped to the ones it creates here;
  * durations, dates, clock times, who ran it and server URLs are compared as placeholders.
@@ -24,6 +26,8 @@ interface Block {
   line: number;
   scenario: string | undefined;
   file: string | undefined;
+  /** the block is added to the end of `file` rather than replacing it */
+  isAppended: boolean;
 }
 
 function readmeBlocks(): Block[] {
@@ -31,11 +35,15 @@ function readmeBlocks(): Block[] {
   const blocks: Block[] = [];
   let scenario: string | undefined;
   let file: string | undefined;
+  let isAppended = false;
   for (let i = 0; i < lines.length; i++) {
-    const directive = /^<!-- readme-test: (scenario|file) (\S+) -->$/.exec(lines[i]!);
+    const directive = /^<!-- readme-test: (scenario|file|append) (\S+) -->$/.exec(lines[i]!);
     if (directive) {
       if (directive[1] === 'scenario') scenario = directive[2];
-      else file = directive[2];
+      else {
+        file = directive[2];
+        isAppended = directive[1] === 'append';
+      }
       continue;
     }
     const fence = /^```(\w*)$/.exec(lines[i]!);
@@ -43,8 +51,9 @@ function readmeBlocks(): Block[] {
     const start = i;
     const body: string[] = [];
     for (i++; i < lines.length && lines[i] !== '```'; i++) body.push(lines[i]!);
-    blocks.push({ kind: fence[1] === 'console' ? 'console' : 'code', text: body.join('\n'), line: start + 1, scenario, file });
+    blocks.push({ kind: fence[1] === 'console' ? 'console' : 'code', text: body.join('\n'), line: start + 1, scenario, file, isAppended });
     file = undefined;
+    isAppended = false;
   }
   return blocks;
 }
@@ -147,6 +156,7 @@ const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
   tagged: { setup: 'npx strata up v1.0' },
   'first-run': { home: true },
   proof: {},
+  declare: { setup: 'npx strata up' },
 };
 
 for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {
@@ -163,13 +173,13 @@ for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {
       if (setup) await shell(setup, project.dir, env);
       for (const block of blocks.filter((b) => b.scenario === scenario)) {
         if (block.kind === 'code') {
-          if (block.file) writeFileSync(path.join(project.dir, ids.toActual(block.file)), `${ids.toActual(block.text)}\n`);
+          if (block.file) (block.isAppended ? appendFileSync : writeFileSync)(path.join(project.dir, ids.toActual(block.file)), `${ids.toActual(block.text)}\n`);
           continue;
         }
         const rendered: string[] = [];
         for (const { typed, command, expected } of transcript(block.text)) {
           const actual = await shell(ids.toActual(command), project.dir, env);
-          const created = /^created (\d{14}_\w+)/.exec(actual)?.[1];
+          const created = /^created (\d{14}_\w+)/m.exec(actual)?.[1];
           // the README's own id for a new revision: as shown, or (updating) the next one a reader would see
           const shown = /^created (\d{14}_\w+)/m.exec(expected)?.[1] ?? (created && isUpdating ? readmeIdFor(created) : undefined);
           if (created && shown) ids.add(shown, created);

@@ -1,0 +1,135 @@
+import type { StrataConfig } from '../config.js';
+import { withShadow, type Shadow } from '../db/shadow.js';
+import { problem, type Problem, type Unavailable } from '../errors.js';
+import { planners } from '../plan/planners.js';
+import { SCHEMA_FILE } from '../proof/dump.js';
+import { migrateShadow, snapshotShadow } from '../proof/migrate-shadow.js';
+import type { ProofEvents } from '../proof/proof-events.js';
+import { loadSchemaFile, readSchemaFile, schemaFileHead, type LoadedSchemaFile } from '../proof/schema-file.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { diffSnapshots, type SchemaChange } from '../schema/model/diff.js';
+import type { Snapshot } from '../schema/model/snapshot.js';
+import { planMigration, type MigrationPlan, type RenameHint } from './plan-migration.js';
+import { parseRenameFlags, resolveRenames } from './resolve-renames.js';
+import { findSchemaHints } from './schema-hints.js';
+
+/**
+ * What strata diff and strata new --from-schema start from: schema.sql (desired) loaded into a
+ * shadow of its own and read back; on another shadow, every revision applied (current): one after
+ * the other, or at once when both are temporary databases on a server; the rename hints of schema.sql and of --rename resolved against
+ * both; the generator's plan. The second shadow is handed on, still at current, for the proof.
+ */
+
+export interface DeclareOptions {
+  /** `--rename <old name>=<new name>`, each as typed */
+  renames?: readonly string[];
+  /** false (--no-destructive): destructive changes are refused instead of written */
+  destructive?: boolean;
+  signal?: AbortSignal;
+  /** the generator; another one can be handed in (a tool's, a test's) */
+  generate?: typeof planMigration;
+}
+
+export interface Declared {
+  current: Snapshot;
+  desired: Snapshot;
+  renames: RenameHint[];
+  /** current -> desired, object by object; empty: nothing to do */
+  changes: SchemaChange[];
+  /** undefined when there is nothing to do */
+  plan: MigrationPlan | undefined;
+  /** schema.sql as read */
+  text: string;
+  shadows: string[];
+}
+
+export type DeclareFailure =
+  /** found before any SQL ran: the revisions, schema.sql (missing, written at another head, not loading), a hint */
+  | { ok: false; reason: 'invalid'; problems: Problem[] }
+  /** a revision failed on the shadow */
+  | { ok: false; reason: 'failed'; problems: Problem[] }
+  | { ok: false; reason: 'interrupted' }
+  | Unavailable;
+
+export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: DeclareOptions,
+  use: (declared: Declared, shadow: Shadow) => Promise<T>): Promise<T | DeclareFailure> {
+  if (set.problems.length > 0) return { ok: false, reason: 'invalid', problems: set.problems };
+  const read = readSchemaFile(config);
+  if (!read.ok) return { ok: false, reason: 'invalid', problems: [read.problem] };
+  const headId = set.revisions.at(-1)?.id ?? null;
+  const named = schemaFileHead(read.text);
+  if (named.named && named.head !== headId) {
+    return {
+      ok: false, reason: 'invalid',
+      problems: [problem('SCHEMA_SQL_STALE', {
+        file: SCHEMA_FILE,
+        message: `${SCHEMA_FILE} was written at ${named.head ?? 'base'}, but the migrations' head is ${headId ?? 'base'}: a revision made from it would undo the revisions after ${named.head ?? 'base'}`,
+        hint: `bring ${SCHEMA_FILE} up to the head first: keep your edits aside, run strata dump, make them again (strata check then names them), and run this again`,
+      })],
+    };
+  }
+  await loadSqlParser();
+  const hints = findSchemaHints(read.text, SCHEMA_FILE);
+  if (!hints.ok) return { ok: false, reason: 'invalid', problems: hints.problems };
+  const flags = parseRenameFlags(options.renames ?? []);
+  if (!flags.ok) return { ok: false, reason: 'invalid', problems: flags.problems };
+
+  const shadows: string[] = [];
+  const proofEvents: ProofEvents = { ...events, shadow: (description) => { shadows.push(description); events.shadow(description); } };
+  // temporary databases on a server are made at once, as check's round trip does: the server loads
+  // schema.sql and migrates the revisions in parallel (not on PGlite, whose instances would each hold
+  // their memory, nor on the one SHADOW_DATABASE_URL); schema.sql's shadow is said first either way
+  const isParallel = !config.shadowDatabaseUrl && Boolean(config.databaseUrl);
+  let said!: () => void;
+  const saidDesired = new Promise<void>((resolve) => { said = resolve; });
+  const loading = loadSchemaFile(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } }).then(desiredOf).finally(() => said());
+  if (!isParallel) {
+    const desired = await loading;
+    if ('reason' in desired) return desired;
+    if (options.signal?.aborted) return { ok: false, reason: 'interrupted' };
+  }
+  const result = await withShadow(config, { onNote: events.note }, async (shadow): Promise<T | DeclareFailure> => {
+    await saidDesired;
+    proofEvents.shadow(shadow.description);
+    if (set.revisions.length > 0) {
+      const migrated = await migrateShadow(shadow.db, config, set, planners.up('head', {}), options.signal);
+      if (!migrated.ok) return migrated;
+    }
+    const current = await snapshotShadow(shadow.db, config);
+    const desired = await loading;
+    if ('reason' in desired) return desired;
+    const resolved = resolveRenames(hints.hints, flags.flags, current, desired, SCHEMA_FILE);
+    if (!resolved.ok) return { ok: false, reason: 'invalid', problems: resolved.problems };
+    const changes = diffSnapshots(current, desired);
+    const refused = unmodelledRefusal(current, desired);
+    const plan = refused ?? (changes.length === 0 ? undefined : (options.generate ?? planMigration)(current, desired, { renames: resolved.renames, destructive: options.destructive !== false }));
+    return use({ current, desired, renames: resolved.renames, changes, plan, text: read.text, shadows }, shadow);
+  });
+  // schema.sql's shadow is gone before this returns, whatever became of the other
+  await loading;
+  return result;
+}
+
+/** schema.sql's snapshot, or why it could not be had (a file that does not load is the user's to fix: invalid). */
+function desiredOf(loaded: LoadedSchemaFile): Snapshot | DeclareFailure {
+  if (loaded.ok) return loaded.snapshot;
+  if (loaded.reason !== 'not loaded') return loaded;
+  const { message, code, ...at } = loaded.error;
+  return {
+    ok: false, reason: 'invalid',
+    problems: [problem('SCHEMA_SQL_INVALID', { file: SCHEMA_FILE, ...at, message: `${SCHEMA_FILE} does not load on an empty database: ${message} (${code})`, hint: `fix ${SCHEMA_FILE}: it is run as it is (psql -f ${SCHEMA_FILE} on an empty database does the same)` })],
+  };
+}
+
+/** Objects of kinds strata does not model that schema.sql adds or drops: no generator can write them, so each is refused by name. */
+function unmodelledRefusal(current: Snapshot, desired: Snapshot): MigrationPlan | undefined {
+  const before = new Set(current.unmodelled.map((u) => u.identity));
+  const after = new Set(desired.unmodelled.map((u) => u.identity));
+  const differ = [...desired.unmodelled.filter((u) => !before.has(u.identity)), ...current.unmodelled.filter((u) => !after.has(u.identity))];
+  if (differ.length === 0) return undefined;
+  return {
+    ok: false,
+    refused: differ.map((u) => ({ identity: u.identity.startsWith(`${u.kind} `) ? u.identity : `${u.kind} ${u.identity}`, kind: u.kind, reason: `strata does not model ${u.kind}s, so it cannot ${after.has(u.identity) ? 'create' : 'drop'} one: write that in a revision by hand` })),
+  };
+}
