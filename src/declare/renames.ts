@@ -47,7 +47,7 @@ export function applyRenames(current: Snapshot, desired: Snapshot, hints: readon
       continue;
     }
     if (hint.kind === 'enum value') {
-      const result = renameEnumValue(objects, object, hint, desiredByIdentity.get(hint.to));
+      const result = renameEnumValue(objects, object, hint, desiredByIdentity.get(moved(hint.to)));
       if (typeof result === 'string') refuse(result);
       else {
         objects = result.objects;
@@ -55,11 +55,13 @@ export function applyRenames(current: Snapshot, desired: Snapshot, hints: readon
       }
       continue;
     }
-    const target = desiredByIdentity.get(hint.to);
+    // a column's new name may name its table by the table's old name or its new one
+    const to = moved(hint.to);
+    const target = desiredByIdentity.get(to);
     if (!target) refuse(`the rename hint's new name ${hint.to} is not declared`);
-    else if (byIdentity.has(hint.to)) refuse(`${hint.to} exists already: a rename onto an existing object is not done`);
+    else if (byIdentity.has(to)) refuse(`${hint.to} exists already: a rename onto an existing object is not done`);
     else if (target.kind !== object.kind) refuse(`${hint.from} is a ${object.kind} and ${hint.to} a ${target.kind}`);
-    if (!target || byIdentity.has(hint.to) || target.kind !== object.kind) continue;
+    if (!target || byIdentity.has(to) || target.kind !== object.kind) continue;
     const plan = renamePlan(object, target, byIdentity);
     if (typeof plan === 'string') {
       refuse(plan);

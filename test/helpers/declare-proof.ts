@@ -43,19 +43,21 @@ export interface Cell {
   upMatches?: RegExp[];
   /** the plan is refused: a reason must match */
   refused?: RegExp;
+  /** snapshots with grants and default privileges */
+  privileges?: boolean;
 }
 
 export const cellName = (cell: Cell) => `${cell.kind}: ${cell.change}`;
 
-export async function snapshotSql(db: TestDatabase, sql: string): Promise<Snapshot> {
+export async function snapshotSql(db: TestDatabase, sql: string, privileges = false): Promise<Snapshot> {
   await emptyDatabase(db);
   await loadSql(db, sql);
-  return snapshotOf(db);
+  return snapshotOf(db, { privileges });
 }
 
 export async function proveCell(dbs: DeclareDatabases, cell: Cell): Promise<void> {
-  const desired = await snapshotSql(dbs.target, cell.desired);
-  const current = await snapshotSql(dbs.work, cell.current);
+  const desired = await snapshotSql(dbs.target, cell.desired, cell.privileges);
+  const current = await snapshotSql(dbs.work, cell.current, cell.privileges);
   const plan = planMigration(current, desired, { renames: cell.renames ?? [] });
   if (cell.refused) {
     assert.ok(!plan.ok, `refused, but planned:\n${plan.ok ? renderMigration(plan.up) : ''}`);
@@ -79,12 +81,12 @@ export async function proveBothWays(dbs: DeclareDatabases, current: Snapshot, de
   const kept = cell.keeps ? await rows() : undefined;
   const files = await relationFiles(dbs.work);
   await run(dbs.work, plan.up, plan.transaction, `up.sql${context}`);
-  const afterUp = await snapshotOf(dbs.work);
+  const afterUp = await snapshotOf(dbs.work, { privileges: cell.privileges ?? false });
   assertSameSnapshot(afterUp, desired, `after up.sql, the database has the desired schema${context}`);
   assertRewrites(files, await relationFiles(dbs.work), plan.up, context);
   if (kept !== undefined) assert.is(await rows(), kept, `the rows are kept by up.sql${context}`);
   await run(dbs.work, plan.down, plan.downTransaction, `down.sql${context}`);
-  assertSameSnapshot(await snapshotOf(dbs.work), current, `after down.sql, the database has the current schema again${context}`);
+  assertSameSnapshot(await snapshotOf(dbs.work, { privileges: cell.privileges ?? false }), current, `after down.sql, the database has the current schema again${context}`);
   if (kept !== undefined) assert.is(await rows(), kept, `the rows are kept by down.sql${context}`);
   // nothing left to do once up.sql ran
   const again = planMigration(afterUp, desired);
