@@ -51,7 +51,8 @@ export async function runTransitions(options: Options, adminUrl: string, serverM
     if (text) console.log(text);
   };
   print('not run', results.filter((r) => r.outcome === 'not run').map((r) => r.detail));
-  print('refused (why)', results.filter((r) => r.outcome === 'refused').map((r) => r.detail.replace(/: (?:table|column|view|function|type|index|constraint|policy|trigger|schema|sequence|domain|[a-z ]+) [^:]*: .*$/, '')));
+  // by the kinds named: 'refused by name: not modelled: publication' / 'refused by name: column'
+  print('refused (why)', results.filter((r) => r.outcome === 'refused').map((r) => (r.detail.startsWith('refused by name: not modelled: ') ? r.detail : r.detail.replace(/^(refused by name: [^:]*): .*$/, '$1'))));
   print('wrong (why)', results.filter((r) => r.outcome === 'wrong').map((r) => r.detail.replace(/: .*$/, '')));
   print('not loadable (first error)', results.filter((r) => r.outcome === 'not loadable').map((r) => r.detail.replace(/^line \d+: /, '')));
   if (options.verbose) {
