@@ -132,7 +132,7 @@ export async function dropOwnedBy(adminUrl: string, databases: readonly string[]
   }
 }
 
-async function snapshotOf(url: string, privileges: boolean): Promise<Snapshot> {
+export async function snapshotOf(url: string, privileges: boolean): Promise<Snapshot> {
   const db = await connectPostgres(url, 'strata-conformance');
   try {
     return await takeSnapshot(db, { excludedSchemas: ['strata'], privileges, serverVersionNum: db.serverVersionNum });
@@ -212,9 +212,9 @@ export async function existingRoles(adminUrl: string, roles: readonly string[]):
 }
 
 /** Runs `script` with psql on stdin; undefined when it loaded, else psql's first error line. */
-export function runPsql(url: string, script: string, statementTimeoutMs: number): Promise<string | undefined> {
+export function runPsql(url: string, script: string, statementTimeoutMs: number, singleTransaction = false): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', '-'], {
+    const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', ...(singleTransaction ? ['-1'] : []), '-d', url, '-f', '-'], {
       stdio: ['pipe', 'ignore', 'pipe'],
       env: { ...process.env, PGOPTIONS: `${FAST_COMMITS} -c statement_timeout=${statementTimeoutMs} -c client_min_messages=error`, PGAPPNAME: 'strata-conformance' },
     });
@@ -231,6 +231,6 @@ export function runPsql(url: string, script: string, statementTimeoutMs: number)
   });
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split('\n')[0] ?? text;
 }

@@ -114,3 +114,61 @@ export function formatTally({ rows, total }: { rows: TallyRow[]; total: Counts }
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [format(header), rule, ...table.slice(1, -1).map(format), rule, format(table.at(-1)!)].join('\n');
 }
+
+/** Like reasons counted, most first (15 at most): `title:` then `  <n>  <reason>` lines; '' when there are none. */
+export function formatGroups(title: string, reasons: readonly string[]): string {
+  if (reasons.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  const lines = [`\n${title}:`];
+  for (const [reason, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 15)) lines.push(`  ${String(n).padStart(4)}  ${reason.length > 150 ? `${reason.slice(0, 147)}...` : reason}`);
+  if (counts.size > 15) lines.push(`  ... and ${counts.size - 15} more`);
+  return lines.join('\n');
+}
+
+/** What one directional case came to: `proven` both ways, `refused` by name, or `wrong`. */
+export type TransitionOutcome = 'proven' | 'refused' | 'wrong' | 'not loadable' | 'not run';
+
+export const TRANSITION_OUTCOMES: readonly TransitionOutcome[] = ['proven', 'refused', 'wrong', 'not loadable', 'not run'];
+
+export interface TransitionResult {
+  folder: string;
+  category: string;
+  direction: 'a-to-b' | 'b-to-a';
+  outcome: TransitionOutcome;
+  detail: string;
+  differences?: string[];
+  up?: string;
+  down?: string;
+  ms: number;
+}
+
+export type TransitionCounts = Record<TransitionOutcome, number>;
+
+export function tallyTransitions(results: readonly TransitionResult[]): { rows: Array<{ category: string; counts: TransitionCounts }>; total: TransitionCounts } {
+  const empty = (): TransitionCounts => ({ proven: 0, refused: 0, wrong: 0, 'not loadable': 0, 'not run': 0 });
+  const byCategory = new Map<string, TransitionCounts>();
+  const total = empty();
+  for (const r of results) {
+    const counts = byCategory.get(r.category) ?? byCategory.set(r.category, empty()).get(r.category)!;
+    counts[r.outcome]++;
+    total[r.outcome]++;
+  }
+  return { rows: [...byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([category, counts]) => ({ category, counts })), total };
+}
+
+/** proven / the cases that ran (proven + refused + wrong); undefined when none ran. */
+export function provenRate(counts: TransitionCounts): number | undefined {
+  const ran = counts.proven + counts.refused + counts.wrong;
+  return ran === 0 ? undefined : counts.proven / ran;
+}
+
+export function formatTransitionTally({ rows, total }: ReturnType<typeof tallyTransitions>): string {
+  const header = ['category', ...TRANSITION_OUTCOMES, 'proven'];
+  const line = (name: string, counts: TransitionCounts) => [name, ...TRANSITION_OUTCOMES.map((o) => String(counts[o])), formatRate(provenRate(counts))];
+  const table = [header, ...rows.map((r) => line(r.category, r.counts)), line('total', total)];
+  const widths = header.map((_, k) => Math.max(...table.map((cells) => cells[k]!.length)));
+  const format = (cells: string[]) => cells.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join('  ').trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [format(header), rule, ...table.slice(1, -1).map(format), rule, format(table.at(-1)!)].join('\n');
+}

@@ -3,7 +3,9 @@
  * PostgreSQL cluster can load is loaded, snapshotted, written as schema.sql, and schema.sql loaded
  * into an empty database must give the same snapshot (and the same catalog census, which does not
  * go through strata's model); a state with kinds strata does not model passes only by naming them.
- *   npm run conformance -- [--corpus <dir>] [--filter <regex>] [--json] [--verbose] [--privileges] [--workers 2]
+ * Then (conformance-transitions.ts) every directional case, A->B and B->A: strata's generator
+ * writes the revision and it is proven both ways on the cluster.
+ *   npm run conformance -- [--only states|transitions] [--corpus <dir>] [--filter <regex>] [--json] [--verbose] [--privileges] [--workers 2]
  * The corpus is read where it is (../shared/conformance/pg-delta by default), never copied here.
  *
  * Roles are cluster-wide. The corpus marks the states that need a cluster of their own
@@ -16,13 +18,17 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createDatabase, dropDatabase, dropOwnedBy, dropRoles, existingRoles, judgeState, pristineCensus, resetDatabase, withClient, type StateContext } from './conformance-state.js';
-import { categoryOf, formatRate, formatTally, passRate, readMeta, rolesCreatedBy, tally, whyNotRun, type StateResult } from './conformance-tally.js';
+import { judgeState, withClient } from './conformance-state.js';
+import { categoryOf, formatGroups, formatRate, formatTally, passRate, readMeta, tally, whyNotRun, type StateResult } from './conformance-tally.js';
+import { runPool, type Job } from './conformance-pool.js';
+import { runTransitions } from './conformance-transitions.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-interface Options {
+export interface Options {
   corpus: string;
+  /** run only the schema states (dump round trips) or only the directional cases (generated revisions) */
+  only: 'states' | 'transitions' | undefined;
   filter: RegExp | undefined;
   json: boolean;
   verbose: boolean;
@@ -39,11 +45,13 @@ function readOptions(): Options {
       verbose: { type: 'boolean', default: false },
       privileges: { type: 'boolean', default: false },
       workers: { type: 'string', default: '2' },
+      only: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: npm run conformance -- [--corpus <dir>] [--filter <regex>] [--json] [--verbose] [--privileges] [--workers 1|2]\n' +
+    console.log('usage: npm run conformance -- [--only states|transitions] [--corpus <dir>] [--filter <regex>] [--json] [--verbose] [--privileges] [--workers 1|2]\n' +
+      '  --only        states: each schema state dumped and loaded back; transitions: each A->B and B->A generated and proven (default: both)\n' +
       '  --json        also write every result to bench/results/conformance.json\n' +
       '  --verbose     print each wrong state\'s first differences and the start of its schema.sql\n' +
       '  --privileges  snapshot grants and default privileges too (as strata dump --privileges)');
@@ -51,8 +59,9 @@ function readOptions(): Options {
   }
   const workers = Number(values.workers);
   if (!(workers === 1 || workers === 2)) throw new Error(`--workers takes 1 or 2 (the machine has 2 cores), got ${values.workers}`);
+  if (values.only !== undefined && values.only !== 'states' && values.only !== 'transitions') throw new Error(`--only takes states or transitions, got ${values.only}`);
   if (!existsSync(values.corpus)) throw new Error(`no corpus at ${values.corpus}: pass --corpus <dir> (the folder of case folders, each with a.sql and b.sql)`);
-  return { corpus: path.resolve(values.corpus), filter: values.filter ? new RegExp(values.filter) : undefined, json: values.json, verbose: values.verbose, privileges: values.privileges, workers };
+  return { corpus: path.resolve(values.corpus), only: values.only as Options['only'], filter: values.filter ? new RegExp(values.filter) : undefined, json: values.json, verbose: values.verbose, privileges: values.privileges, workers };
 }
 
 interface PendingState {
@@ -75,93 +84,65 @@ function readCorpus(options: Options, serverMajor: number): PendingState[] {
   });
 }
 
-/** One state at a time may create roles: they are cluster-wide, and the corpus shares names between states. */
-function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (work) => {
-    const run = tail.then(work, work);
-    tail = run.catch(() => {});
-    return run;
-  };
-}
-
 async function main(): Promise<void> {
   const options = readOptions();
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const serverVersionNum = await withClient(adminUrl, async (c) => Number((await c.query<{ v: string }>("select current_setting('server_version_num') as v")).rows[0]!.v));
   const serverMajor = Math.floor(serverVersionNum / 10000);
-  const states = readCorpus(options, serverMajor);
-  const started = performance.now();
-  const results: StateResult[] = [];
-  const leftRoles: string[] = [];
-  const withRoles = oneAtATime();
-  const queue = states.filter((s) => s.notRun === undefined);
-  for (const state of states) if (state.notRun !== undefined) results.push({ folder: state.folder, category: state.category, side: state.side, outcome: 'not run', detail: state.notRun, ms: 0 });
-  const toRun = queue.length;
-  // Ctrl-C: the states under way finish and the workers drop their databases and roles; a second one leaves at once
+  // Ctrl-C: the cases under way finish and the workers drop their databases and roles; a second one leaves at once
+  const queues: Array<unknown[]> = [];
   process.once('SIGINT', () => {
-    console.error('\ninterrupted: finishing the states under way, then dropping the databases (Ctrl-C again to leave them)');
-    queue.length = 0;
+    console.error('\ninterrupted: finishing the cases under way, then dropping the databases (Ctrl-C again to leave them)');
+    for (const queue of queues) queue.length = 0;
     process.exitCode = 130;
     process.once('SIGINT', () => process.exit(130));
   });
-  console.log(`conformance: ${states.length} states from ${options.corpus} on PostgreSQL ${serverMajor}, ${queue.length} to run, ${options.workers} worker(s)`);
+  const json: Record<string, unknown> = { corpus: options.corpus, serverVersionNum, privileges: options.privileges };
+  if (options.only !== 'transitions') json.states = await runStates(options, adminUrl, serverMajor, queues);
+  if (options.only !== 'states') json.transitions = await runTransitions(options, adminUrl, serverMajor, queues);
+  if (options.json) {
+    const file = path.join(repoRoot, 'bench', 'results', 'conformance.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+  }
+}
 
-  const recreated: string[] = [];
-  const worker = async (index: number) => {
-    const context: StateContext = {
-      adminUrl,
-      databases: [`strata_conformance_${process.pid}_${index}_state`, `strata_conformance_${process.pid}_${index}_dump`],
-      privileges: options.privileges,
-      statementTimeoutMs: 30_000,
-    };
-    const pristine = await pristineCensus(adminUrl, context.databases[0]);
-    await createDatabase(adminUrl, context.databases[1]);
-    const reset = async () => {
-      for (const name of context.databases) {
-        const reset = await resetDatabase(adminUrl, name, pristine);
-        if (reset.recreated) recreated.push(reset.why);
+async function runStates(options: Options, adminUrl: string, serverMajor: number, queues: Array<unknown[]>): Promise<unknown> {
+  const states = readCorpus(options, serverMajor);
+  const started = performance.now();
+  const results: StateResult[] = [];
+  for (const state of states) if (state.notRun !== undefined) results.push({ folder: state.folder, category: state.category, side: state.side, outcome: 'not run', detail: state.notRun, ms: 0 });
+  const queue: Array<Job<StateResult>> = states.filter((s) => s.notRun === undefined).map((state) => ({
+    sql: state.sql,
+    judge: async (context) => {
+      const t0 = performance.now();
+      const verdict = await judgeState(state.sql, context);
+      const result: StateResult = { folder: state.folder, category: state.category, side: state.side, outcome: verdict.outcome, detail: verdict.detail, ms: Math.round(performance.now() - t0) };
+      if (verdict.outcome === 'wrong') {
+        if (verdict.differences) result.differences = verdict.differences;
+        if (verdict.dump) result.dumpExcerpt = excerpt(verdict.dump);
       }
-    };
-    try {
-      for (let state = queue.shift(); state; state = queue.shift()) {
-        const current = state;
-        const t0 = performance.now();
-        const roles = rolesCreatedBy(current.sql);
-        const judge = () => judgeState(current.sql, context).finally(reset);
-        const verdict = await (roles.length === 0 ? judge() : withRoles(async () => {
-          const before = await existingRoles(adminUrl, roles);
-          const made = roles.filter((r) => !before.has(r));
-          try {
-            return await judgeState(current.sql, context);
-          } finally {
-            await dropOwnedBy(adminUrl, context.databases, made);
-            await reset();
-            await dropRoles(adminUrl, made).catch((error: Error) => leftRoles.push(`${made.join(', ')} (${error.message})`));
-          }
-        })).catch((error: Error) => ({ outcome: 'wrong' as const, detail: `the runner failed on it: ${error.message}`, differences: undefined, dump: undefined }));
-        const result: StateResult = { folder: current.folder, category: current.category, side: current.side, outcome: verdict.outcome, detail: verdict.detail, ms: Math.round(performance.now() - t0) };
-        if (verdict.outcome === 'wrong') {
-          if (verdict.differences) result.differences = verdict.differences;
-          if (verdict.dump) result.dumpExcerpt = excerpt(verdict.dump);
-        }
-        results.push(result);
-        const done = results.filter((r) => r.outcome !== 'not run').length;
-        if (process.stderr.isTTY) process.stderr.write(`\r${done}/${toRun} `);
-      }
-    } finally {
-      for (const name of context.databases) await dropDatabase(adminUrl, name).catch(() => {});
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.workers, queue.length) }, (_, k) => worker(k)));
+      return result;
+    },
+    crashed: (error) => ({ folder: state.folder, category: state.category, side: state.side, outcome: 'wrong', detail: `the runner failed on it: ${error.message}`, ms: 0 }),
+  }));
+  queues.push(queue);
+  const toRun = queue.length;
+  console.log(`conformance, schema states: ${states.length} states from ${options.corpus} on PostgreSQL ${serverMajor}, ${toRun} to run, ${options.workers} worker(s)`);
+  let done = 0;
+  const pool = await runPool(queue, { adminUrl, workers: options.workers, privileges: options.privileges, tag: 's' }, () => {
+    if (process.stderr.isTTY) process.stderr.write(`\r${++done}/${toRun} `);
+  });
+  results.push(...pool.results);
   const seconds = (performance.now() - started) / 1000;
   if (process.stderr.isTTY) process.stderr.write('\r');
 
   results.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : a.side < b.side ? -1 : 1));
   const counts = tally(results);
   console.log(formatTally(counts));
-  console.log(`\npass rate ${formatRate(passRate(counts.total))} = (equal ${counts.total.equal} + refused ${counts.total.refused}) / loadable ${counts.total.equal + counts.total.refused + counts.total.wrong}; ${seconds.toFixed(1)} s`);
-  printGroups('databases made anew between states (emptying left)', recreated);
+  console.log(`\nstates: pass rate ${formatRate(passRate(counts.total))} = (equal ${counts.total.equal} + refused ${counts.total.refused}) / loadable ${counts.total.equal + counts.total.refused + counts.total.wrong}; ${seconds.toFixed(1)} s`);
+  printGroups('databases made anew between states (emptying left)', pool.recreated);
   printGroups('not run', results.filter((r) => r.outcome === 'not run').map((r) => r.detail));
   printGroups('refused (kinds named)', results.filter((r) => r.outcome === 'refused').flatMap((r) => r.detail.replace(/^refused by name: /, '').replace(/ \(.*$/, '').split(', ')));
   printGroups('wrong (why)', results.filter((r) => r.outcome === 'wrong').map((r) => whyWrong(r.detail)));
@@ -173,13 +154,8 @@ async function main(): Promise<void> {
       if (r.dumpExcerpt) console.log(r.dumpExcerpt.split('\n').map((l) => `  | ${l}`).join('\n'));
     }
   }
-  if (leftRoles.length > 0) console.log(`\nroles left on the cluster (could not drop): ${leftRoles.join('; ')}`);
-  if (options.json) {
-    const file = path.join(repoRoot, 'bench', 'results', 'conformance.json');
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, `${JSON.stringify({ corpus: options.corpus, serverVersionNum, privileges: options.privileges, seconds, total: counts.total, passRate: passRate(counts.total) ?? null, categories: counts.rows, results }, null, 2)}\n`);
-    console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
-  }
+  if (pool.leftRoles.length > 0) console.log(`\nroles left on the cluster (could not drop): ${pool.leftRoles.join('; ')}`);
+  return { seconds, total: counts.total, passRate: passRate(counts.total) ?? null, categories: counts.rows, results };
 }
 
 /** The kinds a wrong state is grouped by when the copy differs in several: the one the others come with (a table's columns, rowtype ...). */
@@ -201,12 +177,8 @@ function whyWrong(detail: string): string {
 }
 
 function printGroups(title: string, reasons: string[]): void {
-  if (reasons.length === 0) return;
-  const counts = new Map<string, number>();
-  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1);
-  console.log(`\n${title}:`);
-  for (const [reason, n] of [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 15)) console.log(`  ${String(n).padStart(4)}  ${reason.length > 150 ? `${reason.slice(0, 147)}...` : reason}`);
-  if (counts.size > 15) console.log(`  ... and ${counts.size - 15} more`);
+  const text = formatGroups(title, reasons);
+  if (text) console.log(text);
 }
 
 /** The dump without its header, the first 25 lines. */

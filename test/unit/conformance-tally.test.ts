@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { censusDifferences, snapshotDifferences } from '../../bench/conformance-census.js';
-import { categoryOf, formatTally, passRate, readMeta, rolesCreatedBy, tally, whyNotRun, type Outcome, type StateResult } from '../../bench/conformance-tally.js';
+import { categoryOf, formatGroups, formatTally, formatTransitionTally, passRate, provenRate, readMeta, rolesCreatedBy, tally, tallyTransitions, whyNotRun, type Outcome, type StateResult, type TransitionOutcome } from '../../bench/conformance-tally.js';
 import type { Snapshot } from '../../src/schema/model/snapshot.js';
 
 /** The conformance runner's pure parts (bench/conformance-tally.ts, the comparisons of conformance-census.ts). */
@@ -58,6 +58,20 @@ test('the tally counts each outcome per category; the pass rate is (equal + refu
 
 const object = (identity: string, attributes: Snapshot['objects'][number]['attributes'] = {}) =>
   ({ kind: 'type' as const, identity, schema: 'public', name: identity, dependsOn: [], attributes, create: '' });
+
+test('transitions: proven / the cases that ran; refused and wrong count as ran, not loadable and not run do not', () => {
+  const r = (folder: string, outcome: TransitionOutcome) => ({ folder, category: categoryOf(folder), direction: 'a-to-b' as const, outcome, detail: '', ms: 0 });
+  const counts = tallyTransitions([r('t--a', 'proven'), r('t--b', 'proven'), r('t--c', 'refused'), r('u--a', 'wrong'), r('u--b', 'not loadable'), r('u--c', 'not run')]);
+  assert.equal(counts.rows.map((row) => [row.category, row.counts.proven, row.counts.wrong]), [['t', 2, 0], ['u', 0, 1]]);
+  assert.is(provenRate(counts.total), 2 / 4);
+  assert.is(provenRate(tallyTransitions([r('x', 'not run')]).total), undefined);
+  assert.match(formatTransitionTally(counts).split('\n').at(-1)!, /^total\s+2\s+1\s+1\s+1\s+1\s+50\.0 %$/);
+});
+
+test('reasons are grouped and counted, most first; none gives nothing', () => {
+  assert.is(formatGroups('why', []), '');
+  assert.is(formatGroups('why', ['b', 'a', 'b']), '\nwhy:\n     2  b\n     1  a');
+});
 
 test('snapshot differences name the identity: lost, added, changed with the field', () => {
   const before: Snapshot = { objects: [object('type public.a', { labels: ['x'] }), object('type public.b')], unmodelled: [] };
