@@ -1,3 +1,4 @@
+import { quoteLiteral } from '../sql/quote.js';
 import type { ObjectKind, SchemaObject } from '../schema/model/snapshot.js';
 
 /**
@@ -56,7 +57,7 @@ function openParen(text: string): number {
 }
 
 export function literal(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  return quoteLiteral(text);
 }
 
 /** A name as quote_ident writes it */
