@@ -22,9 +22,10 @@ const ALLOWED: { file: string; expression?: string; within?: string; why: string
   },
   {
     file: 'src/declare/',
-    why: "the generator's product is SQL text (up.sql, down.sql, the proof's seed rows), assembled from the snapshot's identities "
-      + '(each name as quote_ident wrote it), from definitions the server wrote (pg_get_*def, format_type) and from literals '
-      + 'quoted with quoteLiteral; it is proven on a shadow before it is written, and never run on the strength of a pasted value',
+    why: 'the generated migration is assembled from a snapshot: identities and definitions as the server quoted them (quote_ident, '
+      + 'format_type, pg_get_*def), names taken apart from those identities, and labels and comment texts quoted by literal(); '
+      + 'it is written to up.sql/down.sql for review, never run by the generator. The proof runs on a shadow only: the rows it '
+      + 'seeds (names from identities, types as format_type wrote them, each value a quoteLiteral cast to its type) and their read-back',
   },
 ];
 /** an entry whose file ends with '/' covers the whole folder */
