@@ -1,5 +1,5 @@
--- schema.sql: the schema the migrations produce at head, written by strata dump. Do not edit by hand:
--- change the migrations, then run strata dump (strata check fails when this file is out of date).
+-- schema.sql: the schema the migrations produce at head, written by strata dump. To change the schema,
+-- edit this file and run strata new --from-schema (strata diff shows the revision first), or write a revision and run strata dump.
 -- head: 20261106090000_index_orders_by_customer
 set check_function_bodies = false;
 

@@ -158,8 +158,8 @@ export interface RenderOptions {
 /** The whole schema.sql text. */
 export function renderSchema(snapshot: Snapshot, options: RenderOptions): string {
   const lines = [
-    '-- schema.sql: the schema the migrations produce at head, written by strata dump. Do not edit by hand:',
-    '-- change the migrations, then run strata dump (strata check fails when this file is out of date).',
+    '-- schema.sql: the schema the migrations produce at head, written by strata dump. To change the schema,',
+    '-- edit this file and run strata new --from-schema (strata diff shows the revision first), or write a revision and run strata dump.',
     `-- head: ${options.head ?? 'base (no revisions)'}`,
     // as pg_dump does: a routine whose body is a string is checked against the objects it names when
     // created, and pg_depend does not know them, so they may come after it (a table, a later function)
