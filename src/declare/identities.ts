@@ -1,3 +1,4 @@
+import { splitQualified } from '../schema/model/qualified-name.js';
 import { quoteLiteral } from '../sql/quote.js';
 import type { ObjectKind, SchemaObject } from '../schema/model/snapshot.js';
 
@@ -7,21 +8,7 @@ import type { ObjectKind, SchemaObject } from '../schema/model/snapshot.js';
  * SQL as they are. Pure.
  */
 
-/** `public."a.b".c` -> ['public', '"a.b"', 'c']: dots inside double quotes are part of the name */
-export function splitQualified(qualified: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const char of qualified) {
-    if (char === '"') quoted = !quoted;
-    if (char === '.' && !quoted) {
-      parts.push(current);
-      current = '';
-    } else current += char;
-  }
-  parts.push(current);
-  return parts;
-}
+export { splitQualified };
 
 /** What follows the kind in an identity: `table public.orders` -> `public.orders` */
 export function qualifiedName(object: Pick<SchemaObject, 'kind' | 'identity'>): string {

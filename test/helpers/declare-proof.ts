@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { planMigration, renderMigration, type GeneratedStatement, type MigrationPlan, type RenameHint } from '../../src/declare/plan-migration.js';
 import type { Snapshot } from '../../src/schema/model/snapshot.js';
@@ -136,4 +137,22 @@ function assertRewrites(before: Map<string, string>, after: Map<string, string>,
   const rewritten = [...before].filter(([identity, file]) => after.has(identity) && after.get(identity) !== file).map(([identity]) => identity);
   const undeclared = rewritten.filter((identity) => !declared.has(identity));
   assert.equal(undeclared, [], `tables rewritten that up.sql does not say it rewrites${context}`);
+}
+
+/** A test file of cells: each proven up and down on a database pair of its own (`name`), dropped after. */
+export function proveCells(name: string, cells: readonly Cell[]): void {
+  let dbs: DeclareDatabases | undefined;
+  test.before(async () => {
+    dbs = await declareDatabases(name);
+  });
+  test.after(async () => {
+    await dbs?.drop();
+  });
+  for (const cell of cells) {
+    test(cellName(cell), async () => {
+      if (!dbs) return;
+      await proveCell(dbs, cell);
+    });
+  }
+  test.run();
 }

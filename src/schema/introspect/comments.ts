@@ -1,5 +1,8 @@
 import type { UnmodelledObject } from '../model/snapshot.js';
 import type { CatalogObject } from './catalog-family.js';
+import { splitQualified } from '../model/qualified-name.js';
+
+export { splitQualified };
 
 /**
  * COMMENT ON anything the families read: one generic pass over pg_description, each comment
@@ -71,21 +74,6 @@ function commentTarget(object: CatalogObject): string | undefined {
   }
 }
 
-/** `public."a.b".c` -> ['public', '"a.b"', 'c']: dots inside double quotes are part of the name */
-export function splitQualified(qualified: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (const char of qualified) {
-    if (char === '"') quoted = !quoted;
-    if (char === '.' && !quoted) {
-      parts.push(current);
-      current = '';
-    } else current += char;
-  }
-  parts.push(current);
-  return parts;
-}
 
 function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
