@@ -1,6 +1,6 @@
 import type { SchemaObject } from '../schema/model/snapshot.js';
 import { ddlName, groupOf, literal, onTable, qualifiedName, routineName } from './identities.js';
-import { privilegeStatements } from './privilege-statements.js';
+import { defaultPrivilegesUndone, privilegeStatements } from './privilege-statements.js';
 import { mentionedNames, splitCreate, tableColumns } from './sql-text.js';
 import { statement, type GeneratedStatement, type PlanContext } from './statement.js';
 
@@ -13,6 +13,23 @@ import { statement, type GeneratedStatement, type PlanContext } from './statemen
 
 export function createStatements(object: SchemaObject, context: PlanContext): GeneratedStatement[] {
   const group = groupOf(object, context.desired);
+  const undone = defaultPrivilegesUndone(object, defaultPrivilegeEntries(context)).map((sql) => statement(sql, object, group));
+  return [...objectCreate(object, context, group), ...undone];
+}
+
+const entries = new WeakMap<PlanContext, SchemaObject[]>();
+
+/** The default privileges of either side: those in force when the migration creates something */
+function defaultPrivilegeEntries(context: PlanContext): SchemaObject[] {
+  let list = entries.get(context);
+  if (!list) {
+    list = [...context.current.values(), ...context.desired.values()].filter((o) => o.kind === 'default privileges');
+    entries.set(context, list);
+  }
+  return list;
+}
+
+function objectCreate(object: SchemaObject, context: PlanContext, group: string): GeneratedStatement[] {
   const one = (sql: string, extra: Partial<GeneratedStatement> = {}) => statement(sql, object, group, extra);
   switch (object.kind) {
     case 'schema':

@@ -1,5 +1,5 @@
 import type { SchemaObject } from '../schema/model/snapshot.js';
-import { onTable, qualifiedName } from './identities.js';
+import { onTable, qualifiedName, splitQualified } from './identities.js';
 
 /**
  * GRANT and REVOKE statements that take an object's privileges (or a role's default privileges)
@@ -24,6 +24,34 @@ export function privilegeStatements(before: SchemaObject | undefined, after: Sch
     ...grouped(toRevoke.map((e) => ({ ...e, grantable: false }))).map((g) => `${prefix}revoke ${list(g.privileges)} on ${on} from ${g.grantee};`),
     ...grouped(toGrant).map((g) => `${prefix}grant ${list(g.privileges)} on ${on} to ${g.grantee}${g.grantable ? ' with grant option' : ''};`),
   ];
+}
+
+/**
+ * Statements that bring a just-created object's privileges back to the built-in default, whatever
+ * default privileges (ALTER DEFAULT PRIVILEGES, current or declared) gave or took from it when it
+ * was created: each privilege they grant revoked, each they revoke granted back. Where an entry
+ * did not apply (another role's), the statement changes nothing. The object's own privileges
+ * object then goes from the built-in default, as privilegeStatements assumes.
+ */
+export function defaultPrivilegesUndone(object: SchemaObject, entries: readonly SchemaObject[]): string[] {
+  const objects = DEFAULTS_FOR[object.kind];
+  if (objects === undefined) return [];
+  const applying = entries.filter((e) => e.attributes.objects === objects && (e.attributes.schema === null || e.attributes.schema === quotedSchemaOf(object)));
+  if (applying.length === 0) return [];
+  const undo: SchemaObject = { ...object, kind: 'privileges', identity: `privileges on ${object.identity}`, parent: object.identity, attributes: {
+    grants: [...new Set(applying.flatMap((e) => (e.attributes.revokes as string[]).map((r) => r.replace(/ from /, ' to '))))],
+    revokes: [...new Set(applying.flatMap((e) => (e.attributes.grants as string[]).map((g) => g.replace(/ with grant option$/, '').replace(/ to /, ' from '))))],
+  } };
+  return privilegeStatements(undefined, undo);
+}
+
+const DEFAULTS_FOR: Partial<Record<SchemaObject['kind'], string>> = {
+  table: 'tables', view: 'tables', 'materialized view': 'tables', sequence: 'sequences', function: 'functions', procedure: 'functions', aggregate: 'functions',
+  type: 'types', domain: 'types', schema: 'schemas',
+};
+
+function quotedSchemaOf(object: SchemaObject): string | null {
+  return object.schema === null ? null : splitQualified(qualifiedName(object))[0]!;
 }
 
 interface Entry {

@@ -26,7 +26,10 @@ test.after(async () => {
 });
 test.after.each(async () => {
   // default privileges are the database's: dropping schemas does not take them away
-  for (const db of dbs ? [dbs.work, dbs.target] : []) await db.query(`drop owned by ${reader}`);
+  for (const db of dbs ? [dbs.work, dbs.target] : []) {
+    await db.query(`drop owned by ${reader}`);
+    for (const objects of ['tables', 'sequences', 'functions', 'types', 'schemas']) await db.query(`alter default privileges revoke all on ${objects} from ${reader}`);
+  }
 });
 
 for (const cell of CELLS) {

@@ -16,7 +16,7 @@ export function coverageTable(cells: readonly Cell[] = ALL_CELLS): string {
   const rows = new Map<string, { proven: string[]; refused: string[] }>();
   for (const cell of cells) {
     const row = rows.get(cell.kind) ?? rows.set(cell.kind, { proven: [], refused: [] }).get(cell.kind)!;
-    (cell.refused ? row.refused : row.proven).push(cell.change.replace(/ \(.*refused.*\)$/, '').replace(/ \(refused\)$/, ''));
+    (cell.refused ? row.refused : row.proven).push(cell.change.replace(' (refused)', '').replace(': refused', '').replace('refused, ', ''));
   }
   return ['| object kind | proven up and down | refused by name |', '|---|---|---|',
     ...[...rows].map(([kind, row]) => `| ${kind} | ${row.proven.join('; ') || '-'} | ${row.refused.join('; ') || '-'} |`)].join('\n');

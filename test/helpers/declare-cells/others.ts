@@ -24,6 +24,8 @@ export const CELLS: Cell[] = [
   { kind: 'default privileges', change: 'create', privileges: true, current: '', desired: 'alter default privileges for role READER grant select on tables to public;' },
   { kind: 'default privileges', change: 'alter', privileges: true, current: 'create schema app; alter default privileges for role READER in schema app grant select on tables to public;',
     desired: 'create schema app; alter default privileges for role READER in schema app grant select, insert on tables to public;' },
+  { kind: 'privileges', change: 'create (on a table made under default privileges, one revoked)', privileges: true, current: 'alter default privileges grant select, insert on tables to READER;',
+    desired: 'alter default privileges grant select, insert on tables to READER; create table t (a int); revoke insert on t from READER;' },
   { kind: 'default privileges', change: 'drop', privileges: true, current: 'alter default privileges for role READER revoke execute on functions from public;', desired: '' },
   { kind: 'extension', change: 'create', current: '', desired: 'create extension citext; create table u (e citext);' },
   { kind: 'extension', change: 'drop', current: 'create extension citext; create table u (e citext);', desired: '' },
