@@ -29,6 +29,9 @@ export function alterObject(before: SchemaObject, after: SchemaObject, fields: r
     case 'schema':
       return steps([]);
     case 'extension':
+      if (a.schema === b.schema) return steps([]);
+      // ALTER EXTENSION ... SET SCHEMA works only for an extension its control file calls relocatable
+      if (b.relocatable === false) return { refuse: `it moves to schema ${String(a.schema)}, but it is not relocatable (its control file says so), so PostgreSQL cannot ALTER EXTENSION ... SET SCHEMA it: drop it and create it in ${String(a.schema)} in a revision written by hand` };
       return steps([`alter extension ${name} set schema ${String(a.schema)};`]);
     case 'collation':
     case 'aggregate':

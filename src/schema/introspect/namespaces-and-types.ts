@@ -10,7 +10,7 @@ export const NAMESPACES_AND_TYPES: CatalogFamily = {
   sql: () => `select json_build_object(
     'schemas', (select json_agg(json_build_array(n.oid, n.nspname, quote_ident(n.nspname)) order by n.nspname) from pg_namespace n
       where ${SQL_USER_SCHEMA('n.oid')} and ${SQL_NOT_EXTENSION_MEMBER('pg_namespace', 'n.oid')}),
-    'extensions', (select json_agg(json_build_array(e.oid, e.extname, quote_ident(e.extname), quote_ident(n.nspname)) order by e.extname) from pg_extension e
+    'extensions', (select json_agg(json_build_array(e.oid, e.extname, quote_ident(e.extname), quote_ident(n.nspname), e.extrelocatable) order by e.extname) from pg_extension e
       join pg_namespace n on n.oid = e.extnamespace where e.oid >= 16384),
     'collations', (select json_agg(json_build_array(c.oid, quote_ident(n.nspname), c.collname, quote_ident(c.collname), c.collprovider, c.collisdeterministic, c.collcollate, c.collctype,
         ${'' /* the ICU locale: colliculocale in 15 and 16, colllocale from 17 */}(to_jsonb(c) ->> 'colliculocale'), (to_jsonb(c) ->> 'colllocale')) order by n.nspname, c.collname)
@@ -58,9 +58,9 @@ export const NAMESPACES_AND_TYPES: CatalogFamily = {
         create: isPublic ? '' : `create schema ${quoted};`, refs: [`pg_namespace:${oid}:0`],
       });
     }
-    for (const [oid, name, quoted, schema] of (v.extensions ?? []) as [number, string, string, string][]) {
+    for (const [oid, name, quoted, schema, relocatable] of (v.extensions ?? []) as [number, string, string, string, boolean][]) {
       objects.push({
-        kind: 'extension', identity: `extension ${quoted}`, schema: null, name, dependsOn: [`schema ${schema}`], attributes: { schema },
+        kind: 'extension', identity: `extension ${quoted}`, schema: null, name, dependsOn: [`schema ${schema}`], attributes: { schema, relocatable },
         create: `create extension if not exists ${quoted} with schema ${schema};`, refs: [`pg_extension:${oid}:0`],
       });
     }

@@ -30,6 +30,7 @@ export const CELLS: Cell[] = [
   { kind: 'extension', change: 'create', current: '', desired: 'create extension citext; create table u (e citext);' },
   { kind: 'extension', change: 'drop', current: 'create extension citext; create table u (e citext);', desired: '' },
   { kind: 'extension', change: 'alter schema', current: 'create schema ext; create extension citext;', desired: 'create schema ext; create extension citext schema ext;' },
+  { kind: 'extension', change: 'alter schema (not relocatable: refused)', current: 'create schema a; create schema b; create extension xml2 schema a;', desired: 'create schema a; create schema b; create extension xml2 schema b;', refused: /not relocatable/ },
   { kind: 'collation', change: 'create', current: '', desired: "create collation nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false); create table u (name text collate nocase);" },
   { kind: 'collation', change: 'drop', current: "create collation nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);", desired: '' },
   { kind: 'cast (not modelled)', change: 'create (refused)', current: 'create domain d as text;', desired: "create domain d as text; create function d_to_int(d) returns int language sql as 'select 1'; create cast (d as int) with function d_to_int(d);", refused: /does not model cast/ },
