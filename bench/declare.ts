@@ -10,40 +10,18 @@
  * Beside each: what its server work costs alone, psql running schema.sql and the history (each in
  * one transaction on a new database, one after the other), which strata does at once on two shadows.
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findPgBinary, startCluster, type Cluster } from './cluster.js';
+import { startCluster } from './cluster.js';
+import { nodeStartMs, psqlOnNewDatabase, timedCli } from './cli-timing.js';
 import { tableBodies, writeCorpus, type RevisionBodies } from './corpus.js';
 import { median } from './measure.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, tables: { type: 'string', default: '500' } } });
 const runs = Number(values.runs);
 const tables = Number(values.tables);
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cli.js');
-
-function timed(args: string[], cwd: string, env: Record<string, string>, expect: RegExp): number {
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' });
-  const elapsed = performance.now() - started;
-  if (result.status !== 0 || !expect.test(result.stdout)) throw new Error(`strata ${args.join(' ')}: exit ${result.status}\n${result.stdout}\n${result.stderr}`);
-  return elapsed;
-}
-
-/** psql running `file` in one transaction on a new database (made and dropped outside the time). */
-function psqlOnNewDatabase(cluster: Cluster, file: string): number {
-  cluster.sql('postgres', 'drop database if exists psql_floor');
-  cluster.sql('postgres', 'create database psql_floor');
-  const started = performance.now();
-  const result = spawnSync(findPgBinary('psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-d', cluster.url('psql_floor'), '-f', file], { encoding: 'utf8' });
-  const elapsed = performance.now() - started;
-  if (result.status !== 0) throw new Error(`psql -f ${file}: ${result.stderr}`);
-  cluster.sql('postgres', 'drop database psql_floor');
-  return elapsed;
-}
 
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'strata-bench-declare-'));
@@ -51,16 +29,12 @@ async function main(): Promise<void> {
   const cluster = await startCluster(root);
   try {
     const env = { DATABASE_URL: cluster.url('postgres') };
-    const reference = median(Array.from({ length: 5 }, () => {
-      const started = performance.now();
-      spawnSync(process.execPath, ['-e', '0']);
-      return performance.now() - started;
-    }));
+    const reference = nodeStartMs();
     const rows: string[] = [];
     for (const [name, bodies] of [['tables', tableBodies], ['executor', undefined]] as Array<[string, RevisionBodies | undefined]>) {
       const project = path.join(root, name);
       const corpus = writeCorpus(project, tables, bodies);
-      timed(['dump'], project, env, /wrote schema\.sql/);
+      timedCli(['dump'], project, env, /wrote schema\.sql/);
       const schemaFile = path.join(project, 'schema.sql');
       const middle = `public.t${String(Math.ceil(tables / 2)).padStart(5, '0')}`;
       const dumped = readFileSync(schemaFile, 'utf8');
@@ -68,9 +42,9 @@ async function main(): Promise<void> {
       const declared = `${dumped.slice(0, end)},\n    note text${dumped.slice(end)}`;
       writeFileSync(schemaFile, declared);
       const floors = Array.from({ length: runs }, () => psqlOnNewDatabase(cluster, schemaFile) + psqlOnNewDatabase(cluster, corpus.upAll));
-      const diffs = Array.from({ length: runs }, () => timed(['diff'], project, env, /add column note text/));
+      const diffs = Array.from({ length: runs }, () => timedCli(['diff'], project, env, /add column note text/));
       const news = Array.from({ length: runs }, () => {
-        const elapsed = timed(['new', 'add note', '--from-schema'], project, env, /proven on the shadow/);
+        const elapsed = timedCli(['new', 'add note', '--from-schema'], project, env, /proven on the shadow/);
         // back to where it started: the revision removed, schema.sql as declared
         for (const folder of readdirSync(corpus.migrationsDir)) if (!corpus.ids.includes(folder)) rmSync(path.join(corpus.migrationsDir, folder), { recursive: true });
         writeFileSync(schemaFile, declared);

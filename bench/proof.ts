@@ -12,39 +12,17 @@
  *   - `executor`: the executor benchmark's revisions, which add a PL/pgSQL function and a trigger to
  *     each table (twice the objects, and the heavier server work).
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { findPgBinary, startCluster, type Cluster } from './cluster.js';
+import { startCluster } from './cluster.js';
+import { nodeStartMs, psqlOnNewDatabase, timedCli } from './cli-timing.js';
 import { tableBodies, writeCorpus, type Corpus, type RevisionBodies } from './corpus.js';
 import { median } from './measure.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Number(values.runs);
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'cli.js');
-
-function timed(args: string[], cwd: string, env: Record<string, string>, expect: RegExp): number {
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8' });
-  const elapsed = performance.now() - started;
-  if (result.status !== 0 || !expect.test(result.stdout)) throw new Error(`strata ${args.join(' ')}: exit ${result.status}\n${result.stdout}\n${result.stderr}`);
-  return elapsed;
-}
-
-/** psql running `file` in one transaction on a new database (made and dropped outside the time). */
-function psqlOnNewDatabase(cluster: Cluster, file: string): number {
-  cluster.sql('postgres', 'drop database if exists psql_floor');
-  cluster.sql('postgres', 'create database psql_floor');
-  const started = performance.now();
-  const result = spawnSync(findPgBinary('psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-d', cluster.url('psql_floor'), '-f', file], { encoding: 'utf8' });
-  const elapsed = performance.now() - started;
-  if (result.status !== 0) throw new Error(`psql -f ${file}: ${result.stderr}`);
-  cluster.sql('postgres', 'drop database psql_floor');
-  return elapsed;
-}
 
 interface Row { label: string; strata: number; floor: number; unit: number; unitName: string; targetMs: number }
 
@@ -61,11 +39,7 @@ async function main(): Promise<void> {
   const cluster = await startCluster(root);
   try {
     const env = { DATABASE_URL: cluster.url('postgres') };
-    const reference = median(Array.from({ length: 5 }, () => {
-      const started = performance.now();
-      spawnSync(process.execPath, ['-e', '0']);
-      return performance.now() - started;
-    }));
+    const reference = nodeStartMs();
     const rows: Row[] = [];
     const history = (name: string, count: number, bodies?: RevisionBodies): { dir: string; corpus: Corpus } => {
       const dir = path.join(root, name);
@@ -73,12 +47,12 @@ async function main(): Promise<void> {
     };
     for (const [name, bodies] of [['tables', tableBodies], ['executor', undefined]] as const) {
       const small = history(`check-${name}`, 200, bodies);
-      timed(['dump'], small.dir, env, /wrote schema\.sql/);
+      timedCli(['dump'], small.dir, env, /wrote schema\.sql/);
       const checks: number[] = [];
       const floors: number[] = [];
       for (let k = 0; k < runs; k++) {
         floors.push(psqlOnNewDatabase(cluster, small.corpus.roundTripAll));
-        checks.push(timed(['check'], small.dir, env, /check passed/));
+        checks.push(timedCli(['check'], small.dir, env, /check passed/));
       }
       rows.push({ label: `check, 200 revisions (${name})`, strata: median(checks), floor: median(floors), unit: 200, unitName: 'per revision', targetMs: 150 });
       const big = history(`dump-${name}`, 500, bodies);
@@ -86,7 +60,7 @@ async function main(): Promise<void> {
       const dumpFloors: number[] = [];
       for (let k = 0; k < runs; k++) {
         dumpFloors.push(psqlOnNewDatabase(cluster, big.corpus.upAll));
-        dumps.push(timed(['dump'], big.dir, env, /wrote schema\.sql/));
+        dumps.push(timedCli(['dump'], big.dir, env, /wrote schema\.sql/));
       }
       rows.push({ label: `dump, 500 tables (${name})`, strata: median(dumps), floor: median(dumpFloors), unit: 1, unitName: '', targetMs: 2000 });
     }

@@ -12,7 +12,6 @@
  * time goes, each catalog family read alone (its SQL and its read in node) beyond the reads every
  * snapshot makes (pg_depend, comments, kinds not modelled).
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +23,7 @@ import { takeSnapshot } from '../src/schema/introspect/take-snapshot.js';
 import { renderSchema } from '../src/schema/model/render.js';
 import { startCluster } from './cluster.js';
 import { median } from './measure.js';
+import { nodeStartMs } from './cli-timing.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '7' }, families: { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
@@ -86,16 +86,6 @@ async function measureSnapshot(url: string): Promise<{ snapshotMs: number; rende
   }
 }
 
-function nodeReferenceMs(): number {
-  const times: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const started = performance.now();
-    spawnSync(process.execPath, ['-e', '0']);
-    times.push(performance.now() - started);
-  }
-  return median(times);
-}
-
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'strata-bench-snapshot-'));
   chmodSync(root, 0o755); // the postgres user (when we are root) must reach its data folder inside
@@ -106,7 +96,7 @@ async function main(): Promise<void> {
       { name: '750 tables (~12,000 objects)', database: 'twelve_thousand', batches: schemaOf(750, { columns: 5, comments: true, triggers: true, views: false }), targetMs: 450 },
       { name: '1000 tables (~16,000 objects)', database: 'sixteen_thousand', batches: schemaOf(1000, { columns: 5, comments: true, triggers: true, views: false }), targetMs: undefined },
     ];
-    const reference = nodeReferenceMs();
+    const reference = nodeStartMs(runs);
     const load = os.loadavg().map((n) => n.toFixed(1)).join(' ');
     console.log(`schema snapshots on PostgreSQL (throwaway cluster), median of ${runs}; node -e 0: ${reference.toFixed(0)} ms; ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load ${load}\n`);
     console.log('| schema | objects | snapshot | × node -e 0 | target | schema.sql render |');
