@@ -2,6 +2,7 @@ import type { CAC } from 'cac';
 import type { DiffReport, GeneratedRevision, NewFromSchemaReport } from '../index.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatProblems, formatRefusal, toJson, type Style } from './output.js';
+import { PRIVILEGES_OPTION, SHADOW_OPTION } from './proof-commands.js';
 import { EXIT, err, out, stoppable, strataFor, type GlobalFlags } from './session.js';
 
 /** The declarative commands: strata diff, and strata new --from-schema (whose flags `new` declares). */
@@ -9,14 +10,13 @@ import { EXIT, err, out, stoppable, strataFor, type GlobalFlags } from './sessio
 export type DeclareFlags = GlobalFlags & { rename?: string | number | Array<string | number>; destructive?: boolean };
 
 export const RENAME_OPTION = ['--rename <old=new>', 'a rename schema.sql cannot say: <table>.<old column>=<new>, <schema>.<table>.<old>=<new>, <old table>=<new>, <enum type>.<old label>=<new> (repeat for more)'] as const;
-export const SHADOW_OPTION = ['--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'] as const;
 
 export function registerDeclareCommands(cli: CAC): void {
   withHelp(cli.command('diff', 'print the SQL of a revision that takes the migrations to schema.sql (nothing is written)')
     .option('--down', 'print the down.sql instead of the up.sql')
     .option(...RENAME_OPTION)
     .option(...SHADOW_OPTION)
-    .option('--privileges', 'compare grants and default privileges too (default: STRATA_PRIVILEGES, else off)'), {
+    .option(...PRIVILEGES_OPTION), {
     details: [
       'Load schema.sql into a shadow database and read its schema; apply every revision to another and read',
       'that; print the up.sql (or with --down the down.sql) of the revision that takes the second to the first,',

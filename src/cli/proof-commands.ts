@@ -6,6 +6,10 @@ import { EXIT, err, out, stoppable, strataFor, type GlobalFlags } from './sessio
 
 type ShadowFlags = GlobalFlags & { shadowDatabaseUrl?: string };
 
+/** The options check, diff and new --from-schema share, in the same words. */
+export const SHADOW_OPTION = ['--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)'] as const;
+export const PRIVILEGES_OPTION = ['--privileges', 'compare grants and default privileges too (default: STRATA_PRIVILEGES, else off)'] as const;
+
 /** The commands that prove things on a shadow database: dump and check. */
 export function registerProofCommands(cli: CAC): void {
   withHelp(cli.command('dump', 'write schema.sql from a shadow database migrated to head')
@@ -25,8 +29,8 @@ export function registerProofCommands(cli: CAC): void {
   withHelp(cli.command('check', 'CI gate: every revision valid, every down.sql undoes its up.sql, schema.sql current')
     .option('--revisions <range>', 'round-trip only <from>..<to> (revision ids or unique prefixes; either end may be left out)')
     .option('--live', 'also compare the database (DATABASE_URL) with what its applied revisions make: changes made outside strata')
-    .option('--shadow-database-url <url>', 'an empty database to prove on (default: SHADOW_DATABASE_URL, else a temporary database on the server of DATABASE_URL, else a temporary PGlite)')
-    .option('--privileges', 'compare grants and default privileges too (default: STRATA_PRIVILEGES, else off)'), {
+    .option(...SHADOW_OPTION)
+    .option(...PRIVILEGES_OPTION), {
     details: [
       'Check that every revision file is valid and its SQL parses; then, on a shadow database, that for each',
       'revision in order up then down returns the schema to exactly what it was and up again gives the same',

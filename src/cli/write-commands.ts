@@ -1,7 +1,8 @@
 import type { CAC } from 'cac';
 import type { StrataEvent } from '../index.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './dev-output.js';
-import { newFromSchemaAction, RENAME_OPTION, SHADOW_OPTION, type DeclareFlags } from './declare-commands.js';
+import { newFromSchemaAction, RENAME_OPTION, type DeclareFlags } from './declare-commands.js';
+import { SHADOW_OPTION } from './proof-commands.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatStampResult } from './output.js';
 import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
