@@ -25,6 +25,15 @@ import { findForeignObjects, readBaseline, restoreBaseline, type FoundObject } f
 
 export type ShadowSource = 'configured' | 'temporary' | 'pglite';
 
+/**
+ * Whether a command may hold two shadows at once: only temporary databases on a server (the
+ * server then works on both in parallel); never PGlite, whose instances would each hold their
+ * memory, nor the one SHADOW_DATABASE_URL.
+ */
+export function shadowsMayRunAtOnce(config: StrataConfig): boolean {
+  return !config.shadowDatabaseUrl && Boolean(config.databaseUrl);
+}
+
 export interface Shadow {
   db: Database;
   source: ShadowSource;

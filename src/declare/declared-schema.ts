@@ -1,5 +1,5 @@
 import type { StrataConfig } from '../config.js';
-import { withShadow, type Shadow } from '../db/shadow.js';
+import { shadowsMayRunAtOnce, withShadow, type Shadow } from '../db/shadow.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import { planners } from '../plan/planners.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
@@ -80,7 +80,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
   // temporary databases on a server are made at once, as check's round trip does: the server loads
   // schema.sql and migrates the revisions in parallel (not on PGlite, whose instances would each hold
   // their memory, nor on the one SHADOW_DATABASE_URL); schema.sql's shadow is said first either way
-  const isParallel = !config.shadowDatabaseUrl && Boolean(config.databaseUrl);
+  const isParallel = shadowsMayRunAtOnce(config);
   let said!: () => void;
   const saidDesired = new Promise<void>((resolve) => { said = resolve; });
   const loading = loadSchemaFile(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } }).then(desiredOf).finally(() => said());

@@ -1,5 +1,5 @@
 import type { StrataConfig } from '../config.js';
-import { withShadow } from '../db/shadow.js';
+import { shadowsMayRunAtOnce, withShadow } from '../db/shadow.js';
 import type { Unavailable } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { ProofEvents } from './proof-events.js';
@@ -11,14 +11,13 @@ const REVISIONS_PER_SHADOW = 12;
 /**
  * The round trip of [from, to], on one shadow, or on two at once when the shadows are temporary
  * databases on a server: the server proves both halves in parallel, each on a database of its
- * own (the second is first migrated to where the first half ends). Not on PGlite, whose
- * instances would each hold their memory, nor on the one SHADOW_DATABASE_URL. The halves' entries
+ * own (the second is first migrated to where the first half ends): see shadowsMayRunAtOnce. The halves' entries
  * and problems come back in revision order; a failure in the first half does not stop the second,
  * whose schema is made by up.sql alone. The shadows' lines are said in the halves' order.
  */
 export async function roundTripOnShadows(config: StrataConfig, set: RevisionSet, range: { from: number; to: number }, events: ProofEvents & { shadow: (description: string) => void }, signal?: AbortSignal): Promise<RoundTripResult | Unavailable> {
   const count = range.to - range.from + 1;
-  const isServerTemporary = !config.shadowDatabaseUrl && Boolean(config.databaseUrl);
+  const isServerTemporary = shadowsMayRunAtOnce(config);
   // a revision's proof costs about as much as the schema it is proven on is large, which grows
   // along the history: splitting at n/√2 gives the two shadows about the same work
   const split = range.from + Math.round(count / Math.SQRT2);
