@@ -28,7 +28,8 @@ const OBJECTS_SQL = `select coalesce(json_agg(json_build_array(o.type || ' ' || 
         (select string_agg(i.inhparent::text, ',' order by i.inhseqno) from pg_inherits i where i.inhrelid = c.oid), pg_get_expr(c.relpartbound, c.oid))
       from pg_class c where c.oid >= 16384 and c.relkind in ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f')
     union all select 'pg_class'::regclass, a.attrelid, a.attnum, concat_ws('|', format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, a.attgenerated, a.attcollation, a.attstorage,
-        (select count(*) from pg_attribute b where b.attrelid = a.attrelid and b.attnum > 0 and b.attnum <= a.attnum and not b.attisdropped),
+        -- its place among the table's live columns (the rows this branch keeps)
+        row_number() over (partition by a.attrelid order by a.attnum),
         (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum))
       from pg_attribute a join pg_class c on c.oid = a.attrelid
       where a.attrelid >= 16384 and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f')
