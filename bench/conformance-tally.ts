@@ -77,16 +77,18 @@ export interface TallyRow {
   counts: Counts;
 }
 
-export function emptyCounts(): Counts {
-  return { equal: 0, refused: 0, wrong: 0, 'not loadable': 0, 'not run': 0 };
-}
-
 /** One row per category (sorted by name), and the totals. */
 export function tally(results: readonly StateResult[]): { rows: TallyRow[]; total: Counts } {
-  const byCategory = new Map<string, Counts>();
-  const total = emptyCounts();
+  return countByCategory(results, OUTCOMES);
+}
+
+/** Results counted by outcome, one row per category sorted by name, and the totals: for states and for transitions alike. */
+function countByCategory<O extends string>(results: ReadonlyArray<{ category: string; outcome: O }>, outcomes: readonly O[]): { rows: Array<{ category: string; counts: Record<O, number> }>; total: Record<O, number> } {
+  const empty = () => Object.fromEntries(outcomes.map((o) => [o, 0])) as Record<O, number>;
+  const byCategory = new Map<string, Record<O, number>>();
+  const total = empty();
   for (const result of results) {
-    const counts = byCategory.get(result.category) ?? byCategory.set(result.category, emptyCounts()).get(result.category)!;
+    const counts = byCategory.get(result.category) ?? byCategory.set(result.category, empty()).get(result.category)!;
     counts[result.outcome]++;
     total[result.outcome]++;
   }
@@ -105,9 +107,14 @@ export function formatRate(rate: number | undefined): string {
 }
 
 /** The table the runner prints: a row per category, then the totals. */
-export function formatTally({ rows, total }: { rows: TallyRow[]; total: Counts }): string {
-  const header = ['category', ...OUTCOMES, 'pass rate'];
-  const line = (name: string, counts: Counts) => [name, ...OUTCOMES.map((o) => String(counts[o])), formatRate(passRate(counts))];
+export function formatTally(counts: { rows: TallyRow[]; total: Counts }): string {
+  return formatCounts(counts, OUTCOMES, 'pass rate', passRate);
+}
+
+/** The table the runner prints: a row per category with a column per outcome and the rate, then the totals. */
+function formatCounts<O extends string>({ rows, total }: { rows: Array<{ category: string; counts: Record<O, number> }>; total: Record<O, number> }, outcomes: readonly O[], rateTitle: string, rate: (counts: Record<O, number>) => number | undefined): string {
+  const header = ['category', ...outcomes, rateTitle];
+  const line = (name: string, counts: Record<O, number>) => [name, ...outcomes.map((o) => String(counts[o])), formatRate(rate(counts))];
   const table = [header, ...rows.map((r) => line(r.category, r.counts)), line('total', total)];
   const widths = header.map((_, k) => Math.max(...table.map((cells) => cells[k]!.length)));
   const format = (cells: string[]) => cells.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join('  ').trimEnd();
@@ -146,15 +153,7 @@ export interface TransitionResult {
 export type TransitionCounts = Record<TransitionOutcome, number>;
 
 export function tallyTransitions(results: readonly TransitionResult[]): { rows: Array<{ category: string; counts: TransitionCounts }>; total: TransitionCounts } {
-  const empty = (): TransitionCounts => ({ proven: 0, refused: 0, wrong: 0, 'not loadable': 0, 'not run': 0 });
-  const byCategory = new Map<string, TransitionCounts>();
-  const total = empty();
-  for (const r of results) {
-    const counts = byCategory.get(r.category) ?? byCategory.set(r.category, empty()).get(r.category)!;
-    counts[r.outcome]++;
-    total[r.outcome]++;
-  }
-  return { rows: [...byCategory].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([category, counts]) => ({ category, counts })), total };
+  return countByCategory(results, TRANSITION_OUTCOMES);
 }
 
 /** proven / the cases that ran (proven + refused + wrong); undefined when none ran. */
@@ -163,12 +162,6 @@ export function provenRate(counts: TransitionCounts): number | undefined {
   return ran === 0 ? undefined : counts.proven / ran;
 }
 
-export function formatTransitionTally({ rows, total }: ReturnType<typeof tallyTransitions>): string {
-  const header = ['category', ...TRANSITION_OUTCOMES, 'proven'];
-  const line = (name: string, counts: TransitionCounts) => [name, ...TRANSITION_OUTCOMES.map((o) => String(counts[o])), formatRate(provenRate(counts))];
-  const table = [header, ...rows.map((r) => line(r.category, r.counts)), line('total', total)];
-  const widths = header.map((_, k) => Math.max(...table.map((cells) => cells[k]!.length)));
-  const format = (cells: string[]) => cells.map((cell, k) => (k === 0 ? cell.padEnd(widths[k]!) : cell.padStart(widths[k]!))).join('  ').trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [format(header), rule, ...table.slice(1, -1).map(format), rule, format(table.at(-1)!)].join('\n');
+export function formatTransitionTally(counts: ReturnType<typeof tallyTransitions>): string {
+  return formatCounts(counts, TRANSITION_OUTCOMES, 'proven', provenRate);
 }
