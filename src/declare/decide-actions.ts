@@ -14,13 +14,13 @@ import type { Action, ObjectSteps, PlanContext } from './statement.js';
  * over a column whose type changes, a trigger on a function made again, a default that uses a
  * dropped function), until nothing more changes. Pure.
  */
-export function decideActions(current: Snapshot, desired: Snapshot, remade: ReadonlySet<string>): { context: PlanContext; steps: Map<string, ObjectSteps> } {
+export function decideActions(current: Snapshot, desired: Snapshot, remade: ReadonlySet<string>, direction: 'up' | 'down'): { context: PlanContext; steps: Map<string, ObjectSteps> } {
   const currentDependents = new Map<string, string[]>();
   for (const object of current.objects) for (const need of object.dependsOn) (currentDependents.get(need) ?? currentDependents.set(need, []).get(need)!).push(object.identity);
   const context: PlanContext = {
     current: new Map(current.objects.map((o) => [o.identity, o])),
     desired: new Map(desired.objects.map((o) => [o.identity, o])),
-    currentDependents, actions: new Map(), detachedDefaults: new Set(), rebuiltEnums: new Map(), refusals: [],
+    currentDependents, actions: new Map(), detachedDefaults: new Set(), rebuiltEnums: new Map(), refusals: [], direction,
   };
   const { actions } = context;
   for (const change of diffSnapshots(current, desired)) {

@@ -1,6 +1,7 @@
 import type { SchemaObject } from '../schema/model/snapshot.js';
 import { ddlName, groupOf, literal, onTable, qualifiedName, routineName } from './identities.js';
 import { defaultPrivilegesUndone, privilegeStatements } from './privilege-statements.js';
+import { placeholderValue } from './seed-rows.js';
 import { mentionedNames, splitCreate, tableColumns } from './sql-text.js';
 import { statement, type GeneratedStatement, type PlanContext } from './statement.js';
 
@@ -75,7 +76,39 @@ function addColumn(column: SchemaObject, context: PlanContext, group: string): G
   const definition = tableColumns(table.create)?.find((c) => c.name === name)?.definition;
   // a partition's or an inheriting table's column comes from its parent's
   if (definition === undefined) return [];
+  if (needsValues(column) && isExistingTable(table.identity, context)) return addColumnToRows(column, definition, context, group);
   return [statement(`alter table ${tableName} add column ${definition};`, column, group, fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
+}
+
+/** NOT NULL with nothing to fill it: ADD COLUMN fails on a table that has rows */
+function needsValues(column: SchemaObject): boolean {
+  const a = column.attributes;
+  return a.notNull === true && a.default === null && a.identity === null && a.generated === null;
+}
+
+/**
+ * Such a column added to a table that may have rows. In up.sql only the user knows the values:
+ * refused, with how to declare it. In down.sql the column comes back after up.sql dropped it and
+ * its values: the rows that exist get a placeholder of its type (written as a default, which is
+ * dropped again), so that NOT NULL holds and the schema is exactly what it was.
+ */
+function addColumnToRows(column: SchemaObject, definition: string, context: PlanContext, group: string): GeneratedStatement[] {
+  const [tableName, name] = onTable(column);
+  const type = String(column.attributes.type);
+  const fill = context.direction === 'down' ? placeholderValue(type, (identity) => context.desired.get(identity)) : undefined;
+  if (fill === undefined) {
+    context.refusals.push({
+      identity: column.identity, kind: 'column',
+      reason: context.direction === 'up'
+        ? `it is declared NOT NULL without a default, and ${tableName} exists already: ADD COLUMN fails on a table that has rows. Declare a default (${name} ${type} not null default ...), or declare it without NOT NULL, fill it in a revision of your own, then declare NOT NULL`
+        : `it is NOT NULL without a default, and strata has no placeholder value of type ${type} for the rows that exist when down.sql adds it back: write this revision by hand`,
+    });
+    return [];
+  }
+  return [
+    statement(`alter table ${tableName} add column ${definition} default ${fill};`, column, group, { note: `up.sql dropped its values: the rows that exist get ${fill} so that NOT NULL holds` }),
+    statement(`alter table ${tableName} alter column ${name} drop default;`, column, group),
+  ];
 }
 
 const VOLATILE_BUILTINS = new Set(['nextval', 'random', 'random_normal', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'txid_current', 'setseed']);

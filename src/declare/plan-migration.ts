@@ -53,8 +53,8 @@ export interface PlanOptions {
 
 export function planMigration(current: Snapshot, desired: Snapshot, options: PlanOptions = {}): MigrationPlan {
   const hints = options.renames ?? [];
-  const up = planOneWay(current, desired, hints, options.destructive ?? true);
-  const down = planOneWay(desired, current, hints.map(inverted), true);
+  const up = planOneWay(current, desired, hints, options.destructive ?? true, 'up');
+  const down = planOneWay(desired, current, hints.map(inverted), true, 'down');
   if (!up.ok || !down.ok) {
     const refused = [...(up.ok ? [] : up.refused), ...(down.ok ? [] : down.refused.map(goingBack))];
     return { ok: false, refused: dedupe(refused) };
@@ -80,11 +80,11 @@ function inverted(hint: RenameHint): RenameHint {
 
 type OneWay = { ok: true; statements: GeneratedStatement[]; transaction: 'on' | 'off'; suggestions: RenameSuggestion[] } | { ok: false; refused: Refusal[] };
 
-function planOneWay(current: Snapshot, desired: Snapshot, hints: readonly RenameHint[], allowDestructive: boolean): OneWay {
+function planOneWay(current: Snapshot, desired: Snapshot, hints: readonly RenameHint[], allowDestructive: boolean, direction: 'up' | 'down'): OneWay {
   const refused: Refusal[] = unmodelledRefusals(current, desired);
   const renamed = applyRenames(current, desired, hints);
   refused.push(...renamed.refusals);
-  const { context, steps } = decideActions(renamed.snapshot, desired, renamed.remade);
+  const { context, steps } = decideActions(renamed.snapshot, desired, renamed.remade, direction);
   refused.push(...context.refusals, ...columnOrderRefusals(context));
   const statements = [...renamed.statements, ...orderSteps(context, steps)];
   if (!allowDestructive) {
@@ -129,7 +129,7 @@ function dedupe(refusals: Refusal[]): Refusal[] {
 /**
  * The body of up.sql or down.sql (no header): the statements in order, a blank line between
  * groups (a table and what hangs on it), `-- strata: destructive: <why>` above each statement
- * that loses data.
+ * that loses data, `-- strata: <note>` above one a reviewer must read twice.
  */
 export function renderMigration(statements: readonly GeneratedStatement[]): string {
   const lines: string[] = [];
@@ -137,6 +137,7 @@ export function renderMigration(statements: readonly GeneratedStatement[]): stri
   for (const s of statements) {
     if (group !== undefined && s.group !== group) lines.push('');
     if (s.destructive) lines.push(`-- strata: destructive: ${s.destructive}`);
+    if (s.note) lines.push(`-- strata: ${s.note}`);
     lines.push(s.sql);
     group = s.group;
   }

@@ -87,7 +87,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
 
   const withCandidate: RevisionSet = { revisions: [...set.revisions, candidate], problems: [] };
   const applied = await migrateShadow(db, config, withCandidate, planners.up(candidate.id, {}), signal);
-  if (!applied.ok) return applied.reason === 'interrupted' ? applied : failed(applied.problems.map((p) => ({ ...p, hint: PROOF_HINT })));
+  if (!applied.ok) return applied.reason === 'interrupted' ? applied : failed(applied.problems.map((p) => ({ ...p, hint: failureHint(applied.sqlstate, summary, 'up.sql') })));
   const afterUp = await snapshotShadow(db, config);
   const upDiff = diffSnapshots(desired, afterUp);
   if (upDiff.length > 0) {
@@ -108,7 +108,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   if (signal?.aborted) return { ok: false, reason: 'interrupted' };
 
   const reverted = await migrateShadow(db, config, withCandidate, planners.down('-1'), signal);
-  if (!reverted.ok) return reverted.reason === 'interrupted' ? reverted : failed(reverted.problems.map((p) => ({ ...p, hint: PROOF_HINT })));
+  if (!reverted.ok) return reverted.reason === 'interrupted' ? reverted : failed(reverted.problems.map((p) => ({ ...p, hint: failureHint(reverted.sqlstate, summary, 'down.sql') })));
   const afterDown = await snapshotShadow(db, config);
   const downDiff = diffSnapshots(current, afterDown);
   if (downDiff.length > 0) {
@@ -122,6 +122,18 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   problems.push(...compareRows(kept, seeded, await rowsAt('before'), 'down.sql', (m) => fault(m, candidate.down.path)));
   problems.push(...checkRewrites(bothWays.map(([from, to]) => [to, from] as const), storageAfterUp, await relfilenodes(db), input.down, 'down.sql', summary.rewritten.down, (m) => fault(m, candidate.down.path)));
   return problems.length > 0 ? failed(problems) : { ok: true, summary, afterUp };
+}
+
+/**
+ * A statement that failed on the rows the proof seeded (a data exception or an integrity violation:
+ * SQLSTATE classes 22 and 23) fails the same way on a database whose rows are like them: that is
+ * the declared change's to fix, not the generator's. Any other failure is the generator's.
+ */
+function failureHint(sqlstate: string | undefined, summary: ProofSummary, file: string): string {
+  const seeded = summary.seeded.filter((s) => s.isChanged).map((s) => s.table.slice('table '.length));
+  if (seeded.length === 0 || !(sqlstate?.startsWith('22') || sqlstate?.startsWith('23'))) return PROOF_HINT;
+  return `nothing was written: ${file} fails on the rows strata put into ${seeded.join(', ')} to prove it, as it would on a database that has such rows; `
+    + 'declare the change so that existing rows fit it (a default for a new NOT NULL column, a check they pass, a type they convert to), or write this revision by hand with the data change it needs first (strata new "<message>")';
 }
 
 interface KeptTable {

@@ -153,3 +153,34 @@ function valueOf(type: string, k: number, snapshot: Snapshot): string | undefine
   return raw === undefined ? undefined : `cast(${quoteLiteral(raw)} as ${type})`;
 }
 
+
+/**
+ * A value of `type` for rows that must have one and whose own is gone (a NOT NULL column that
+ * down.sql adds back after up.sql dropped it): the type's zero, empty or first value; undefined
+ * for a type strata knows no such value of. `lookup` finds a type or domain by identity.
+ */
+export function placeholderValue(type: string, lookup: (identity: string) => SchemaObject | undefined): string | undefined {
+  // a literal, which PostgreSQL reads as the column's type
+  if (type.endsWith('[]')) return "'{}'";
+  const base = type.replace(/\(.*\)/, '').trim();
+  const zero = quoteLiteral;
+  if (/^(smallint|integer|bigint|numeric|decimal|real|double precision|oid)$/.test(base)) return '0';
+  if (base === 'money') return zero('0');
+  if (/^(text|character varying|character|varchar|char|name|citext|bpchar)$/.test(base)) return zero('');
+  if (base === 'boolean') return zero('false');
+  if (base === 'date' || /^timestamp/.test(base)) return zero('epoch');
+  if (/^time/.test(base)) return zero('00:00');
+  if (base === 'interval') return zero('0');
+  if (base === 'uuid') return zero('00000000-0000-0000-0000-000000000000');
+  if (base === 'json' || base === 'jsonb') return zero('{}');
+  if (base === 'bytea') return zero('');
+  if (base === 'inet' || base === 'cidr') return zero('0.0.0.0');
+  const named = lookup(`type ${type}`) ?? lookup(`domain ${type}`);
+  if (named?.kind === 'type' && named.attributes.type === 'enum') {
+    const labels = named.attributes.labels as string[];
+    return labels.length > 0 ? zero(labels[0]!) : undefined;
+  }
+  // a domain's checks may refuse its base type's zero: the proof then says so
+  if (named?.kind === 'domain') return placeholderValue(String(named.attributes.base), lookup);
+  return undefined;
+}

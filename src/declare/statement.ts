@@ -11,6 +11,8 @@ export interface GeneratedStatement {
   group: string;
   /** why it loses data: written as `-- strata: destructive: <why>` above it */
   destructive?: string;
+  /** what a reviewer must know of it: written as `-- strata: <note>` above it */
+  note?: string;
   /** the identity of a table this statement rewrites (its relfilenode changes), when it does */
   rewrites?: string;
   /** must run outside a transaction block; never set by the generator today */
@@ -55,6 +57,8 @@ export interface PlanContext {
   /** enum types rebuilt (values removed or reordered) -> the temporary name of the old type */
   rebuiltEnums: Map<string, string>;
   refusals: Refusal[];
+  /** 'down': the plan of down.sql, which puts back what up.sql took (values it dropped are gone) */
+  direction: 'up' | 'down';
 }
 
 export function statement(sql: string, object: SchemaObject, group: string, extra: Partial<GeneratedStatement> = {}): GeneratedStatement {

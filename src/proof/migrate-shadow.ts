@@ -9,7 +9,8 @@ import type { Snapshot } from '../schema/model/snapshot.js';
 
 export type MigrateResult =
   | { ok: true }
-  | { ok: false; reason: 'failed'; problems: Problem[] }
+  /** `sqlstate`: PostgreSQL's code when a statement of a revision failed */
+  | { ok: false; reason: 'failed'; problems: Problem[]; sqlstate?: string }
   | { ok: false; reason: 'interrupted' };
 
 /**
@@ -25,6 +26,7 @@ export async function migrateShadow(db: Database, config: StrataConfig, revision
   return {
     ok: false,
     reason: 'failed',
+    sqlstate: failure.sqlstate,
     problems: [problem('SHADOW_MIGRATION_FAILED', {
       file: failure.file, line: failure.line, column: failure.column, revision: failure.id, codeFrame: failure.codeFrame,
       message: `${failure.direction}.sql of ${failure.id} failed on the shadow database: ${failure.message} (${failure.sqlstate})${failure.detail ? `; ${failure.detail}` : ''}`,

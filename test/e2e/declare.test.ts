@@ -169,6 +169,30 @@ test('a destructive change is named; --no-destructive refuses it and writes noth
   }
 });
 
+test('a change the rows that exist do not fit: a NOT NULL column without a default is refused at its line; a check the seeded rows fail says so, not "the generator got it wrong"', async () => {
+  if (!target) return;
+  const project = await dumpedProject();
+  try {
+    project.edit(addColumn('public.customers', 'tier integer not null'));
+    const line = project.schema().split('\n').findIndex((l) => l.includes('tier integer not null')) + 1;
+    const refused = await runCli(['new', 'tier', '--from-schema'], { cwd: project.dir, env: serverEnv() });
+    assert.is(refused.code, 1, refused.output);
+    assert.match(refused.stderr, `schema.sql:${line}: error: strata cannot write a revision for column public.customers.tier: it is declared NOT NULL without a default, and public.customers exists already`);
+    assert.match(refused.stderr, 'Declare a default (tier integer not null default ...)');
+    assert.equal(project.revisions(), EXAMPLE_IDS);
+
+    project.edit((text) => text.replace(',\n    tier integer not null', '').replace(/(alter table public\.customers add constraint customers_pkey [^\n]*\n)/, "$1alter table public.customers add constraint customers_email_at check (email like '%@%');\n"));
+    const failed = await runCli(['new', 'email check', '--from-schema'], { cwd: project.dir, env: serverEnv() });
+    assert.is(failed.code, 1, failed.output);
+    assert.match(failed.stderr, /up\.sql:\d+:\d+: error: up\.sql of \d{14}_email_check failed on the shadow database: check constraint "customers_email_at" .* is violated by some row \(23514\)/);
+    assert.match(failed.stderr, 'fix: nothing was written: up.sql fails on the rows strata put into public.customers to prove it, as it would on a database that has such rows');
+    assert.not.match(failed.stderr, 'the generator got this change wrong');
+    assert.equal(project.revisions(), EXAMPLE_IDS);
+  } finally {
+    project.remove();
+  }
+});
+
 test('an object of a kind strata does not model is refused by name; nothing written', async () => {
   if (!target) return;
   const project = await dumpedProject();

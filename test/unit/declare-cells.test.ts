@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { KIND_PRIORITY } from '../../src/declare/identities.js';
@@ -25,6 +27,11 @@ test('cells are named once each, and the table lists them', () => {
   const table = coverageTable();
   assert.ok(table.startsWith('| object kind | proven up and down | refused by name |'));
   if (process.env.DECLARE_TABLE) console.log(table);
+});
+
+test("the README's coverage table is the cells' own (DECLARE_TABLE=1 prints it)", () => {
+  const readme = readFileSync(path.resolve(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+  assert.ok(readme.includes(`${coverageTable()}\n`), 'README.md: the table under "object kind | proven up and down" differs from coverageTable(): paste the one DECLARE_TABLE=1 node dist/test/unit/declare-cells.test.js prints');
 });
 
 test.run();
