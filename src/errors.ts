@@ -26,6 +26,10 @@ export type ProblemCode =
   | 'HEADER_BAD_VALUE'
   | 'HEADER_MISSING_PARENT'
   | 'DUPLICATE_TAG'
+  /** a squashed revision's Replaces line and the replaced folders on disk disagree */
+  | 'SQUASH_INVALID'
+  /** a database applied part of a squashed range whose folders are gone */
+  | 'SQUASH_INCOMPLETE'
   // chain
   | 'CHAIN_FORK'
   | 'CHAIN_PARENT_UNKNOWN'
@@ -89,6 +93,8 @@ export type ProblemCode =
   | 'DECLARE_DESTRUCTIVE'
   /** the generated revision did not pass its proof on the shadow: nothing was written */
   | 'DECLARE_PROOF_FAILED'
+  /** a squashed revision does not reach what its range reaches (or back): nothing was written */
+  | 'SQUASH_PROOF_FAILED'
   /** kinds of objects the snapshot does not model: dump cannot recreate them, check cannot compare them */
   | 'UNMODELLED_OBJECTS';
 

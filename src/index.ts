@@ -21,6 +21,10 @@ import type { LogEvent } from './db/events.js';
 import { findHeads, type HeadsReport } from './plan/find-heads.js';
 import { planners, type Planner } from './plan/planners.js';
 import { computeStatus, type RevisionState } from './plan/revision-status.js';
+import { databaseView } from './plan/squashes.js';
+import type { RebaseReport } from './release/rebase.js';
+import type { SquashOptions, SquashReport } from './release/squash.js';
+import { addTag, deleteTag, listTags, type TagEntry, type TagReport } from './release/tags.js';
 import { gitRestoreCommand } from './project/git-restore.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project/project-files.js';
 import { loadRevisions } from './revision/load-revisions.js';
@@ -55,6 +59,9 @@ export type { DeclareOptions } from './declare/declared-schema.js';
 export type { DiffReport, NewFromSchemaReport, GeneratedRevision, DestructiveChange, Refused } from './declare/from-schema.js';
 export type { GeneratedStatement, MigrationPlan, Refusal, RenameHint } from './declare/plan-migration.js';
 export type { ProofSummary } from './declare/prove-migration.js';
+export type { RebaseReport } from './release/rebase.js';
+export type { SquashOptions, SquashReport } from './release/squash.js';
+export type { TagEntry, TagReport } from './release/tags.js';
 
 /** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
 export type StrataEvent = RunEvent | DevEvent;
@@ -68,6 +75,8 @@ export interface StatusEntry {
   appliedAt: string | null;
   /** down.sql changed since it was applied (up.sql unchanged): `down` will run the new one */
   isDownEdited: boolean;
+  /** a squashed revision: the revisions it replaces (`--! Replaces:`); else empty */
+  replaces: string[];
 }
 
 export interface StatusResult {
@@ -130,7 +139,19 @@ export interface Strata {
   diff(options?: DeclareOptions): Promise<DiffReport>;
   /** that revision, proven on a shadow (up gives schema.sql's schema, down the migrations' back, seeded rows kept), then written; schema.sql is written again at the new head */
   newFromSchema(message: string, options?: DeclareOptions & { now?: Date }): Promise<NewFromSchemaReport>;
+  /** a range of revisions replaced by one (`--! Replaces:`), proven on shadows to reach what the range reaches and back, then written */
+  squash(options: SquashOptions): Promise<SquashReport>;
+  /** write `name` into a revision's Tags header (default: the head) */
+  tag(name: string, revision?: string): TagReport;
+  /** take `name` out of the Tags header that has it */
+  deleteTag(name: string): TagReport;
+  /** every tag, with whether the database applied its revision */
+  tags(): Promise<TagsReport>;
+  /** after a merge fork: the branches this database has not applied (all but the first with `fromBase`) moved after the rest */
+  rebase(options?: { fromBase?: boolean }): Promise<RebaseReport | Unavailable>;
 }
+
+export type TagsReport = { ok: true; database: string; tags: TagEntry[]; problems: Problem[] } | Unavailable;
 
 /**
  * The API over one project and database. The options are checked here, once: options it cannot
@@ -180,22 +201,24 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     config,
     status: () => withDatabase('status', async ({ db, description }) => {
       const set = loadRevisions(config);
-      const { applied } = await readApplied(db, config.schema);
-      const statuses = computeStatus(set.revisions, applied);
+      // the chain this database follows: a squashed revision, or the revisions it replaces
+      const view = databaseView(set, (await readApplied(db, config.schema)).applied);
+      const { applied } = view;
+      const statuses = computeStatus(view.revisions, applied);
       const counts: Record<RevisionState, number> = { applied: 0, pending: 0, edited: 0, missing: 0 };
       for (const s of statuses) counts[s.state]++;
       return {
-        ok: set.problems.length === 0,
+        ok: set.problems.length === 0 && view.problems.length === 0,
         database: description,
         schema: config.schema,
         current: applied.at(-1)?.id ?? null,
         head: set.revisions.at(-1)?.id ?? null,
         revisions: statuses.map((s) => ({
           id: s.id, state: s.state, message: s.message, tags: s.tags,
-          appliedAt: s.appliedAt?.toISOString() ?? null, isDownEdited: s.isDownEdited,
+          appliedAt: s.appliedAt?.toISOString() ?? null, isDownEdited: s.isDownEdited, replaces: s.revision?.replaces ?? [],
         })),
         counts,
-        problems: set.problems,
+        problems: [...set.problems, ...view.problems],
       };
     }),
     up: (target = 'head', runOptions = {}) => run('up', planners.up(target, { ...runOptions, restoreCommand }), runOptions),
@@ -226,6 +249,21 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     check: async (checkOptions = {}) => (await import('./proof/check.js')).checkProject(config, loadRevisions(config), proofEvents, checkOptions),
     diff: async (declareOptions = {}) => (await import('./declare/from-schema.js')).diffFromSchema(config, loadRevisions(config), proofEvents, declareOptions),
     newFromSchema: async (message, declareOptions = {}) => (await import('./declare/from-schema.js')).newFromSchema(config, loadRevisions(config), proofEvents, message, declareOptions),
+    squash: async (squashOptions) => (await import('./release/squash.js')).squashRevisions(config, loadRevisions(config), proofEvents, squashOptions),
+    tag: (name, revision) => addTag(config, loadRevisions(config), name, revision),
+    deleteTag: (name) => deleteTag(config, loadRevisions(config), name),
+    tags: () => withDatabase('tags', async ({ db, description }) => {
+      const set = loadRevisions(config);
+      return { ok: true as const, database: description, tags: listTags(set, (await readApplied(db, config.schema)).applied), problems: set.problems };
+    }),
+    rebase: async ({ fromBase = false } = {}) => {
+      const set = loadRevisions(config);
+      const read = fromBase ? [] : await withDatabase('rebase', async ({ db }) => (await readApplied(db, config.schema)).applied);
+      if (!Array.isArray(read)) return read;
+      // a squashed revision counted as applied is applied too
+      const applied = new Set([...read.map((a) => a.id), ...databaseView(set, read).applied.map((a) => a.id)]);
+      return (await import('./release/rebase.js')).rebaseHistory(config, set, applied);
+    },
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };

@@ -18,7 +18,7 @@ export function formatCurrent(report: CurrentReport, style: Style): string {
 
 export function formatHeads(report: Exclude<HeadsReport, { reason: 'invalid' }>, style: Style): string {
   if (report.ok) return report.head === null ? 'no revisions yet: base' : `${report.head}${style.cyan(' (head)')}${report.message ? `, ${report.message}` : ''}`;
-  const lines = [style.red(`${report.heads.length} heads: revisions claim the same parent (two branches were merged)`)];
+  const lines = [style.red(`${report.heads.length} heads: revisions claim the same parent (${report.heads.length === 2 ? 'two' : report.heads.length} branches were merged)`)];
   for (const head of report.heads) {
     lines.push(`  ${head.id}${style.cyan(' (head)')}${head.message ? `, ${head.message}` : ''}`);
     lines.push(style.dim(`      its branch, from ${head.forkedFrom}: ${head.branch.join(' -> ')}`));
@@ -36,7 +36,7 @@ export function formatHeads(report: Exclude<HeadsReport, { reason: 'invalid' }>,
   if (report.moves.some((m) => m.edits.some((e) => e.kind === 'rename'))) {
     lines.push(style.dim('  renaming gives a revision a new id: where a database applied it under the old one, revert it there first'));
   }
-  lines.push(style.dim('(strata rebase will do this; it is planned, not built yet)'));
+  lines.push(style.dim('strata rebase makes these edits (keeping in place what the database applied)'));
   return lines.join('\n');
 }
 

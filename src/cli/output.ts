@@ -108,7 +108,8 @@ export function formatStatus(report: StatusResult, style: Style): string {
     const tags = r.tags.length > 0 ? style.cyan(` [${r.tags.join(', ')}]`) : '';
     const when = r.appliedAt ? style.dim(` ${formatUtc(r.appliedAt, 'minute')}`) : '';
     const downNote = r.isDownEdited ? style.yellow(' (down.sql edited since applied)') : '';
-    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${downNote}`);
+    const squashNote = r.replaces.length > 0 ? style.dim(` (replaces ${r.replaces.length} revisions)`) : '';
+    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${squashNote}${downNote}`);
   }
   if (report.revisions.length === 0) lines.push('no revisions yet: create one with strata new "<message>"');
   const c = report.counts;

@@ -47,6 +47,12 @@ alter table ${s}.revisions add column replaces text[] not null default '{}';
 alter table ${s}.events drop constraint events_action_check;
 alter table ${s}.events add constraint events_action_check check (action in ('up', 'down', 'stamp', 'unstamp', 'dev', 'upgrade'));`,
   },
+  {
+    to: 3,
+    why: "the squash event action: a squashed revision recorded in place of the revisions it replaces",
+    sql: (s) => sql`alter table ${s}.events drop constraint events_action_check;
+alter table ${s}.events add constraint events_action_check check (action in ('up', 'down', 'stamp', 'unstamp', 'dev', 'upgrade', 'squash'));`,
+  },
 ];
 
 /** The version this strata writes, and the newest it knows. */

@@ -8,7 +8,7 @@ import { DatabaseQueryError, type Database } from './database.js';
  * The tracking schema: `revisions` (one row per applied revision) and `events` (an append-only log).
  * Every identifier goes through pg-sql2; values are always parameters.
  */
-export type EventAction = 'up' | 'down' | 'stamp' | 'unstamp' | 'dev' | 'upgrade';
+export type EventAction = 'up' | 'down' | 'stamp' | 'unstamp' | 'dev' | 'upgrade' | 'squash';
 
 export interface EventRecord {
   action: EventAction;
@@ -164,4 +164,26 @@ export function recordDownStatement(schema: string, id: string, actor: string, s
 )
 insert into ${s}.events (action, revision_id, ok, duration_ms, actor, details)
 select ${quoteLiteral(action)}, id, true, ${duration}, ${quoteLiteral(actor)}, ${source === undefined ? 'null' : `${quoteLiteral(JSON.stringify({ source }))}::jsonb`} from reverted;`;
+}
+
+/**
+ * A squashed revision recorded in place of the revisions it replaces, all applied: their rows go,
+ * its row comes (applied when the last of them was, `replaces` naming them), and a `squash` event
+ * names them; one statement, so no run ever sees half of it. Needs tracking version 3.
+ */
+export function recordSquashStatement(schema: string, squash: RevisionRecord, replaces: readonly string[]): string {
+  const s = quoteIdentifier(schema);
+  const ids = `array[${replaces.map(quoteLiteral).join(', ')}]::text[]`;
+  const tags = `array[${squash.tags.map(quoteLiteral).join(', ')}]::text[]`;
+  return `with replaced as (
+  delete from ${s}.revisions where id = any(${ids}) returning applied_at, duration_ms
+), recorded as (
+  insert into ${s}.revisions (id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_at, applied_by, duration_ms, replaces)
+  select ${quoteLiteral(squash.id)}, ${quoteLiteral(squash.parent)}, ${squash.message === null ? 'null' : quoteLiteral(squash.message)}, ${tags},
+    ${quoteLiteral(squash.upChecksum)}, ${quoteLiteral(squash.downChecksum)}, ${quoteLiteral(squash.downText)}, max(applied_at), ${quoteLiteral(squash.actor)}, coalesce(sum(duration_ms), 0), ${ids}
+  from replaced having count(*) = ${replaces.length}
+  returning id
+)
+insert into ${s}.events (action, revision_id, ok, duration_ms, actor, details)
+select 'squash', id, true, 0, ${quoteLiteral(squash.actor)}, ${quoteLiteral(JSON.stringify({ replaces }))}::jsonb from recorded;`;
 }

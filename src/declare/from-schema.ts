@@ -5,8 +5,7 @@ import { problem, type Problem } from '../errors.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
 import type { ProofEvents } from '../proof/proof-events.js';
 import { nextRevision, writeProjectFile, writeRevisionFolder } from '../project/project-files.js';
-import { buildRevisions, type RevisionSet } from '../revision/build-revisions.js';
-import type { Revision } from '../revision/revision.js';
+import { revisionFromTexts, type RevisionSet } from '../revision/build-revisions.js';
 import { generatedRevisionTexts } from '../revision/templates.js';
 import { reportedChanges, type ReportedChange } from '../schema/model/diff.js';
 import { renderSchema } from '../schema/model/render.js';
@@ -79,7 +78,7 @@ export async function newFromSchema(config: StrataConfig, set: RevisionSet, even
     const generated = generatedFrom(declared, options);
     if ('reason' in generated) return generated;
     const texts = generatedRevisionTexts(next.parent, next.message, { up: generated.upSql, down: generated.downSql }, { up: generated.transaction === 'on', down: generated.downTransaction === 'on' });
-    const candidate = candidateRevision(config, next.id, texts);
+    const candidate = revisionFromTexts(next.id, texts, config.dirLabel);
     if ('problems' in candidate) return { ok: false, reason: 'failed', problems: candidate.problems, changes: generated.changes, proof: null };
     const proof = await proveMigration(shadow.db, config, set, candidate, { ...declared, up: generated.up, down: generated.down }, options.signal);
     if (!proof.ok) return proof.reason === 'interrupted' ? proof : { ok: false, reason: 'failed', problems: proof.problems, changes: proof.changes, proof: proof.summary };
@@ -136,16 +135,4 @@ function generatedFrom(declared: Declared, options: DeclareOptions): GeneratedRe
     changes, up: plan.up, down: plan.down, upSql: renderMigration(plan.up), downSql: renderMigration(plan.down), transaction: plan.transaction,
     downTransaction: plan.downTransaction, destructive, renames: declared.renames, renameSuggestions: plan.renameSuggestions, shadows: declared.shadows,
   };
-}
-
-/** The revision as `strata up` will read it from disk, read from the texts instead (nothing is on disk yet). */
-function candidateRevision(config: StrataConfig, id: string, texts: { up: string; down: string }): Revision | { problems: Problem[] } {
-  const encoder = new TextEncoder();
-  const built = buildRevisions({
-    entries: [{ name: id, kind: 'directory', files: { 'up.sql': { kind: 'bytes', bytes: encoder.encode(texts.up) }, 'down.sql': { kind: 'bytes', bytes: encoder.encode(texts.down) } } }],
-  }, config.dirLabel);
-  // alone, its parent is not in this set: the chain is the history's, checked already
-  const problems = built.problems.filter((p) => !p.code.startsWith('CHAIN_'));
-  const revision = built.revisions[0];
-  return problems.length > 0 || !revision ? { problems } : revision;
 }

@@ -5,6 +5,8 @@ import { readApplied } from '../db/tracking.js';
 import type { Problem, Unavailable } from '../errors.js';
 import { loadRevisions } from '../revision/load-revisions.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
+import { databaseView, type DatabaseView } from '../plan/squashes.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
 import { describeRevision, type RevisionDetails } from '../plan/describe-revision.js';
 import { listHistory, type HistoryEntry } from '../plan/list-history.js';
 
@@ -48,22 +50,31 @@ export interface HistoryReport {
 export type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>, options?: { embeddedWaitMs?: number }) => Promise<T | Unavailable>;
 
 /** The tracking rows; without opening (or creating) the embedded database when it does not exist yet. */
-async function readTracking(config: StrataConfig, withDatabase: WithDatabase, options?: { embeddedWaitMs?: number }): Promise<{ ok: true; description: string; applied: AppliedRevision[] } | Unavailable> {
-  if (!config.databaseUrl && !existsSync(config.embeddedDataDir)) return { ok: true, description: describeDatabase(config), applied: [] };
-  return withDatabase(async ({ db, description }) => ({ ok: true as const, description, applied: (await readApplied(db, config.schema)).applied }), options);
+async function readTracking(config: StrataConfig, set: RevisionSet, withDatabase: WithDatabase, options?: { embeddedWaitMs?: number }): Promise<{ ok: true; description: string; view: DatabaseView } | Unavailable> {
+  if (!config.databaseUrl && !existsSync(config.embeddedDataDir)) return { ok: true, description: describeDatabase(config), view: databaseView(set, []) };
+  return withDatabase(async ({ db, description }) => ({ ok: true as const, description, view: databaseView(set, (await readApplied(db, config.schema)).applied) }), options);
+}
+
+/** What the view says beside the revisions: a squashed revision counted as applied before it is recorded, a range this database cannot finish. */
+function squashNotes(view: DatabaseView): string[] {
+  return [
+    ...view.unrecorded.map(({ squash }) => `${squash.id} counts as applied: this database applied the ${squash.replaces.length} revisions it replaces (the next strata up records it so)`),
+    ...view.problems.map((p) => `${p.message}: ${p.hint}`),
+  ];
 }
 
 export async function readCurrent(config: StrataConfig, withDatabase: WithDatabase): Promise<CurrentReport | Unavailable> {
-  const read = await readTracking(config, withDatabase);
-  if (!read.ok) return read;
-  const { description, applied } = read;
   const set = loadRevisions(config);
+  const read = await readTracking(config, set, withDatabase);
+  if (!read.ok) return read;
+  const { description, view } = read;
+  const { applied, revisions } = view;
   const row = applied.at(-1);
   const head = set.revisions.at(-1)?.id ?? null;
   const appliedIds = new Set(applied.map((a) => a.id));
-  const pending = set.revisions.filter((r) => !appliedIds.has(r.id)).length;
-  const notes: string[] = [];
-  if (row && !set.revisions.some((r) => r.id === row.id)) {
+  const pending = revisions.filter((r) => !appliedIds.has(r.id)).length;
+  const notes: string[] = squashNotes(view);
+  if (row && !revisions.some((r) => r.id === row.id)) {
     notes.push(`${row.id} is applied but its folder is missing on disk (a branch switch?): strata show ${row.id} says what is known of it`);
   }
   const revisionsAre = (n: number) => `${n} ${n === 1 ? 'revision is' : 'revisions are'}`;
@@ -83,11 +94,13 @@ export async function readCurrent(config: StrataConfig, withDatabase: WithDataba
 }
 
 export async function showRevision(config: StrataConfig, target: string, withDatabase: WithDatabase): Promise<ShowReport | Unavailable> {
-  const read = await readTracking(config, withDatabase);
-  if (!read.ok) return read;
-  const { description, applied } = read;
   const set = loadRevisions(config);
-  const described = describeRevision(set.revisions, applied, target);
+  const read = await readTracking(config, set, withDatabase);
+  if (!read.ok) return read;
+  const { description, view } = read;
+  // a replaced revision is shown from its folder, when it is still there
+  const replaced = [...(set.replaced?.values() ?? [])].flat().filter((r) => !view.revisions.includes(r));
+  const described = describeRevision([...view.revisions, ...replaced].sort((a, b) => (a.id < b.id ? -1 : 1)), view.applied, target);
   if (!described.ok) return { ok: false, reason: 'invalid', problems: [described.problem] };
   return { ok: true, database: description, schema: config.schema, ...described.revision };
 }
@@ -98,11 +111,15 @@ const HISTORY_EMBEDDED_WAIT_MS = 2000;
 export async function readHistory(config: StrataConfig, withDatabase: WithDatabase): Promise<HistoryReport | Unavailable> {
   const set = loadRevisions(config);
   let applied: AppliedRevision[] | undefined;
+  let revisions = set.revisions;
   let description = describeDatabase(config);
   const notes: string[] = [];
-  const read = await readTracking(config, withDatabase, { embeddedWaitMs: Math.min(config.lockTimeoutMs, HISTORY_EMBEDDED_WAIT_MS) });
-  if (read.ok) ({ applied, description } = read);
-  else {
+  const read = await readTracking(config, set, withDatabase, { embeddedWaitMs: Math.min(config.lockTimeoutMs, HISTORY_EMBEDDED_WAIT_MS) });
+  if (read.ok) {
+    ({ description } = read);
+    ({ applied, revisions } = read.view);
+    notes.push(...squashNotes(read.view));
+  } else {
     // the chain on disk is worth listing without the database; other refusals are the database's to explain
     const first = read.problems[0];
     if (first?.code !== 'CONNECTION_FAILED' && first?.code !== 'LOCK_TIMEOUT') return read;
@@ -115,7 +132,7 @@ export async function readHistory(config: StrataConfig, withDatabase: WithDataba
     isAppliedKnown: applied !== undefined,
     current: applied?.at(-1)?.id ?? null,
     head: set.revisions.at(-1)?.id ?? null,
-    revisions: listHistory(set.revisions, applied),
+    revisions: listHistory(revisions, applied),
     notes,
     problems: set.problems,
   };

@@ -1,10 +1,11 @@
 import type { StrataConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { readApplied } from '../db/tracking.js';
+import { readApplied, recordSquashStatement } from '../db/tracking.js';
 import { prepareTracking, upgradeNote } from '../db/tracking-schema.js';
 import { StrataError, type Problem } from '../errors.js';
 import type { Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
+import { databaseView, squashRow, type UnrecordedSquash } from '../plan/squashes.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { currentActor } from './actor.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } from './advisory-lock.js';
@@ -77,7 +78,8 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   const checkOptions = { ...options, serverVersionNum: db.serverVersionNum };
   const checked = await planAndCheck(set, tracking.applied, planner, checkOptions);
   if (!checked.ok) return refused('invalid', checked.problems);
-  if (checked.steps.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
+  // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do
+  if (checked.steps.length === 0 && databaseView(set, tracking.applied).unrecorded.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
 
   const lock = await lockForRun(db, config, emit);
   if (!lock.ok) return refused('unavailable', [lock.problem]);
@@ -88,7 +90,8 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
     tracking = await readApplied(db, config.schema);
     const plan = planner(set, tracking.applied);
     if (!plan.ok) return refused('invalid', plan.problems);
-    if (plan.steps.length === 0) return nothingToDo(request.nothingToDo?.underLock ?? DONE_BY_ANOTHER_RUNNER);
+    const unrecorded = databaseView(set, tracking.applied).unrecorded;
+    if (plan.steps.length === 0 && unrecorded.length === 0) return nothingToDo(request.nothingToDo?.underLock ?? DONE_BY_ANOTHER_RUNNER);
     // Scripts already parsed before the lock are reused; only steps new to this plan are parsed.
     const unparsed = plan.steps.filter((step) => !checked.statements.has(step.script) && !adoptParsed(step, firstSteps, checked.statements));
     if (unparsed.length > 0) {
@@ -101,6 +104,9 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
     const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
     if (prepared.action === 'upgraded') notes.unshift(upgradeNote(config.schema, prepared.from));
     for (const note of notes) emit({ type: 'note', message: note });
+    const recorded = await recordSquashes(db, config, unrecorded, emit);
+    notes.push(...recorded);
+    if (plan.steps.length === 0) return { ok: true, command, steps: [], notes };
     const singleTransaction = options.singleTransaction === 'when-possible'
       ? plan.steps.every((s) => s.script.transactional)
       : options.singleTransaction ?? false;
@@ -118,12 +124,29 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),
       },
     });
-    if (result.ok) return { ok: true, command, steps: result.outcomes, notes };
+    if (result.ok) {
+      // the run finished the range of a squashed revision this database was partway through
+      if (set.revisions.some((r) => r.replaces.length > 0)) notes.push(...await recordSquashes(db, config, databaseView(set, (await readApplied(db, config.schema)).applied).unrecorded, emit));
+      return { ok: true, command, steps: result.outcomes, notes };
+    }
     if (result.reason === 'interrupted') return { ok: false, reason: 'interrupted', command, steps: result.outcomes };
     return { ok: false, reason: 'failed', command, steps: result.outcomes, failure: result.failure };
   } finally {
     await releaseRunLock(lock.lock, config.schema);
   }
+}
+
+/** Records each squashed revision in place of the rows of the revisions it replaces (squashes.ts); one note each. */
+async function recordSquashes(db: Database, config: StrataConfig, unrecorded: readonly UnrecordedSquash[], emit: RunEventListener): Promise<string[]> {
+  const notes: string[] = [];
+  for (const { squash, rows } of unrecorded) {
+    const record = { ...squashRow(squash, rows), actor: currentActor() };
+    await db.query(recordSquashStatement(config.schema, record, squash.replaces));
+    const note = `recorded ${squash.id} as applied in place of the ${squash.replaces.length} revisions it replaces (${squash.replaces[0]} … ${squash.replaces.at(-1)}), which this database had applied`;
+    emit({ type: 'note', message: note });
+    notes.push(note);
+  }
+  return notes;
 }
 
 /**

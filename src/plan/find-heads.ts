@@ -1,4 +1,4 @@
-import type { Problem } from '../errors.js';
+import { problem, type Problem } from '../errors.js';
 import { timestampAfter } from '../revision/revision-id.js';
 import type { Revision } from '../revision/revision.js';
 
@@ -44,7 +44,7 @@ const FORK_CODES = new Set(['CHAIN_FORK', 'CHAIN_PARENT_MISMATCH']);
  * oldest) and move each other branch after the tip, re-parenting its first revision and renaming
  * those whose ids would otherwise sort before the revision they now follow.
  */
-export function findHeads(revisions: readonly Revision[], problems: readonly Problem[], dirLabel: string): HeadsReport {
+export function findHeads(revisions: readonly Revision[], problems: readonly Problem[], dirLabel: string, applied: ReadonlySet<string> = new Set()): HeadsReport {
   const byId = new Map(revisions.map((r) => [r.id, r]));
   const hasChild = new Set(revisions.map((r) => r.parent));
   const heads = revisions.filter((r) => !hasChild.has(r.id));
@@ -58,8 +58,20 @@ export function findHeads(revisions: readonly Revision[], problems: readonly Pro
   }
 
   const sorted = heads.map((head) => lineageOf(head, byId)).sort(compareLineages);
-  // keep the branch that leaves the fewest folders to rename; on a tie, the one whose first revision is oldest
-  const plans = sorted.map((kept) => planMoves([kept, ...sorted.filter((l) => l !== kept)], dirLabel));
+  // keep the branch that leaves the fewest folders to rename; on a tie, the one whose first revision is oldest;
+  // never one that moves a revision the database applied (strata rebase)
+  const plans = sorted.map((kept) => planMoves([kept, ...sorted.filter((l) => l !== kept)], dirLabel))
+    .filter((p) => p.moves.every((m) => m.branch.every((id) => !applied.has(id))));
+  if (plans.length === 0) {
+    const appliedHeads = sorted.filter((l) => l.some((id) => applied.has(id) && !sorted.every((other) => other.includes(id)))).map((l) => l.at(-1)!);
+    return {
+      ok: false, reason: 'invalid',
+      problems: [problem('CHAIN_FORK', {
+        message: `the database applied revisions of more than one branch (those of ${appliedHeads.join(' and ')}): joining them would move a revision it ran`,
+        hint: 'revert one branch on this database first (strata down <the revision they grow from>), then strata rebase; or join them from the files alone (strata rebase --from base) for databases that applied neither',
+      })],
+    };
+  }
   const plan = plans.reduce((best, p) => (p.renames < best.renames ? p : best));
   const forkHeads = plan.lineages.map((lineage, index): ForkHead => {
     const start = index === 0 ? forkIndex(lineage, plan.lineages) : plan.branches[index - 1]!.start;

@@ -1,5 +1,7 @@
 import { problem } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
+import type { Revision } from '../revision/revision.js';
+import { databaseView } from './squashes.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { planDown, planUp, type DownStep, type Plan, type PlanUpOptions, type Step, type UpStep } from './plan.js';
 import { planStamp } from './plan-stamp.js';
@@ -12,29 +14,37 @@ import { planStamp } from './plan-stamp.js';
 export type Planner = (set: RevisionSet, applied: readonly AppliedRevision[]) => Plan<Step>;
 
 export const planners = {
-  up: (target: string, options: PlanUpOptions): Planner => (set, applied) => planUp(set.revisions, applied, target, options),
-  down: (target: string): Planner => (set, applied) => planDown(set.revisions, applied, target),
-  redo: (): Planner => planRedo,
-  stamp: (target: string): Planner => (set, applied) => {
-    const plan = planStamp(set.revisions, applied, target);
+  up: (target: string, options: PlanUpOptions): Planner => viewed((revisions, applied) => planUp(revisions, applied, target, options)),
+  down: (target: string): Planner => viewed((revisions, applied) => planDown(revisions, applied, target)),
+  redo: (): Planner => viewed(planRedo),
+  stamp: (target: string): Planner => viewed((revisions, applied) => {
+    const plan = planStamp(revisions, applied, target);
     if (!plan.ok) return plan;
     return { ok: true, steps: [...plan.stamp.map(recordAsApplied), ...plan.unstamp.map(removeRecord)] };
-  },
+  }),
 };
+
+/** Plans on the chain this database follows, squashed revisions resolved (squashes.ts). */
+function viewed(plan: (revisions: readonly Revision[], applied: readonly AppliedRevision[]) => Plan<Step>): Planner {
+  return (set, applied) => {
+    const view = databaseView(set, applied);
+    return view.problems.length > 0 ? { ok: false, problems: view.problems } : plan(view.revisions, view.applied);
+  };
+}
 
 /**
  * strata redo: revert the newest applied revision and apply it again from disk (the pipeline runs
  * both in one transaction when both allow it).
  */
-export function planRedo(set: RevisionSet, applied: readonly AppliedRevision[]): Plan<Step> {
-  const down = planDown(set.revisions, applied, '-1');
+export function planRedo(revisions: readonly Revision[], applied: readonly AppliedRevision[]): Plan<Step> {
+  const down = planDown(revisions, applied, '-1');
   if (!down.ok) return down;
   const reverted = down.steps[0];
   if (!reverted) {
     return { ok: false, problems: [problem('TARGET_INVALID', { message: 'nothing is applied, so there is nothing to redo', hint: 'use strata up' })] };
   }
   const remaining = applied.filter((a) => a.id !== reverted.id);
-  const up = planUp(set.revisions, remaining, reverted.id);
+  const up = planUp(revisions, remaining, reverted.id);
   if (!up.ok) return up;
   const reapplied = up.steps.find((s) => s.id === reverted.id);
   if (!reapplied) {

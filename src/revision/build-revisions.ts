@@ -7,10 +7,15 @@ import type { Revision } from './revision.js';
 import { lineColumnAt, splitLines } from '../text/source-position.js';
 
 export interface RevisionSet {
-  /** in id order (which the Parent chain must agree with) */
+  /**
+   * The chain, in id order (which the Parent chain must agree with): a squashed revision stands in
+   * it for the revisions it replaces (src/plan/squashes.ts says which a given database follows)
+   */
   revisions: Revision[];
   /** every problem in every file, in file order */
   problems: Problem[];
+  /** squashed revision id -> the folders of the revisions it replaces still on disk, in order (none: absent) */
+  replaced?: ReadonlyMap<string, Revision[]>;
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -47,8 +52,74 @@ export function buildRevisions(tree: MigrationTree, dirLabel: string): RevisionS
     problems.push(...folder.problems);
     if (folder.revision) revisions.push(folder.revision);
   }
-  problems.push(...checkTimestamps(revisions, dirLabel), ...checkTags(revisions), ...checkChain(revisions));
-  return { revisions, problems };
+  const squashes = separateReplaced(revisions);
+  problems.push(...squashes.problems, ...checkTimestamps(squashes.chain, dirLabel), ...checkTags(squashes.chain), ...checkChain(squashes.chain, squashes.aliases));
+  return squashes.replaced.size === 0 ? { revisions: squashes.chain, problems } : { revisions: squashes.chain, problems, replaced: squashes.replaced };
+}
+
+/**
+ * Squashed revisions (`--! Replaces:`) and the folders of the revisions they replace, when still
+ * there (for databases partway through the range): those leave the chain, where the squashed
+ * revision takes their place, and must still be a chain of their own from its parent. A revision
+ * after the range may name the squashed revision or the range's last as its Parent (`aliases`).
+ */
+function separateReplaced(revisions: readonly Revision[]): { chain: Revision[]; replaced: Map<string, Revision[]>; aliases: Map<string, string>; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const replaced = new Map<string, Revision[]>();
+  const aliases = new Map<string, string>();
+  const byId = new Map(revisions.map((r) => [r.id, r]));
+  const replacedBy = new Map<string, string>();
+  for (const squash of revisions.filter((r) => r.replaces.length > 0)) {
+    const line = headerLine(squash.up.text, 'Replaces');
+    const at = { file: squash.up.path, line, revision: squash.id };
+    const nested = squash.replaces.filter((id) => (byId.get(id)?.replaces.length ?? 0) > 0);
+    const taken = squash.replaces.filter((id) => replacedBy.has(id));
+    if (nested.length > 0 || taken.length > 0) {
+      problems.push(problem('SQUASH_INVALID', {
+        ...at, message: nested.length > 0 ? `${squash.id} replaces ${nested[0]}, which is itself a squashed revision` : `${taken[0]} is replaced by both ${replacedBy.get(taken[0]!)} and ${squash.id}`,
+        hint: 'a revision is replaced by one squashed revision at most; squash the original revisions again into one range',
+      }));
+      continue;
+    }
+    for (const id of squash.replaces) replacedBy.set(id, squash.id);
+    aliases.set(squash.replaces.at(-1)!, squash.id);
+    const present = squash.replaces.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    if (present.length === 0) continue;
+    replaced.set(squash.id, present);
+    if (present.length < squash.replaces.length) {
+      const absent = squash.replaces.filter((id) => !byId.has(id));
+      problems.push(problem('SQUASH_INVALID', {
+        ...at, message: `${squash.id} replaces ${squash.replaces.length} revisions, but ${absent.length} of their folders ${absent.length === 1 ? 'is' : 'are'} gone (${absent.join(', ')}) and ${present.length} ${present.length === 1 ? 'is' : 'are'} still here`,
+        hint: `keep all of them while a database is partway through the range (check them out again from git), or delete all of them once every database is past ${squash.replaces.at(-1)}`,
+      }));
+      continue;
+    }
+    present.forEach((revision, k) => {
+      const expected = k === 0 ? squash.parent : present[k - 1]!.id;
+      if (revision.parent !== expected) {
+        problems.push(problem('SQUASH_INVALID', {
+          file: revision.up.path, line: headerLine(revision.up.text, 'Parent'), revision: revision.id,
+          message: `${revision.id} is replaced by ${squash.id}, but its Parent is ${revision.parent}, not ${expected}: the replaced revisions must stay the chain they were`,
+          hint: `set '--! Parent: ${expected}' in ${revision.up.path}, or fix the Replaces line of ${squash.up.path}`,
+        }));
+      }
+    });
+  }
+  return { chain: revisions.filter((r) => !replacedBy.has(r.id) || !replaced.has(replacedBy.get(r.id)!)), replaced, aliases, problems };
+}
+
+/**
+ * A revision as `strata up` will read it from disk, read from its texts instead (a revision strata
+ * is about to write, proven first). Alone, its parent is not in this set: the chain is the caller's.
+ */
+export function revisionFromTexts(id: string, texts: { up: string; down: string }, dirLabel: string): Revision | { problems: Problem[] } {
+  const encoder = new TextEncoder();
+  const built = buildRevisions({
+    entries: [{ name: id, kind: 'directory', files: { 'up.sql': { kind: 'bytes', bytes: encoder.encode(texts.up) }, 'down.sql': { kind: 'bytes', bytes: encoder.encode(texts.down) } } }],
+  }, dirLabel);
+  const problems = built.problems.filter((p) => !p.code.startsWith('CHAIN_'));
+  const revision = built.revisions[0];
+  return problems.length > 0 || !revision ? { problems } : revision;
 }
 
 interface FolderResult {
@@ -82,6 +153,7 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
         parent: upFile.header.parent,
         message: upFile.header.message,
         tags: upFile.header.tags,
+        replaces: upFile.header.replaces,
         transactional: upFile.header.transactional,
         up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: bodyChecksum(upFile.body) },
         down: {
@@ -226,34 +298,35 @@ function checkTags(revisions: Revision[]): Problem[] {
 }
 
 /** The chain must follow id order: each revision's Parent is the one before it. */
-function checkChain(revisions: Revision[]): Problem[] {
+function checkChain(revisions: Revision[], aliases: ReadonlyMap<string, string> = new Map()): Problem[] {
   const problems: Problem[] = [];
   const ids = new Set(revisions.map((r) => r.id));
   const claimants = new Map<string, Revision[]>();
+  const parentOf = (revision: Revision) => aliases.get(revision.parent) ?? revision.parent;
   for (const revision of revisions) {
-    const list = claimants.get(revision.parent) ?? [];
+    const list = claimants.get(parentOf(revision)) ?? [];
     list.push(revision);
-    claimants.set(revision.parent, list);
+    claimants.set(parentOf(revision), list);
   }
   const reportedForks = new Set<string>();
   revisions.forEach((revision, index) => {
     const expected = index === 0 ? 'base' : revisions[index - 1]!.id;
-    if (revision.parent === expected) return;
+    if (parentOf(revision) === expected) return;
     const file = revision.up.path;
     const line = headerLine(revision.up.text, 'Parent');
-    const sameParent = claimants.get(revision.parent) ?? [];
+    const sameParent = claimants.get(parentOf(revision)) ?? [];
     if (sameParent.length > 1) {
-      if (reportedForks.has(revision.parent)) return;
-      reportedForks.add(revision.parent);
+      if (reportedForks.has(parentOf(revision))) return;
+      reportedForks.add(parentOf(revision));
       const names = sameParent.map((r) => r.id);
       problems.push(problem('CHAIN_FORK', {
         file, line, revision: revision.id,
-        message: `${names.length} revisions claim parent ${revision.parent}: ${names.join(' and ')} (two branches were merged)`,
-        hint: `keep the history a chain: set '--! Parent: ${expected}' in ${file} (strata heads lists every step when a branch has more than one revision)`,
+        message: `${names.length} revisions claim parent ${revision.parent}: ${names.join(' and ')} (${names.length === 2 ? 'two' : names.length} branches were merged)`,
+        hint: `join the branches with strata rebase (it moves the revisions the database has not applied after the others; strata rebase --from base decides from the files alone), or set '--! Parent: ${expected}' in ${file} by hand (strata heads lists every step of each branch)`,
       }));
       return;
     }
-    if (revision.parent !== 'base' && !ids.has(revision.parent)) {
+    if (parentOf(revision) !== 'base' && !ids.has(parentOf(revision))) {
       problems.push(problem('CHAIN_PARENT_UNKNOWN', {
         file, line, revision: revision.id,
         message: `Parent ${revision.parent} is not a revision in this folder`,

@@ -1,6 +1,7 @@
 import { closest, problem, type Problem } from '../errors.js';
 import { lineColumnAt } from '../text/source-position.js';
 import { lexSql } from '../sql/lexer.js';
+import { isRevisionId } from './revision-id.js';
 
 export type FileRole = 'up' | 'down';
 
@@ -9,6 +10,8 @@ export interface UpHeader {
   message: string | undefined;
   transactional: boolean;
   tags: string[];
+  /** `Replaces:` the revisions a squashed revision stands for, in order (strata squash writes it) */
+  replaces: string[];
 }
 
 export interface DownHeader {
@@ -31,7 +34,7 @@ interface HeaderLines extends Omit<ParsedFile<unknown>, 'header'> {
   intendedKeys: Set<string>;
 }
 
-const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags'] as const;
+const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags', 'Replaces'] as const;
 const DOWN_KEYS = ['Transaction', 'Irreversible'] as const;
 const HEADER_LINE = /^--!(.*)$/;
 const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$/;
@@ -47,7 +50,7 @@ export function withoutBom(text: string): string {
 
 /** `revision`: the id of the revision the file belongs to, set on every problem (absent for a file read on its own, as in tests). */
 export function parseUpFile(text: string, file: string, revision?: string): ParsedFile<UpHeader> {
-  const header: UpHeader = { parent: undefined, message: undefined, transactional: true, tags: [] };
+  const header: UpHeader = { parent: undefined, message: undefined, transactional: true, tags: [], replaces: [] };
   const result = parseHeaderLines(text, file, 'up', (key, value, line, problems) => {
     switch (key) {
       case 'Parent':
@@ -62,6 +65,9 @@ export function parseUpFile(text: string, file: string, revision?: string): Pars
         break;
       case 'Tags':
         header.tags = parseTags(value, file, line, problems);
+        break;
+      case 'Replaces':
+        header.replaces = parseReplaces(value, file, line, problems);
         break;
     }
   });
@@ -225,10 +231,31 @@ function parseTransaction(value: string, file: string, line: number, problems: P
   return true;
 }
 
+function parseReplaces(value: string, file: string, line: number, problems: Problem[]): string[] {
+  const ids = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const bad = ids.filter((id) => !isRevisionId(id));
+  if (ids.length < 2 || bad.length > 0) {
+    problems.push(problem('HEADER_BAD_VALUE', {
+      file, line,
+      message: bad.length > 0 ? `Replaces names ${bad.map((b) => `'${b}'`).join(', ')}, which ${bad.length === 1 ? 'is not a revision id' : 'are not revision ids'}` : 'Replaces needs the ids of two or more revisions',
+      hint: 'strata squash writes this line: the ids of the revisions it replaces, in order, separated by commas',
+    }));
+    return [];
+  }
+  const repeated = ids.filter((id, k) => ids.indexOf(id) !== k);
+  if (repeated.length > 0) problems.push(problem('HEADER_BAD_VALUE', { file, line, message: `Replaces names ${repeated[0]} twice`, hint: 'name each replaced revision once' }));
+  return ids;
+}
+
+/** A tag strata accepts: a release name that is not a target word. */
+export function isValidTag(tag: string): boolean {
+  return TAG_PATTERN.test(tag) && !['head', 'base'].includes(tag.toLowerCase());
+}
+
 function parseTags(value: string, file: string, line: number, problems: Problem[]): string[] {
   const tags = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
   for (const tag of tags) {
-    if (!TAG_PATTERN.test(tag) || ['head', 'base'].includes(tag.toLowerCase())) {
+    if (!isValidTag(tag)) {
       problems.push(problem('HEADER_BAD_VALUE', {
         file, line,
         message: `tag '${tag}' is not a valid release name`,

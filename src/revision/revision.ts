@@ -24,6 +24,8 @@ export interface Revision {
   parent: string;
   message: string | undefined;
   tags: string[];
+  /** a squashed revision: the ids of the revisions it stands for, in order (`--! Replaces:`); else empty */
+  replaces: string[];
   /** false for `--! Transaction: off` */
   transactional: boolean;
   up: RevisionFile;

@@ -7,6 +7,7 @@ import { invalidResult, runDevStep, waitingResult } from './dev-actions.js';
 import type { DevConnection } from './dev-connection.js';
 import type { DevReporter, RunInfo } from './dev-reporter.js';
 import { decideDevStep, isStillBeingWritten, olderDownEdits } from './dev-step.js';
+import { databaseView } from '../plan/squashes.js';
 import { changedFiles, readFolder, type FolderReading } from './read-folder.js';
 import { createRunQueue, type RunQueue } from './run-queue.js';
 import { RevertCheck } from './revert-check.js';
@@ -132,11 +133,17 @@ export class DevRuns {
         reporter.reportLater(save.info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, save.reading, config));
         return;
       }
+      // the chain this database follows (a squashed revision, or the revisions it replaces)
+      const view = databaseView(set, applied);
+      if (view.problems.length > 0) {
+        reporter.reportLater(save.info(), invalidResult(view.problems, save.reading, config));
+        return;
+      }
       if (action === 0) {
-        const downEdits = olderDownEdits(set.revisions, applied, save.changedIds);
+        const downEdits = olderDownEdits(view.revisions, view.applied, save.changedIds);
         if (downEdits.length > 0) reporter.report(save.info(), { status: 'not-reapplied', revisions: downEdits, head: set.revisions.at(-1)?.id ?? null });
       }
-      const step = decideDevStep(set.revisions, applied, { previousIds: save.previousIds });
+      const step = decideDevStep(view.revisions, view.applied, { previousIds: save.previousIds });
       if (step.kind === 'none') {
         if (action === 0) reporter.report(save.info(), { status: 'unchanged', head: set.revisions.at(-1)?.id ?? null, isStartup: save.trigger === 'startup' });
         return;

@@ -109,7 +109,7 @@ it('fork after a merge: "2 revisions claim parent X", both named, how to re-pare
   const result = await refused(p, ['up']);
   expectText(result.stderr,
     `migrations/${C}/up.sql:1: error: 2 revisions claim parent ${A}: ${B} and ${C} (two branches were merged)`,
-    `fix: keep the history a chain: set '--! Parent: ${B}' in migrations/${C}/up.sql`);
+    `fix: join the branches with strata rebase`);
   assert.equal(await appliedIds(db!), [A, B]);
   // the fix the message gives works
   p.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\n--! Message: from the other branch\n\ncreate table invoices (id int);\n`);

@@ -69,7 +69,7 @@ test('heads: a fork lists each head with its branch and the edits that make one 
       `to make the history one chain again, keep ${R3} and move the other branch after it:`,
       `  1. rename migrations/${FORKED} to migrations/20261103090001_create_invoices (revisions run in id order)`,
       `  2. set '--! Parent: ${R3}' in migrations/20261103090001_create_invoices/up.sql`,
-      'strata rebase will do this; it is planned, not built yet');
+      'strata rebase makes these edits');
     const report = JSON.parse((await cli('heads', '--json')).stdout) as { reason: string; keep: string; heads: Array<{ id: string; branch: string[] }>; moves: Array<{ edits: unknown[] }> };
     assert.is(report.reason, 'forked');
     assert.equal(report.heads.map((h) => [h.id, h.branch]), [[R3, [R2, R3]], [FORKED, [FORKED]]]);

@@ -13,9 +13,9 @@ import { cliEnvironment, cliPath, createTestDatabase, fixturesDir, makeProject, 
  *   <!-- readme-test: scenario tour -->        the blocks after it run in one project, in order
  *   <!-- readme-test: file <path> -->          the code block after it is written to <path> first
  *   <!-- readme-test: append <path> -->        the code block after it is added to the end of <path>
- * Scenarios: `tour`, `tagged` and `declare` run on the embedded database, in a project holding the
+ * Scenarios: `tour`, `tagged`, `declare` and `release` run on the embedded database, in a project holding the
  * example history (`tour` and `declare` with it applied, as `npm start` leaves it; `tagged` with it
- * applied up to v1.0);
+ * applied up to v1.0; `release` up to its second revision);
  * `dev` runs `strata dev` on a server and makes the saves this file scripts.
  * Ids of revisions that `strata new` creates in the README are mapped to the ones it creates here;
  * durations, dates, clock times, who ran it and server URLs are compared as placeholders.
@@ -157,6 +157,7 @@ const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
   'first-run': { home: true },
   proof: {},
   declare: { setup: 'npx strata up' },
+  release: { setup: 'npx strata up 20261103' },
 };
 
 for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {

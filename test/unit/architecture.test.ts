@@ -18,7 +18,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['db/', 'project/'],
   ['executor/', 'schema/introspect/'],
   ['proof/'],
-  ['declare/'],
+  ['declare/', 'release/'],
   ['watch/'],
   ['index.ts'],
   ['cli.ts', 'cli/'],

@@ -88,7 +88,7 @@ test('fork: "2 revisions claim parent X" names both and says how to re-parent', 
   assert.is(set.problems.length, 1, JSON.stringify(set.problems));
   assert.equal([fork.file, fork.line], [`migrations/${C}/up.sql`, 1]);
   assert.is(fork.message, `2 revisions claim parent ${A}: ${B} and ${C} (two branches were merged)`);
-  assert.is(fork.hint, `keep the history a chain: set '--! Parent: ${B}' in migrations/${C}/up.sql (strata heads lists every step when a branch has more than one revision)`);
+  assert.is(fork.hint, `join the branches with strata rebase (it moves the revisions the database has not applied after the others; strata rebase --from base decides from the files alone), or set '--! Parent: ${B}' in migrations/${C}/up.sql by hand (strata heads lists every step of each branch)`);
 });
 
 test('fork fixed as the hint says: the chain is whole', () => {

@@ -14,10 +14,10 @@ function only(problems: Problem[], code: Problem['code']): Problem {
 }
 
 test('a complete up.sql header: every key, the body after it, no problems', () => {
-  const text = '--! Parent: 20261120093000_create_users\n--! Message:   Add orders table  \n--! Transaction: off\n--! Tags: v1.4, release-2 ,beta_3\n\ncreate table orders (id int);\n';
+  const text = '--! Parent: 20261120093000_create_users\n--! Message:   Add orders table  \n--! Transaction: off\n--! Tags: v1.4, release-2 ,beta_3\n--! Replaces: 20261121093000_a, 20261122093000_b\n\ncreate table orders (id int);\n';
   const parsed = parseUpFile(text, UP);
   assert.equal(parsed.problems, []);
-  assert.equal(parsed.header, { parent: '20261120093000_create_users', message: 'Add orders table', transactional: false, tags: ['v1.4', 'release-2', 'beta_3'] });
+  assert.equal(parsed.header, { parent: '20261120093000_create_users', message: 'Add orders table', transactional: false, tags: ['v1.4', 'release-2', 'beta_3'], replaces: ['20261121093000_a', '20261122093000_b'] });
   assert.is(parsed.body, '\ncreate table orders (id int);\n');
   assert.is(parsed.bodyOffset, text.indexOf('\ncreate table'));
   assert.is(text.slice(parsed.bodyOffset), parsed.body);
@@ -220,7 +220,7 @@ test('header lines end at LF, CRLF or a lone CR; the body starts after the break
     const text = `--! Parent: base${br}--! Message: x${br}--! Transaction: off${br}${br}select 1;${br}`;
     const parsed = parseUpFile(text, UP);
     assert.equal(parsed.problems, [], JSON.stringify(br));
-    assert.equal(parsed.header, { parent: 'base', message: 'x', transactional: false, tags: [] }, JSON.stringify(br));
+    assert.equal(parsed.header, { parent: 'base', message: 'x', transactional: false, tags: [], replaces: [] }, JSON.stringify(br));
     assert.is(parsed.body, `${br}select 1;${br}`, JSON.stringify(br));
     assert.is(text.slice(parsed.bodyOffset), parsed.body);
   }
