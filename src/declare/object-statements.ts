@@ -1,4 +1,5 @@
 import type { SchemaObject } from '../schema/model/snapshot.js';
+import { foreignDataDrop, isForeignColumn } from './foreign-data-changes.js';
 import { ddlName, groupOf, literal, onTable, qualifiedName, routineName } from './identities.js';
 import { defaultPrivilegesUndone, privilegeStatements } from './privilege-statements.js';
 import { mentionedNames, splitCreate, tableColumns } from './sql-text.js';
@@ -75,7 +76,7 @@ function addColumn(column: SchemaObject, context: PlanContext, group: string): G
   const definition = tableColumns(table.create)?.find((c) => c.name === name)?.definition;
   // a partition's or an inheriting table's column comes from its parent's
   if (definition === undefined) return [];
-  return [statement(`alter table ${tableName} add column ${definition};`, column, group, fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
+  return [statement(`alter table ${tableName} add column ${definition};`, column, group, table.kind === 'table' && fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
 }
 
 const VOLATILE_BUILTINS = new Set(['nextval', 'random', 'random_normal', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'txid_current', 'setseed']);
@@ -98,8 +99,8 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
       return [one(`drop table ${name};`, { destructive: `drops table ${name} and its rows` })];
     case 'column': {
       const [table, column] = onTable(object);
-      // a generated column's values are computed: nothing is lost
-      return [one(`alter table ${table} drop column ${column};`, object.attributes.generated === null ? { destructive: `drops column ${column} of ${table} and its values` } : {})];
+      // a generated column's values are computed, a foreign table's are elsewhere: nothing is lost
+      return [one(`alter table ${table} drop column ${column};`, object.attributes.generated === null && !isForeignColumn(object) ? { destructive: `drops column ${column} of ${table} and its values` } : {})];
     }
     case 'constraint': {
       const [table, constraint] = onTable(object);
@@ -122,6 +123,11 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
       return privilegeStatements(object, undefined).map((sql) => one(sql));
     case 'aggregate':
       return [one(`drop aggregate ${ddlName(object)};`)];
+    case 'foreign-data wrapper':
+    case 'server':
+    case 'user mapping':
+    case 'foreign table':
+      return [one(foreignDataDrop(object))];
     case 'schema':
     case 'extension':
     case 'collation':
