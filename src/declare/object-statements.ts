@@ -40,8 +40,9 @@ function objectCreate(object: SchemaObject, context: PlanContext, group: string)
     case 'constraint': {
       const [table, name] = onTable(object);
       const type = object.attributes.type;
-      // (a partitioned table takes no NOT VALID foreign key)
-      if (!isExistingTable(object.parent!, context) || (type !== 'check' && type !== 'foreign key') || context.desired.get(object.parent!)?.attributes.partitioned === true) return splitCreate(object.create).map((sql) => one(sql));
+      // (a partitioned table takes no NOT VALID foreign key; a foreign table's check is not checked against rows it does not hold)
+      if (!isExistingTable(object.parent!, context) || (type !== 'check' && type !== 'foreign key') || context.desired.get(object.parent!)?.attributes.partitioned === true
+        || context.desired.get(object.parent!)?.kind === 'foreign table') return splitCreate(object.create).map((sql) => one(sql));
       // on a table that has rows: added without reading them (a short lock), then checked (no lock on writes)
       const [, ...rest] = splitCreate(object.create);
       return [
@@ -76,7 +77,9 @@ function addColumn(column: SchemaObject, context: PlanContext, group: string): G
   const definition = tableColumns(table.create)?.find((c) => c.name === name)?.definition;
   // a partition's or an inheriting table's column comes from its parent's
   if (definition === undefined) return [];
-  return [statement(`alter table ${tableName} add column ${definition};`, column, group, table.kind === 'table' && fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
+  // a foreign table's rows are elsewhere: nothing is rewritten
+  if (table.kind === 'foreign table') return [statement(`alter foreign table ${tableName} add column ${definition};`, column, group)];
+  return [statement(`alter table ${tableName} add column ${definition};`, column, group, fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
 }
 
 const VOLATILE_BUILTINS = new Set(['nextval', 'random', 'random_normal', 'clock_timestamp', 'timeofday', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v1mc', 'uuid_generate_v4', 'txid_current', 'setseed']);
@@ -100,11 +103,12 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
     case 'column': {
       const [table, column] = onTable(object);
       // a generated column's values are computed, a foreign table's are elsewhere: nothing is lost
-      return [one(`alter table ${table} drop column ${column};`, object.attributes.generated === null && !isForeignColumn(object) ? { destructive: `drops column ${column} of ${table} and its values` } : {})];
+      if (isForeignColumn(object)) return [one(`alter foreign table ${table} drop column ${column};`)];
+      return [one(`alter table ${table} drop column ${column};`, object.attributes.generated === null ? { destructive: `drops column ${column} of ${table} and its values` } : {})];
     }
     case 'constraint': {
       const [table, constraint] = onTable(object);
-      return [one(`alter table ${table} drop constraint ${constraint};`)];
+      return [one(`alter ${context.current.get(object.parent!)?.kind === 'foreign table' ? 'foreign table' : 'table'} ${table} drop constraint ${constraint};`)];
     }
     case 'trigger':
     case 'rule':

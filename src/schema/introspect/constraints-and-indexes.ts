@@ -48,7 +48,7 @@ function constraintObject(row: ConstraintRow): CatalogObject {
   const qualifiedTable = `${schema}.${table}`;
   // NOT VALID is state (a later VALIDATE CONSTRAINT changes it), not part of what the constraint says
   const definition = rawDefinition.replace(/ NOT VALID$/, '');
-  const statements = [`alter table ${qualifiedTable} add constraint ${quoted} ${definition}${isValid ? '' : ' not valid'};`];
+  const statements = [`alter ${relkind === 'f' ? 'foreign table' : 'table'} ${qualifiedTable} add constraint ${quoted} ${definition}${isValid ? '' : ' not valid'};`];
   if (isReplicaIdentity) statements.push(`alter table ${qualifiedTable} replica identity using index ${quoted};`);
   if (isClustered) statements.push(`alter table ${qualifiedTable} cluster on ${quoted};`);
   return {
