@@ -267,7 +267,7 @@ function bodyReferences(desired: ReadonlyMap<string, SchemaObject>): Map<string,
   const byName = new Map<string, string[]>();
   const add = (name: string, identity: string) => (byName.get(name) ?? byName.set(name, []).get(name)!).push(identity);
   for (const object of desired.values()) {
-    if (['table', 'view', 'materialized view', 'sequence', 'type', 'domain'].includes(object.kind)) add(qualifiedName(object), object.identity);
+    if (['table', 'foreign table', 'view', 'materialized view', 'sequence', 'type', 'domain'].includes(object.kind)) add(qualifiedName(object), object.identity);
     else if (object.kind === 'function' || object.kind === 'procedure') add(routineName(object), object.identity);
   }
   const references = new Map<string, string[]>();
