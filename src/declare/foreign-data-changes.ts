@@ -36,15 +36,21 @@ export function alterForeignData(before: SchemaObject, after: SchemaObject, fiel
   const [a, b] = [after.attributes, before.attributes];
   const head = alterHead(after);
   const sql: string[] = [];
-  if (after.kind === 'server') {
-    if (changed.has('wrapper')) return { replace: `its foreign-data wrapper changes (${String(b.wrapper)} -> ${String(a.wrapper)}): PostgreSQL has no ALTER SERVER ... FOREIGN DATA WRAPPER` };
-    if (changed.has('type')) return { replace: 'its type changes: PostgreSQL has no ALTER SERVER ... TYPE' };
-    if (changed.has('version')) sql.push(`${head} version ${a.version === null ? 'null' : literal(String(a.version))};`);
-  }
-  if (after.kind === 'foreign table' && changed.has('server')) return { replace: `its server changes (${String(b.server)} -> ${String(a.server)}): PostgreSQL has no ALTER FOREIGN TABLE ... SERVER` };
-  if (after.kind === 'foreign-data wrapper') {
-    if (changed.has('handler')) sql.push(`${head} ${a.handler === null ? 'no handler' : `handler ${String(a.handler)}`};`);
-    if (changed.has('validator')) sql.push(`${head} ${a.validator === null ? 'no validator' : `validator ${String(a.validator)}`};`);
+  switch (after.kind) {
+    case 'server':
+      if (changed.has('wrapper')) return { replace: `its foreign-data wrapper changes (${String(b.wrapper)} -> ${String(a.wrapper)}): PostgreSQL has no ALTER SERVER ... FOREIGN DATA WRAPPER` };
+      if (changed.has('type')) return { replace: 'its type changes: PostgreSQL has no ALTER SERVER ... TYPE' };
+      if (changed.has('version')) sql.push(`${head} version ${a.version === null ? 'null' : literal(String(a.version))};`);
+      break;
+    case 'foreign table':
+      if (changed.has('server')) return { replace: `its server changes (${String(b.server)} -> ${String(a.server)}): PostgreSQL has no ALTER FOREIGN TABLE ... SERVER` };
+      break;
+    case 'foreign-data wrapper':
+      if (changed.has('handler')) sql.push(`${head} ${a.handler === null ? 'no handler' : `handler ${String(a.handler)}`};`);
+      if (changed.has('validator')) sql.push(`${head} ${a.validator === null ? 'no validator' : `validator ${String(a.validator)}`};`);
+      break;
+    default:
+      break;
   }
   const options = optionsClause(b.options, a.options);
   if (options !== undefined) sql.push(`${head} ${options};`);

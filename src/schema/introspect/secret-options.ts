@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { quoteLiteral } from '../../sql/quote.js';
+import { SECRET_KEY_PATTERN } from '../../text/secret-values.js';
 import type { Json, UnmodelledObject } from '../model/snapshot.js';
 
 /**
@@ -12,13 +13,6 @@ import type { Json, UnmodelledObject } from '../model/snapshot.js';
  * not hold it and the generator refuses whatever would have to write it (declare/secret-options.ts).
  */
 
-/** Option keys that hold a secret, matched anywhere in the key, in any case (sslpassword, api_key, aws_secret ...). */
-const SECRET_KEY_PATTERN = 'pass(word|wd|code|phrase)|secret|token|api_?key|private_?key|access_?key|credential';
-const SECRET_KEY = new RegExp(SECRET_KEY_PATTERN, 'i');
-
-export function isSecretOptionKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
 
 /**
  * A scalar subquery: the options of a `text[]` catalog column (`w.fdwoptions`), as
