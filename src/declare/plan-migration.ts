@@ -39,8 +39,9 @@ export type MigrationPlan =
       renameSuggestions: RenameSuggestion[];
       /**
        * Objects of kinds strata does not model that both schemas have (a publication, a cast),
-       * and secret options the database has that the declared schema cannot say: left as they are. strata cannot see inside them, so a change to one is not in the plan:
-       * say so to whoever reviews it.
+       * and secret options the database has that the declared schema cannot say: left as they
+       * are. strata cannot see inside them, so a change to one is not in the plan: say so to
+       * whoever reviews it.
        */
       notCompared: UnmodelledObject[];
     }
