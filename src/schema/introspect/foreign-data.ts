@@ -10,8 +10,11 @@ import { readOptions, SQL_OPTIONS, type OptionRow } from './secret-options.js';
  * the extension. Secret options (a password ...) are left out of the objects and listed instead
  * (secret-options.ts). Owners are not modelled. Foreign tables: foreign-tables.ts.
  */
+// the extensions whose functions are its handler or validator (postgres_fdw_handler): the snapshot leaves the functions out, so it needs them
 const WRAPPERS_SQL = `(select json_agg(json_build_array(w.oid, w.fdwname, quote_ident(w.fdwname),
-    case when w.fdwhandler <> 0 then w.fdwhandler::regproc::text end, case when w.fdwvalidator <> 0 then w.fdwvalidator::regproc::text end, ${SQL_OPTIONS('w.fdwoptions')}))
+    case when w.fdwhandler <> 0 then w.fdwhandler::regproc::text end, case when w.fdwvalidator <> 0 then w.fdwvalidator::regproc::text end, ${SQL_OPTIONS('w.fdwoptions')},
+    (select json_agg(distinct quote_ident(x.extname)) from pg_depend e join pg_extension x on x.oid = e.refobjid
+      where e.classid = 'pg_proc'::regclass and e.objid in (w.fdwhandler, w.fdwvalidator) and e.refclassid = 'pg_extension'::regclass and e.deptype = 'e')))
   from pg_foreign_data_wrapper w where ${SQL_NOT_EXTENSION_MEMBER('pg_foreign_data_wrapper', 'w.oid')})`;
 
 /** the extension that made a wrapper, when one did */
@@ -25,7 +28,7 @@ const SERVERS_SQL = `(select json_agg(json_build_array(s.oid, s.srvname, quote_i
 const MAPPINGS_SQL = `(select json_agg(json_build_array(m.umid, case when m.umuser = 0 then 'public' else quote_ident(m.usename) end, m.srvname, quote_ident(m.srvname), ${SQL_OPTIONS('m.umoptions')}))
   from pg_user_mappings m where ${SQL_NOT_EXTENSION_MEMBER('pg_user_mapping', 'm.umid')})`;
 
-type WrapperRow = [oid: number, name: string, quoted: string, handler: string | null, validator: string | null, options: OptionRow[] | null];
+type WrapperRow = [oid: number, name: string, quoted: string, handler: string | null, validator: string | null, options: OptionRow[] | null, extensions: string[] | null];
 type ServerRow = [oid: number, name: string, quoted: string, wrapper: string, type: string | null, version: string | null, extension: string | null, options: OptionRow[] | null];
 type MappingRow = [oid: number, role: string, serverName: string, server: string, options: OptionRow[] | null];
 
@@ -38,11 +41,11 @@ export const FOREIGN_DATA: CatalogFamily = {
   },
 };
 
-function wrapperObject([oid, name, quoted, handler, validator, rows]: WrapperRow): CatalogObject {
+function wrapperObject([oid, name, quoted, handler, validator, rows, extensions]: WrapperRow): CatalogObject {
   const identity = `foreign-data wrapper ${quoted}`;
   const { options, clause, secrets } = readOptions(rows, identity);
   return {
-    kind: 'foreign-data wrapper', identity, schema: null, name, dependsOn: [],
+    kind: 'foreign-data wrapper', identity, schema: null, name, dependsOn: (extensions ?? []).map((extension) => `extension ${extension}`).sort(),
     attributes: { handler, validator, options },
     create: `create foreign data wrapper ${quoted}${handler ? ` handler ${handler}` : ''}${validator ? ` validator ${validator}` : ''}${clause};`,
     refs: [`pg_foreign_data_wrapper:${oid}:0`], unmodelled: secrets,
