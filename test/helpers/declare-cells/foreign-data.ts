@@ -44,11 +44,11 @@ export const CELLS: Cell[] = [
   { kind: 'foreign table', change: 'alter server (made again)', current: `${S} create server s2 foreign data wrapper w; create foreign table ft (id integer) server s; create view v as select id from ft;`,
     desired: `${S} create server s2 foreign data wrapper w; create foreign table ft (id integer) server s2; create view v as select id from ft;` },
   { kind: 'foreign table', change: 'alter check constraint (added)', current: FT, desired: `${FT} alter foreign table ft add constraint ft_qty_check check (qty > 0);` },
-  { kind: 'privileges', change: 'create, drop (on a wrapper, a server, a foreign table and its column)', privileges: true, current: `${FT} grant usage on foreign server s to public;`,
-    desired: `${FT} grant usage on foreign data wrapper w to public; grant select on ft to public; grant update (note) on ft to public;` },
   { kind: 'column (of a foreign table)', change: 'create, drop, alter type, default, not null', current: FT,
     desired: `${S} create foreign table ft (id bigint, qty integer, note text, new_col integer default 0 not null) server s;` },
   { kind: 'column (of a foreign table)', change: 'alter options', current: `${S} create foreign table ft (id integer options (column_name 'a', x 'y')) server s;`, desired: `${S} create foreign table ft (id integer options (column_name 'b')) server s;` },
   { kind: 'column (of a foreign table)', change: 'alter type (a view over it made again)', current: `${S} create foreign table ft (id integer, note varchar(10)) server s; create view v as select note from ft;`,
     desired: `${S} create foreign table ft (id integer, note text) server s; create view v as select note from ft;` },
+  { kind: 'privileges', change: 'create, drop (on a wrapper, a server, a foreign table and its column)', privileges: true, current: `${FT} grant usage on foreign server s to public;`,
+    desired: `${FT} grant usage on foreign data wrapper w to public; grant select on ft to public; grant update (note) on ft to public;` },
 ];
