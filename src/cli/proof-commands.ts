@@ -67,9 +67,14 @@ function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () =
 
 function formatDump(report: Extract<DumpReport, { ok: true }>, style: Style): string {
   const lines = [`${style.green('wrote')} ${report.file}: ${report.objects} objects, head ${report.head ?? 'base (no revisions)'}`];
-  if (report.unmodelled.length > 0) {
-    const kinds = [...new Set(report.unmodelled.map((u) => u.kind))].join(', ');
-    lines.push(style.yellow(`warning: ${report.unmodelled.length} objects of kinds strata does not model are not in ${report.file}, so it cannot recreate them (${kinds}): ${report.unmodelled.map((u) => u.identity).join(', ')}`));
+  const secrets = report.unmodelled.filter((u) => u.kind === 'secret option');
+  const unmodelled = report.unmodelled.filter((u) => u.kind !== 'secret option');
+  if (unmodelled.length > 0) {
+    const kinds = [...new Set(unmodelled.map((u) => u.kind))].join(', ');
+    lines.push(style.yellow(`warning: ${unmodelled.length} objects of kinds strata does not model are not in ${report.file}, so it cannot recreate them (${kinds}): ${unmodelled.map((u) => u.identity).join(', ')}`));
+  }
+  if (secrets.length > 0) {
+    lines.push(style.yellow(`warning: ${secrets.length} secret ${secrets.length === 1 ? 'option is' : 'options are'} not in ${report.file}, as strata never writes a secret into a file (a database made from it lacks them; set them by hand in a revision or outside migrations): ${secrets.map((u) => u.identity).join(', ')}`));
   }
   return `${lines.join('\n')}\n`;
 }

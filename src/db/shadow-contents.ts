@@ -20,7 +20,8 @@ const IN_USER_SCHEMA = "(n.nspname !~ '^pg_' and n.nspname <> 'information_schem
 /**
  * Objects a new database does not have: schemas other than public and the tracking schema;
  * relations, types (not the row and array types made with another object) and routines outside
- * the tracking schema; extensions other than plpgsql; event triggers. `$1` = the tracking schema.
+ * the tracking schema; extensions other than plpgsql; event triggers; foreign-data wrappers (not an
+ * extension's) and servers (with which go their user mappings). `$1` = the tracking schema.
  */
 const FOREIGN_OBJECTS_SQL = `
   select kind, name from (
@@ -40,6 +41,11 @@ const FOREIGN_OBJECTS_SQL = `
     select 'extension', quote_ident(extname) from pg_extension where extname <> 'plpgsql'
     union all
     select 'event trigger', quote_ident(evtname) from pg_event_trigger
+    union all
+    select 'foreign-data wrapper', quote_ident(w.fdwname) from pg_foreign_data_wrapper w
+      where not exists (select 1 from pg_depend e where e.classid = 'pg_foreign_data_wrapper'::regclass and e.objid = w.oid and e.deptype = 'e')
+    union all
+    select 'server', quote_ident(srvname) from pg_foreign_server
   ) as found order by kind, name`;
 
 /** Everything in `db` that a new database does not have, the tracking schema's rows included. */
@@ -88,11 +94,16 @@ export async function readBaseline(db: Database): Promise<ShadowBaseline> {
 /**
  * Takes the shadow back to its baseline: schemas strata's revisions made are dropped; a schema
  * that was there (and empty) is dropped with what was made in it and made again with its owner,
- * comment and grants; event triggers made since are dropped.
+ * comment and grants; event triggers made since are dropped, and servers and foreign-data
+ * wrappers (an empty shadow has none), with their user mappings and foreign tables.
  */
 export async function restoreBaseline(db: Database, baseline: ShadowBaseline): Promise<void> {
   const now = await readBaseline(db);
   for (const name of now.eventTriggers.filter((t) => !baseline.eventTriggers.includes(t))) await db.query(`drop event trigger if exists ${quoteIdentifier(name)}`);
+  for (const { name } of await db.query<{ name: string }>('select srvname as name from pg_foreign_server')) await db.query(`drop server if exists ${quoteIdentifier(name)} cascade`);
+  const wrappers = await db.query<{ name: string }>(`select fdwname as name from pg_foreign_data_wrapper w
+    where not exists (select 1 from pg_depend e where e.classid = 'pg_foreign_data_wrapper'::regclass and e.objid = w.oid and e.deptype = 'e')`);
+  for (const { name } of wrappers) await db.query(`drop foreign data wrapper if exists ${quoteIdentifier(name)} cascade`);
   const kept = new Set(baseline.schemas.map((s) => s.name));
   for (const schema of now.schemas.filter((s) => !kept.has(s.name))) await db.query(`drop schema if exists ${quoteIdentifier(schema.name)} cascade`);
   for (const schema of baseline.schemas) {

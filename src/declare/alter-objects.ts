@@ -2,6 +2,7 @@ import type { FieldChange } from '../schema/model/diff.js';
 import type { Json, SchemaObject } from '../schema/model/snapshot.js';
 import { alterColumn, alterTable, optionStatements, restartReason, type AlterResult } from './alter-table.js';
 import { enumSteps } from './enum-changes.js';
+import { alterForeignColumn, alterForeignData, isForeignColumn } from './foreign-data-changes.js';
 import { groupOf, onTable, qualifiedName } from './identities.js';
 import { privilegeStatements } from './privilege-statements.js';
 import { selectParts } from './sql-text.js';
@@ -25,7 +26,12 @@ export function alterObject(before: SchemaObject, after: SchemaObject, fields: r
     case 'table':
       return alterTable(before, after, fields, context);
     case 'column':
-      return alterColumn(before, after, fields, context);
+      return isForeignColumn(after) ? alterForeignColumn(before, after, fields, context) : alterColumn(before, after, fields, context);
+    case 'foreign-data wrapper':
+    case 'server':
+    case 'user mapping':
+    case 'foreign table':
+      return alterForeignData(before, after, fields, context);
     case 'schema':
       return steps([]);
     case 'extension':

@@ -232,7 +232,7 @@ function defaultStorage(type: string): string | undefined {
 export function columnOrderRefusals(context: PlanContext): Refusal[] {
   const refusals: Refusal[] = [];
   for (const [identity, after] of context.desired) {
-    if (after.kind !== 'table') continue;
+    if (after.kind !== 'table' && after.kind !== 'foreign table') continue;
     const before = context.current.get(identity);
     if (!before || context.actions.get(identity)?.type === 'replace') continue;
     const [was, now] = [tableColumns(before.create), tableColumns(after.create)];

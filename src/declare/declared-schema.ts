@@ -11,6 +11,7 @@ import { loadSqlParser } from '../sql/parser.js';
 import { diffSnapshots, type SchemaChange } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import { planMigration, type MigrationPlan, type RenameHint } from './plan-migration.js';
+import { SECRET_OPTION, secretOptionRefusals } from './secret-options.js';
 import { parseRenameFlags, resolveRenames } from './resolve-renames.js';
 import { findSchemaHints } from './schema-hints.js';
 
@@ -124,12 +125,14 @@ function desiredOf(loaded: LoadedSchemaFile): Snapshot | DeclareFailure {
 
 /** Objects of kinds strata does not model that schema.sql adds or drops: no generator can write them, so each is refused by name. */
 function unmodelledRefusal(current: Snapshot, desired: Snapshot): MigrationPlan | undefined {
-  const before = new Set(current.unmodelled.map((u) => u.identity));
-  const after = new Set(desired.unmodelled.map((u) => u.identity));
-  const differ = [...desired.unmodelled.filter((u) => !before.has(u.identity)), ...current.unmodelled.filter((u) => !after.has(u.identity))];
-  if (differ.length === 0) return undefined;
+  const [was, now] = [current.unmodelled.filter((u) => u.kind !== SECRET_OPTION), desired.unmodelled.filter((u) => u.kind !== SECRET_OPTION)];
+  const before = new Set(was.map((u) => u.identity));
+  const after = new Set(now.map((u) => u.identity));
+  const differ = [...now.filter((u) => !before.has(u.identity)), ...was.filter((u) => !after.has(u.identity))];
+  const secrets = secretOptionRefusals(current, desired);
+  if (differ.length === 0 && secrets.length === 0) return undefined;
   return {
     ok: false,
-    refused: differ.map((u) => ({ identity: u.identity.startsWith(`${u.kind} `) ? u.identity : `${u.kind} ${u.identity}`, kind: u.kind, reason: `strata does not model ${u.kind}s, so it cannot ${after.has(u.identity) ? 'create' : 'drop'} one: write that in a revision by hand` })),
+    refused: [...secrets, ...differ.map((u) => ({ identity: u.identity.startsWith(`${u.kind} `) ? u.identity : `${u.kind} ${u.identity}`, kind: u.kind, reason: `strata does not model ${u.kind}s, so it cannot ${after.has(u.identity) ? 'create' : 'drop'} one: write that in a revision by hand` }))],
   };
 }

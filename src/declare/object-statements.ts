@@ -1,4 +1,5 @@
 import type { SchemaObject } from '../schema/model/snapshot.js';
+import { foreignDataDrop, isForeignColumn } from './foreign-data-changes.js';
 import { ddlName, groupOf, literal, onTable, qualifiedName, routineName } from './identities.js';
 import { defaultPrivilegesUndone, privilegeStatements } from './privilege-statements.js';
 import { placeholderValue } from './seed-rows.js';
@@ -40,8 +41,9 @@ function objectCreate(object: SchemaObject, context: PlanContext, group: string)
     case 'constraint': {
       const [table, name] = onTable(object);
       const type = object.attributes.type;
-      // (a partitioned table takes no NOT VALID foreign key)
-      if (!isExistingTable(object.parent!, context) || (type !== 'check' && type !== 'foreign key') || context.desired.get(object.parent!)?.attributes.partitioned === true) return splitCreate(object.create).map((sql) => one(sql));
+      // (a partitioned table takes no NOT VALID foreign key; a foreign table's check is not checked against rows it does not hold)
+      if (!isExistingTable(object.parent!, context) || (type !== 'check' && type !== 'foreign key') || context.desired.get(object.parent!)?.attributes.partitioned === true
+        || context.desired.get(object.parent!)?.kind === 'foreign table') return splitCreate(object.create).map((sql) => one(sql));
       // on a table that has rows: added without reading them (a short lock), then checked (no lock on writes)
       const [, ...rest] = splitCreate(object.create);
       return [
@@ -76,6 +78,8 @@ function addColumn(column: SchemaObject, context: PlanContext, group: string): G
   const definition = tableColumns(table.create)?.find((c) => c.name === name)?.definition;
   // a partition's or an inheriting table's column comes from its parent's
   if (definition === undefined) return [];
+  // a foreign table's rows are elsewhere: nothing is rewritten
+  if (table.kind === 'foreign table') return [statement(`alter foreign table ${tableName} add column ${definition};`, column, group)];
   if (needsValues(column) && isExistingTable(table.identity, context)) return addColumnToRows(column, definition, context, group);
   return [statement(`alter table ${tableName} add column ${definition};`, column, group, fillsEveryRow(column, context) ? { rewrites: table.identity } : {})];
 }
@@ -131,12 +135,13 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
       return [one(`drop table ${name};`, { destructive: `drops table ${name} and its rows` })];
     case 'column': {
       const [table, column] = onTable(object);
-      // a generated column's values are computed: nothing is lost
+      // a generated column's values are computed, a foreign table's are elsewhere: nothing is lost
+      if (isForeignColumn(object)) return [one(`alter foreign table ${table} drop column ${column};`)];
       return [one(`alter table ${table} drop column ${column};`, object.attributes.generated === null ? { destructive: `drops column ${column} of ${table} and its values` } : {})];
     }
     case 'constraint': {
       const [table, constraint] = onTable(object);
-      return [one(`alter table ${table} drop constraint ${constraint};`)];
+      return [one(`alter ${context.current.get(object.parent!)?.kind === 'foreign table' ? 'foreign table' : 'table'} ${table} drop constraint ${constraint};`)];
     }
     case 'trigger':
     case 'rule':
@@ -155,6 +160,11 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
       return privilegeStatements(object, undefined).map((sql) => one(sql));
     case 'aggregate':
       return [one(`drop aggregate ${ddlName(object)};`)];
+    case 'foreign-data wrapper':
+    case 'server':
+    case 'user mapping':
+    case 'foreign table':
+      return [one(foreignDataDrop(object))];
     case 'schema':
     case 'extension':
     case 'collation':

@@ -113,7 +113,7 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
   }
   // columns added to a table go in the order declared (ADD COLUMN puts each last)
   for (const table of desired.values()) {
-    if (table.kind !== 'table') continue;
+    if (table.kind !== 'table' && table.kind !== 'foreign table') continue;
     let previous: string | undefined;
     for (const { name } of tableColumns(table.create) ?? []) {
       const key = createKey(`column ${qualifiedName(table)}.${name}`);
@@ -153,7 +153,7 @@ function droppingContainer(object: SchemaObject, context: PlanContext): string |
 }
 
 /** kinds whose names share one namespace per schema (pg_class, and pg_type for the types tables have) */
-const RELATION_KINDS = new Set(['table', 'view', 'materialized view', 'sequence', 'index', 'type', 'domain']);
+const RELATION_KINDS = new Set(['table', 'foreign table', 'view', 'materialized view', 'sequence', 'index', 'type', 'domain']);
 
 /** parts that need nothing but what they are on (an OWNED BY goes with its sequence or its column, whichever goes) */
 const NEEDS_ONLY_ITS_TARGET = new Set(['sequence owned by', 'comment', 'privileges']);
@@ -267,7 +267,7 @@ function bodyReferences(desired: ReadonlyMap<string, SchemaObject>): Map<string,
   const byName = new Map<string, string[]>();
   const add = (name: string, identity: string) => (byName.get(name) ?? byName.set(name, []).get(name)!).push(identity);
   for (const object of desired.values()) {
-    if (['table', 'view', 'materialized view', 'sequence', 'type', 'domain'].includes(object.kind)) add(qualifiedName(object), object.identity);
+    if (['table', 'foreign table', 'view', 'materialized view', 'sequence', 'type', 'domain'].includes(object.kind)) add(qualifiedName(object), object.identity);
     else if (object.kind === 'function' || object.kind === 'procedure') add(routineName(object), object.identity);
   }
   const references = new Map<string, string[]>();

@@ -4,6 +4,7 @@ import { columnOrderRefusals } from './alter-table.js';
 import { decideActions } from './decide-actions.js';
 import { addedValue } from './enum-changes.js';
 import { orderSteps } from './order-steps.js';
+import { keptSecrets, SECRET_OPTION, secretCreateRefusals, secretOptionRefusals } from './secret-options.js';
 import { applyRenames, type RenameHint } from './renames.js';
 import type { GeneratedStatement, Refusal } from './statement.js';
 import { suggestRenames, type RenameSuggestion } from './suggest-renames.js';
@@ -37,9 +38,10 @@ export type MigrationPlan =
       downTransaction: 'on' | 'off';
       renameSuggestions: RenameSuggestion[];
       /**
-       * Objects of kinds strata does not model that both schemas have (a publication, a cast):
-       * left as they are. strata cannot see inside them, so a change to one is not in the plan:
-       * say so to whoever reviews it.
+       * Objects of kinds strata does not model that both schemas have (a publication, a cast),
+       * and secret options the database has that the declared schema cannot say: left as they
+       * are. strata cannot see inside them, so a change to one is not in the plan: say so to
+       * whoever reviews it.
        */
       notCompared: UnmodelledObject[];
     }
@@ -55,14 +57,16 @@ export function planMigration(current: Snapshot, desired: Snapshot, options: Pla
   const hints = options.renames ?? [];
   const up = planOneWay(current, desired, hints, options.destructive ?? true, 'up');
   const down = planOneWay(desired, current, hints.map(inverted), true, 'down');
-  if (!up.ok || !down.ok) {
-    const refused = [...(up.ok ? [] : up.refused), ...(down.ok ? [] : down.refused.map(goingBack))];
+  // one answer for both ways: the database keeps the secrets the declared schema cannot say
+  const secrets = secretOptionRefusals(current, desired);
+  if (!up.ok || !down.ok || secrets.length > 0) {
+    const refused = [...secrets, ...(up.ok ? [] : up.refused), ...(down.ok ? [] : down.refused.map(goingBack))];
     return { ok: false, refused: dedupe(refused) };
   }
   return {
     ok: true, up: up.statements, down: down.statements, changes: diffSnapshots(current, desired),
     transaction: up.transaction, downTransaction: down.transaction, renameSuggestions: up.suggestions,
-    notCompared: current.unmodelled.filter((u) => desired.unmodelled.some((d) => d.kind === u.kind && d.identity === u.identity)),
+    notCompared: [...current.unmodelled.filter((u) => desired.unmodelled.some((d) => d.kind === u.kind && d.identity === u.identity)), ...keptSecrets(current, desired)],
   };
 }
 
@@ -85,7 +89,7 @@ function planOneWay(current: Snapshot, desired: Snapshot, hints: readonly Rename
   const renamed = applyRenames(current, desired, hints);
   refused.push(...renamed.refusals);
   const { context, steps } = decideActions(renamed.snapshot, desired, renamed.remade, direction);
-  refused.push(...context.refusals, ...columnOrderRefusals(context));
+  refused.push(...context.refusals, ...columnOrderRefusals(context), ...secretCreateRefusals(context, renamed.snapshot, desired));
   const statements = [...renamed.statements, ...orderSteps(context, steps)];
   if (!allowDestructive) {
     for (const s of statements) if (s.destructive) refused.push({ identity: s.identity, kind: s.identity.slice(0, s.identity.indexOf(' ')), reason: `destructive (${s.destructive}) and destructive changes are not allowed (--no-destructive)` });
@@ -110,9 +114,10 @@ function usesNewEnumValue(statements: readonly GeneratedStatement[]): boolean {
 function unmodelledRefusals(current: Snapshot, desired: Snapshot): Refusal[] {
   const key = (u: { kind: string; identity: string }) => `${u.kind}\u0000${u.identity}`;
   const [was, now] = [new Set(current.unmodelled.map(key)), new Set(desired.unmodelled.map(key))];
+  const [before, after] = [current.unmodelled.filter((u) => u.kind !== SECRET_OPTION), desired.unmodelled.filter((u) => u.kind !== SECRET_OPTION)];
   return [
-    ...desired.unmodelled.filter((u) => !was.has(key(u))).map((u) => ({ identity: u.identity, kind: u.kind, reason: `strata does not model ${u.kind} objects, so it cannot create ${u.identity}: write that part of the revision by hand` })),
-    ...current.unmodelled.filter((u) => !now.has(key(u))).map((u) => ({ identity: u.identity, kind: u.kind, reason: `strata does not model ${u.kind} objects, so it cannot drop ${u.identity}: write that part of the revision by hand` })),
+    ...after.filter((u) => !was.has(key(u))).map((u) => ({ identity: u.identity, kind: u.kind, reason: `strata does not model ${u.kind} objects, so it cannot create ${u.identity}: write that part of the revision by hand` })),
+    ...before.filter((u) => !now.has(key(u))).map((u) => ({ identity: u.identity, kind: u.kind, reason: `strata does not model ${u.kind} objects, so it cannot drop ${u.identity}: write that part of the revision by hand` })),
   ];
 }
 

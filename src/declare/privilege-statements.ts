@@ -46,7 +46,7 @@ export function defaultPrivilegesUndone(object: SchemaObject, entries: readonly 
 }
 
 const DEFAULTS_FOR: Partial<Record<SchemaObject['kind'], string>> = {
-  table: 'tables', view: 'tables', 'materialized view': 'tables', sequence: 'sequences', function: 'functions', procedure: 'functions', aggregate: 'functions',
+  table: 'tables', view: 'tables', 'materialized view': 'tables', 'foreign table': 'tables', sequence: 'sequences', function: 'functions', procedure: 'functions', aggregate: 'functions',
   type: 'types', domain: 'types', schema: 'schemas',
 };
 
@@ -100,7 +100,12 @@ function targetOf(object: SchemaObject): { on: string; column?: string; prefix: 
     case 'view':
     case 'materialized view':
     case 'table':
+    case 'foreign table':
       return { on: `table ${name}`, prefix: '' };
+    case 'foreign-data wrapper':
+      return { on: `foreign data wrapper ${name}`, prefix: '' };
+    case 'server':
+      return { on: `foreign server ${name}`, prefix: '' };
     case 'aggregate':
       return { on: `function ${name}`, prefix: '' };
     default:
@@ -108,5 +113,5 @@ function targetOf(object: SchemaObject): { on: string; column?: string; prefix: 
   }
 }
 
-// longest first: 'materialized view' before 'view'
-const KINDS = ['materialized view', 'procedure', 'aggregate', 'function', 'sequence', 'schema', 'column', 'domain', 'table', 'type', 'view'] as const;
+// longest first: 'materialized view' before 'view', 'foreign table' before 'table'
+const KINDS = ['foreign-data wrapper', 'foreign table', 'server', 'materialized view', 'procedure', 'aggregate', 'function', 'sequence', 'schema', 'column', 'domain', 'table', 'type', 'view'] as const;

@@ -111,7 +111,15 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     }
   }
   result.unmodelled = head.unmodelled;
-  if (head.unmodelled.length > 0) result.warnings.push(unmodelledProblem(head.unmodelled, 'check cannot compare them'));
+  const secrets = head.unmodelled.filter((u) => u.kind === 'secret option');
+  const unmodelled = head.unmodelled.filter((u) => u.kind !== 'secret option');
+  if (unmodelled.length > 0) result.warnings.push(unmodelledProblem(unmodelled, 'check cannot compare them'));
+  if (secrets.length > 0) {
+    result.warnings.push(problem('UNMODELLED_OBJECTS', {
+      message: `${secrets.length} secret ${secrets.length === 1 ? 'option is' : 'options are'} not in schema.sql, as strata never writes a secret into a file: ${secrets.map((u) => u.identity).join(', ')}`,
+      hint: 'a database made from schema.sql lacks them: set them by hand in a revision or outside migrations',
+    }));
+  }
   result.ok = result.problems.length === 0;
   return result;
 }

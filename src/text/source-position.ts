@@ -1,3 +1,5 @@
+import { maskSecretValues } from './secret-values.js';
+
 /**
  * Pure helpers for turning offsets into human positions and rendering code frames.
  *
@@ -167,7 +169,8 @@ export function renderCodeFrame(
 
   const out: string[] = [];
   for (let n = first; n <= last; n += 1) {
-    const { text: content, shift } = clip(lines[n - 1] ?? '');
+    // a secret option's value in the SQL shown (a revision that sets a password) is starred out
+    const { text: content, shift } = clip(maskSecretValues(lines[n - 1] ?? ''));
     const marker = n === target ? ' > ' : '   ';
     out.push(`${marker}${String(n).padStart(width)} |${content === '' ? '' : ` ${content}`}`);
     if (n === target) {

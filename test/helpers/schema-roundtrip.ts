@@ -32,6 +32,10 @@ export async function emptyDatabase(db: TestDatabase): Promise<void> {
   await db.query('create schema public');
   await db.query("comment on schema public is 'standard public schema'");
   await db.query('grant usage, create on schema public to public').catch(() => {});
+  // servers and wrappers are the database's, not a schema's (with them go user mappings and foreign tables)
+  for (const { name } of await db.query<{ name: string }>('select srvname as name from pg_foreign_server')) await db.query(`drop server "${name.replace(/"/g, '""')}" cascade`);
+  const wrappers = await db.query<{ name: string }>("select fdwname as name from pg_foreign_data_wrapper w where not exists (select 1 from pg_depend e where e.classid = 'pg_foreign_data_wrapper'::regclass and e.objid = w.oid and e.deptype = 'e')");
+  for (const { name } of wrappers) await db.query(`drop foreign data wrapper "${name.replace(/"/g, '""')}" cascade`);
   const extensions = await db.query<{ name: string }>("select extname as name from pg_extension where extname <> 'plpgsql'");
   for (const { name } of extensions) await db.query(`drop extension if exists "${name}" cascade`);
 }

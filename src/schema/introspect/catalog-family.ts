@@ -1,4 +1,4 @@
-import type { SchemaObject } from '../model/snapshot.js';
+import type { SchemaObject, UnmodelledObject } from '../model/snapshot.js';
 
 /**
  * One family of catalogs (relations, routines, types ...): a file of introspect/ each. A snapshot
@@ -24,6 +24,8 @@ export interface IntrospectOptions {
  */
 export interface CatalogObject extends SchemaObject {
   refs: string[];
+  /** details of it the model does not carry (a secret option): moved to the snapshot's unmodelled list */
+  unmodelled?: UnmodelledObject[];
 }
 
 export interface CatalogFamily {

@@ -64,6 +64,9 @@ function commentTarget(object: CatalogObject): string | undefined {
       const args = typeof object.attributes.arguments === 'string' ? object.attributes.arguments : '';
       return `aggregate ${qualified.slice(0, qualified.indexOf('('))}(${args === '' ? '*' : args})`;
     }
+    case 'foreign-data wrapper':
+      return `foreign data wrapper ${qualified}`;
+    case 'user mapping':
     case 'sequence owned by':
     case 'comment':
     case 'privileges':

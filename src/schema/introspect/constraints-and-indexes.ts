@@ -17,7 +17,7 @@ export const CONSTRAINTS_AND_INDEXES: CatalogFamily = {
         order by n.nspname, c.relname, k.conname)
       from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
         left join pg_index i on i.indexrelid = k.conindid and k.contype in ('p', 'u', 'x')
-      where k.contype in ('p', 'u', 'c', 'f', 'x') and k.conparentid = 0 and k.conislocal and c.relkind in ('r', 'p') and c.relpersistence <> 't'
+      where k.contype in ('p', 'u', 'c', 'f', 'x') and k.conparentid = 0 and k.conislocal and c.relkind in ('r', 'p', 'f') and c.relpersistence <> 't'
         and ${SQL_USER_SCHEMA('c.relnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}),
     'indexes', (select json_agg(json_build_array(i.indexrelid, n.nspname, quote_ident(n.nspname), x.relname, quote_ident(x.relname), c.relkind, quote_ident(c.relname),
         pg_get_indexdef(i.indexrelid), i.indisreplident, i.indisclustered)
@@ -44,15 +44,15 @@ type IndexRow = [oid: number, schemaName: string, schema: string, name: string, 
 const CONSTRAINT_TYPE: Record<string, string> = { p: 'primary key', u: 'unique', c: 'check', f: 'foreign key', x: 'exclusion' };
 
 function constraintObject(row: ConstraintRow): CatalogObject {
-  const [oid, schemaName, schema, table, , name, quoted, type, rawDefinition, isValid, indexOid, isReplicaIdentity, isClustered] = row;
+  const [oid, schemaName, schema, table, relkind, name, quoted, type, rawDefinition, isValid, indexOid, isReplicaIdentity, isClustered] = row;
   const qualifiedTable = `${schema}.${table}`;
   // NOT VALID is state (a later VALIDATE CONSTRAINT changes it), not part of what the constraint says
   const definition = rawDefinition.replace(/ NOT VALID$/, '');
-  const statements = [`alter table ${qualifiedTable} add constraint ${quoted} ${definition}${isValid ? '' : ' not valid'};`];
+  const statements = [`alter ${relkind === 'f' ? 'foreign table' : 'table'} ${qualifiedTable} add constraint ${quoted} ${definition}${isValid ? '' : ' not valid'};`];
   if (isReplicaIdentity) statements.push(`alter table ${qualifiedTable} replica identity using index ${quoted};`);
   if (isClustered) statements.push(`alter table ${qualifiedTable} cluster on ${quoted};`);
   return {
-    kind: 'constraint', identity: `constraint ${qualifiedTable}.${quoted}`, schema: schemaName, name, parent: `table ${qualifiedTable}`, dependsOn: [],
+    kind: 'constraint', identity: `constraint ${qualifiedTable}.${quoted}`, schema: schemaName, name, parent: `${relkind === 'f' ? 'foreign table' : 'table'} ${qualifiedTable}`, dependsOn: [],
     attributes: { type: CONSTRAINT_TYPE[type] ?? type, definition, valid: isValid, replicaIdentity: isReplicaIdentity, clustered: isClustered },
     create: statements.join('\n'),
     // the index of a primary key, unique or exclusion constraint is the constraint's (what a foreign key needs)

@@ -25,12 +25,13 @@ const OBJECTS_SQL = `select coalesce(json_agg(json_build_array(o.type || ' ' || 
     union all select 'pg_class'::regclass, c.oid, 0, concat_ws('|', c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity, c.reloptions::text, c.relreplident,
         case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) when c.relkind in ('i', 'I') then pg_get_indexdef(c.oid) end,
         (select concat_ws('|', s.seqtypid, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle) from pg_sequence s where s.seqrelid = c.oid),
-        (select string_agg(i.inhparent::text, ',' order by i.inhseqno) from pg_inherits i where i.inhrelid = c.oid), pg_get_expr(c.relpartbound, c.oid))
+        (select string_agg(i.inhparent::text, ',' order by i.inhseqno) from pg_inherits i where i.inhrelid = c.oid), pg_get_expr(c.relpartbound, c.oid),
+        (select concat_ws('|', f.ftserver, f.ftoptions::text) from pg_foreign_table f where f.ftrelid = c.oid))
       from pg_class c where c.oid >= 16384 and c.relkind in ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f')
     union all select 'pg_class'::regclass, a.attrelid, a.attnum, concat_ws('|', format_type(a.atttypid, a.atttypmod), a.attnotnull, a.attidentity, a.attgenerated, a.attcollation, a.attstorage,
         -- its place among the table's live columns (the rows this branch keeps)
         row_number() over (partition by a.attrelid order by a.attnum),
-        (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum))
+        (select pg_get_expr(ad.adbin, ad.adrelid) from pg_attrdef ad where ad.adrelid = a.attrelid and ad.adnum = a.attnum), a.attfdwoptions::text)
       from pg_attribute a join pg_class c on c.oid = a.attrelid
       where a.attrelid >= 16384 and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f')
     union all select 'pg_type'::regclass, t.oid, 0, concat_ws('|', t.typtype, format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, t.typcollation,
@@ -47,6 +48,10 @@ const OBJECTS_SQL = `select coalesce(json_agg(json_build_array(o.type || ' ' || 
     union all select 'pg_event_trigger'::regclass, oid, 0, concat_ws('|', evtevent, evtfoid, evtenabled, evttags::text) from pg_event_trigger
     union all select 'pg_extension'::regclass, oid, 0, concat_ws('|', extnamespace, extversion) from pg_extension where oid >= 16384
     union all select 'pg_collation'::regclass, oid, 0, concat_ws('|', collprovider, collisdeterministic, collcollate, collctype) from pg_collation where oid >= 16384
+    union all select 'pg_foreign_data_wrapper'::regclass, oid, 0, concat_ws('|', fdwhandler, fdwvalidator, fdwoptions::text) from pg_foreign_data_wrapper where oid >= 16384
+    union all select 'pg_foreign_server'::regclass, oid, 0, concat_ws('|', srvfdw, srvtype, srvversion, srvoptions::text) from pg_foreign_server where oid >= 16384
+    -- the view, not the catalog: umoptions of pg_user_mapping is for superusers only
+    union all select 'pg_user_mapping'::regclass, umid, 0, coalesce(umoptions::text, '') from pg_user_mappings where umid >= 16384
   ) as found
   cross join lateral pg_identify_object(found.classid, found.objid, found.subid) as o
   left join pg_description d on d.classoid = found.classid and d.objoid = found.objid and d.objsubid = found.subid

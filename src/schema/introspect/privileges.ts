@@ -18,13 +18,13 @@ const TARGETS_SQL = `
       case when c.relkind = 'S' then 'sequence ' else 'table ' end || quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relowner, c.relacl,
       case when c.relkind = 'S' then 's' else 'r' end, null
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      join (values ('r', 'table'), ('p', 'table'), ('v', 'view'), ('m', 'materialized view'), ('S', 'sequence')) as k(relkind, kind) on k.relkind = c.relkind
+      join (values ('r', 'table'), ('p', 'table'), ('v', 'view'), ('m', 'materialized view'), ('S', 'sequence'), ('f', 'foreign table')) as k(relkind, kind) on k.relkind = c.relkind
     where c.relacl is not null and ${SQL_USER_SCHEMA('c.relnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
   union all
   select 'column', 'column ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname), n.nspname, a.attname,
       'table ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relowner, a.attacl, 'c', quote_ident(a.attname)
     from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-    where a.attacl is not null and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm')
+    where a.attacl is not null and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f')
       and ${SQL_USER_SCHEMA('c.relnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
   union all
   select k.kind, k.kind || ' ' || quote_ident(n.nspname) || '.' || quote_ident(p.proname) || '(' || ${SQL_ROUTINE_ARGUMENT_TYPES('p')} || ')', n.nspname, p.proname,
@@ -39,7 +39,13 @@ const TARGETS_SQL = `
     from pg_type t join pg_namespace n on n.oid = t.typnamespace
       join (values ('e', 'type'), ('c', 'type'), ('r', 'type'), ('d', 'domain')) as k(typtype, kind) on k.typtype = t.typtype
     where t.typacl is not null and (t.typtype <> 'c' or (select relkind from pg_class where oid = t.typrelid) = 'c')
-      and ${SQL_USER_SCHEMA('t.typnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_type', 't.oid')}`;
+      and ${SQL_USER_SCHEMA('t.typnamespace')} and ${SQL_NOT_EXTENSION_MEMBER('pg_type', 't.oid')}
+  union all
+  select 'foreign-data wrapper', 'foreign-data wrapper ' || quote_ident(w.fdwname), null, w.fdwname, 'foreign data wrapper ' || quote_ident(w.fdwname), w.fdwowner, w.fdwacl, 'F', null
+    from pg_foreign_data_wrapper w where w.fdwacl is not null and ${SQL_NOT_EXTENSION_MEMBER('pg_foreign_data_wrapper', 'w.oid')}
+  union all
+  select 'server', 'server ' || quote_ident(s.srvname), null, s.srvname, 'foreign server ' || quote_ident(s.srvname), s.srvowner, s.srvacl, 'S', null
+    from pg_foreign_server s where s.srvacl is not null and ${SQL_NOT_EXTENSION_MEMBER('pg_foreign_server', 's.oid')}`;
 
 /**
  * [grantee, privilege, grantable] of `acl` not in `base`. The owner's own entries: left out

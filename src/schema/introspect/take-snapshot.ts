@@ -56,7 +56,7 @@ export function assemble(read: readonly CatalogObject[], dependencies: readonly 
   const refs = new RefIndex(read);
   const commented = commentObjects(read, comments ?? [], (catalog, oid, subid) => refs.exact(catalog, oid, subid));
   const objects = [...read, ...commented.objects];
-  unmodelled = [...unmodelled, ...commented.unmodelled];
+  unmodelled = [...unmodelled, ...commented.unmodelled, ...read.flatMap((o) => o.unmodelled ?? [])];
   const needs = new Map<string, Set<string>>();
   for (const [catalog, refCatalog, pairs] of dependencies ?? []) {
     const [of, refOf] = [refs.catalog(catalog), refs.catalog(refCatalog)];
@@ -78,6 +78,7 @@ export function assemble(read: readonly CatalogObject[], dependencies: readonly 
     seen.add(identity);
     object.dependsOn = allNeeds(object, needs.get(identity));
     delete (object as Partial<CatalogObject>).refs;
+    if ((object as CatalogObject).unmodelled) delete (object as Partial<CatalogObject>).unmodelled;
     return object;
   });
   return {

@@ -19,14 +19,10 @@ const CATALOGS: ReadonlyArray<{ catalog: string; where?: string }> = [
   { catalog: 'pg_statistic_ext' },
   { catalog: 'pg_conversion' },
   { catalog: 'pg_publication' },
-  { catalog: 'pg_foreign_data_wrapper' },
-  { catalog: 'pg_foreign_server' },
-  { catalog: 'pg_user_mapping' },
   { catalog: 'pg_language' },
   { catalog: 'pg_transform' },
   { catalog: 'pg_am' },
   { catalog: 'pg_largeobject_metadata' },
-  { catalog: 'pg_class', where: "relkind = 'f'" },
   // a cluster-wide catalog: this database's subscriptions (no column a non-superuser may not read)
   { catalog: 'pg_subscription', where: 'subdbid = (select oid from pg_database where datname = current_database())' },
 ];
@@ -58,7 +54,7 @@ const COLUMN_DETAILS: ReadonlyArray<[string, string]> = [
 /** one pass over the user tables' columns for every detail of a column, not one each (43 -> 26 ms for 8,000 columns) */
 const COLUMN_DETAILS_SQL = `select d.kind, format('%s.%I', u.relid::regclass, u.attname)
     from (select c.oid as relid, a.attname, ${COLUMN_DETAILS.map(([, found], k) => `${found} as found${k}`).join(', ')}
-      from pg_attribute a join pg_class c on c.oid = a.attrelid where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'm') and ${USER_RELATION}) as u
+      from pg_attribute a join pg_class c on c.oid = a.attrelid where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'm', 'f') and ${USER_RELATION}) as u
     cross join lateral (values ${COLUMN_DETAILS.map(([kind], k) => `('${kind.replace(/'/g, "''")}', u.found${k})`).join(', ')}) as d(kind, found)
     where (${COLUMN_DETAILS.map((_, k) => `u.found${k}`).join(' or ')}) and d.found`;
 const DETAILS_SQL = `select 'typed table (OF type)', c.oid::regclass::text from pg_class c where c.reloftype <> 0 and c.relkind in ('r', 'p') and ${USER_RELATION}

@@ -19,7 +19,12 @@ const PRIORITY: Record<ObjectKind, number> = {
   procedure: 6,
   aggregate: 7,
   sequence: 8,
+  // as pg_dump: wrappers and servers (a server's user mappings with it) before the tables
+  'foreign-data wrapper': 8.3,
+  server: 8.4,
+  'user mapping': 8.5,
   table: 9,
+  'foreign table': 9,
   // written inside their table's CREATE TABLE: after every table, so they never sit between two;
   // what a column's create writes (a default or NOT NULL its table's CREATE TABLE does not give it) comes there
   column: 9.5,

@@ -30,7 +30,12 @@ export type ObjectKind =
   | 'policy'
   | 'comment'
   | 'privileges'
-  | 'default privileges';
+  | 'default privileges'
+  /** foreign-data.ts and foreign-tables.ts: a wrapper, a server on it, a user mapping for a server, a foreign table on a server */
+  | 'foreign-data wrapper'
+  | 'server'
+  | 'user mapping'
+  | 'foreign table';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -66,6 +71,13 @@ export interface UnmodelledObject {
   kind: string;
   /** e.g. 'cast (text as public.email)' */
   identity: string;
+  /** the modelled object it is a detail of (a secret option's server or user mapping) */
+  of?: string;
+  /**
+   * A secret option's: a digest of its value, keyed for this process only (secret-options.ts), so
+   * that a value changed is seen while the value itself never reaches strata
+   */
+  digest?: string;
 }
 
 export interface Snapshot {
