@@ -7,6 +7,7 @@ import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } f
 import { changeProblems } from './change-problems.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import { snapshotAt } from './dump.js';
+import { databaseView } from '../plan/squashes.js';
 import { snapshotShadow } from './migrate-shadow.js';
 import type { ProofEvents } from './proof-events.js';
 
@@ -28,15 +29,19 @@ export async function liveDrift(config: StrataConfig, set: RevisionSet, events: 
   if (!open.ok) return open;
   let actual: Snapshot;
   let appliedUpTo: string | null;
+  // the chain this database follows: a squashed revision, or (partway through) the revisions it replaces
+  let followed: RevisionSet;
   const { db, description } = open.opened;
   try {
-    appliedUpTo = (await readApplied(db, config.schema)).applied.at(-1)?.id ?? null;
+    const view = databaseView(set, (await readApplied(db, config.schema)).applied);
+    appliedUpTo = view.applied.at(-1)?.id ?? null;
+    followed = { revisions: view.revisions, problems: [] };
     actual = await snapshotShadow(db, config);
   } finally {
     await open.opened.close();
   }
   const isAtHead = atHead !== undefined && appliedUpTo !== null && appliedUpTo === set.revisions.at(-1)?.id;
-  const expected = isAtHead ? { ok: true as const, snapshot: atHead } : await snapshotAt(config, set, appliedUpTo ?? 'base', events, signal);
+  const expected = isAtHead ? { ok: true as const, snapshot: atHead } : await snapshotAt(config, followed, appliedUpTo ?? 'base', events, signal);
   if (!expected.ok) return expected;
   const where = appliedUpTo === null ? 'nothing applied' : `applied up to ${appliedUpTo}`;
   const drift = (message: string) => problem('SCHEMA_DRIFT', {

@@ -51,6 +51,17 @@ test('squash writes one revision that replaces the range: Replaces, tags moved, 
     assert.equal(await appliedIds(db), [EXAMPLE_IDS[0], SQUASHED, EXAMPLE_IDS[4]]);
     expectExit(await cli(project, db, 'dump'), 0);
     expectExit(await cli(project, db, 'check'), 0);
+    // check --live compares a database partway through the range with the replaced revisions it follows
+    const partway = (await database('write_partway'))!;
+    const plain = exampleProject();
+    try {
+      expectExit(await cli(plain, partway, 'up', RANGE[0]!), 0);
+      expectExit(await cli(project, partway, 'check', '--live'), 0, 'no drift partway');
+      await partway.query('create table hand_made (id int)');
+      expectText((await cli(project, partway, 'check', '--live')).stderr, `applied up to ${RANGE[0]}): table public.hand_made added outside strata`);
+    } finally {
+      plain.remove();
+    }
   } finally {
     project.remove();
   }
