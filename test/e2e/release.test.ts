@@ -177,6 +177,35 @@ test('a squash that does not do what its range does is not written: a session se
   }
 });
 
+test('squash --tag: everything since the previous tag, up to that tag\'s revision, or up to the head which it tags; sql plans the chain the database follows', async () => {
+  const db = await database('tag');
+  if (!db) return;
+  const project = exampleProject();
+  const plain = exampleProject();
+  try {
+    expectExit(await cli(plain, db, 'up', EXAMPLE_IDS[1]!), 0);
+    const first = await cli(project, db, 'squash', '--tag', 'v1.0');
+    expectExit(first, 0);
+    const v1 = `${EXAMPLE_IDS[2]!.slice(0, 14)}_release_v1_0`;
+    expectText(first.stdout, `squashed 3 revisions (${EXAMPLE_IDS[0]} … ${EXAMPLE_IDS[2]}) into ${v1} (parent base)`);
+    // partway through: strata sql shows the replaced revision still to run, then the rest
+    const script = await cli(project, db, 'sql', 'up');
+    expectExit(script, 0);
+    expectText(script.stdout, EXAMPLE_IDS[2]!, EXAMPLE_IDS[3]!);
+    assert.not.match(script.stdout, `-- ${v1}`);
+    const second = await cli(project, db, 'squash', '--tag', 'v2.0', '--transaction-off', '-m', 'release 2');
+    expectExit(second, 0);
+    const v2 = `${EXAMPLE_IDS[4]!.slice(0, 14)}_release_2`;
+    expectText(second.stdout, `squashed 2 revisions (${EXAMPLE_IDS[3]} … ${EXAMPLE_IDS[4]}) into ${v2} (parent ${v1})`, 'tags moved to it: v2.0');
+    expectExit(await cli(project, db, 'up'), 0);
+    assert.equal(await appliedIds(db), [v1, v2]);
+    expectText((await cli(project, db, 'tags')).stdout, `v1.0  ${v1}`, `v2.0  ${v2}`);
+  } finally {
+    project.remove();
+    plain.remove();
+  }
+});
+
 test('squash refuses by name: one revision, an unknown end, no range or tag', async () => {
   const db = await database('refuse');
   if (!db) return;
