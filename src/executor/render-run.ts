@@ -1,16 +1,20 @@
 import type { StrataConfig } from '../config.js';
 import type { OpenedDatabase } from '../db/open-database.js';
-import { readApplied } from '../db/tracking.js';
+import { readApplied, recordSquashStatement } from '../db/tracking.js';
 import { readTrackingVersion, TRACKING_VERSION, trackingRefusal } from '../db/tracking-schema.js';
 import { problem, type Problem } from '../errors.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { assumeApplied } from '../plan/assume-applied.js';
+import type { Step } from '../plan/plan.js';
 import { planners } from '../plan/planners.js';
+import { databaseView } from '../plan/squashes.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
+import type { Revision } from '../revision/revision.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
 import { loadRevisions } from '../revision/load-revisions.js';
 import { currentActor } from './actor.js';
 import { planAndCheck } from './check-steps.js';
-import { renderScript } from './render-script.js';
+import { renderScript, type SquashRecord } from './render-script.js';
 
 export interface SqlOptions {
   /** plan as if exactly the revisions up to this target (base, head, id, tag) were applied, without a database */
@@ -90,6 +94,7 @@ export async function buildSqlScript(
   if (!plan.ok) return invalid(plan.problems);
 
   const script = renderScript(plan.steps, {
+    squashRecords: squashRecords(set, applied, plan.steps, config.schema, `${currentActor()} (strata sql)`),
     direction,
     schema: config.schema,
     actor: `${currentActor()} (strata sql)`,
@@ -102,4 +107,26 @@ export async function buildSqlScript(
     ok: true, command: 'sql', direction, from: options.from ?? null, script,
     steps: plan.steps.map((s) => ({ id: s.id, direction: s.direction, transactional: s.script.transactional, file: s.script.path })),
   };
+}
+
+/**
+ * What `strata up` records of squashed revisions around its steps (run.ts): those whose whole range
+ * the database applied already, before the steps; those whose range the steps finish, after them.
+ */
+function squashRecords(set: RevisionSet, applied: readonly AppliedRevision[], steps: readonly Step[], schema: string, actor: string): { before: SquashRecord[]; after: SquashRecord[] } {
+  const record = (squash: Revision): SquashRecord => ({
+    id: squash.id,
+    statement: recordSquashStatement(schema, {
+      id: squash.id, parent: squash.parent, message: squash.message ?? null, tags: squash.tags,
+      upChecksum: squash.up.checksum, downChecksum: squash.down.checksum, downText: squash.down.text, actor,
+    }, squash.replaces),
+  });
+  const before = databaseView(set, applied).unrecorded.map((u) => u.squash);
+  const ids = new Set(applied.map((a) => a.id));
+  for (const step of steps) {
+    if (step.direction === 'up') ids.add(step.id);
+    else ids.delete(step.id);
+  }
+  const after = set.revisions.filter((r) => r.replaces.length > 0 && !before.includes(r) && !ids.has(r.id) && r.replaces.every((id) => ids.has(id)));
+  return { before: before.map(record), after: after.map(record) };
 }

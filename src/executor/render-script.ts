@@ -17,6 +17,13 @@ export interface RenderScriptOptions {
   plannedAgainst: string;
   /** statements of each step's script, from the check (to know whether the body ends with a semicolon) */
   statementsOf(step: Step): readonly SqlStatement[];
+  /** squashed revisions recorded in place of the rows of the revisions they replace: before the steps (the database applied the range already) and after them (the steps finish a range) */
+  squashRecords?: { before: SquashRecord[]; after: SquashRecord[] };
+}
+
+export interface SquashRecord {
+  id: string;
+  statement: string;
 }
 
 /**
@@ -34,7 +41,8 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
   comment(`strata sql ${direction}: ${steps.length === 0 ? `nothing to ${verb}` : `${verb} ${steps.length} ${steps.length === 1 ? 'revision' : 'revisions'}`}`);
   comment(`planned against: ${options.plannedAgainst}`);
   comment(`tracking schema: ${schema}`);
-  if (steps.length === 0) return `${lines.join('\n')}\n`;
+  const records = [...(options.squashRecords?.before ?? []), ...(options.squashRecords?.after ?? [])];
+  if (steps.length === 0 && records.length === 0) return `${lines.join('\n')}\n`;
   comment('run with: psql -X -v ON_ERROR_STOP=1 -f <this file>');
   comment(options.singleTransaction
     ? 'the whole run is one transaction (--single-transaction): an error rolls everything back'
@@ -54,6 +62,13 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
     comment(`the tracking schema, upgraded from version ${options.trackingVersion} to ${TRACKING_VERSION} (recorded as an 'upgrade' event)`);
     lines.push('begin;', tracking, 'commit;', '');
   }
+  const squashed = (records: readonly SquashRecord[]) => {
+    for (const record of records) {
+      comment(`${record.id} recorded as applied in place of the revisions it replaces (recorded as a 'squash' event)`);
+      lines.push(record.statement, '');
+    }
+  };
+  squashed(options.squashRecords?.before ?? []);
   if (options.singleTransaction) lines.push('begin;', '');
   for (const [index, step] of steps.entries()) {
     const revision = step.direction === 'up' ? step.revision : undefined;
@@ -73,6 +88,7 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
     lines.push('');
   }
   if (options.singleTransaction) lines.push('commit;', '');
+  squashed(options.squashRecords?.after ?? []);
   lines.push(`select pg_advisory_unlock(${lockKey});`);
   return `${lines.join('\n')}\n`;
 }
