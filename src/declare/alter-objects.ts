@@ -1,6 +1,7 @@
 import type { FieldChange } from '../schema/model/diff.js';
 import type { Json, SchemaObject } from '../schema/model/snapshot.js';
 import { alterColumn, alterTable, optionStatements, restartReason, type AlterResult } from './alter-table.js';
+import { publicationSteps } from './alter-publication.js';
 import { enumSteps } from './enum-changes.js';
 import { groupOf, onTable, qualifiedName } from './identities.js';
 import { privilegeStatements } from './privilege-statements.js';
@@ -103,6 +104,8 @@ export function alterObject(before: SchemaObject, after: SchemaObject, fields: r
       ];
       return steps([`alter policy ${policy} on ${table} ${clauses.join(' ')};`]);
     }
+    case 'publication':
+      return publicationSteps(before, after, context);
     case 'comment':
       return steps([after.create]);
     case 'privileges':

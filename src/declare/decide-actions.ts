@@ -87,9 +87,9 @@ function isRegeneratedLastColumn(before: SchemaObject, after: SchemaObject, cont
 /** Kinds that hold data or cannot be made again without losing what they are */
 const KEPT_KINDS = new Set(['schema', 'table', 'column', 'sequence', 'extension']);
 /** What PostgreSQL refuses to keep over a column whose type changes */
-const READS_COLUMN_TYPE = new Set(['view', 'materialized view', 'rule', 'policy', 'trigger', 'function', 'procedure']);
+const READS_COLUMN_TYPE = new Set(['view', 'materialized view', 'rule', 'policy', 'trigger', 'function', 'procedure', 'publication']);
 /** What may be altered in place while something it used is dropped (the alter is what stops the use) */
-const ALTER_STOPS_USE = new Set(['extension', 'view', 'function', 'procedure', 'policy', 'domain', 'comment', 'privileges', 'sequence owned by', 'column', 'default privileges']);
+const ALTER_STOPS_USE = new Set(['extension', 'view', 'function', 'procedure', 'policy', 'domain', 'comment', 'privileges', 'sequence owned by', 'column', 'default privileges', 'publication']);
 
 type Why = 'dropped' | 'replaced' | 'retyped' | 'rebuilt';
 

@@ -134,6 +134,7 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
     case 'function':
     case 'procedure':
     case 'event trigger':
+    case 'publication':
       return [one(`drop ${object.kind} ${name};`)];
   }
 }

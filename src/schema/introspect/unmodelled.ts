@@ -18,7 +18,6 @@ const CATALOGS: ReadonlyArray<{ catalog: string; where?: string }> = [
   { catalog: 'pg_ts_template' },
   { catalog: 'pg_statistic_ext' },
   { catalog: 'pg_conversion' },
-  { catalog: 'pg_publication' },
   { catalog: 'pg_foreign_data_wrapper' },
   { catalog: 'pg_foreign_server' },
   { catalog: 'pg_user_mapping' },

@@ -28,6 +28,8 @@ export type ObjectKind =
   | 'event trigger'
   | 'rule'
   | 'policy'
+  /** logical replication's publication: a database's, in no schema */
+  | 'publication'
   | 'comment'
   | 'privileges'
   | 'default privileges';
