@@ -20,7 +20,8 @@ const IN_USER_SCHEMA = "(n.nspname !~ '^pg_' and n.nspname <> 'information_schem
 /**
  * Objects a new database does not have: schemas other than public and the tracking schema;
  * relations, types (not the row and array types made with another object) and routines outside
- * the tracking schema; extensions other than plpgsql; event triggers. `$1` = the tracking schema.
+ * the tracking schema; extensions other than plpgsql; event triggers and publications (the
+ * database's, in no schema). `$1` = the tracking schema.
  */
 const FOREIGN_OBJECTS_SQL = `
   select kind, name from (
@@ -40,6 +41,8 @@ const FOREIGN_OBJECTS_SQL = `
     select 'extension', quote_ident(extname) from pg_extension where extname <> 'plpgsql'
     union all
     select 'event trigger', quote_ident(evtname) from pg_event_trigger
+    union all
+    select 'publication', quote_ident(pubname) from pg_publication
   ) as found order by kind, name`;
 
 /** Everything in `db` that a new database does not have, the tracking schema's rows included. */
@@ -69,9 +72,10 @@ const SCHEMA_PRIVILEGES = { USAGE: 'usage', CREATE: 'create' } as const;
 export interface ShadowBaseline {
   schemas: SchemaState[];
   eventTriggers: string[];
+  publications: string[];
 }
 
-/** The schemas and event triggers of an empty shadow (public, usually), before strata uses it. */
+/** The schemas, event triggers and publications of an empty shadow (public, usually), before strata uses it. */
 export async function readBaseline(db: Database): Promise<ShadowBaseline> {
   const schemas = await db.query<SchemaState>(`
     select n.nspname as name, pg_get_userbyid(n.nspowner) as owner, obj_description(n.oid, 'pg_namespace') as comment,
@@ -79,20 +83,24 @@ export async function readBaseline(db: Database): Promise<ShadowBaseline> {
         from aclexplode(n.nspacl) a), '[]'::json) as grants
     from pg_namespace n where ${IN_USER_SCHEMA} order by n.nspname`);
   const triggers = await db.query<{ name: string }>('select evtname as name from pg_event_trigger order by evtname');
+  const publications = await db.query<{ name: string }>('select pubname as name from pg_publication order by pubname');
   return {
     schemas: schemas.map((s) => ({ ...s, grants: typeof s.grants === 'string' ? JSON.parse(s.grants) : s.grants })),
     eventTriggers: triggers.map((t) => t.name),
+    publications: publications.map((p) => p.name),
   };
 }
 
 /**
  * Takes the shadow back to its baseline: schemas strata's revisions made are dropped; a schema
  * that was there (and empty) is dropped with what was made in it and made again with its owner,
- * comment and grants; event triggers made since are dropped.
+ * comment and grants; event triggers and publications made since are dropped (a dropped schema
+ * takes its tables out of a publication, not the publication).
  */
 export async function restoreBaseline(db: Database, baseline: ShadowBaseline): Promise<void> {
   const now = await readBaseline(db);
   for (const name of now.eventTriggers.filter((t) => !baseline.eventTriggers.includes(t))) await db.query(`drop event trigger if exists ${quoteIdentifier(name)}`);
+  for (const name of now.publications.filter((p) => !baseline.publications.includes(p))) await db.query(`drop publication if exists ${quoteIdentifier(name)}`);
   const kept = new Set(baseline.schemas.map((s) => s.name));
   for (const schema of now.schemas.filter((s) => !kept.has(s.name))) await db.query(`drop schema if exists ${quoteIdentifier(schema.name)} cascade`);
   for (const schema of baseline.schemas) {
