@@ -1,5 +1,5 @@
 import type { SchemaObject } from '../schema/model/snapshot.js';
-import { optionAssignments, tableEntry, type PublishedTable } from '../schema/model/publication-sql.js';
+import { optionAssignments, tableEntry, type PublishedTable } from '../schema/introspect/publication-sql.js';
 import type { AlterResult } from './alter-table.js';
 import { groupOf, qualifiedName } from './identities.js';
 import { statement, type PlanContext } from './statement.js';

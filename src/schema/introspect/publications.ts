@@ -1,6 +1,6 @@
 import type { CatalogFamily, CatalogObject, IntrospectOptions } from './catalog-family.js';
 import { SQL_NOT_EXTENSION_MEMBER } from './catalog-family.js';
-import { publicationCreate, type PublishedTable } from '../model/publication-sql.js';
+import { publicationCreate, type PublishedTable } from './publication-sql.js';
 
 /**
  * Publications (logical replication's sending side; a database's own, not the cluster's): FOR ALL

@@ -1,4 +1,4 @@
-import type { Json } from './snapshot.js';
+import type { Json } from '../model/snapshot.js';
 
 /**
  * The SQL of a publication, from its attributes: its CREATE PUBLICATION (schema.sql) and the
