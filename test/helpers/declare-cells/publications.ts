@@ -34,4 +34,7 @@ export const CELLS: Cell[] = [
     seed: "insert into app.orders values (1, 'paid', 10);", keeps: 'select id, status from app.orders' },
   { kind: 'publication', change: 'made again (a column its row filter reads changes type)', current: `${T} create publication feed for table app.orders where (total > 0);`,
     desired: 'create schema app; create table app.orders (id int primary key, status text, total bigint); create table app.items (id int primary key, sku text); create publication feed for table app.orders where (total > 0);' },
+  { kind: 'publication', change: 'alter (the schema and the table it lists renamed: follows them)', current: `${T} create publication by_schema for tables in schema app; create publication feed for table app.orders (id, total);`,
+    desired: `${T.replace(/app\./g, 'core.').replace('schema app', 'schema core').replace('orders', 'purchases')} create publication by_schema for tables in schema core; create publication feed for table core.purchases (id, total);`,
+    renames: [{ kind: 'schema', from: 'schema app', to: 'schema core' }, { kind: 'table', from: 'table app.orders', to: 'table app.purchases' }] },
 ];
