@@ -204,6 +204,26 @@ test('a SHADOW_DATABASE_URL that is not empty is refused and left untouched; an 
   }
 });
 
+test('a publication the revisions make (in no schema) is dropped from a SHADOW_DATABASE_URL after each use', async () => {
+  if (!target) return;
+  const shadow = await createTestDatabase('dump_check_pub_shadow');
+  const project = projectFromFixture('shadow-history');
+  try {
+    const up = readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'up.sql'), 'utf8');
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `${up}create publication orders_feed for table app.orders (id, note);\n`);
+    project.write(`migrations/${ORDER_NOTE}/down.sql`, `drop publication orders_feed;\n${readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'down.sql'), 'utf8')}`);
+    for (let run = 0; run < 2; run++) {
+      const used = await runCli(['dump'], { cwd: project.dir, env: { ...serverEnv(), SHADOW_DATABASE_URL: shadow!.url } });
+      assert.is(used.code, 0, used.output);
+      assert.equal(await shadow!.query('select pubname from pg_publication'), [], 'emptied of the publication');
+    }
+    assert.match(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), '\ncreate publication orders_feed for table app.orders (id, note);\n');
+  } finally {
+    project.remove();
+    await shadow?.drop();
+  }
+});
+
 test('the temporary shadow database is gone after a revision fails on it', async () => {
   if (!target) return;
   const project = projectFromFixture('shadow-history');
