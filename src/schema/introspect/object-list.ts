@@ -47,6 +47,10 @@ const OBJECTS_SQL = `select coalesce(json_agg(json_build_array(o.type || ' ' || 
     union all select 'pg_event_trigger'::regclass, oid, 0, concat_ws('|', evtevent, evtfoid, evtenabled, evttags::text) from pg_event_trigger
     union all select 'pg_extension'::regclass, oid, 0, concat_ws('|', extnamespace, extversion) from pg_extension where oid >= 16384
     union all select 'pg_collation'::regclass, oid, 0, concat_ws('|', collprovider, collisdeterministic, collcollate, collctype) from pg_collation where oid >= 16384
+    union all select 'pg_publication'::regclass, p.oid, 0, concat_ws('|', p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, p.pubviaroot,
+        (select string_agg(concat_ws(':', pr.prrelid, pr.prattrs::text, pg_get_expr(pr.prqual, pr.prrelid)), ',' order by pr.prrelid) from pg_publication_rel pr where pr.prpubid = p.oid),
+        (select string_agg(pn.pnnspid::text, ',' order by pn.pnnspid) from pg_publication_namespace pn where pn.pnpubid = p.oid))
+      from pg_publication p where p.oid >= 16384
   ) as found
   cross join lateral pg_identify_object(found.classid, found.objid, found.subid) as o
   left join pg_description d on d.classoid = found.classid and d.objoid = found.objid and d.objsubid = found.subid
