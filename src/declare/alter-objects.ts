@@ -2,6 +2,7 @@ import type { FieldChange } from '../schema/model/diff.js';
 import type { Json, SchemaObject } from '../schema/model/snapshot.js';
 import { alterColumn, alterTable, optionStatements, restartReason, type AlterResult } from './alter-table.js';
 import { publicationSteps } from './alter-publication.js';
+import { subscriptionSteps } from './alter-subscription.js';
 import { enumSteps } from './enum-changes.js';
 import { groupOf, onTable, qualifiedName } from './identities.js';
 import { privilegeStatements } from './privilege-statements.js';
@@ -106,6 +107,8 @@ export function alterObject(before: SchemaObject, after: SchemaObject, fields: r
     }
     case 'publication':
       return publicationSteps(before, after, context);
+    case 'subscription':
+      return subscriptionSteps(before, after, changed, context);
     case 'comment':
       return steps([after.create]);
     case 'privileges':

@@ -122,6 +122,9 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
       return privilegeStatements(object, undefined).map((sql) => one(sql));
     case 'aggregate':
       return [one(`drop aggregate ${ddlName(object)};`)];
+    case 'subscription':
+      // DROP SUBSCRIPTION leaves the subscription's comment behind in pg_description (PostgreSQL 15)
+      return [...(context.current.has(`comment on ${object.identity}`) ? [one(`comment on subscription ${name} is null;`)] : []), one(`drop subscription ${name};`)];
     case 'schema':
     case 'extension':
     case 'collation':

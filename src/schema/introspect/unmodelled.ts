@@ -1,5 +1,6 @@
 import type { UnmodelledObject } from '../model/snapshot.js';
 import { SQL_USER_SCHEMA } from './catalog-family.js';
+import { SQL_MODELLED_SUBSCRIPTION, SQL_PASSWORD_IN_CONNECTION, SQL_SUBSCRIPTION_OF_THIS_DATABASE } from './subscriptions.js';
 
 /**
  * Objects of kinds the snapshot does not model, found so that they are named (by `check`, by the
@@ -26,9 +27,18 @@ const CATALOGS: ReadonlyArray<{ catalog: string; where?: string }> = [
   { catalog: 'pg_am' },
   { catalog: 'pg_largeobject_metadata' },
   { catalog: 'pg_class', where: "relkind = 'f'" },
-  // a cluster-wide catalog: this database's subscriptions (no column a non-superuser may not read)
-  { catalog: 'pg_subscription', where: 'subdbid = (select oid from pg_database where datname = current_database())' },
 ];
+
+/**
+ * This database's subscriptions that subscriptions.ts does not read, each with why; all of them
+ * for a session that may not read their connections (only a superuser may).
+ */
+const subscriptionsSql = (superuser: boolean) => `select 'subscription', format('%I (%s)', s.subname, ${superuser ? `case
+      when ${SQL_PASSWORD_IN_CONNECTION} then 'its connection holds a password: strata writes no secrets into schema.sql or a revision'
+      when s.subenabled then 'enabled: strata models only a disabled subscription without a replication slot, whose migration reaches no publisher'
+      else 'it has a replication slot: dropping it would drop the slot on its publisher, which a proof on a shadow must never reach' end`
+    : `'its connection is readable only by a superuser'`})
+    from pg_subscription s where ${SQL_SUBSCRIPTION_OF_THIS_DATABASE}${superuser ? ` and not ${SQL_MODELLED_SUBSCRIPTION}` : ''}`;
 
 const OBJECTS_SQL = `select o.type, o.identity
   from (${CATALOGS.map(({ catalog, where }) => `select '${catalog}'::regclass as classid, oid as objid from ${catalog} where oid >= 16384${where ? ` and ${where}` : ''}`).join(' union all ')}) as found
@@ -81,8 +91,8 @@ const EXTENSION_MEMBER_ACLS_SQL = `select 'privileges on an extension member', p
       when 'pg_type'::regclass then (select typacl from pg_type where oid = d.objid)
       else (select nspacl from pg_namespace where oid = d.objid) end`;
 
-export const unmodelledSql = (options: { privileges: boolean }) => `select json_agg(json_build_array(u.type, u.identity) order by u.type, u.identity)
-  from (${OBJECTS_SQL}\nunion all ${DETAILS_SQL}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
+export const unmodelledSql = (options: { privileges: boolean; superuser?: boolean | undefined }) => `select json_agg(json_build_array(u.type, u.identity) order by u.type, u.identity)
+  from (${OBJECTS_SQL}\nunion all ${DETAILS_SQL}\nunion all ${subscriptionsSql(options.superuser === true)}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
 
 export function readUnmodelled(value: unknown): UnmodelledObject[] {
   return ((value as [string, string][] | null) ?? []).map(([kind, identity]) => ({ kind, identity }));
