@@ -140,6 +140,8 @@ export async function dropSubscriptions(db: Database, kept: readonly string[] = 
     const subscription = quoteIdentifier(name);
     await db.query(`alter subscription ${subscription} disable`);
     await db.query(`alter subscription ${subscription} set (slot_name = none)`);
+    // DROP SUBSCRIPTION leaves its comment in pg_description (PostgreSQL 15)
+    await db.query(`comment on subscription ${subscription} is null`);
     await db.query(`drop subscription ${subscription}`);
   }
 }
