@@ -40,8 +40,12 @@ const subscriptionsSql = (superuser: boolean) => `select 'subscription', format(
     : `'its connection is readable only by a superuser'`})
     from pg_subscription s where ${SQL_SUBSCRIPTION_OF_THIS_DATABASE}${superuser ? ` and not ${SQL_MODELLED_SUBSCRIPTION}` : ''}`;
 
+// pg_user_mapping is a superuser's to read (its options may hold passwords): its oids are read from the view pg_user_mappings
+const catalogRows = ({ catalog, where }: { catalog: string; where?: string }) => catalog === 'pg_user_mapping'
+  ? `select '${catalog}'::regclass as classid, umid as objid from pg_user_mappings where umid >= 16384`
+  : `select '${catalog}'::regclass as classid, oid as objid from ${catalog} where oid >= 16384${where ? ` and ${where}` : ''}`;
 const OBJECTS_SQL = `select o.type, o.identity
-  from (${CATALOGS.map(({ catalog, where }) => `select '${catalog}'::regclass as classid, oid as objid from ${catalog} where oid >= 16384${where ? ` and ${where}` : ''}`).join(' union all ')}) as found
+  from (${CATALOGS.map(catalogRows).join(' union all ')}) as found
   cross join lateral pg_identify_object(found.classid, found.objid, 0) as o
   where not exists (select 1 from pg_depend d where d.classid = found.classid and d.objid = found.objid and d.deptype in ('e', 'i'))
     and (o.schema is null or not (o.schema in ('pg_catalog', 'information_schema', 'pg_toast') or o.schema like 'pg\\_temp\\_%' or o.schema = any($1::text[])))`;
