@@ -224,6 +224,22 @@ test('a publication the revisions make (in no schema) is dropped from a SHADOW_D
   }
 });
 
+test('a temporary shadow database that a revision gave a subscription is dropped all the same', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    const up = readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'up.sql'), 'utf8');
+    // reaches no publisher: made without connecting, disabled, without a slot
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `${up}create subscription orders_in connection 'host=localhost dbname=postgres' publication orders_pub with (connect = false, slot_name = none, enabled = false);\n`);
+    const result = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 0, result.output);
+    assert.equal(await shadowDatabasesNamedIn(result.output), [], 'the temporary shadow is gone');
+    assert.match(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), "\ncreate subscription orders_in connection 'host=localhost dbname=postgres' publication orders_pub with (connect = false, slot_name = none, enabled = false);\n");
+  } finally {
+    project.remove();
+  }
+});
+
 test('the temporary shadow database is gone after a revision fails on it', async () => {
   if (!target) return;
   const project = projectFromFixture('shadow-history');
