@@ -11,8 +11,10 @@ import { statement, type PlanContext } from './statement.js';
  * Drops first: PostgreSQL 15 takes no column list in a publication that lists a schema, and no
  * row filter on a partitioned table unless publish_via_partition_root is on, so what goes must be
  * gone, and the options set, before what comes is added. Every table entry is written with ONLY:
- * each table the publication lists is an entry of its own, children by inheritance too. FOR ALL
- * TABLES has no ALTER to or from a list: the publication is made again. Pure.
+ * each table the publication lists is an entry of its own, children by inheritance too. A table
+ * whose listed or filtered column changes type is taken out before the change and added back after
+ * it (PostgreSQL refuses ALTER COLUMN ... TYPE on a column a publication names). FOR ALL TABLES
+ * has no ALTER to or from a list: the publication is made again. Pure.
  */
 export function publicationSteps(before: SchemaObject, after: SchemaObject, context: PlanContext): AlterResult {
   const [b, a] = [before.attributes, after.attributes];
@@ -22,16 +24,30 @@ export function publicationSteps(before: SchemaObject, after: SchemaObject, cont
   const [wasSchemas, nowSchemas] = [b.schemas as string[], a.schemas as string[]];
   const sameEntry = (x: PublishedTable, y: PublishedTable | undefined) => y !== undefined && JSON.stringify([x.columns, x.where]) === JSON.stringify([y.columns, y.where]);
   const find = (list: readonly PublishedTable[], table: string) => list.find((t) => t.table === table);
+  const retyped = retypedTables(before, context);
+  const takenOut = wasTables.filter((t) => retyped.has(t.table));
   const sql = [
-    ...wasTables.filter((t) => !sameEntry(t, find(nowTables, t.table))).map((t) => `${alter} drop table only ${t.table};`),
+    ...wasTables.filter((t) => !retyped.has(t.table) && !sameEntry(t, find(nowTables, t.table))).map((t) => `${alter} drop table only ${t.table};`),
     ...wasSchemas.filter((s) => !nowSchemas.includes(s)).map((s) => `${alter} drop tables in schema ${s};`),
   ];
   const options = optionAssignments(a, b);
   if (options.length > 0) sql.push(`${alter} set (${options.join(', ')});`);
   sql.push(
     ...nowSchemas.filter((s) => !wasSchemas.includes(s)).map((s) => `${alter} add tables in schema ${s};`),
-    ...nowTables.filter((t) => !sameEntry(t, find(wasTables, t.table))).map((t) => `${alter} add ${tableEntry(t, true)};`),
+    ...nowTables.filter((t) => retyped.has(t.table) || !sameEntry(t, find(wasTables, t.table))).map((t) => `${alter} add ${tableEntry(t, true)};`),
   );
   const group = groupOf(after, context.desired);
-  return { steps: { before: [], after: sql.map((s) => statement(s, after, group)) } };
+  return { steps: { before: takenOut.map((t) => statement(`${alter} drop table only ${t.table};`, after, group)), after: sql.map((s) => statement(s, after, group)) } };
+}
+
+/** The tables (as entries name them) of the columns the publication names whose type or collation the migration changes */
+function retypedTables(publication: SchemaObject, context: PlanContext): Set<string> {
+  const tables = new Set<string>();
+  for (const need of publication.dependsOn) {
+    const column = context.current.get(need);
+    const action = context.actions.get(need);
+    if (column?.kind !== 'column' || action?.type !== 'alter' || !action.fields.some((f) => f.path === 'type' || f.path === 'collation')) continue;
+    tables.add(column.parent!.slice('table '.length));
+  }
+  return tables;
 }
