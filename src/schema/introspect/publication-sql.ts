@@ -15,7 +15,7 @@ export interface PublishedTable {
   where: string | null;
 }
 
-/** The options CREATE and ALTER PUBLICATION ... SET (...) take, and what each is when not given */
+/** what `publish` is when not given: every action */
 const EVERY_ACTION = ['insert', 'update', 'delete', 'truncate'];
 
 /** `table only public.t (a, b) where ((a > 0))`: as FOR TABLE and ADD TABLE take it */

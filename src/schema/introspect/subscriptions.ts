@@ -13,9 +13,11 @@ import type { CatalogFamily, CatalogObject, IntrospectOptions } from './catalog-
  * catalog is not read at all and its subscriptions are named as not modelled.
  */
 
-/** SQL: subscription `s` is one this family reads (given that the session may read subconninfo) */
+/** SQL over pg_subscription `s`: it is this database's (the catalog is the cluster's) */
 export const SQL_SUBSCRIPTION_OF_THIS_DATABASE = `s.subdbid = (select oid from pg_database where datname = current_database())`;
+/** its connection names a password (password=..., or a URI's user:password@); reads subconninfo, a superuser's */
 export const SQL_PASSWORD_IN_CONNECTION = `(s.subconninfo ~* 'password' or s.subconninfo ~* '^[a-z]+://[^/?#@]*:[^/?#@]*@')`;
+/** it is one this family reads: disabled, without a slot, no password; reads subconninfo, a superuser's */
 export const SQL_MODELLED_SUBSCRIPTION = `(not s.subenabled and s.subslotname is null and not ${SQL_PASSWORD_IN_CONNECTION})`;
 
 /** The options PostgreSQL 15 does not have read as its behaviour, the defaults of 16 and 17 */
