@@ -240,6 +240,21 @@ test('a temporary shadow database that a revision gave a subscription is dropped
   }
 });
 
+test('a subscription on the embedded PGlite shadow, which cannot make one: named, with a server to use instead', async () => {
+  const project = projectFromFixture('shadow-history');
+  try {
+    const up = readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'up.sql'), 'utf8');
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `${up}create subscription orders_in connection 'host=localhost dbname=postgres' publication orders_pub with (connect = false, slot_name = none, enabled = false);\n`);
+    const result = await runCli(['dump'], { cwd: project.dir, env: { DATABASE_URL: undefined, SHADOW_DATABASE_URL: undefined } });
+    assert.is(result.code, 1, result.output);
+    assert.match(result.stderr, `up.sql of ${ORDER_NOTE} failed on the shadow database: the embedded PGlite cannot create a subscription (it has no libpqwalreceiver)`);
+    assert.match(result.stderr, 'set DATABASE_URL (a temporary database is made there) or SHADOW_DATABASE_URL');
+    assert.not.match(result.stderr, 'TypeError');
+  } finally {
+    project.remove();
+  }
+});
+
 test('the temporary shadow database is gone after a revision fails on it', async () => {
   if (!target) return;
   const project = projectFromFixture('shadow-history');
