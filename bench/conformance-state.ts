@@ -105,6 +105,8 @@ async function emptyDatabase(client: pg.Client): Promise<void> {
   for (const s of await names('select quote_ident(subname) as name from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())')) {
     await client.query(`alter subscription ${s} disable`);
     await client.query(`alter subscription ${s} set (slot_name = none)`);
+    // DROP SUBSCRIPTION leaves its comment in pg_description (PostgreSQL 15): the database would be made anew
+    await client.query(`comment on subscription ${s} is null`);
     await client.query(`drop subscription ${s}`);
   }
   // event triggers first: one on sql_drop would run (or fail) on every drop after it

@@ -20,8 +20,9 @@ const IN_USER_SCHEMA = "(n.nspname !~ '^pg_' and n.nspname <> 'information_schem
 /**
  * Objects a new database does not have: schemas other than public and the tracking schema;
  * relations, types (not the row and array types made with another object) and routines outside
- * the tracking schema; extensions other than plpgsql; event triggers; foreign-data wrappers (not an
- * extension's) and servers (with which go their user mappings). `$1` = the tracking schema.
+ * the tracking schema; extensions other than plpgsql; event triggers, publications and
+ * subscriptions (the database's, in no schema); foreign-data wrappers (not an extension's) and
+ * servers (with which go their user mappings). `$1` = the tracking schema.
  */
 const FOREIGN_OBJECTS_SQL = `
   select kind, name from (
@@ -46,6 +47,10 @@ const FOREIGN_OBJECTS_SQL = `
       where not exists (select 1 from pg_depend e where e.classid = 'pg_foreign_data_wrapper'::regclass and e.objid = w.oid and e.deptype = 'e')
     union all
     select 'server', quote_ident(srvname) from pg_foreign_server
+    union all
+    select 'publication', quote_ident(pubname) from pg_publication
+    union all
+    select 'subscription', quote_ident(subname) from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())
   ) as found order by kind, name`;
 
 /** Everything in `db` that a new database does not have, the tracking schema's rows included. */
@@ -75,9 +80,11 @@ const SCHEMA_PRIVILEGES = { USAGE: 'usage', CREATE: 'create' } as const;
 export interface ShadowBaseline {
   schemas: SchemaState[];
   eventTriggers: string[];
+  publications: string[];
+  subscriptions: string[];
 }
 
-/** The schemas and event triggers of an empty shadow (public, usually), before strata uses it. */
+/** The schemas, event triggers and publications of an empty shadow (public, usually), before strata uses it. */
 export async function readBaseline(db: Database): Promise<ShadowBaseline> {
   const schemas = await db.query<SchemaState>(`
     select n.nspname as name, pg_get_userbyid(n.nspowner) as owner, obj_description(n.oid, 'pg_namespace') as comment,
@@ -85,21 +92,28 @@ export async function readBaseline(db: Database): Promise<ShadowBaseline> {
         from aclexplode(n.nspacl) a), '[]'::json) as grants
     from pg_namespace n where ${IN_USER_SCHEMA} order by n.nspname`);
   const triggers = await db.query<{ name: string }>('select evtname as name from pg_event_trigger order by evtname');
+  const publications = await db.query<{ name: string }>('select pubname as name from pg_publication order by pubname');
+  const subscriptions = await db.query<{ name: string }>(`select subname as name from pg_subscription where ${THIS_DATABASE} order by subname`);
   return {
     schemas: schemas.map((s) => ({ ...s, grants: typeof s.grants === 'string' ? JSON.parse(s.grants) : s.grants })),
     eventTriggers: triggers.map((t) => t.name),
+    publications: publications.map((p) => p.name),
+    subscriptions: subscriptions.map((s) => s.name),
   };
 }
 
 /**
  * Takes the shadow back to its baseline: schemas strata's revisions made are dropped; a schema
  * that was there (and empty) is dropped with what was made in it and made again with its owner,
- * comment and grants; event triggers made since are dropped, and servers and foreign-data
- * wrappers (an empty shadow has none), with their user mappings and foreign tables.
+ * comment and grants; event triggers, publications and subscriptions made since are dropped (a
+ * dropped schema takes its tables out of a publication, not the publication), and servers and
+ * foreign-data wrappers (an empty shadow has none), with their user mappings and foreign tables.
  */
 export async function restoreBaseline(db: Database, baseline: ShadowBaseline): Promise<void> {
   const now = await readBaseline(db);
   for (const name of now.eventTriggers.filter((t) => !baseline.eventTriggers.includes(t))) await db.query(`drop event trigger if exists ${quoteIdentifier(name)}`);
+  for (const name of now.publications.filter((p) => !baseline.publications.includes(p))) await db.query(`drop publication if exists ${quoteIdentifier(name)}`);
+  await dropSubscriptions(db, baseline.subscriptions);
   for (const { name } of await db.query<{ name: string }>('select srvname as name from pg_foreign_server')) await db.query(`drop server if exists ${quoteIdentifier(name)} cascade`);
   const wrappers = await db.query<{ name: string }>(`select fdwname as name from pg_foreign_data_wrapper w
     where not exists (select 1 from pg_depend e where e.classid = 'pg_foreign_data_wrapper'::regclass and e.objid = w.oid and e.deptype = 'e')`);
@@ -120,5 +134,25 @@ export async function restoreBaseline(db: Database, baseline: ShadowBaseline): P
       await db.query(`grant ${privilege} on schema ${name} to ${grantee === '' ? 'public' : quoteIdentifier(grantee)}${grantable ? ' with grant option' : ''}`);
     }
     if (schema.comment !== null) await db.query(`comment on schema ${name} is ${quoteLiteral(schema.comment)}`);
+  }
+}
+
+const THIS_DATABASE = 'subdbid = (select oid from pg_database where datname = current_database())';
+
+/**
+ * Drops the subscriptions a shadow's revisions made (a database that has one cannot be dropped),
+ * but `kept`, without reaching their publishers: each is disabled and let go of its replication
+ * slot first (slot_name = none), so DROP SUBSCRIPTION does not connect to drop the slot, which
+ * may be another database's (production's) slot.
+ */
+export async function dropSubscriptions(db: Database, kept: readonly string[] = []): Promise<void> {
+  const found = await db.query<{ name: string }>(`select subname as name from pg_subscription where ${THIS_DATABASE} order by subname`);
+  for (const { name } of found.filter((s) => !kept.includes(s.name))) {
+    const subscription = quoteIdentifier(name);
+    await db.query(`alter subscription ${subscription} disable`);
+    await db.query(`alter subscription ${subscription} set (slot_name = none)`);
+    // DROP SUBSCRIPTION leaves its comment in pg_description (PostgreSQL 15)
+    await db.query(`comment on subscription ${subscription} is null`);
+    await db.query(`drop subscription ${subscription}`);
   }
 }

@@ -9,7 +9,7 @@ import { closeThen, DatabaseQueryError, type Database } from './database.js';
 import { databaseProblem } from './database-problem.js';
 import { quoteLiteral } from '../sql/quote.js';
 import { quoteIdentifier } from './tracking.js';
-import { findForeignObjects, readBaseline, restoreBaseline, type FoundObject } from './shadow-contents.js';
+import { dropSubscriptions, findForeignObjects, readBaseline, restoreBaseline, type FoundObject } from './shadow-contents.js';
 
 /**
  * A shadow database: a scratch database strata migrates to learn what the migrations produce
@@ -163,7 +163,12 @@ async function openTemporaryDatabase(config: StrataConfig, serverUrl: string, on
   const description = `shadow database: ${name}, a temporary database on ${redactConnectionString(serverUrl)} (dropped after; set SHADOW_DATABASE_URL to choose one)`;
   return {
     shadow: { db, source: 'temporary', description },
-    close: () => closeThen(db, drop),
+    // a database that has a subscription cannot be dropped
+    close: async () => {
+      // (a lost connection: the drop says so)
+      await dropSubscriptions(db).catch(() => {});
+      await closeThen(db, drop);
+    },
   };
 }
 

@@ -1,6 +1,8 @@
 import type { FieldChange } from '../schema/model/diff.js';
 import type { Json, SchemaObject } from '../schema/model/snapshot.js';
 import { alterColumn, alterTable, optionStatements, restartReason, type AlterResult } from './alter-table.js';
+import { publicationSteps } from './alter-publication.js';
+import { subscriptionSteps } from './alter-subscription.js';
 import { enumSteps } from './enum-changes.js';
 import { alterForeignColumn, alterForeignData, isForeignColumn } from './foreign-data-changes.js';
 import { groupOf, onTable, qualifiedName } from './identities.js';
@@ -109,6 +111,10 @@ export function alterObject(before: SchemaObject, after: SchemaObject, fields: r
       ];
       return steps([`alter policy ${policy} on ${table} ${clauses.join(' ')};`]);
     }
+    case 'publication':
+      return publicationSteps(before, after, context);
+    case 'subscription':
+      return subscriptionSteps(before, after, changed, context);
     case 'comment':
       return steps([after.create]);
     case 'privileges':

@@ -89,7 +89,7 @@ const KEPT_KINDS = new Set(['schema', 'table', 'column', 'sequence', 'extension'
 /** What PostgreSQL refuses to keep over a column whose type changes */
 const READS_COLUMN_TYPE = new Set(['view', 'materialized view', 'rule', 'policy', 'trigger', 'function', 'procedure']);
 /** What may be altered in place while something it used is dropped (the alter is what stops the use) */
-const ALTER_STOPS_USE = new Set(['extension', 'view', 'function', 'procedure', 'policy', 'domain', 'comment', 'privileges', 'sequence owned by', 'column', 'default privileges']);
+const ALTER_STOPS_USE = new Set(['extension', 'view', 'function', 'procedure', 'policy', 'domain', 'comment', 'privileges', 'sequence owned by', 'column', 'default privileges', 'publication']);
 
 type Why = 'dropped' | 'replaced' | 'retyped' | 'rebuilt';
 
@@ -133,7 +133,10 @@ function cascade(context: PlanContext): void {
         continue;
       }
       if (why === 'retyped') {
-        if (READS_COLUMN_TYPE.has(object.kind)) replace(dependent, `it reads ${source}, whose type changes`);
+        // a publication takes the table out and back in around the change (alter-publication.ts)
+        if (object.kind === 'publication') {
+          if (!action) actions.set(dependent, { type: 'alter', fields: [] });
+        } else if (READS_COLUMN_TYPE.has(object.kind)) replace(dependent, `it reads ${source}, whose type changes`);
         else if (object.kind === 'column' && object.attributes.generated !== null) refuse(dependent, `it is generated from ${source}, whose type changes`);
         continue;
       }

@@ -70,7 +70,7 @@ const RESERVED = new Set(['all', 'analyse', 'analyze', 'and', 'any', 'array', 'a
  */
 export const KIND_PRIORITY: Record<ObjectKind, number> = {
   schema: 1, extension: 2, collation: 3, type: 4, domain: 5, function: 6, procedure: 6, aggregate: 7, sequence: 8, 'foreign-data wrapper': 8.3, server: 8.4, 'user mapping': 8.5, table: 9, 'foreign table': 9, column: 9.5,
-  view: 10, 'materialized view': 11, constraint: 12, 'sequence owned by': 12, index: 13, trigger: 15, rule: 16, policy: 17, 'event trigger': 18,
+  view: 10, 'materialized view': 11, constraint: 12, 'sequence owned by': 12, index: 13, trigger: 15, rule: 16, policy: 17, 'event trigger': 18, publication: 18.5, subscription: 18.6,
   comment: 19, privileges: 20, 'default privileges': 21,
 };
 

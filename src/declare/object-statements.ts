@@ -165,6 +165,9 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
     case 'user mapping':
     case 'foreign table':
       return [one(foreignDataDrop(object))];
+    case 'subscription':
+      // DROP SUBSCRIPTION leaves the subscription's comment behind in pg_description (PostgreSQL 15)
+      return [...(context.current.has(`comment on ${object.identity}`) ? [one(`comment on subscription ${name} is null;`)] : []), one(`drop subscription ${name};`)];
     case 'schema':
     case 'extension':
     case 'collation':
@@ -177,6 +180,7 @@ export function dropStatements(object: SchemaObject, context: PlanContext): Gene
     case 'function':
     case 'procedure':
     case 'event trigger':
+    case 'publication':
       return [one(`drop ${object.kind} ${name};`)];
   }
 }

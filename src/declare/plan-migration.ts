@@ -96,7 +96,16 @@ function planOneWay(current: Snapshot, desired: Snapshot, hints: readonly Rename
   }
   if (refused.length > 0) return { ok: false, refused: dedupe(refused) };
   const suggestions = suggestRenames(diffSnapshots(renamed.snapshot, desired), context.current, context.desired);
-  return { ok: true, statements, transaction: usesNewEnumValue(statements) ? 'off' : 'on', suggestions };
+  return { ok: true, statements, transaction: usesNewEnumValue(statements) || dropsSubscription(statements) ? 'off' : 'on', suggestions };
+}
+
+/**
+ * DROP SUBSCRIPTION: PostgreSQL refuses it inside a transaction block when the subscription has a
+ * replication slot, which strata's check cannot know from the text, so it asks for Transaction: off
+ * (the subscriptions strata models have none: the drop itself would run in one)
+ */
+function dropsSubscription(statements: readonly GeneratedStatement[]): boolean {
+  return statements.some((s) => s.sql.startsWith('drop subscription '));
 }
 
 /** An enum value added and then used by a later statement: PostgreSQL refuses that inside one transaction */

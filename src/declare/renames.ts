@@ -144,6 +144,8 @@ function renamePlan(object: SchemaObject, target: SchemaObject, byIdentity: Read
       if (object.kind === 'index') rename = ((inner) => (text: string) => inner(text).replace(new RegExp(`^(CREATE (?:UNIQUE )?INDEX )${escape(oldName)} ON`), `$1${newName} ON`))(rename);
       if (object.kind === 'table' && dependents.has(o.identity)) rename = ((inner) => (text: string) => renameQualified(inner(text), [oldName], [newName], true))(rename);
       const attributes = Object.fromEntries(Object.entries(o.attributes).map(([key, value]) => [key, key === 'body' && isQuotedBody ? value : mapStrings(value, rename)]));
+      // a publication names the schemas it lists bare (TABLES IN SCHEMA app), not as a prefix
+      if (object.kind === 'schema' && o.kind === 'publication') attributes.schemas = (o.attributes.schemas as string[]).map((s) => (s === oldName ? newName : s)).sort();
       return { ...moved, attributes: attributes as SchemaObject['attributes'], create: isQuotedBody ? o.create : rename(o.create) };
     },
   };

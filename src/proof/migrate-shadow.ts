@@ -23,14 +23,20 @@ export async function migrateShadow(db: Database, config: StrataConfig, revision
   if (report.reason === 'interrupted') return { ok: false, reason: 'interrupted' };
   if (report.reason !== 'failed') return { ok: false, reason: 'failed', problems: report.problems };
   const { failure } = report;
+  // PGlite has no libpqwalreceiver, which CREATE SUBSCRIPTION loads even WITH (connect = false)
+  const noSubscriptions = db.isEmbedded && failure.message.includes('libpqwalreceiver');
   return {
     ok: false,
     reason: 'failed',
     sqlstate: failure.sqlstate,
     problems: [problem('SHADOW_MIGRATION_FAILED', {
       file: failure.file, line: failure.line, column: failure.column, revision: failure.id, codeFrame: failure.codeFrame,
-      message: `${failure.direction}.sql of ${failure.id} failed on the shadow database: ${failure.message} (${failure.sqlstate})${failure.detail ? `; ${failure.detail}` : ''}`,
-      hint: failure.hint ?? 'fix the revision: every revision must apply from an empty database (strata up on a new database does the same)',
+      message: noSubscriptions
+        ? `${failure.direction}.sql of ${failure.id} failed on the shadow database: the embedded PGlite cannot create a subscription (it has no libpqwalreceiver)`
+        : `${failure.direction}.sql of ${failure.id} failed on the shadow database: ${failure.message} (${failure.sqlstate})${failure.detail ? `; ${failure.detail}` : ''}`,
+      hint: noSubscriptions
+        ? 'use a PostgreSQL server as the shadow: set DATABASE_URL (a temporary database is made there) or SHADOW_DATABASE_URL'
+        : failure.hint ?? 'fix the revision: every revision must apply from an empty database (strata up on a new database does the same)',
     })],
   };
 }

@@ -157,7 +157,7 @@ test('a down.sql-only save reverts with the new down.sql and stores it', () => w
 test('a revert that leaves something of up.sql behind is named, from the second save on', () => withDev('leftover', async ({ db, dev, upFile }) => {
   // save 1: the revert of v1 is clean; its result is the schema every later revert must give back
   let mark = dev.mark();
-  writeFileSync(upFile(), upB('v2', 'create sequence public.leftover;\n'));
+  writeFileSync(upFile(), upB('v2', "create sequence public.leftover;\ncreate publication leftover_feed;\ncreate subscription leftover_in connection 'host=localhost dbname=postgres' publication leftover_feed with (connect = false, slot_name = none, enabled = false);\n"));
   await until(() => exists(db, 'app.v2'), 'app.v2');
   await dev.waitFor(/re-applied 20200102000000_app/, mark);
   expectNoText(dev.output().slice(mark), 'did not undo');
@@ -165,7 +165,7 @@ test('a revert that leaves something of up.sql behind is named, from the second 
   mark = dev.mark();
   writeFileSync(upFile(), upB('v3'));
   await until(() => exists(db, 'app.v3'), 'app.v3');
-  await dev.waitFor(/warning: 20200102000000_app: down\.sql did not undo up\.sql \(compared with the schema before it was applied\): sequence public\.leftover: left behind/, mark);
+  await dev.waitFor(/warning: 20200102000000_app: down\.sql did not undo up\.sql \(compared with the schema before it was applied\): publication leftover_feed: left behind; sequence public\.leftover: left behind; subscription leftover_in: left behind/, mark);
   // save 3: v3 had no sequence, and its revert is clean again
   mark = dev.mark();
   writeFileSync(upFile(), upB('v4'));

@@ -204,6 +204,57 @@ test('a SHADOW_DATABASE_URL that is not empty is refused and left untouched; an 
   }
 });
 
+test('a publication the revisions make (in no schema) is dropped from a SHADOW_DATABASE_URL after each use', async () => {
+  if (!target) return;
+  const shadow = await createTestDatabase('dump_check_pub_shadow');
+  const project = projectFromFixture('shadow-history');
+  try {
+    const up = readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'up.sql'), 'utf8');
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `${up}create publication orders_feed for table app.orders (id, note);\n`);
+    project.write(`migrations/${ORDER_NOTE}/down.sql`, `drop publication orders_feed;\n${readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'down.sql'), 'utf8')}`);
+    for (let run = 0; run < 2; run++) {
+      const used = await runCli(['dump'], { cwd: project.dir, env: { ...serverEnv(), SHADOW_DATABASE_URL: shadow!.url } });
+      assert.is(used.code, 0, used.output);
+      assert.equal(await shadow!.query('select pubname from pg_publication'), [], 'emptied of the publication');
+    }
+    assert.match(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), '\ncreate publication orders_feed for table app.orders (id, note);\n');
+  } finally {
+    project.remove();
+    await shadow?.drop();
+  }
+});
+
+test('a temporary shadow database that a revision gave a subscription is dropped all the same', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    const up = readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'up.sql'), 'utf8');
+    // reaches no publisher: made without connecting, disabled, without a slot
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `${up}create subscription orders_in connection 'host=localhost dbname=postgres' publication orders_pub with (connect = false, slot_name = none, enabled = false);\n`);
+    const result = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 0, result.output);
+    assert.equal(await shadowDatabasesNamedIn(result.output), [], 'the temporary shadow is gone');
+    assert.match(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), "\ncreate subscription orders_in connection 'host=localhost dbname=postgres' publication orders_pub with (connect = false, slot_name = none, enabled = false);\n");
+  } finally {
+    project.remove();
+  }
+});
+
+test('a subscription on the embedded PGlite shadow, which cannot make one: named, with a server to use instead', async () => {
+  const project = projectFromFixture('shadow-history');
+  try {
+    const up = readFileSync(path.join(project.dir, 'migrations', ORDER_NOTE, 'up.sql'), 'utf8');
+    project.write(`migrations/${ORDER_NOTE}/up.sql`, `${up}create subscription orders_in connection 'host=localhost dbname=postgres' publication orders_pub with (connect = false, slot_name = none, enabled = false);\n`);
+    const result = await runCli(['dump'], { cwd: project.dir, env: { DATABASE_URL: undefined, SHADOW_DATABASE_URL: undefined } });
+    assert.is(result.code, 1, result.output);
+    assert.match(result.stderr, `up.sql of ${ORDER_NOTE} failed on the shadow database: the embedded PGlite cannot create a subscription (it has no libpqwalreceiver)`);
+    assert.match(result.stderr, 'set DATABASE_URL (a temporary database is made there) or SHADOW_DATABASE_URL');
+    assert.not.match(result.stderr, 'TypeError');
+  } finally {
+    project.remove();
+  }
+});
+
 test('the temporary shadow database is gone after a revision fails on it', async () => {
   if (!target) return;
   const project = projectFromFixture('shadow-history');

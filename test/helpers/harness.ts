@@ -51,6 +51,11 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase |
     url: url.toString(),
     query: async <R>(text: string, values?: unknown[]) => (await client.query(text, values)).rows as R[],
     drop: async () => {
+      // a database that has a subscription cannot be dropped: each is let go of its slot (none reaches a publisher) and dropped
+      const subscriptions = await client.query<{ name: string }>('select quote_ident(subname) as name from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())').catch(() => ({ rows: [] }));
+      for (const { name: subscription } of subscriptions.rows) {
+        for (const sql of [`alter subscription ${subscription} disable`, `alter subscription ${subscription} set (slot_name = none)`, `drop subscription ${subscription}`]) await client.query(sql).catch(() => {});
+      }
       await client.end().catch(() => {});
       const dropper = new pg.Client({ connectionString: adminUrl });
       await dropper.connect();

@@ -27,6 +27,13 @@ export async function schemaDatabases(prefix: string): Promise<SchemaDatabases |
 
 /** Empties a test database: every schema dropped, public made again, as a new database has it. */
 export async function emptyDatabase(db: TestDatabase): Promise<void> {
+  // publications and subscriptions are the database's, in no schema: dropping the schemas leaves them
+  const subscriptions = await db.query<{ name: string }>('select quote_ident(subname) as name from pg_subscription where subdbid = (select oid from pg_database where datname = current_database())');
+  for (const { name } of subscriptions) {
+    for (const sql of [`alter subscription ${name} disable`, `alter subscription ${name} set (slot_name = none)`, `comment on subscription ${name} is null`, `drop subscription ${name}`]) await db.query(sql);
+  }
+  const publications = await db.query<{ name: string }>('select pubname as name from pg_publication');
+  for (const { name } of publications) await db.query(`drop publication "${name.replace(/"/g, '""')}"`);
   const schemas = await db.query<{ name: string }>("select nspname as name from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'");
   for (const { name } of schemas) await db.query(`drop schema "${name.replace(/"/g, '""')}" cascade`);
   await db.query('create schema public');

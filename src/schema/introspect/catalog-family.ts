@@ -12,6 +12,11 @@ export interface IntrospectOptions {
   privileges: boolean;
   /** server_version_num: the catalogs of PostgreSQL 15 and of PGlite's 18 differ (NOT NULL constraints, ...) */
   serverVersionNum: number;
+  /**
+   * The session may read every column of pg_subscription (subconninfo is a superuser's): set by
+   * takeSnapshot from what the server reports (is_superuser), not by the caller.
+   */
+  superuser?: boolean;
 }
 
 /**

@@ -52,6 +52,13 @@ const OBJECTS_SQL = `select coalesce(json_agg(json_build_array(o.type || ' ' || 
     union all select 'pg_foreign_server'::regclass, oid, 0, concat_ws('|', srvfdw, srvtype, srvversion, srvoptions::text) from pg_foreign_server where oid >= 16384
     -- the view, not the catalog: umoptions of pg_user_mapping is for superusers only
     union all select 'pg_user_mapping'::regclass, umid, 0, coalesce(umoptions::text, '') from pg_user_mappings where umid >= 16384
+    union all select 'pg_publication'::regclass, p.oid, 0, concat_ws('|', p.puballtables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate, p.pubviaroot,
+        (select string_agg(concat_ws(':', pr.prrelid, pr.prattrs::text, pg_get_expr(pr.prqual, pr.prrelid)), ',' order by pr.prrelid) from pg_publication_rel pr where pr.prpubid = p.oid),
+        (select string_agg(pn.pnnspid::text, ',' order by pn.pnnspid) from pg_publication_namespace pn where pn.pnpubid = p.oid))
+      from pg_publication p where p.oid >= 16384
+    -- this database's subscriptions, by what anyone may read of them (subconninfo is a superuser's)
+    union all select 'pg_subscription'::regclass, s.oid, 0, concat_ws('|', s.subenabled, s.subbinary, s.substream, s.subtwophasestate, s.subdisableonerr, s.subslotname, s.subsynccommit, s.subpublications::text)
+      from pg_subscription s where s.subdbid = (select oid from pg_database where datname = current_database())
   ) as found
   cross join lateral pg_identify_object(found.classid, found.objid, found.subid) as o
   left join pg_description d on d.classoid = found.classid and d.objoid = found.objid and d.objsubid = found.subid

@@ -10,7 +10,8 @@ import { readUnmodelled, unmodelledSql } from './unmodelled.js';
  * they read and the objects the model does not cover, in one statement inside one REPEATABLE
  * READ, read-only transaction (three round trips: begin, the read, commit).
  */
-export async function takeSnapshot(db: Database, options: IntrospectOptions, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
+export async function takeSnapshot(db: Database, given: IntrospectOptions, families: readonly CatalogFamily[] = CATALOG_FAMILIES): Promise<Snapshot> {
+  const options: IntrospectOptions = { ...given, superuser: db.reportedSetting('is_superuser') === 'on' };
   const columns = families.map((family, k) => `(${family.sql(options)}) as f${k}`);
   const text = `select ${[...columns, `(${DEPENDENCIES_SQL}) as dependencies`, `(${COMMENTS_SQL}) as comments`, `(${unmodelledSql(options)}) as unmodelled`].join(',\n')}`;
   await Promise.all(families.map((family) => family.prepare?.(options)));

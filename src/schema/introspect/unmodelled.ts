@@ -1,5 +1,6 @@
 import type { UnmodelledObject } from '../model/snapshot.js';
 import { SQL_USER_SCHEMA } from './catalog-family.js';
+import { SQL_MODELLED_SUBSCRIPTION, SQL_PASSWORD_IN_CONNECTION, SQL_SUBSCRIPTION_OF_THIS_DATABASE } from './subscriptions.js';
 
 /**
  * Objects of kinds the snapshot does not model, found so that they are named (by `check`, by the
@@ -18,17 +19,29 @@ const CATALOGS: ReadonlyArray<{ catalog: string; where?: string }> = [
   { catalog: 'pg_ts_template' },
   { catalog: 'pg_statistic_ext' },
   { catalog: 'pg_conversion' },
-  { catalog: 'pg_publication' },
   { catalog: 'pg_language' },
   { catalog: 'pg_transform' },
   { catalog: 'pg_am' },
   { catalog: 'pg_largeobject_metadata' },
-  // a cluster-wide catalog: this database's subscriptions (no column a non-superuser may not read)
-  { catalog: 'pg_subscription', where: 'subdbid = (select oid from pg_database where datname = current_database())' },
 ];
 
+/**
+ * This database's subscriptions that subscriptions.ts does not read, each with why; all of them
+ * for a session that may not read their connections (only a superuser may).
+ */
+const subscriptionsSql = (superuser: boolean) => `select 'subscription', format('%I (%s)', s.subname, ${superuser ? `case
+      when ${SQL_PASSWORD_IN_CONNECTION} then 'its connection holds a password: strata writes no secrets into schema.sql or a revision'
+      when s.subenabled then 'enabled: strata models only a disabled subscription without a replication slot, whose migration reaches no publisher'
+      else 'it has a replication slot: dropping it would drop the slot on its publisher, which a proof on a shadow must never reach' end`
+    : `'its connection is readable only by a superuser'`})
+    from pg_subscription s where ${SQL_SUBSCRIPTION_OF_THIS_DATABASE}${superuser ? ` and not ${SQL_MODELLED_SUBSCRIPTION}` : ''}`;
+
+// pg_user_mapping is a superuser's to read (its options may hold passwords): its oids are read from the view pg_user_mappings
+const catalogRows = ({ catalog, where }: { catalog: string; where?: string }) => catalog === 'pg_user_mapping'
+  ? `select '${catalog}'::regclass as classid, umid as objid from pg_user_mappings where umid >= 16384`
+  : `select '${catalog}'::regclass as classid, oid as objid from ${catalog} where oid >= 16384${where ? ` and ${where}` : ''}`;
 const OBJECTS_SQL = `select o.type, o.identity
-  from (${CATALOGS.map(({ catalog, where }) => `select '${catalog}'::regclass as classid, oid as objid from ${catalog} where oid >= 16384${where ? ` and ${where}` : ''}`).join(' union all ')}) as found
+  from (${CATALOGS.map(catalogRows).join(' union all ')}) as found
   cross join lateral pg_identify_object(found.classid, found.objid, 0) as o
   where not exists (select 1 from pg_depend d where d.classid = found.classid and d.objid = found.objid and d.deptype in ('e', 'i'))
     and (o.schema is null or not (o.schema in ('pg_catalog', 'information_schema', 'pg_toast') or o.schema like 'pg\\_temp\\_%' or o.schema = any($1::text[])))`;
@@ -78,8 +91,8 @@ const EXTENSION_MEMBER_ACLS_SQL = `select 'privileges on an extension member', p
       when 'pg_type'::regclass then (select typacl from pg_type where oid = d.objid)
       else (select nspacl from pg_namespace where oid = d.objid) end`;
 
-export const unmodelledSql = (options: { privileges: boolean }) => `select json_agg(json_build_array(u.type, u.identity) order by u.type, u.identity)
-  from (${OBJECTS_SQL}\nunion all ${DETAILS_SQL}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
+export const unmodelledSql = (options: { privileges: boolean; superuser?: boolean | undefined }) => `select json_agg(json_build_array(u.type, u.identity) order by u.type, u.identity)
+  from (${OBJECTS_SQL}\nunion all ${DETAILS_SQL}\nunion all ${subscriptionsSql(options.superuser === true)}${options.privileges ? `\nunion all ${EXTENSION_MEMBER_ACLS_SQL}` : ''}) as u(type, identity)`;
 
 export function readUnmodelled(value: unknown): UnmodelledObject[] {
   return ((value as [string, string][] | null) ?? []).map(([kind, identity]) => ({ kind, identity }));

@@ -37,6 +37,9 @@ const PRIORITY: Record<ObjectKind, number> = {
   rule: 16,
   policy: 17,
   'event trigger': 18,
+  // after the tables, schemas and columns it lists (pg_dump writes publications after the data too)
+  publication: 18.5,
+  subscription: 18.6,
   comment: 19,
   privileges: 20,
   'default privileges': 21,

@@ -28,6 +28,10 @@ export type ObjectKind =
   | 'event trigger'
   | 'rule'
   | 'policy'
+  /** logical replication's publication: a database's, in no schema */
+  | 'publication'
+  /** logical replication's subscription: a database's (in the cluster's catalog), in no schema */
+  | 'subscription'
   | 'comment'
   | 'privileges'
   | 'default privileges'

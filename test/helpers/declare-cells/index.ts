@@ -2,12 +2,14 @@ import type { Cell } from '../declare-proof.js';
 import { CELLS as CONSTRAINTS } from './constraints.js';
 import { CELLS as FOREIGN_DATA } from './foreign-data.js';
 import { CELLS as OTHERS } from './others.js';
+import { CELLS as PUBLICATIONS } from './publications.js';
 import { CELLS as ROUTINES } from './routines.js';
+import { CELLS as SUBSCRIPTIONS } from './subscriptions.js';
 import { CELLS as TABLES } from './tables.js';
 import { CELLS as TYPES } from './types.js';
 
 /** Every cell of the generator's kind x change table, each proven by one of test/e2e/declare-*.test.ts. */
-export const ALL_CELLS: readonly Cell[] = [...TABLES, ...TYPES, ...CONSTRAINTS, ...ROUTINES, ...FOREIGN_DATA, ...OTHERS];
+export const ALL_CELLS: readonly Cell[] = [...TABLES, ...TYPES, ...CONSTRAINTS, ...ROUTINES, ...FOREIGN_DATA, ...PUBLICATIONS, ...SUBSCRIPTIONS, ...OTHERS];
 
 /** The kind a cell is about, as the snapshot names it: 'type (enum)' -> 'type', 'cast (not modelled)' -> 'cast' */
 export const kindOf = (cell: Cell) => cell.kind.replace(/ \(.*\)$/, '');

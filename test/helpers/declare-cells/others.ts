@@ -34,5 +34,4 @@ export const CELLS: Cell[] = [
   { kind: 'collation', change: 'create', current: '', desired: "create collation nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false); create table u (name text collate nocase);" },
   { kind: 'collation', change: 'drop', current: "create collation nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);", desired: '' },
   { kind: 'cast (not modelled)', change: 'create (refused)', current: 'create domain d as text;', desired: "create domain d as text; create function d_to_int(d) returns int language sql as 'select 1'; create cast (d as int) with function d_to_int(d);", refused: /does not model cast/ },
-  { kind: 'publication (not modelled)', change: 'create (refused)', current: T, desired: `${T} create publication pub for table orders;`, refused: /does not model publication/ },
 ];
