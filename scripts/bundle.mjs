@@ -3,8 +3,24 @@
 // Heavy dependencies that are loaded lazily (PGlite, libpg-query's WASM, chokidar) stay external
 // and keep being loaded only by the commands that need them; code splitting keeps strata's own
 // lazily imported modules (dev loop, sql, stamp) in chunks of their own.
+import { readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// pg asks, as it loads, whether it runs in a Cloudflare Worker, by making a fetch Response; on
+// node 20 the first use of Response loads undici: 50-70 ms of every command that connects to a
+// server. This bundle is for node (platform: 'node'), so the answer is known: pg's node streams.
+const pgOnNode = {
+  name: 'pg-on-node',
+  setup(bundle) {
+    bundle.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const patched = text.replace('function isCloudflareRuntime() {', 'function isCloudflareRuntime() {\n  return false;');
+      if (patched === text) throw new Error(`${args.path} no longer declares isCloudflareRuntime(): see the pg-on-node plugin in scripts/bundle.mjs`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
 
 // chunk names carry content hashes: start from an empty folder so old chunks do not pile up
 rmSync('dist/bin', { recursive: true, force: true });
@@ -23,5 +39,6 @@ await build({
   external: ['@electric-sql/pglite', 'libpg-query', 'libpg-query-15', 'libpg-query-16', 'libpg-query-17', 'chokidar', 'pg-native'],
   // pg and pg-sql2 are CommonJS: give the ESM bundle a require() for the built-ins they load
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
+  plugins: [pgOnNode],
   logLevel: 'warning',
 });

@@ -234,7 +234,8 @@ export function columnOrderRefusals(context: PlanContext): Refusal[] {
   for (const [identity, after] of context.desired) {
     if (after.kind !== 'table' && after.kind !== 'foreign table') continue;
     const before = context.current.get(identity);
-    if (!before || context.actions.get(identity)?.type === 'replace') continue;
+    // the same CREATE TABLE: the same columns in the same order (most tables of a large schema)
+    if (!before || before.create === after.create || context.actions.get(identity)?.type === 'replace') continue;
     const [was, now] = [tableColumns(before.create), tableColumns(after.create)];
     if (!was || !now) continue;
     const existing = new Set(was.map((c) => c.name));

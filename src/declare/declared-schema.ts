@@ -5,7 +5,7 @@ import { planners } from '../plan/planners.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
 import { migrateShadow, snapshotShadow } from '../proof/migrate-shadow.js';
 import type { ProofEvents } from '../proof/proof-events.js';
-import { loadSchemaFile, readSchemaFile, schemaFileHead, type LoadedSchemaFile } from '../proof/schema-file.js';
+import { readSchemaFile, schemaFileHead, startSchemaFileLoad, type LoadedSchemaFile } from '../proof/schema-file.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadSqlParser } from '../sql/parser.js';
 import { diffSnapshots, type SchemaChange } from '../schema/model/diff.js';
@@ -84,7 +84,13 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
   const isParallel = shadowsMayRunAtOnce(config);
   let said!: () => void;
   const saidDesired = new Promise<void>((resolve) => { said = resolve; });
-  const loading = loadSchemaFile(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } }).then(desiredOf).finally(() => said());
+  const load = startSchemaFileLoad(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } });
+  const closed = load.closed.finally(() => said());
+  // awaited at the end; if the other shadow's work throws first, its error is the one that counts
+  closed.catch(() => {});
+  // in parallel, the plan and the proof go on once schema.sql is read back, while its shadow is dropped;
+  // one after the other, the second shadow waits until the first is gone
+  const loading = (isParallel ? load.loaded : closed).then(desiredOf);
   if (!isParallel) {
     const desired = await loading;
     if ('reason' in desired) return desired;
@@ -108,7 +114,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     return use({ current, desired, renames: resolved.renames, changes, plan, text: read.text, shadows }, shadow);
   });
   // schema.sql's shadow is gone before this returns, whatever became of the other
-  await loading;
+  await closed;
   return result;
 }
 

@@ -71,7 +71,7 @@ export function diffFromSchema(config: StrataConfig, set: RevisionSet, events: P
 }
 
 export async function newFromSchema(config: StrataConfig, set: RevisionSet, events: ProofEvents, message: string, options: DeclareOptions & { now?: Date } = {}): Promise<NewFromSchemaReport> {
-  const next = nextRevision(config, message, options.now ?? new Date());
+  const next = nextRevision(config, message, options.now ?? new Date(), set);
   if (!next.ok) return next;
   const proven = await withDeclaredSchema(config, set, events, options, async (declared, shadow): Promise<NewFromSchemaReport | Proven> => {
     if (!declared.plan) return { ok: true, result: 'nothing to do', shadows: declared.shadows };

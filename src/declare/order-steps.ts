@@ -111,9 +111,14 @@ export function orderSteps(context: PlanContext, steps: ReadonlyMap<string, Obje
     const name = RELATION_KINDS.has(object.kind) ? qualifiedName(object) : identitySequence;
     for (const holder of name === undefined ? [] : holders.get(name) ?? []) if (holder !== object.identity) edge(dropKey(holder), c);
   }
-  // columns added to a table go in the order declared (ADD COLUMN puts each last)
+  // columns added to a table go in the order declared (ADD COLUMN puts each last); only the tables
+  // that get such a column are read for their order (tokenizing every CREATE TABLE of a large schema was most of this function)
+  const addingColumns = new Set<string>();
+  for (const column of desired.values()) {
+    if (column.kind === 'column' && column.parent && createKey(column.identity)?.startsWith('C column ')) addingColumns.add(column.parent);
+  }
   for (const table of desired.values()) {
-    if (table.kind !== 'table' && table.kind !== 'foreign table') continue;
+    if ((table.kind !== 'table' && table.kind !== 'foreign table') || !addingColumns.has(table.identity)) continue;
     let previous: string | undefined;
     for (const { name } of tableColumns(table.create) ?? []) {
       const key = createKey(`column ${qualifiedName(table)}.${name}`);

@@ -7,7 +7,7 @@ import { differentlyMade } from '../proof/schema-file.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { changeProblems } from '../proof/change-problems.js';
-import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
+import { describeFields, diffSnapshots, reportedChanges, type ReportedChange, type SchemaChange } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import type { GeneratedStatement, RenameHint } from './plan-migration.js';
 import { affectedTables, columnsOf, nameIn, planSeeds, SEED_ROWS } from './seed-rows.js';
@@ -49,6 +49,8 @@ export interface ProofInput {
   renames: readonly RenameHint[];
   up: readonly GeneratedStatement[];
   down: readonly GeneratedStatement[];
+  /** current -> desired, as the plan was made from (diffSnapshots of the two) */
+  changes: readonly SchemaChange[];
 }
 
 /** `db` is a shadow with `set` applied (at current); `candidate` the revision to prove, not on disk. */
@@ -58,7 +60,7 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   const failed = (problems: Problem[], changes: ReportedChange[] = []): ProofResult => ({ ok: false, reason: 'failed', summary, problems, changes });
   const fault = (message: string, file = candidate.up.path) => problem('DECLARE_PROOF_FAILED', { file, revision: candidate.id, message, hint: PROOF_HINT });
 
-  const seeds = planSeeds(current, desired, affectedTables(current, diffSnapshots(current, desired), renames));
+  const seeds = planSeeds(current, desired, affectedTables(current, input.changes, renames));
   summary.unseeded.push(...seeds.unseeded);
   for (const seed of seeds.tables) {
     try {

@@ -30,7 +30,8 @@ export type ExecutionResult =
  * A server goes on with a message it has received even if the client dies, so a batch is sized
  * to about BATCH_BUDGET_MS of work, estimated from the steps already run: a killed or interrupted
  * runner lets at most that much more finish, which is the granularity of one ordinary revision.
- * The first step of a run always goes alone.
+ * The first step of a run always goes alone. A shadow, scratch that is dropped after, may be
+ * given a larger budget (ExecuteOptions.batchBudgetMs): fewer round trips for a long history.
  */
 const BATCH_BUDGET_MS = 40;
 const BATCH_MAX_STEPS = 50;
@@ -63,7 +64,7 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     // a hook between steps needs every boundary: no batches then
     const batchSize = options.singleTransaction || options.afterStep || index < unbatchedUntil || stepMsEstimate === undefined
       ? 1
-      : transactionalRun(steps, index, Math.floor(BATCH_BUDGET_MS / Math.max(stepMsEstimate, 0.5)));
+      : transactionalRun(steps, index, Math.floor((options.batchBudgetMs ?? BATCH_BUDGET_MS) / Math.max(stepMsEstimate, 0.5)));
     if (batchSize > 1) {
       const started = performance.now();
       const batch = await runBatch(run, index, batchSize);

@@ -46,6 +46,11 @@ export interface ExecuteOptions {
    * a revert and the re-apply. Every step then goes to the server alone.
    */
   afterStep?: ((done: Step, next: Step) => Promise<void>) | undefined;
+  /**
+   * About how much work (ms, estimated from the steps already run) one message of batched steps
+   * may carry: what the server may still finish after the client died. Default BATCH_BUDGET_MS.
+   */
+  batchBudgetMs?: number | undefined;
 }
 
 /** One run: the connection, what the server said about it, and what was applied so far. */

@@ -50,6 +50,8 @@ export interface RunOptions {
   awaitSqlIn?: string | undefined;
   /** awaited between two steps (see ExecuteOptions.afterStep) */
   afterStep?: (done: Step, next: Step) => Promise<void>;
+  /** see ExecuteOptions.batchBudgetMs */
+  batchBudgetMs?: number;
 }
 
 type Tracking = Awaited<ReturnType<typeof readApplied>>;
@@ -119,6 +121,7 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       signal: options.signal,
       lock: lock.lock.guard,
       afterStep: options.afterStep,
+      batchBudgetMs: options.batchBudgetMs,
       events: {
         stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),

@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
+import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadRevisions } from '../revision/load-revisions.js';
 import { formatTimestamp, slugify, timestampAfter } from '../revision/revision-id.js';
 import { DOWN_TEMPLATE, upTemplate } from '../revision/templates.js';
@@ -30,15 +31,16 @@ export function createRevisionFolder(config: StrataConfig, message: string, now:
 export type NextRevision = { ok: true; id: string; parent: string; message: string } | { ok: false; reason: 'invalid'; problems: Problem[] };
 
 /** The id and parent the next revision gets (the message checked), as strata new names it; nothing is written. */
-export function nextRevision(config: StrataConfig, message: string, now: Date): NextRevision {
+/** `set`: the revisions on disk, when the caller has read them already (else they are read here) */
+export function nextRevision(config: StrataConfig, message: string, now: Date, set?: RevisionSet): NextRevision {
   const trimmed = message.trim();
   if (trimmed === '' || trimmed.includes('\n')) {
     return refused(problem('CONFIG_INVALID', { message: 'the message must be one non-empty line', hint: 'strata new "add orders table"' }));
   }
-  const set = loadRevisions(config);
-  const missingDir = set.problems.find((p) => p.code === 'DIR_MISSING');
+  const revisions = set ?? loadRevisions(config);
+  const missingDir = revisions.problems.find((p) => p.code === 'DIR_MISSING');
   if (missingDir) return refused(missingDir);
-  const last = set.revisions.at(-1);
+  const last = revisions.revisions.at(-1);
   // never before (or on) the newest revision's timestamp, even with a skewed clock
   let timestamp = formatTimestamp(now);
   if (last && timestamp <= last.id.slice(0, 14)) timestamp = timestampAfter(last.id);

@@ -14,11 +14,19 @@ export type MigrateResult =
   | { ok: false; reason: 'interrupted' };
 
 /**
+ * How much work one message of batched revisions may carry on a shadow. `up` keeps its batches to
+ * about 40 ms, what the server may go on with after a killed client; a shadow is dropped after, so
+ * a long history goes in fewer round trips. Each revision is still its own transaction, with the
+ * same bookkeeping (the session reset, the lock guard, the tracking rows) as `up` gives it.
+ */
+const SHADOW_BATCH_BUDGET_MS = 250;
+
+/**
  * Runs one plan on a shadow with the run pipeline, as `up` and `down` would run it on a database,
  * quietly: what the pipeline reports along the way is about the shadow, not the user's database.
  */
 export async function migrateShadow(db: Database, config: StrataConfig, revisions: RevisionSet, planner: Planner, signal?: AbortSignal): Promise<MigrateResult> {
-  const report = await runPipeline(db, config, { command: 'up', planner, revisions, options: { signal } }, () => {});
+  const report = await runPipeline(db, config, { command: 'up', planner, revisions, options: { signal, batchBudgetMs: SHADOW_BATCH_BUDGET_MS } }, () => {});
   if (report.ok) return report;
   if (report.reason === 'interrupted') return { ok: false, reason: 'interrupted' };
   if (report.reason !== 'failed') return { ok: false, reason: 'failed', problems: report.problems };

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StrataConfig } from '../config.js';
+import type { Database } from '../db/database.js';
 import { withShadow } from '../db/shadow.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
@@ -45,17 +46,41 @@ export type LoadedSchemaFile =
   | Unavailable;
 
 /** schema.sql's text run on an empty shadow (a shadow of its own, gone after) and read back. */
-export async function loadSchemaFile(config: StrataConfig, text: string, events: ProofEvents): Promise<LoadedSchemaFile> {
-  return withShadow(config, { onNote: events.note }, async (shadow): Promise<LoadedSchemaFile> => {
+export function loadSchemaFile(config: StrataConfig, text: string, events: ProofEvents): Promise<LoadedSchemaFile> {
+  return startSchemaFileLoad(config, text, events).closed;
+}
+
+/**
+ * The same, heard twice: `loaded` as soon as the file is read back, while its shadow is still being
+ * dropped, and `closed` once the shadow is gone. A caller with other work to do (the declarative
+ * commands' proof) goes on at `loaded`, instead of waiting for a server to delete the files of a
+ * whole schema, and awaits `closed` before it returns. Both carry the same result (or error).
+ */
+export function startSchemaFileLoad(config: StrataConfig, text: string, events: ProofEvents): { loaded: Promise<LoadedSchemaFile>; closed: Promise<LoadedSchemaFile> } {
+  let hear!: (result: LoadedSchemaFile) => void;
+  let fail!: (error: unknown) => void;
+  const loaded = new Promise<LoadedSchemaFile>((resolve, reject) => { hear = resolve; fail = reject; });
+  const closed = withShadow(config, { onNote: events.note }, async (shadow): Promise<LoadedSchemaFile> => {
     events.shadow(shadow.description);
-    const result = await shadow.db.runScript(text);
-    if (!result.ok) {
-      const { message, code, position } = result.error;
-      const at = position === undefined ? undefined : lineColumnAt(text, utf16IndexFromCodePointPosition(text, position));
-      return { ok: false, reason: 'not loaded', error: { message, code, ...(at ? { ...at, codeFrame: renderCodeFrame(text, at.line, at.column) } : {}) } };
-    }
-    return { ok: true, snapshot: await snapshotShadow(shadow.db, config), shadow: shadow.description };
+    const result = await readBack(shadow.db, config, text, shadow.description);
+    hear(result);
+    return result;
   });
+  // a shadow that could not be had, or an error, reaches `loaded` here (a promise settles once)
+  closed.then(hear, fail);
+  // the same error is the caller's through `closed`, which it always awaits
+  loaded.catch(() => {});
+  return { loaded, closed };
+}
+
+async function readBack(db: Database, config: StrataConfig, text: string, shadow: string): Promise<LoadedSchemaFile> {
+  const result = await db.runScript(text);
+  if (!result.ok) {
+    const { message, code, position } = result.error;
+    const at = position === undefined ? undefined : lineColumnAt(text, utf16IndexFromCodePointPosition(text, position));
+    return { ok: false, reason: 'not loaded', error: { message, code, ...(at ? { ...at, codeFrame: renderCodeFrame(text, at.line, at.column) } : {}) } };
+  }
+  return { ok: true, snapshot: await snapshotShadow(db, config), shadow };
 }
 
 /**
