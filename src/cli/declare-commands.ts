@@ -1,4 +1,5 @@
 import type { CAC } from 'cac';
+import type { Problem } from '../errors.js';
 import type { DiffReport, GeneratedRevision, NewFromSchemaReport } from '../index.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatProblems, formatRefusal, toJson, type Style } from './output.js';
@@ -86,18 +87,22 @@ function formatCreated(report: Extract<NewFromSchemaReport, { result: 'created' 
   return `${lines.join('\n')}\n`;
 }
 
-function finish(report: DiffReport | NewFromSchemaReport, flags: GlobalFlags): number {
+/** The exit of a command that proves on shadows before it writes (diff, new --from-schema, squash); nothing is written on any error. */
+export function finishWritten(report: { ok: true } | { ok: false; reason: 'interrupted' } | { ok: false; reason: 'invalid' | 'unavailable' | 'failed' | 'refused'; problems: Problem[] }, flags: GlobalFlags): number {
   if (report.ok) return EXIT.ok;
   if (report.reason === 'interrupted') {
-    if (!flags.json) console.error(err.yellow('stopped; the shadow database was removed and nothing was written'));
+    if (!flags.json) console.error(err.yellow('stopped; the shadow databases were removed and nothing was written'));
     return EXIT.interrupted;
   }
   if (!flags.json) {
-    if (report.reason === 'invalid' || report.reason === 'unavailable') console.error(formatRefusal(report, err));
+    if (report.reason === 'invalid' || report.reason === 'unavailable') console.error(formatRefusal({ reason: report.reason, problems: report.problems }, err));
     else console.error(formatProblems(report.problems, err, 'nothing was written.'));
   }
   return report.reason === 'invalid' ? EXIT.invalid : EXIT.failed;
 }
 
-const untilSignal = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
-  stoppable(run, 'stopping, then removing the shadow database; nothing will be written (Ctrl-C again to stop now)');
+const finish = (report: DiffReport | NewFromSchemaReport, flags: GlobalFlags) => finishWritten(report, flags);
+
+/** Ctrl-C while shadows are in use: they are removed and nothing is written. */
+export const untilSignal = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
+  stoppable(run, 'stopping, then removing the shadow databases; nothing will be written (Ctrl-C again to stop now)');

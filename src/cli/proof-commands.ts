@@ -55,7 +55,7 @@ function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () =
     return EXIT.ok;
   }
   if ('reason' in report && report.reason === 'interrupted') {
-    if (!flags.json) console.error(err.yellow('stopped; the shadow database was removed'));
+    if (!flags.json) console.error(err.yellow('stopped; the shadow databases were removed'));
     return EXIT.interrupted;
   }
   if (!flags.json) {
@@ -90,4 +90,4 @@ function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, styl
 
 /** Ctrl-C: the proof stops at the next revision and its shadow is removed (a second Ctrl-C exits at once). */
 const untilSignal = <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> =>
-  stoppable(run, 'stopping after the revision in progress, then removing the shadow database (Ctrl-C again to stop now)');
+  stoppable(run, 'stopping after the revision in progress, then removing the shadow databases (Ctrl-C again to stop now)');

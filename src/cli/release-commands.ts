@@ -1,9 +1,10 @@
 import type { CAC } from 'cac';
 import type { RebaseReport, SquashReport, TagsReport } from '../index.js';
 import { withHelp } from './help.js';
-import { formatProblems, formatRefusal, toJson, type Style } from './output.js';
+import { finishWritten, untilSignal } from './declare-commands.js';
+import { toJson, type Style } from './output.js';
 import { SHADOW_OPTION } from './proof-commands.js';
-import { EXIT, err, finishReport, out, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
+import { finishReport, out, strataFor, usageProblem, type GlobalFlags } from './session.js';
 
 /** The release commands: squash, tag, tags, rebase. */
 export function registerReleaseCommands(cli: CAC): void {
@@ -23,13 +24,13 @@ export function registerReleaseCommands(cli: CAC): void {
     ],
     examples: [['strata squash 20261102..20261106 -m "release 1.4"', 'five revisions become one'], ['strata squash --tag v1.4', 'everything since the previous tag, tagged v1.4']],
   }).action(async (range: string | undefined, flags: GlobalFlags & { message?: string | number; tag?: string | number; transactionOff?: boolean; deleteReplaced?: boolean; shadowDatabaseUrl?: string }) => {
-    const report = await stoppable((signal) => strataFor(flags).squash({
+    const report = await untilSignal((signal) => strataFor(flags).squash({
       range: range === undefined ? undefined : String(range), tag: flags.tag === undefined ? undefined : String(flags.tag),
       message: flags.message === undefined ? undefined : String(flags.message), transactionOff: flags.transactionOff ?? false, deleteReplaced: flags.deleteReplaced ?? false, signal,
-    }), 'stopping, then removing the shadow databases; nothing will be written (Ctrl-C again to stop now)');
+    }));
     if (flags.json) console.log(toJson(report));
     else if (report.ok && !flags.quiet) process.stdout.write(formatSquash(report, out));
-    return finishSquash(report, flags);
+    return finishWritten(report, flags);
   });
 
   withHelp(cli.command('tag [name] [revision]', 'write a tag into a revision\'s header (default: the head); --delete takes it out')
@@ -85,19 +86,6 @@ function formatSquash(report: Extract<SquashReport, { ok: true }>, style: Style)
     ? `kept the ${n} replaced folders for databases partway through the range: delete them once every database is past ${report.replaced.at(-1)} (strata status on each)`
     : `deleted the ${n} replaced folders`);
   return `${lines.join('\n')}\n`;
-}
-
-function finishSquash(report: SquashReport, flags: GlobalFlags): number {
-  if (report.ok) return EXIT.ok;
-  if (report.reason === 'interrupted') {
-    if (!flags.json) console.error(err.yellow('stopped; the shadow databases were removed and nothing was written'));
-    return EXIT.interrupted;
-  }
-  if (!flags.json) {
-    if (report.reason === 'failed') console.error(formatProblems(report.problems, err, 'nothing was written.'));
-    else console.error(formatRefusal({ reason: report.reason, problems: report.problems }, err));
-  }
-  return report.reason === 'invalid' ? EXIT.invalid : EXIT.failed;
 }
 
 function formatTags(report: Extract<TagsReport, { ok: true }>, style: Style): string {

@@ -58,7 +58,7 @@ async function readTracking(config: StrataConfig, set: RevisionSet, withDatabase
 /** What the view says beside the revisions: a squashed revision counted as applied before it is recorded, a range this database cannot finish. */
 function squashNotes(view: DatabaseView): string[] {
   return [
-    ...view.unrecorded.map(({ squash }) => `${squash.id} counts as applied: this database applied the ${squash.replaces.length} revisions it replaces (the next strata up records it so)`),
+    ...view.unrecorded.map((squash) => `${squash.id} counts as applied: this database applied the ${squash.replaces.length} revisions it replaces (the next strata up records it so)`),
     ...view.problems.map((p) => `${p.message}: ${p.hint}`),
   ];
 }

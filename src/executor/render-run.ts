@@ -7,7 +7,7 @@ import type { AppliedRevision } from '../plan/applied-revision.js';
 import { assumeApplied } from '../plan/assume-applied.js';
 import type { Step } from '../plan/plan.js';
 import { planners } from '../plan/planners.js';
-import { databaseView } from '../plan/squashes.js';
+import { databaseView, squashRecordOf } from '../plan/squashes.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
@@ -116,12 +116,9 @@ export async function buildSqlScript(
 function squashRecords(set: RevisionSet, applied: readonly AppliedRevision[], steps: readonly Step[], schema: string, actor: string): { before: SquashRecord[]; after: SquashRecord[] } {
   const record = (squash: Revision): SquashRecord => ({
     id: squash.id,
-    statement: recordSquashStatement(schema, {
-      id: squash.id, parent: squash.parent, message: squash.message ?? null, tags: squash.tags,
-      upChecksum: squash.up.checksum, downChecksum: squash.down.checksum, downText: squash.down.text, actor,
-    }, squash.replaces),
+    statement: recordSquashStatement(schema, { ...squashRecordOf(squash), actor }, squash.replaces),
   });
-  const before = databaseView(set, applied).unrecorded.map((u) => u.squash);
+  const before = databaseView(set, applied).unrecorded;
   const ids = new Set(applied.map((a) => a.id));
   for (const step of steps) {
     if (step.direction === 'up') ids.add(step.id);

@@ -5,8 +5,9 @@ import { prepareTracking, upgradeNote } from '../db/tracking-schema.js';
 import { StrataError, type Problem } from '../errors.js';
 import type { Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
-import { databaseView, squashRow, type UnrecordedSquash } from '../plan/squashes.js';
+import { databaseView, squashRecordOf } from '../plan/squashes.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
+import type { Revision } from '../revision/revision.js';
 import { currentActor } from './actor.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } from './advisory-lock.js';
 import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
@@ -140,11 +141,10 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
 }
 
 /** Records each squashed revision in place of the rows of the revisions it replaces (squashes.ts); one note each. */
-async function recordSquashes(db: Database, config: StrataConfig, unrecorded: readonly UnrecordedSquash[], emit: RunEventListener): Promise<string[]> {
+async function recordSquashes(db: Database, config: StrataConfig, unrecorded: readonly Revision[], emit: RunEventListener): Promise<string[]> {
   const notes: string[] = [];
-  for (const { squash, rows } of unrecorded) {
-    const record = { ...squashRow(squash, rows), actor: currentActor() };
-    await db.query(recordSquashStatement(config.schema, record, squash.replaces));
+  for (const squash of unrecorded) {
+    await db.query(recordSquashStatement(config.schema, { ...squashRecordOf(squash), actor: currentActor() }, squash.replaces));
     const note = `recorded ${squash.id} as applied in place of the ${squash.replaces.length} revisions it replaces (${squash.replaces[0]} … ${squash.replaces.at(-1)}), which this database had applied`;
     emit({ type: 'note', message: note });
     notes.push(note);

@@ -18,14 +18,8 @@ export interface DatabaseView {
   revisions: Revision[];
   applied: AppliedRevision[];
   /** squashed revisions this database applied the whole range of, not recorded as such yet */
-  unrecorded: UnrecordedSquash[];
+  unrecorded: Revision[];
   problems: Problem[];
-}
-
-export interface UnrecordedSquash {
-  squash: Revision;
-  /** the rows of the revisions it replaces */
-  rows: AppliedRevision[];
 }
 
 export function databaseView(set: RevisionSet, applied: readonly AppliedRevision[]): DatabaseView {
@@ -33,7 +27,7 @@ export function databaseView(set: RevisionSet, applied: readonly AppliedRevision
   if (squashes.length === 0) return { revisions: set.revisions, applied: [...applied], unrecorded: [], problems: [] };
   const rows = new Map(applied.map((a) => [a.id, a]));
   const expanded = new Map<string, Revision[]>();
-  const unrecorded: UnrecordedSquash[] = [];
+  const unrecorded: Revision[] = [];
   const problems: Problem[] = [];
   for (const squash of squashes) {
     const done = squash.replaces.flatMap((id) => (rows.has(id) ? [rows.get(id)!] : []));
@@ -44,7 +38,7 @@ export function databaseView(set: RevisionSet, applied: readonly AppliedRevision
     } else if (done.length === squash.replaces.length) {
       for (const row of done) rows.delete(row.id);
       rows.set(squash.id, squashRow(squash, done));
-      unrecorded.push({ squash, rows: done });
+      unrecorded.push(squash);
     } else if (set.replaced?.has(squash.id)) {
       expanded.set(squash.id, set.replaced.get(squash.id)!);
     } else {
@@ -60,12 +54,16 @@ export function databaseView(set: RevisionSet, applied: readonly AppliedRevision
   return { revisions, applied: [...rows.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), unrecorded, problems };
 }
 
-/** The row S gets when it is recorded in place of the rows of the revisions it replaces. */
-export function squashRow(squash: Revision, replaced: readonly AppliedRevision[]): AppliedRevision {
-  const last = replaced.reduce((a, b) => (b.appliedAt > a.appliedAt ? b : a));
+/** What S's row records of its files (the tracking statement adds when, by whom, how long). */
+export function squashRecordOf(squash: Revision): Pick<AppliedRevision, 'id' | 'parent' | 'message' | 'tags' | 'upChecksum' | 'downChecksum' | 'downText'> {
   return {
     id: squash.id, parent: squash.parent, message: squash.message ?? null, tags: squash.tags,
     upChecksum: squash.up.checksum, downChecksum: squash.down.checksum, downText: squash.down.text,
-    appliedAt: last.appliedAt, appliedBy: last.appliedBy, durationMs: replaced.reduce((sum, r) => sum + r.durationMs, 0),
   };
+}
+
+/** The row S gets when it is recorded in place of the rows of the revisions it replaces. */
+function squashRow(squash: Revision, replaced: readonly AppliedRevision[]): AppliedRevision {
+  const last = replaced.reduce((a, b) => (b.appliedAt > a.appliedAt ? b : a));
+  return { ...squashRecordOf(squash), appliedAt: last.appliedAt, appliedBy: last.appliedBy, durationMs: replaced.reduce((sum, r) => sum + r.durationMs, 0) };
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
+import { targetUniverse } from '../plan/plan.js';
 import { resolveTarget } from '../plan/targets.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
 import type { ProofEvents } from '../proof/proof-events.js';
@@ -94,7 +95,7 @@ type Chosen = { ok: true; from: number; to: number; tags: string[] } | { ok: fal
 
 /** The range's first and last index in the chain, and the squashed revision's tags (the range's, and --tag's). */
 function chooseRange(revisions: readonly Revision[], options: SquashOptions): Chosen {
-  const universe = { ids: revisions.map((r) => r.id), tags: new Map(revisions.flatMap((r) => r.tags.map((t) => [t, r.id] as const))) };
+  const universe = targetUniverse(revisions, []);
   const indexOf = (text: string, end: 'from' | 'to'): number | Problem => {
     if (text === '') return end === 'from' ? 0 : revisions.length - 1;
     const resolved = resolveTarget(text, universe);

@@ -4,6 +4,7 @@ import { displayPath, type StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { databaseView } from '../plan/squashes.js';
+import { targetUniverse } from '../plan/plan.js';
 import { resolveTarget } from '../plan/targets.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { setHeaderLine } from '../revision/edit-header.js';
@@ -28,7 +29,7 @@ export function addTag(config: StrataConfig, set: RevisionSet, name: string, rev
     return invalid(problem('ARGUMENT_INVALID', { message: `'${name}' is not a valid tag`, hint: "tags start with a letter and use letters, digits, '.', '_' or '-' (e.g. v1.4); 'head' and 'base' are reserved" }));
   }
   const revisions = set.revisions;
-  const resolved = resolveTarget(revisionText, { ids: revisions.map((r) => r.id), tags: tagOwners(revisions) });
+  const resolved = resolveTarget(revisionText, targetUniverse(revisions, []));
   if (!resolved.ok) return invalid(resolved.problem);
   const { target } = resolved;
   const id = target.kind === 'head' ? revisions.at(-1)?.id : target.kind === 'revision' ? target.id : undefined;
@@ -48,7 +49,7 @@ export function addTag(config: StrataConfig, set: RevisionSet, name: string, rev
 export function deleteTag(config: StrataConfig, set: RevisionSet, name: string): TagReport {
   const owner = [...set.revisions, ...replacedRevisions(set)].find((r) => r.tags.includes(name));
   if (!owner) {
-    const known = [...tagOwners(set.revisions).keys()];
+    const known = [...targetUniverse(set.revisions, []).tags.keys()];
     return invalid(problem('TARGET_UNKNOWN', { message: `no revision has the tag '${name}'`, hint: known.length > 0 ? `the tags are: ${known.join(', ')}` : 'no revision has a tag yet' }));
   }
   const rest = owner.tags.filter((t) => t !== name);
@@ -71,10 +72,6 @@ export function listTags(set: RevisionSet, applied: readonly AppliedRevision[] |
   return set.revisions.flatMap((r) => r.tags.map((tag) => ({
     tag, revision: r.id, message: r.message ?? null, state: view === undefined ? null : appliedIds.has(r.id) ? 'applied' as const : 'pending' as const,
   })));
-}
-
-function tagOwners(revisions: readonly Revision[]): Map<string, string> {
-  return new Map(revisions.flatMap((r) => r.tags.map((t) => [t, r.id] as const)));
 }
 
 function replacedRevisions(set: RevisionSet): Revision[] {

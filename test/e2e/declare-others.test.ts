@@ -1,28 +1,18 @@
 import { test } from 'uvu';
-import { adminUrl } from '../helpers/harness.js';
-import pg from 'pg';
+import { adminQuery } from '../helpers/harness.js';
 import { CELLS } from '../helpers/declare-cells/others.js';
 import { cellName, declareDatabases, proveCell, type DeclareDatabases } from '../helpers/declare-proof.js';
 
 // The generator's cells for comments, privileges, extensions, collations and kinds not modelled, proven up and down on PostgreSQL.
 let dbs: DeclareDatabases | undefined;
 const reader = `strata_declare_reader_${process.pid}`;
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 test.before(async () => {
   dbs = await declareDatabases('declare_others');
-  if (dbs) await admin(`create role ${reader}`);
+  if (dbs) await adminQuery(`create role ${reader}`);
 });
 test.after(async () => {
   await dbs?.drop();
-  if (dbs) await admin(`drop role if exists ${reader}`);
+  if (dbs) await adminQuery(`drop role if exists ${reader}`);
 });
 test.after.each(async () => {
   // default privileges are the database's: dropping schemas does not take them away

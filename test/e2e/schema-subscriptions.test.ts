@@ -1,11 +1,10 @@
-import pg from 'pg';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { connectPostgres } from '../../src/db/pg-database.js';
 import { openPglite } from '../../src/db/pglite-database.js';
 import { takeSnapshot } from '../../src/schema/introspect/take-snapshot.js';
 import type { SchemaObject, Snapshot } from '../../src/schema/model/snapshot.js';
-import { adminUrl } from '../helpers/harness.js';
+import { adminQuery } from '../helpers/harness.js';
 import { emptyDatabase, loadSql, roundTrip, schemaDatabases, snapshotOf, type SchemaDatabases } from '../helpers/schema-roundtrip.js';
 
 // Snapshots of subscriptions: those that reach no publisher are read and round-trip through the
@@ -14,23 +13,14 @@ import { emptyDatabase, loadSql, roundTrip, schemaDatabases, snapshotOf, type Sc
 // superuser) reads no subscription and names each.
 let dbs: SchemaDatabases | undefined;
 const reader = `strata_sub_reader_${process.pid}`;
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 test.before(async () => {
   dbs = await schemaDatabases('subscriptions');
-  if (dbs) await admin(`create role ${reader} login`);
+  if (dbs) await adminQuery(`create role ${reader} login`);
 });
 test.after(async () => {
   if (dbs) await emptyDatabase(dbs.first);
   await dbs?.drop();
-  if (dbs) await admin(`drop role if exists ${reader}`);
+  if (dbs) await adminQuery(`drop role if exists ${reader}`);
 });
 
 const INERT = "with (connect = false, slot_name = none, enabled = false";

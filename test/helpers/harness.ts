@@ -65,6 +65,17 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase |
   };
 }
 
+/** One statement as the cluster's admin (roles are cluster-wide: made and dropped by the tests that need them). */
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
