@@ -42,11 +42,18 @@ export function stopProgress(): void {
   progress.stop();
 }
 
+/** Which databases a command said it uses: a proof on two embedded shadows names them once, not twice. */
+const databasesSaid = new Set<string>();
+
 export function printEvent(event: StrataEvent, flags: GlobalFlags): void {
   if (event.type === 'step-start') progress.step(event.index, event.total, event.step.id);
   else progress.clear();
   if (event.type === 'step-done' && !flags.json && !flags.quiet) console.log(formatStep(event.outcome, out));
   if (flags.json || (flags.quiet && event.type !== 'lock-wait')) return;
+  if (event.type === 'database') {
+    if (databasesSaid.has(event.description)) return;
+    databasesSaid.add(event.description);
+  }
   const text = formatEvent(event, err);
   if (text) console.error(text);
 }
