@@ -115,7 +115,9 @@ function prefixed(name: string, text: string, style: Style): string {
 
 function finishFleet(report: FleetRunReport, flags: FleetFlags): number {
   if (flags.json) console.log(toJson(report));
-  else if ('targets' in report) console.log(formatFleetSummary(report.targets, out));
+  else if ('targets' in report) {
+    if (!(flags.quiet && report.ok)) console.log(formatFleetSummary(report.targets, out));
+  }
   else console.error(formatProblems(report.problems, err, 'no database was opened.'));
   return report.ok ? EXIT.ok : EXIT[report.reason];
 }

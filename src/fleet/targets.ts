@@ -103,6 +103,9 @@ function parseLine(line: string): RawTarget | { message: string; hint: string } 
   const [first, ...options] = line.split(/\s+/);
   const named = /^([^=:/]+)=(.*)$/.exec(first!);
   const raw: RawTarget = { name: named ? named[1] : undefined, url: named ? named[2]! : first! };
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(raw.url)) {
+    return { message: `'${redactConnectionString(first!)}' is not a URL or name=URL`, hint: `${SYNTAX}; a name has no spaces` };
+  }
   for (const option of options) {
     const pair = /^([a-z_]+)=(.*)$/.exec(option);
     if (pair?.[1] === 'schema') raw.schema = pair[2];
@@ -143,7 +146,12 @@ function checkTargets(entries: ReadonlyArray<{ raw: RawTarget; origin: string; a
       bad(`search_path '${raw.searchPath}' is not a comma-separated list of plain schema names`, 'e.g. search_path=tenant_a,public (no spaces)');
       continue;
     }
-    const name = raw.name ?? nameOfUrl(raw.url);
+    if (raw.searchPath !== undefined && /[?&]options=/.test(raw.url)) {
+      bad('the target has search_path= and an options= parameter in its URL', 'give the search_path in one place: search_path=... or ?options=-csearch_path%3D... in the URL');
+      continue;
+    }
+    // tenants of one database told apart by their tracking schema
+    const name = raw.name ?? `${nameOfUrl(raw.url)}${raw.schema === undefined ? '' : `#${raw.schema}`}`;
     const earlier = seen.get(name);
     if (earlier !== undefined) {
       bad(`target '${name}' is listed twice (first at ${earlier})`, raw.name === undefined ? 'give each line a name: name=URL' : 'give each target a name of its own, or remove the repeated line');
