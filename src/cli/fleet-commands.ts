@@ -129,8 +129,9 @@ export function formatFleetSummary(targets: readonly FleetTargetResult[], style:
     t.name, t.from ?? '-', t.to ?? '-', t.status === 'not-started' ? '-' : String(t.applied), t.durationMs === null ? '-' : `${t.durationMs} ms`, t.status,
   ]);
   const lines = table(['target', 'from', 'to', 'applied', 'time', 'status'], rows, (row, text) => (text === row[5] ? style[STATUS_STYLE[row[5] as keyof typeof STATUS_STYLE]](text) : text));
-  const counts = new Map<string, number>();
-  for (const t of targets) counts.set(t.status, (counts.get(t.status) ?? 0) + 1);
+  const counts = new Map<string, number>(Object.keys(STATUS_STYLE).map((status) => [status, 0]));
+  for (const t of targets) counts.set(t.status, counts.get(t.status)! + 1);
+  for (const [status, n] of counts) if (n === 0) counts.delete(status);
   lines.push(style.bold(`${targets.length} ${targets.length === 1 ? 'target' : 'targets'}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`));
   const skipped = targets.filter((t) => t.status === 'not-started').map((t) => t.name);
   if (skipped.length > 0) lines.push(style.yellow(`not started: ${skipped.join(', ')}`));

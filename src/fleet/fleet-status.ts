@@ -50,7 +50,7 @@ export async function fleetStatus(config: StrataConfig, targets: readonly FleetT
 
 async function statusOf(config: StrataConfig, target: FleetTarget, set: RevisionSet): Promise<FleetTargetStatus> {
   const base = { name: target.name, database: config.redact(target.url), schema: config.schema };
-  const open = await openDatabase(config, { command: 'status' });
+  const open = await openDatabase(config, { command: 'status', urlSetting: `its URL (${target.origin})` });
   if (!open.ok) return { ...base, status: 'unavailable', current: null, counts: null, problems: open.problems };
   try {
     const view = databaseView(set, (await readApplied(open.opened.db, config.schema)).applied);

@@ -129,7 +129,7 @@ async function upTarget(config: StrataConfig, target: FleetTarget, planner: Plan
   const base = { name: target.name, database: config.redact(target.url), schema: config.schema };
   const end = (fields: Pick<FleetTargetResult, 'status' | 'from' | 'to'> & Partial<FleetTargetResult>): FleetTargetResult =>
     ({ ...base, applied: 0, steps: [], problems: [], failure: null, ...fields, durationMs: Math.round(performance.now() - started) });
-  const open = await openDatabase(config, { command: 'up', onNote: (message) => emit({ type: 'note', message }) });
+  const open = await openDatabase(config, { command: 'up', urlSetting: `its URL (${target.origin})`, onNote: (message) => emit({ type: 'note', message }) });
   if (!open.ok) return end({ status: 'unavailable', from: null, to: null, problems: open.problems });
   const { db } = open.opened;
   let from: string | null = null;
