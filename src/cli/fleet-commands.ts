@@ -45,15 +45,24 @@ export function fleetFlagsMisplaced(flags: FleetFlags, command: string): ReturnT
   return misplaced ? usageProblem(`${misplaced} is for strata ${command} --targets (or --targets-query)`, `add --targets <file>, or leave ${misplaced} out`) : undefined;
 }
 
+/** --parallel as typed: a whole number of at least 1 */
+function parallelOf(flags: FleetFlags): number | ReturnType<typeof usageProblem> | undefined {
+  if (flags.parallel === undefined) return undefined;
+  const text = String(flags.parallel);
+  return /^[1-9]\d*$/.test(text) ? Number(text) : usageProblem(`--parallel must be a whole number of at least 1, got '${text}'`, 'e.g. --parallel 8');
+}
+
 export async function fleetUpAction(target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }): Promise<number> {
   const source = fleetSource(flags, 'up');
   if ('reason' in source) return finishReport(source, flags, () => '');
+  const parallel = parallelOf(flags);
+  if (typeof parallel === 'object') return finishReport(parallel, flags, () => '');
   const strata = strataFor({ ...flags, quiet: true }, (event) => printFleetEvent(event, flags));
   const listed = await strata.fleetTargets(source);
   if (!listed.ok) return finishReport(listed, flags, () => '');
   redactOutput(listed.targets.map((t) => t.url));
   const report = await stoppable((signal) => strata.upFleet({ targets: listed.targets }, target ?? 'head', {
-    parallel: flags.parallel === undefined ? undefined : Number(flags.parallel),
+    parallel,
     failFast: flags.failFast ?? false,
     singleTransaction: flags.singleTransaction ?? false,
     allowOutOfOrder: flags.allowOutOfOrder ?? false,
@@ -66,11 +75,13 @@ export async function fleetStatusAction(flags: FleetFlags): Promise<number> {
   const source = fleetSource(flags, 'status');
   if ('reason' in source) return finishReport(source, flags, () => '');
   if (flags.failFast) return finishReport(usageProblem('--fail-fast is for strata up --targets', 'leave it out: status reads every target'), flags, () => '');
+  const parallel = parallelOf(flags);
+  if (typeof parallel === 'object') return finishReport(parallel, flags, () => '');
   const strata = strataFor({ ...flags, quiet: true }, () => {});
   const listed = await strata.fleetTargets(source);
   if (!listed.ok) return finishReport(listed, flags, () => '');
   redactOutput(listed.targets.map((t) => t.url));
-  const report = await strata.statusFleet({ targets: listed.targets }, { parallel: flags.parallel === undefined ? undefined : Number(flags.parallel) });
+  const report = await strata.statusFleet({ targets: listed.targets }, { parallel });
   if (flags.json) console.log(toJson(report));
   else if (report.ok || report.reason === 'failed') console.log(formatFleetStatus(report, out));
   else console.error(formatProblems(report.problems, err));
