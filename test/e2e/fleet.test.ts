@@ -195,9 +195,15 @@ const head = EXAMPLE_IDS.at(-1)!;
     await catalog.query('create schema tenant_a; create schema tenant_b; create table fleet (name text, url text, schema text, search_path text)');
     await catalog.query('insert into fleet values ($1, $2, $3, $4), ($5, $2, $6, $7)', ['a', mainUrl(tenants), 'strata_a', 'tenant_a', 'b', 'strata_b', 'tenant_b']);
     const env = { DATABASE_URL: mainUrl(tenants) };
-    const up = await runCli(['up', '--targets-query', 'select name, url, schema, search_path from fleet order by name'], { cwd: project.dir, env });
+    const query = 'select name, url, schema, search_path from fleet order by name';
+    // a target revision applies to each database: +1 is the next pending revision of each
+    const first = await runCli(['up', '+1', '--targets-query', query], { cwd: project.dir, env });
+    expectExit(first, 0);
+    assert.equal(summaryRow(first.stdout, 'a').slice(0, 4), ['a', 'base', EXAMPLE_IDS[0], '1']);
+    const up = await runCli(['up', '--targets-query', query], { cwd: project.dir, env });
     expectExit(up, 0);
     expectText(up.stdout, '2 targets: 2 ok');
+    assert.equal(summaryRow(up.stdout, 'b').slice(0, 4), ['b', EXAMPLE_IDS[0], head, '4']);
     const tables = await catalog.query<{ name: string }>("select n.nspname || '.' || c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname in ('orders', 'revisions') order by 1");
     assert.equal(tables.rows.map((r) => r.name), ['strata_a.revisions', 'strata_b.revisions', 'tenant_a.orders', 'tenant_b.orders']);
     const wrong = await runCli(['status', '--targets-query', 'select name, url as address from fleet'], { cwd: project.dir, env });
