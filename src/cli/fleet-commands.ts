@@ -144,6 +144,8 @@ export function formatFleetSummary(targets: readonly FleetTargetResult[], style:
   for (const t of targets) counts.set(t.status, counts.get(t.status)! + 1);
   for (const [status, n] of counts) if (n === 0) counts.delete(status);
   lines.push(style.bold(`${targets.length} ${targets.length === 1 ? 'target' : 'targets'}: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}`));
+  const stopped = targets.filter((t) => t.status === 'interrupted').map((t) => t.name);
+  if (stopped.length > 0) lines.push(style.yellow(`stopped after the revision in progress: ${stopped.join(', ')} (run strata up --targets again to continue)`));
   const skipped = targets.filter((t) => t.status === 'not-started').map((t) => t.name);
   if (skipped.length > 0) lines.push(style.yellow(`not started: ${skipped.join(', ')}`));
   return lines.join('\n');
@@ -155,6 +157,8 @@ export function formatFleetStatus(report: Extract<FleetStatusReport, { targets: 
   const lines = table(['target', 'current', 'pending', 'edited', 'missing', 'status'], rows, (row, text) => (text === row[5] ? style[row[5] === 'ok' ? 'green' : 'red'](text) : text));
   const atHead = report.targets.filter((t) => t.current !== null && t.current === report.head && t.counts?.pending === 0).length;
   lines.push(style.bold(`${report.targets.length} targets: ${atHead} at head (${report.head ?? 'base'})`));
+  const unsettled = report.targets.filter((t) => t.status === 'invalid').map((t) => t.name);
+  if (unsettled.length > 0) lines.push(style.red(`edited or missing revisions on ${unsettled.join(', ')}: strata status --database-url <its URL> lists them`));
   for (const t of report.targets) {
     if (t.problems.length > 0) lines.push(prefixed(t.name, formatStartProblems(t.problems, style).replace(/\nnothing was run and the database was not changed\.$/, ''), style));
   }
