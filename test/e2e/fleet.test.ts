@@ -214,6 +214,16 @@ const head = EXAMPLE_IDS.at(-1)!;
     const status = await strata('status', '--targets', 'tenants.txt');
     expectExit(status, 0);
     expectText(status.stdout, `2 targets: 2 at head (${head})`);
+    // a revision whose recorded checksum no longer matches the file: that tenant is 'invalid', exit 1
+    await catalog.query('update strata_b.revisions set up_checksum = $1 where id = $2', ['0'.repeat(64), EXAMPLE_IDS[1]]);
+    const edited = await strata('status', '--targets', 'tenants.txt');
+    expectExit(edited, 1);
+    assert.equal(summaryRow(edited.stdout, 'b'), ['b', head, '0', '1', '0', 'invalid']);
+    expectText(edited.stdout, 'edited or missing revisions on b: strata status --database-url <its URL> lists them');
+    const refused = await strata('up', '--targets', 'tenants.txt');
+    expectExit(refused, 1);
+    assert.equal(summaryRow(refused.stdout, 'b').at(-1), 'invalid');
+    expectText(refused.stderr, `[b] migrations/${EXAMPLE_IDS[1]}/up.sql`);
   } finally {
     await catalog.end();
   }
