@@ -171,7 +171,7 @@ const PERCENT_ENCODING_HINT = 'percent-encode special characters in the password
   + "(e.g. node -e \"console.log(encodeURIComponent(process.argv[1]))\" 'the password')";
 
 /** Why a connection URL cannot be used as it is written, without ever showing its password. */
-function connectionUrlProblem(name: string, url: string): { message: string; hint: string } | undefined {
+export function connectionUrlProblem(name: string, url: string): { message: string; hint: string } | undefined {
   const shown = redactConnectionString(url);
   if (!/^postgres(ql)?:\/\//.test(url)) {
     return { message: `${name} must be a postgres:// or postgresql:// URL, got '${shown}'`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };

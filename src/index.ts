@@ -34,6 +34,9 @@ import type { DumpReport } from './proof/dump.js';
 import type { ProofEvents } from './proof/proof-events.js';
 import type { DeclareOptions } from './declare/declared-schema.js';
 import type { DiffReport, NewFromSchemaReport } from './declare/from-schema.js';
+import type { FleetEvent, FleetOptions, FleetRunReport } from './fleet/up-fleet.js';
+import type { FleetStatusReport } from './fleet/fleet-status.js';
+import type { FleetTarget, TargetsResult } from './fleet/targets.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { InitReport, NewRevisionReport } from './project/project-files.js';
@@ -62,9 +65,15 @@ export type { ProofSummary } from './declare/prove-migration.js';
 export type { RebaseReport } from './release/rebase.js';
 export type { SquashOptions, SquashReport } from './release/squash.js';
 export type { TagEntry, TagReport } from './release/tags.js';
+export type { FleetEvent, FleetOptions, FleetRunReport, FleetTargetResult, FleetCounts, TargetStatus } from './fleet/up-fleet.js';
+export type { FleetStatusReport, FleetTargetStatus } from './fleet/fleet-status.js';
+export type { FleetTarget, TargetsResult } from './fleet/targets.js';
+
+/** A fleet's databases: a targets file (relative to cwd), a query on the catalog database (the configured one), or the list itself. */
+export type FleetSource = { file: string } | { query: string } | { targets: readonly FleetTarget[] };
 
 /** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
-export type StrataEvent = RunEvent | DevEvent;
+export type StrataEvent = RunEvent | DevEvent | FleetEvent;
 export type EventListener = (event: StrataEvent) => void;
 
 export interface StatusEntry {
@@ -149,6 +158,12 @@ export interface Strata {
   tags(): Promise<TagsReport>;
   /** after a merge fork: the branches this database has not applied (all but the first with `fromBase`) moved after the rest */
   rebase(options?: { fromBase?: boolean }): Promise<RebaseReport | Unavailable>;
+  /** the databases of a fleet, read and checked (each problem names its file:line or row) */
+  fleetTargets(source: FleetSource): Promise<TargetsResult | Unavailable>;
+  /** `up` to `target` on each database of a fleet, `parallel` at a time (default 4); one report per target; events come as `target-event` and `target-done` */
+  upFleet(source: FleetSource, target?: string, options?: FleetOptions): Promise<FleetRunReport>;
+  /** where each database of a fleet is: current revision, pending, edited, missing */
+  statusFleet(source: FleetSource, options?: { parallel?: number }): Promise<FleetStatusReport>;
 }
 
 export type TagsReport = { ok: true; database: string; tags: TagEntry[]; problems: Problem[] } | Unavailable;
@@ -264,6 +279,19 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       const applied = new Set([...read.map((a) => a.id), ...databaseView(set, read).applied.map((a) => a.id)]);
       return (await import('./release/rebase.js')).rebaseHistory(config, set, applied);
     },
+    fleetTargets: (source) => fleetTargetsOf(config, source),
+    upFleet: async (source, target = 'head', fleetOptions = {}) => {
+      const listed = await fleetTargetsOf(config, source);
+      if (!listed.ok) return { ...listed, command: 'up' };
+      const { upFleet } = await import('./fleet/up-fleet.js');
+      const planner = planners.up(target, { ...fleetOptions, restoreCommand });
+      return upFleet(config, { targets: listed.targets, planner, revisions: loadRevisions(config), options: fleetOptions }, emit);
+    },
+    statusFleet: async (source, { parallel } = {}) => {
+      const listed = await fleetTargetsOf(config, source);
+      if (!listed.ok) return listed;
+      return (await import('./fleet/fleet-status.js')).fleetStatus(config, listed.targets, loadRevisions(config), parallel);
+    },
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };
@@ -272,6 +300,12 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       return withDatabase('log', async ({ db, description }) => ({ ok: true, database: description, schema: config.schema, events: await readEvents(db, config.schema, limit) }));
     },
   };
+}
+
+async function fleetTargetsOf(config: StrataConfig, source: FleetSource): Promise<TargetsResult | Unavailable> {
+  if ('targets' in source) return { ok: true, targets: [...source.targets] };
+  if ('file' in source) return (await import('./fleet/targets.js')).readTargetsFile(config.cwd, source.file);
+  return (await import('./fleet/targets-query.js')).queryTargets(config, source.query);
 }
 
 /** chokidar, the SQL parser and the dev loop load only for `dev` */

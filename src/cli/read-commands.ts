@@ -1,5 +1,6 @@
 import type { CAC } from 'cac';
 import { withHelp } from './help.js';
+import { FLEET_OPTIONS, fleetFlagsMisplaced, fleetStatusAction, isFleet, type FleetFlags } from './fleet-commands.js';
 import { formatChain, formatCurrent, formatHeads, formatShow } from './inspect-output.js';
 import { formatLog, formatProblems, formatStatus, toJson } from './output.js';
 import { EXIT, err, finishReport, out, strataFor, usageProblem, type GlobalFlags } from './session.js';
@@ -7,13 +8,19 @@ import { EXIT, err, finishReport, out, strataFor, usageProblem, type GlobalFlags
 /** The commands that only read: status, current, heads, show, history, log, sql. */
 export function registerReadCommands(cli: CAC): void {
   withHelp(cli.command('status', 'every revision: applied, pending, edited or missing on disk')
-    .option('--exit-code', 'exit 1 when anything is pending, edited or missing'), {
+    .option('--exit-code', 'exit 1 when anything is pending, edited or missing')
+    .option(...FLEET_OPTIONS.targets)
+    .option(...FLEET_OPTIONS.targetsQuery)
+    .option('--parallel <n>', 'with --targets: how many databases are read at a time (default 4)'), {
     details: [
       'List every revision on disk or applied: applied, pending, edited since it was applied (its SQL no',
       'longer matches the recorded checksum), or missing on disk (applied, its folder gone).',
     ],
     examples: [['strata status', 'what is applied and what is not'], ['strata status --quiet --exit-code', 'exit 1 when anything is pending, edited or missing']],
-  }).action(async (flags: GlobalFlags & { exitCode?: boolean }) => {
+  }).action(async (flags: FleetFlags & { exitCode?: boolean }) => {
+    if (isFleet(flags)) return fleetStatusAction(flags);
+    const misplaced = fleetFlagsMisplaced(flags, 'status');
+    if (misplaced) return finishReport(misplaced, flags, () => '');
     const report = await strataFor({ ...flags, quiet: flags.quiet || flags.json }).status();
     if ('reason' in report) return finishReport(report, flags, () => '');
     if (flags.json) console.log(toJson(report));

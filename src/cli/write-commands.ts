@@ -3,6 +3,7 @@ import type { StrataEvent } from '../index.js';
 import { devEventJson, formatDevEvent, isDevEvent, untilStopped } from './dev-output.js';
 import { newFromSchemaAction, RENAME_OPTION, type DeclareFlags } from './declare-commands.js';
 import { SHADOW_OPTION } from './proof-commands.js';
+import { FLEET_OPTIONS, fleetFlagsMisplaced, fleetUpAction, isFleet, refuseFleetDown, type FleetFlags } from './fleet-commands.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatStampResult } from './output.js';
 import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
@@ -53,22 +54,33 @@ export function registerWriteCommands(cli: CAC): void {
 
   withHelp(cli.command('up [target]', 'apply pending revisions')
     .option('--single-transaction', 'run the whole batch in one transaction')
-    .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing'), {
+    .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing')
+    .option(...FLEET_OPTIONS.targets)
+    .option(...FLEET_OPTIONS.targetsQuery)
+    .option(...FLEET_OPTIONS.parallel)
+    .option(...FLEET_OPTIONS.failFast), {
     details: [
       'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
       'its record. Everything (files, chain, checksums, the SQL itself) is checked before anything runs.',
       'strata sql up prints the same script without running it.',
+      'With --targets (or --targets-query), the same on each database of a fleet, --parallel at a time, each with',
+      'its own lock and report, and one table at the end; exit 1 when any target did not end ok.',
     ],
     target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
     examples: [['strata up', 'apply every pending revision'], ['strata up +1', 'apply only the next pending revision']],
-  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
+  }).action(async (target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
+    if (isFleet(flags)) return fleetUpAction(target, flags);
+    const misplaced = fleetFlagsMisplaced(flags, 'up');
+    if (misplaced) return finishReport(misplaced, flags, () => '');
     const started = performance.now();
     const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal }));
     return finishRun(report, flags, started);
   });
 
   withHelp(cli.command('down [target]', 'revert applied revisions')
-    .option('--single-transaction', 'run the whole batch in one transaction'), {
+    .option('--single-transaction', 'run the whole batch in one transaction')
+    .option('--targets <file>', 'refused: a fleet is reverted one database at a time')
+    .option('--targets-query <sql>', 'refused, as --targets'), {
     details: [
       'Revert applied revisions, newest first, each with its down.sql in its own transaction together with',
       'its record. A revision whose folder is gone (a branch switch) is reverted with the down.sql stored',
@@ -76,7 +88,8 @@ export function registerWriteCommands(cli: CAC): void {
     ],
     target: { argument: 'target', default: '-1', kinds: ['-N', 'base', 'id', 'tag'], note: 'down reverts every revision after the target and keeps the target itself.' },
     examples: [['strata down', 'revert the newest applied revision'], ['strata down base', 'revert every applied revision']],
-  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean }) => {
+  }).action(async (target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean }) => {
+    if (isFleet(flags)) return refuseFleetDown(flags);
     const started = performance.now();
     const report = await stoppable((signal) => strataFor(flags).down(target ?? '-1', { singleTransaction: flags.singleTransaction ?? false, signal }));
     return finishRun(report, flags, started);

@@ -15,6 +15,8 @@ export interface OpenOptions {
   onNote?: (message: string) => void;
   /** how long to wait for another process that holds the embedded database; default: the lock timeout */
   embeddedWaitMs?: number;
+  /** where the user set the URL, for the hint of one that cannot be used or reached; default DATABASE_URL (or --database-url) */
+  urlSetting?: string;
 }
 
 export type OpenResult =
@@ -40,7 +42,7 @@ async function open(config: StrataConfig, options: OpenOptions): Promise<OpenedD
   let db: Database;
   if (config.databaseUrl) {
     const { connectPostgres } = await import('./pg-database.js');
-    db = await connectPostgres(config.databaseUrl);
+    db = await connectPostgres(config.databaseUrl, undefined, undefined, options.urlSetting);
   } else {
     const { openEmbedded } = await import('./embedded-database.js');
     db = await openEmbedded(config, options);

@@ -3,8 +3,9 @@ import type { AppliedRevision } from '../plan/applied-revision.js';
 import { downScriptOf, type Script, type Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { checkScripts } from '../revision/check-scripts.js';
+import { checkScripts, type ScriptToCheck } from '../revision/check-scripts.js';
 import type { SqlStatement } from '../sql/split-statements.js';
+import { checkWithCache, type ParseCache } from './parse-cache.js';
 
 export interface CheckOptions {
   /** --single-transaction: a Transaction: off step cannot be part of it */
@@ -13,6 +14,8 @@ export interface CheckOptions {
   awaitSqlIn?: string | undefined;
   /** the server's version, when known: the scripts are checked against its grammar too (see server-grammar.ts) */
   serverVersionNum?: number | undefined;
+  /** parse results shared with other runs of the same revisions (a fleet) */
+  parseCache?: ParseCache | undefined;
 }
 
 export interface CheckedSteps {
@@ -29,14 +32,21 @@ export async function checkSteps(steps: readonly Step[], options: CheckOptions):
   const downScripts = steps.flatMap((step) => (step.direction === 'up' ? [{ script: downScriptOf(step.revision), role: 'down' as const }] : []));
   const upAndDown = steps.filter((step) => !(step.recordOnly && step.direction === 'down'))
     .map((step) => ({ script: step.script, role: step.direction, requiresStatements: step.direction === 'up' && step.id === options.awaitSqlIn }));
-  const result = await checkScripts([...upAndDown, ...downScripts]);
-  const { serverVersionNum } = options;
-  if (serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000) {
-    // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now)
-    const parsed = [...upAndDown, ...downScripts].map((s) => s.script).filter((s) => result.statements.has(s));
-    const { checkServerGrammar } = await import('../sql/server-grammar.js');
-    result.problems.push(...await checkServerGrammar(parsed, serverVersionNum));
-  }
+  const { serverVersionNum, parseCache } = options;
+  const isOlderServer = serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000;
+  const parse = async (entries: readonly ScriptToCheck[]) => {
+    const found = await checkScripts(entries);
+    if (isOlderServer) {
+      // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now)
+      const parsed = entries.map((s) => s.script).filter((s) => found.statements.has(s));
+      const { checkServerGrammar } = await import('../sql/server-grammar.js');
+      found.problems.push(...await checkServerGrammar(parsed, serverVersionNum));
+    }
+    return found;
+  };
+  const entries = [...upAndDown, ...downScripts];
+  const grammar = isOlderServer ? String(Math.floor(serverVersionNum / 10000)) : 'current';
+  const result = parseCache ? await checkWithCache(parseCache, entries, grammar, parse) : await parse(entries);
   if (options.singleTransaction === true) {
     for (const step of steps) {
       if (!step.script.transactional && !step.recordOnly) {

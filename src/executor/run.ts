@@ -13,6 +13,7 @@ import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } fro
 import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
+import type { ParseCache } from './parse-cache.js';
 
 /**
  * THE run pipeline, taken by every command that writes: up, down, redo, stamp (record-only
@@ -53,6 +54,8 @@ export interface RunOptions {
   afterStep?: (done: Step, next: Step) => Promise<void>;
   /** see ExecuteOptions.batchBudgetMs */
   batchBudgetMs?: number;
+  /** parse results shared with the other runs of a fleet (parse-cache.ts) */
+  parseCache?: ParseCache;
 }
 
 type Tracking = Awaited<ReturnType<typeof readApplied>>;

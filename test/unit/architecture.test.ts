@@ -19,7 +19,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['executor/', 'schema/introspect/'],
   ['proof/'],
   ['declare/', 'release/'],
-  ['watch/'],
+  ['watch/', 'fleet/'],
   ['index.ts'],
   ['cli.ts', 'cli/'],
 ];
