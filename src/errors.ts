@@ -44,6 +44,8 @@ export type ProblemCode =
   | 'SQL_NEEDS_NO_TRANSACTION'
   /** a Transaction: off revision leaves a transaction block open at its end */
   | 'SQL_TRANSACTION_LEFT_OPEN'
+  /** a Lint-allow header or strata:allow comment names a rule that does not exist */
+  | 'LINT_ALLOW_UNKNOWN_RULE'
   // plan
   | 'APPLIED_EDITED'
   | 'APPLIED_MISSING'

@@ -51,7 +51,7 @@ const LOCK_STMT_MODES: Record<number, LockMode> = Object.fromEntries(LOCK_MODES.
 const NO_RELATION_LOCKS = new Set([
   'VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'CreateFunctionStmt', 'CreateEnumStmt', 'CompositeTypeStmt',
   'CreateDomainStmt', 'DefineStmt', 'AlterEnumStmt', 'AlterSystemStmt', 'CreateRoleStmt', 'AlterRoleStmt', 'DropRoleStmt',
-  'CreateRangeStmt', 'AlterFunctionStmt', 'CreateCastStmt',
+  'CreateRangeStmt', 'AlterFunctionStmt', 'CreateCastStmt', 'GrantStmt', 'GrantRoleStmt', 'AlterDefaultPrivilegesStmt',
 ]);
 
 /** The locks `ast` takes; `created` holds the relations created earlier in the revision. */
@@ -218,7 +218,7 @@ const LIGHT_RELOPTIONS = /^(fillfactor|parallel_workers|toast_tuple_target|autov
 const ACCESS_EXCLUSIVE_SUBCOMMANDS = new Set([
   'AT_ColumnDefault', 'AT_DropNotNull', 'AT_SetNotNull', 'AT_DropExpression', 'AT_SetStorage', 'AT_DropColumn', 'AT_DropConstraint',
   'AT_ChangeOwner', 'AT_DropOids', 'AT_EnableRule', 'AT_EnableAlwaysRule', 'AT_EnableReplicaRule', 'AT_DisableRule', 'AT_DropInherit',
-  'AT_AddOf', 'AT_DropOf', 'AT_ReplicaIdentity', 'AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity',
+  'AT_AddOf', 'AT_DropOf', 'AT_AlterConstraint', 'AT_ReplicaIdentity', 'AT_EnableRowSecurity', 'AT_DisableRowSecurity', 'AT_ForceRowSecurity',
   'AT_NoForceRowSecurity', 'AT_GenericOptions', 'AT_AlterColumnGenericOptions', 'AT_AddIdentity', 'AT_SetIdentity', 'AT_DropIdentity',
 ]);
 const SHARE_UPDATE_EXCLUSIVE_SUBCOMMANDS = new Set(['AT_SetStatistics', 'AT_SetOptions', 'AT_ResetOptions', 'AT_ClusterOn', 'AT_DropCluster', 'AT_ValidateConstraint']);

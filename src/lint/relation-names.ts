@@ -71,7 +71,7 @@ export function listItems(node: Node | undefined): Node[] {
 }
 
 /**
- * Every relation a query reads (each RangeVar under `node`), without the names its own WITH
+ * Every relation `node` names (each RangeVar under it: for a query, what it reads), without the names its own WITH
  * clauses define. A CTE name that shadows a table in the same query is rare; it is taken as the CTE.
  */
 export function relationsRead(node: unknown): RelationName[] {
@@ -86,6 +86,11 @@ export function relationsRead(node: unknown): RelationName[] {
     for (const [key, child] of Object.entries(value)) {
       if (key === 'CommonTableExpr' && child && typeof child === 'object' && 'ctename' in child) cteNames.add(String((child as { ctename: string }).ctename));
       if (key === 'RangeVar' && child && typeof child === 'object') {
+        found.push(relationOf(child as RangeVar));
+        continue;
+      }
+      // a RangeVar in a field of its own (CreateStmt.relation, Constraint.pktable ...) is not wrapped in { RangeVar }
+      if (child && typeof child === 'object' && !Array.isArray(child) && typeof (child as RangeVar).relname === 'string' && 'relpersistence' in child) {
         found.push(relationOf(child as RangeVar));
         continue;
       }
