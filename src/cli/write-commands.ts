@@ -53,7 +53,8 @@ export function registerWriteCommands(cli: CAC): void {
 
   withHelp(cli.command('up [target]', 'apply pending revisions')
     .option('--single-transaction', 'run the whole batch in one transaction')
-    .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing'), {
+    .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing')
+    .option('--no-lint', 'do not lint the pending revisions first (lint findings are printed as warnings and never stop up)'), {
     details: [
       'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
       'its record. Everything (files, chain, checksums, the SQL itself) is checked before anything runs.',
@@ -61,9 +62,10 @@ export function registerWriteCommands(cli: CAC): void {
     ],
     target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
     examples: [['strata up', 'apply every pending revision'], ['strata up +1', 'apply only the next pending revision']],
-  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
+  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean; lint?: boolean }) => {
     const started = performance.now();
-    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal }));
+    const lint = flags.lint === false ? { lint: false as const } : {};
+    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal, ...lint }));
     return finishRun(report, flags, started);
   });
 

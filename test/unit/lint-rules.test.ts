@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lintFiles, type LintFile, type LintResult } from '../../src/lint/lint-files.js';
 import { LINT_RULES, RULE_IDS } from '../../src/lint/rules.js';
-import { parseUpFile } from '../../src/revision/parse-header.js';
+import { bodyChecksum } from '../../src/revision/checksums.js';
+import { parseDownFile, parseUpFile } from '../../src/revision/parse-header.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
 import { splitStatements } from '../../src/sql/split-statements.js';
 import { repoRoot } from '../helpers/harness.js';
@@ -96,6 +97,20 @@ test('a finding points at file:line:col of the relation it is about', () => {
 test('oncePerFile rules report the first hit and how many more', () => {
   const result = lint('create table a (id int);\ncreate table b (id int);\ncreate table c (id int);', true);
   assert.equal(result.findings.map((f) => f.message), ['a has no schema: search_path decides which table is meant (and 2 more in this file)']);
+});
+
+test('Lint-allow: repeatable in up.sql and down.sql headers; a missing reason is an error at its line; the checksum does not change', () => {
+  const body = '\ncreate index i on app.orders (a);\n';
+  const plain = parseUpFile(`--! Parent: base${body}`, 'up.sql');
+  const allowed = parseUpFile(`--! Parent: base\n--! Lint-allow: create-index-not-concurrently 40 rows\n--! Lint-allow: unqualified-name search_path is fixed${body}`, 'up.sql');
+  assert.equal(allowed.problems, []);
+  assert.equal(allowed.header.lintAllows, [{ rule: 'create-index-not-concurrently', reason: '40 rows', line: 2 }, { rule: 'unqualified-name', reason: 'search_path is fixed', line: 3 }]);
+  assert.is(bodyChecksum(allowed.body), bodyChecksum(plain.body));
+  const down = parseDownFile('--! Lint-allow: drop-table the revision made it\ndrop table app.t;\n', 'down.sql');
+  assert.equal(down.problems, []);
+  assert.equal(down.header.lintAllows.map((a) => a.rule), ['drop-table']);
+  const missing = parseUpFile(`--! Parent: base\n--! Lint-allow: create-index-not-concurrently${body}`, 'migrations/x/up.sql');
+  assert.equal(missing.problems.map((p) => [p.code, p.file, p.line, p.message]), [['HEADER_BAD_VALUE', 'migrations/x/up.sql', 2, 'Lint-allow create-index-not-concurrently needs a reason after the rule']]);
 });
 
 test.run();
