@@ -28,6 +28,6 @@ export function registerLintCommands(cli: CAC): void {
 }
 
 function formatLintReport(findings: readonly LintFinding[], counts: LintCounts, revisions: number, style: Style): string {
-  const summary = `lint: ${formatLintCounts(counts)} in ${revisions} ${revisions === 1 ? 'revision' : 'revisions'}`;
+  const summary = `lint: ${formatLintCounts(counts, `in ${revisions} ${revisions === 1 ? 'revision' : 'revisions'}`)}`;
   return `${[...formatLintFindings(findings, style), counts.errors > 0 ? style.red(summary) : summary].join('\n')}\n`;
 }
