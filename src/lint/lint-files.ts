@@ -112,6 +112,7 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
   let inBlock = file.transactional;
   let earlier: EarlierStatement[] = [];
   const firstOfRule = new Map<string, { finding: LintFinding; more: number }>();
+  const firstOfFile = result.findings.length;
   let previousEnd = 0;
   for (const statement of file.statements) {
     const commentAllowed = new Set<string>();
@@ -173,6 +174,9 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
     }
   }
   for (const { finding, more } of firstOfRule.values()) if (more > 0) finding.message += ` (and ${more} more in this file)`;
+  // in the order of the file (several rules may speak about one statement)
+  const own = result.findings.splice(firstOfFile);
+  result.findings.push(...own.sort((a, b) => a.line - b.line || a.column - b.column));
 }
 
 function knownRule(id: string, file: string, line: number, column: number, revision: string, problems: Problem[]): boolean {

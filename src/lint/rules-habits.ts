@@ -44,8 +44,10 @@ export const HABIT_RULES: LintRule[] = [
     good: { sql: `${LOCK_TIMEOUT}alter table app.users alter column nickname set default '';` },
     check: ({ locks, hasLockTimeout }) => {
       if (hasLockTimeout || locks.kind !== 'known') return [];
-      const names = locks.locks.filter((l) => !l.isNew && l.mode === 'AccessExclusiveLock').map((l) => (l.target === 'table-of-index' ? `the table of ${formatRelation(l.relation)}` : formatRelation(l.relation)));
-      return names.length === 0 ? [] : [hit(`ACCESS EXCLUSIVE on ${[...new Set(names)].join(', ')} with no lock_timeout: while it waits, every query on ${names.length === 1 ? 'it' : 'them'} queues`)];
+      const exclusive = locks.locks.filter((l) => !l.isNew && l.mode === 'AccessExclusiveLock');
+      const names = exclusive.filter((l) => l.target === 'relation').map((l) => formatRelation(l.relation)
+        + (exclusive.some((t) => t.target === 'table-of-index' && t.relation === l.relation) ? ' and its table' : ''));
+      return names.length === 0 ? [] : [hit(`ACCESS EXCLUSIVE on ${names.join(', ')} with no lock_timeout: while it waits, every query on ${names.length === 1 && !names[0]!.endsWith(' and its table') ? 'it' : 'them'} queues`)];
     },
   },
   {
