@@ -109,6 +109,7 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
   const toUtf16 = byteOffsetMapper(file.body);
   const created = new RelationSet();
   let hasLockTimeout = options.lockTimeoutConfigured === true;
+  let hasSearchPath = false;
   let inBlock = file.transactional;
   let earlier: EarlierStatement[] = [];
   const firstOfRule = new Map<string, { finding: LintFinding; more: number }>();
@@ -136,6 +137,7 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
       isNew: (relation) => created.has(relation),
       isOwned: (relation, column) => (column === undefined ? owned.relations.has(relation) : owned.relations.has(relation) || owned.columns.some((c) => c.column === column && isSameRelation(c.relation, relation))),
       hasLockTimeout,
+      hasSearchPath,
       earlierInTransaction: inBlock ? earlier : [],
       hasValidatedNotNullCheck: (relation, column) => checks.isValidated(relation, column),
     };
@@ -161,6 +163,7 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
     }
     for (const relation of relationsCreated(ast)) created.add(relation);
     checks.observe(ast);
+    if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'search_path') hasSearchPath = ast.VariableSetStmt.kind === 'VAR_SET_VALUE';
     if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'lock_timeout') {
       const value = ast.VariableSetStmt.args?.[0];
       // `= 0` turns the timeout off (the parser leaves a zero ival out)

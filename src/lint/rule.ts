@@ -61,6 +61,8 @@ export interface StatementContext {
   isOwned(relation: RelationName, column?: string): boolean;
   /** a SET [LOCAL] lock_timeout ran earlier in the file, or the run sets one (up --lock-timeout-ddl) */
   hasLockTimeout: boolean;
+  /** a SET [LOCAL] search_path ran earlier in the file: unqualified names are what the file says they are */
+  hasSearchPath: boolean;
   /** the statements before this one in the same transaction (empty outside one) */
   earlierInTransaction: readonly EarlierStatement[];
   /** a validated CHECK (column IS NOT NULL) on the table, made earlier in the linted revisions */
