@@ -18,7 +18,7 @@ import { byteOffsetMapper, lineColumnAt } from '../text/source-position.js';
 import type { LintAllow } from '../revision/parse-header.js';
 import { alterTableCommands } from './ast-helpers.js';
 import { lockLevels, relationsCreated } from './lock-levels.js';
-import { isSameRelation, RelationSet, type RelationName } from './relation-names.js';
+import { isSameRelation, relationOf, RelationSet, type RelationName } from './relation-names.js';
 import type { EarlierStatement, Severity, StatementContext } from './rule.js';
 import { LINT_RULES, RULE_IDS } from './rules.js';
 import { NotNullChecks } from './not-null-checks.js';
@@ -70,7 +70,7 @@ export function lintFiles(revisions: readonly { up?: LintFile; down?: LintFile }
   const result: LintResult = { findings: [], allowed: 0, problems: [] };
   const checks = new NotNullChecks();
   for (const { up, down } of revisions) {
-    const owned = up ? ownedBy(up) : { relations: new RelationSet(), columns: [] };
+    const owned = up ? ownedBy(up) : { relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() };
     if (up) lintFile(up, owned, checks, options, result);
     if (down) lintFile(down, owned, checks, options, result);
   }
@@ -80,12 +80,17 @@ export function lintFiles(revisions: readonly { up?: LintFile; down?: LintFile }
 interface Owned {
   relations: RelationSet;
   columns: { relation: RelationName; column: string }[];
+  /** indexes up.sql created on tables it created */
+  indexesOfOwnedTables: RelationSet;
 }
 
 /** What up.sql makes: relations it creates and columns it adds (or renames to). */
 function ownedBy(file: LintFile): Owned {
-  const owned: Owned = { relations: new RelationSet(), columns: [] };
+  const owned: Owned = { relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() };
   for (const { ast } of file.statements) {
+    if ('IndexStmt' in ast && ast.IndexStmt.relation && owned.relations.has(relationOf(ast.IndexStmt.relation))) {
+      for (const index of relationsCreated(ast)) owned.indexesOfOwnedTables.add(index);
+    }
     for (const relation of relationsCreated(ast)) owned.relations.add(relation);
     for (const a of alterTableCommands(ast)) {
       const column = a.cmd.def && 'ColumnDef' in a.cmd.def ? a.cmd.def.ColumnDef.colname : undefined;
@@ -136,6 +141,7 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
       statement, ast, locks, role: file.role, transactional: file.transactional, inTransactionBlock: inBlock,
       isNew: (relation) => created.has(relation),
       isOwned: (relation, column) => (column === undefined ? owned.relations.has(relation) : owned.relations.has(relation) || owned.columns.some((c) => c.column === column && isSameRelation(c.relation, relation))),
+      isIndexOfOwnedTable: (index) => owned.indexesOfOwnedTables.has(index),
       hasLockTimeout,
       hasSearchPath,
       earlierInTransaction: inBlock ? earlier : [],
