@@ -194,7 +194,7 @@ function knownRule(id: string, file: string, line: number, column: number, revis
   problems.push(problem('LINT_ALLOW_UNKNOWN_RULE', {
     file, line, column, revision,
     message: `unknown lint rule '${id}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-    hint: 'strata lint --help lists the rules; docs/lint.md describes each',
+    hint: 'docs/lint.md lists every rule id; check the spelling',
   }));
   return false;
 }
