@@ -37,6 +37,8 @@ import type { DiffReport, NewFromSchemaReport } from './declare/from-schema.js';
 import type { FleetEvent, FleetOptions, FleetRunReport } from './fleet/up-fleet.js';
 import type { FleetStatusReport } from './fleet/fleet-status.js';
 import type { FleetTarget, TargetsResult } from './fleet/targets.js';
+import type { LintOptions } from './lint/lint-files.js';
+import type { LintReport } from './lint/lint-revisions.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { InitReport, NewRevisionReport } from './project/project-files.js';
@@ -71,6 +73,8 @@ export type { FleetTarget, TargetsResult } from './fleet/targets.js';
 
 /** A fleet's databases: a targets file (relative to cwd), a query on the catalog database (the configured one), or the list itself. */
 export type FleetSource = { file: string } | { query: string } | { targets: readonly FleetTarget[] };
+export type { LintFinding, LintOptions } from './lint/lint-files.js';
+export type { LintCounts, LintReport } from './lint/lint-revisions.js';
 
 /** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
 export type StrataEvent = RunEvent | DevEvent | FleetEvent;
@@ -164,6 +168,8 @@ export interface Strata {
   upFleet(source: FleetSource, target?: string, options?: FleetOptions): Promise<FleetRunReport>;
   /** where each database of a fleet is: current revision, pending, edited, missing */
   statusFleet(source: FleetSource, options?: { parallel?: number }): Promise<FleetStatusReport>;
+  /** the lint rules over up.sql and down.sql of the revisions `selection` names (ids, prefixes, or one `<from>..<to>`; default all); reads only files */
+  lint(selection?: readonly string[], options?: LintOptions): Promise<LintReport>;
 }
 
 export type TagsReport = { ok: true; database: string; tags: TagEntry[]; problems: Problem[] } | Unavailable;
@@ -291,6 +297,13 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       const listed = await fleetTargetsOf(config, source);
       if (!listed.ok) return listed;
       return (await import('./fleet/fleet-status.js')).fleetStatus(config, listed.targets, loadRevisions(config), parallel);
+    },
+    lint: async (selection = [], lintOptions = {}) => {
+      const set = loadRevisions(config);
+      if (set.problems.length > 0) return { ok: false, reason: 'invalid', problems: set.problems };
+      const { lintRevisions, selectRevisions } = await import('./lint/lint-revisions.js');
+      const picked = selectRevisions(set.revisions, selection);
+      return picked.ok ? lintRevisions(picked.revisions, lintOptions) : { ok: false, reason: 'invalid', problems: [picked.problem] };
     },
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {

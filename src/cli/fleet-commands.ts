@@ -95,8 +95,17 @@ export function refuseFleetDown(flags: FleetFlags): number {
   ), flags, () => '');
 }
 
+/** lint findings are about the files, not a database: said once for the fleet, not once per target with the same pending revisions */
+const lintSaid = new Set<string>();
+
 function printFleetEvent(event: StrataEvent, flags: FleetFlags): void {
   if (flags.json) return;
+  if (event.type === 'target-event' && event.event.type === 'lint') {
+    const text = formatEvent(event.event, err);
+    if (text && !lintSaid.has(text) && !flags.quiet) console.error(text);
+    if (text) lintSaid.add(text);
+    return;
+  }
   if (event.type === 'target-event') {
     const inner = event.event;
     if (inner.type === 'step-done') {

@@ -58,7 +58,8 @@ export function registerWriteCommands(cli: CAC): void {
     .option(...FLEET_OPTIONS.targets)
     .option(...FLEET_OPTIONS.targetsQuery)
     .option(...FLEET_OPTIONS.parallel)
-    .option(...FLEET_OPTIONS.failFast), {
+    .option(...FLEET_OPTIONS.failFast)
+    .option('--no-lint', 'do not lint the pending revisions first (lint findings are printed as warnings and never stop up)'), {
     details: [
       'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
       'its record. Everything (files, chain, checksums, the SQL itself) is checked before anything runs.',
@@ -68,12 +69,13 @@ export function registerWriteCommands(cli: CAC): void {
     ],
     target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
     examples: [['strata up', 'apply every pending revision'], ['strata up +1', 'apply only the next pending revision']],
-  }).action(async (target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
+  }).action(async (target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean; lint?: boolean }) => {
     if (isFleet(flags)) return fleetUpAction(target, flags);
     const misplaced = fleetFlagsMisplaced(flags, 'up');
     if (misplaced) return finishReport(misplaced, flags, () => '');
     const started = performance.now();
-    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal }));
+    const lint = flags.lint === false ? { lint: false as const } : {};
+    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal, ...lint }));
     return finishRun(report, flags, started);
   });
 

@@ -1,3 +1,5 @@
+import type { LintFinding } from '../lint/lint-files.js';
+import type { LintCounts } from '../lint/lint-revisions.js';
 import type { Step } from '../plan/plan.js';
 import type { LockHolder } from './advisory-lock.js';
 import type { StepOutcome } from './run-state.js';
@@ -9,6 +11,8 @@ export type RunEvent =
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'step-start'; step: Step; index: number; total: number }
   | { type: 'step-done'; outcome: StepOutcome; index: number; total: number }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  /** up: the error-severity lint findings in the pending revisions' up.sql (counts: all findings), before anything runs; never blocking */
+  | { type: 'lint'; findings: LintFinding[]; counts: LintCounts };
 
 export type RunEventListener = (event: RunEvent) => void;
