@@ -1,12 +1,14 @@
 /**
- * strata against psql on a throwaway PostgreSQL cluster. `npm run bench` (builds first), or
- *   node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down] [--keep] [--cpu-prof]
+ * strata against psql and `node -e 0` on a throwaway PostgreSQL cluster, and the targets of issue 14
+ * as ratios measured in the same run. `npm run bench` (builds first), or
+ *   node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down,dev] [--keep] [--cpu-prof]
  *
  * For each scenario the runs are interleaved (psql, strata, psql, strata …) and every measured run
  * is a whole process: wall time, CPU time (user + sys) of that process alone, peak RSS. The database
  * is reset (drop, create, checkpoint) outside the timed part. The table goes to stdout and, with
  * every sample, to bench/results/latest.json.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,15 +24,27 @@ const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 const resultsDir = path.join(repoRoot, 'bench', 'results');
 const DATABASE = 'bench';
 
+/**
+ * Issue 14's targets, each a ratio to a reference measured in the same run (or an absolute memory
+ * and latency bound). The fleet benchmark (200 databases x 20 revisions, --parallel 8, against a
+ * shell loop of psql) is a scenario of its own: it adds its Results field, its rows in
+ * evaluateTargets and its name to SCENARIOS.
+ */
 const TARGETS = {
-  upRatio: 1.1,
-  upCpuMs: 350,
-  noopWallMs: 120,
-  downRatio: 1.15,
+  /** no-op `up` and `status` with N applied: wall time / `node -e 0`'s */
+  noopToNode: 1.7,
+  /** strata's own CPU (user + sys of its process) for `up` of N: / `node -e 0`'s CPU */
+  upCpuToNode: 5,
+  /** `down base` of N: wall time / `psql -1 -f down_all.sql`'s */
+  downToPsql: 1.15,
+  /** the largest peak RSS of any strata command measured on N revisions */
   peakRssMb: 80,
+  /** `strata dev` with 500 revisions in the folder: save -> visible to another connection, median */
+  devMedianMs: 20,
 } as const;
 
-type ScenarioName = 'up' | 'noop' | 'down';
+const SCENARIOS = ['up', 'noop', 'down', 'dev'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Options {
   n: number;
@@ -45,14 +59,14 @@ function readOptions(): Options {
     options: {
       n: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '5' },
-      only: { type: 'string', default: 'up,noop,down' },
+      only: { type: 'string', default: SCENARIOS.join(',') },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down] [--keep] [--cpu-prof]\n' +
+    console.log(`usage: node dist/bench/run.js [--n 1000] [--runs 5] [--only ${SCENARIOS.join(',')}] [--keep] [--cpu-prof]\n` +
       '  --keep      leave the cluster running (prints its URL and how to stop it)\n' +
       '  --cpu-prof  after measuring, run each strata command once more under node --cpu-prof (bench/results/profiles/)');
     process.exit(0);
@@ -62,7 +76,7 @@ function readOptions(): Options {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${values.n}`);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
   const only = new Set(values.only.split(',').map((s) => s.trim()).filter(Boolean));
-  for (const name of only) if (!['up', 'noop', 'down'].includes(name)) throw new Error(`--only takes up, noop, down; got ${name}`);
+  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only takes ${SCENARIOS.join(', ')}; got ${name}`);
   return { n, runs, only: only as Set<ScenarioName>, keep: values.keep, cpuProf: values['cpu-prof'] };
 }
 
@@ -92,6 +106,17 @@ function psqlFile(ctx: Context, file: string): RunOutput {
 
 function nodeBaseline(ctx: Context): RunOutput {
   return checked('node -e 0', measure(process.execPath, ['-e', '0'], { cwd: ctx.project, env: baseEnv(), scratchDir: ctx.scratch, useGnuTime: ctx.useGnuTime }));
+}
+
+/**
+ * `node -e 0`'s CPU to 1 ms: GNU time reports CPU to 10 ms, about half of what node's start takes,
+ * so ten starts run in one measured shell (whose rusage includes its children) and the CPU is divided by ten.
+ */
+const NODE_CPU_REPEAT = 10;
+function nodeBaselineCpu(ctx: Context): number | undefined {
+  const script = `for i in ${Array.from({ length: NODE_CPU_REPEAT }, (_, i) => i + 1).join(' ')}; do "$0" -e 0 || exit 1; done`;
+  const output = checked('node -e 0 (x10)', measure('/bin/sh', ['-c', script, process.execPath], { cwd: ctx.project, env: baseEnv(), scratchDir: ctx.scratch, useGnuTime: ctx.useGnuTime }));
+  return output.cpuMs === undefined ? undefined : output.cpuMs / NODE_CPU_REPEAT;
 }
 
 function checked(what: string, output: RunOutput): RunOutput {
@@ -143,8 +168,19 @@ interface Results {
   up?: Pair;
   noopUp?: Summary;
   status?: Summary;
+  /** wall and RSS of single starts; cpuMs replaced by the finer figure of nodeBaselineCpu */
   nodeBaseline?: Summary;
   down?: Pair;
+  /** `down base --single-transaction`: one commit, what the per-revision commits cost by comparison */
+  downSingle?: Summary;
+  dev?: DevLatency;
+}
+
+interface DevLatency {
+  revisions: number;
+  medianMs: number;
+  p95Ms: number;
+  output: string;
 }
 
 function progress(text: string): void {
@@ -190,6 +226,13 @@ function scenarioNoop(ctx: Context): { noopUp: Summary; status: Summary; nodeBas
   return { noopUp: summarize(noop), status: summarize(status), nodeBaseline: summarize(baseline) };
 }
 
+/** `node -e 0` alone (when the no-op scenario, which interleaves it, is not run), its CPU to 1 ms. */
+function measureNodeBaseline(ctx: Context, results: Results): void {
+  if (!results.nodeBaseline) results.nodeBaseline = summarize(Array.from({ length: ctx.options.runs }, () => nodeBaseline(ctx)));
+  const cpu = Array.from({ length: 3 }, () => nodeBaselineCpu(ctx)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  results.nodeBaseline.cpuMs = cpu.length === 0 ? undefined : cpu[Math.floor(cpu.length / 2)];
+}
+
 function scenarioDown(ctx: Context): Pair {
   const { n, runs } = ctx.options;
   const psqlSamples: Sample[] = [];
@@ -208,6 +251,38 @@ function scenarioDown(ctx: Context): Pair {
     progress(`  down ${run}/${runs}: psql ${fmtSeconds(psqlSamples.at(-1)!.wallMs)}, strata ${fmtSeconds(strataSamples.at(-1)!.wallMs)} (cpu ${fmtSeconds(strataSamples.at(-1)!.cpuMs)})`);
   }
   return { psql: summarize(psqlSamples), strata: summarize(strataSamples) };
+}
+
+/**
+ * The same revert in one transaction: PostgreSQL flushes the WAL at every commit of a transaction
+ * that drops a relation, whatever synchronous_commit says, so per-revision commits cost one flush
+ * each however they are batched; this row shows what that costs (fewer runs: it is for the reader).
+ */
+function scenarioDownSingle(ctx: Context): Summary {
+  const samples: Sample[] = [];
+  for (let run = 1; run <= Math.min(ctx.options.runs, 3); run++) {
+    resetDatabase(ctx);
+    strata(ctx, ['up', '--quiet']);
+    checkpoint(ctx);
+    samples.push(countingWalSyncs(ctx, () => strata(ctx, ['down', 'base', '--single-transaction'])));
+    expectState(ctx, 'strata down base --single-transaction', { tables: 0, recorded: 0 });
+    progress(`  down --single-transaction ${run}: ${fmtSeconds(samples.at(-1)!.wallMs)}`);
+  }
+  return summarize(samples);
+}
+
+/** bench/watch-latency.ts (strata dev, 500 revisions in the folder) against this run's cluster. */
+function scenarioDev(ctx: Context): DevLatency {
+  const revisions = 500;
+  const script = path.join(repoRoot, 'dist', 'bench', 'watch-latency.js');
+  const result = spawnSync(process.execPath, [script, '--history', String(revisions)], {
+    env: { ...baseEnv(), BENCH_DATABASE_URL: ctx.cluster.url('postgres') }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`watch-latency exited ${result.status}:\n${result.stderr}${result.stdout}`);
+  const found = /median ([\d.]+) ms\s+p95 ([\d.]+) ms/.exec(result.stdout);
+  if (!found) throw new Error(`watch-latency printed no median:\n${result.stdout}`);
+  progress(`  ${result.stdout.trim().split('\n').slice(0, 2).join('\n  ')}`);
+  return { revisions, medianMs: Number(found[1]), p95Ms: Number(found[2]), output: result.stdout.trim() };
 }
 
 /** One more run of each strata command under the V8 CPU profiler (not timed: the profiler slows it). */
@@ -252,23 +327,23 @@ interface TargetResult {
   name: string;
   value: number | undefined;
   limit: number;
-  unit: 'x' | 's' | 'MB';
+  unit: 'x' | 's' | 'MB' | 'ms';
   pass: boolean | undefined;
 }
 
-function evaluateTargets(results: Results): TargetResult[] {
+function evaluateTargets(results: Results, n: number): TargetResult[] {
   const targets: TargetResult[] = [];
   const add = (name: string, value: number | undefined, limit: number, unit: TargetResult['unit']) =>
-    targets.push({ name, value, limit, unit, pass: value === undefined ? undefined : value <= limit });
-  if (results.up) {
-    add('up: strata wall / psql wall', results.up.strata.wallMs / results.up.psql!.wallMs, TARGETS.upRatio, 'x');
-    add('up: strata CPU (its process)', results.up.strata.cpuMs === undefined ? undefined : results.up.strata.cpuMs / 1000, TARGETS.upCpuMs / 1000, 's');
-  }
-  if (results.noopUp) add('no-op up: wall', results.noopUp.wallMs / 1000, TARGETS.noopWallMs / 1000, 's');
-  if (results.status) add('status: wall', results.status.wallMs / 1000, TARGETS.noopWallMs / 1000, 's');
-  if (results.down) add('down base: strata wall / psql wall', results.down.strata.wallMs / results.down.psql!.wallMs, TARGETS.downRatio, 'x');
-  const rss = [results.up?.strata, results.noopUp, results.status, results.down?.strata].map((s) => s?.maxRssKb).filter((v): v is number => v !== undefined);
-  if (rss.length > 0) add('peak RSS of strata (any command)', Math.max(...rss) / 1024, TARGETS.peakRssMb, 'MB');
+    targets.push({ name, value, limit, unit, pass: value === undefined || !Number.isFinite(value) ? undefined : value <= limit });
+  const node = results.nodeBaseline;
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
+  if (results.noopUp) add(`no-op up (${n} applied): wall / node -e 0 wall`, ratio(results.noopUp.wallMs, node?.wallMs), TARGETS.noopToNode, 'x');
+  if (results.status) add(`status (${n} applied): wall / node -e 0 wall`, ratio(results.status.wallMs, node?.wallMs), TARGETS.noopToNode, 'x');
+  if (results.up) add(`up of ${n}: strata CPU / node -e 0 CPU`, ratio(results.up.strata.cpuMs, node?.cpuMs), TARGETS.upCpuToNode, 'x');
+  if (results.down) add(`down base of ${n}: strata wall / psql -1 wall`, ratio(results.down.strata.wallMs, results.down.psql!.wallMs), TARGETS.downToPsql, 'x');
+  const rss = [results.up?.strata, results.noopUp, results.status, results.down?.strata, results.downSingle].map((s) => s?.maxRssKb).filter((v): v is number => v !== undefined);
+  if (rss.length > 0) add(`peak RSS of strata (any command above, ${n} revisions)`, Math.max(...rss) / 1024, TARGETS.peakRssMb, 'MB');
+  if (results.dev) add(`strata dev, ${results.dev.revisions} revisions: save -> visible, median`, results.dev.medianMs, TARGETS.devMedianMs, 'ms');
   return targets;
 }
 
@@ -288,19 +363,21 @@ function render(results: Results, targets: TargetResult[], machine: Machine, opt
   if (results.up) pairRow(`up ${options.n} from empty`, results.up);
   if (results.noopUp) singleRow(`up, nothing to do (${options.n} applied)`, results.noopUp);
   if (results.status) singleRow(`status (${options.n} applied)`, results.status);
-  if (results.nodeBaseline) singleRow('node -e 0 (reference)', results.nodeBaseline);
+  if (results.nodeBaseline) singleRow('node -e 0 (reference; CPU: mean of 10 starts)', results.nodeBaseline);
   if (results.down) pairRow(`down base of ${options.n}`, results.down);
+  if (results.downSingle) rows.push([`down base of ${options.n}, --single-transaction`, '', fmtSeconds(results.downSingle.wallMs), results.down?.psql ? `${(results.downSingle.wallMs / results.down.psql.wallMs).toFixed(2)}x` : '', '', fmtSeconds(results.downSingle.cpuMs), '', fmtMb(results.downSingle.maxRssKb), '', fmtSyncs(results.downSingle)]);
 
   const targetRows: string[][] = [['target', 'measured', 'limit', 'result']];
   for (const t of targets) {
-    const show = (v: number) => (t.unit === 'x' ? `${v.toFixed(2)}x` : t.unit === 's' ? `${v.toFixed(3)} s` : `${v.toFixed(1)} MB`);
+    const show = (v: number) => (t.unit === 'x' ? `${v.toFixed(2)}x` : t.unit === 's' ? `${v.toFixed(3)} s` : t.unit === 'ms' ? `${v.toFixed(1)} ms` : `${v.toFixed(1)} MB`);
     targetRows.push([t.name, t.value === undefined ? 'n/a' : show(t.value), `<= ${show(t.limit)}`, t.pass === undefined ? 'n/a' : t.pass ? 'PASS' : 'MISS']);
   }
   return [
     `strata benchmark: N=${options.n} revisions, median of ${options.runs} interleaved runs (wall of the whole process; CPU = user+sys of that process only, not the server's)`,
-    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}; node ${machine.node}; PostgreSQL ${machine.postgres}; psql ${machine.psql}`,
+    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}; node ${machine.node}; PostgreSQL ${machine.postgres}; psql ${machine.psql}; load average at the start ${machine.loadAverage}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
     '',
     table(rows),
+    ...(results.dev ? ['', results.dev.output] : []),
     '',
     table(targetRows),
   ].join('\n');
@@ -314,6 +391,7 @@ interface Machine {
   node: string;
   postgres: string;
   psql: string;
+  loadAverage: string;
 }
 
 function describeMachine(ctx: Context): Machine {
@@ -334,6 +412,7 @@ function describeMachine(ctx: Context): Machine {
     node: process.version,
     postgres: ctx.cluster.sql('postgres', 'show server_version').trim(),
     psql: psqlVersion,
+    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
   };
 }
 
@@ -387,10 +466,17 @@ async function main(): Promise<number> {
     if (options.only.has('down')) {
       progress(`strata down base of ${options.n} vs psql -1 -f down_all.sql`);
       results.down = scenarioDown(ctx);
+      progress(`strata down base of ${options.n} --single-transaction (for comparison: one commit)`);
+      results.downSingle = scenarioDownSingle(ctx);
     }
+    if (options.only.has('dev')) {
+      progress('strata dev, 500 revisions in the folder: save -> visible (bench/watch-latency.ts)');
+      results.dev = scenarioDev(ctx);
+    }
+    if (options.only.has('up') || options.only.has('noop')) measureNodeBaseline(ctx, results);
     const profiles = options.cpuProf ? profileRuns(ctx) : [];
 
-    const targets = evaluateTargets(results);
+    const targets = evaluateTargets(results, options.n);
     console.log(render(results, targets, machine, options));
     for (const profile of profiles) console.log(`\n${summarizeProfile(profile, 12)}`);
     if (profiles.length > 0) console.log(`\nCPU profiles (node --cpu-prof; open in Chrome DevTools, or node dist/bench/profile-summary.js FILE): ${profiles.map((p) => path.relative(repoRoot, p)).join(', ')}`);
@@ -402,7 +488,8 @@ async function main(): Promise<number> {
       machine,
       method: {
         wall: 'whole process, measured around the spawn; median of the runs',
-        cpu: 'user + sys of the measured process alone (wait4 rusage via GNU time, 10 ms resolution); median',
+        cpu: 'user + sys of the measured process alone (wait4 rusage via GNU time, 10 ms resolution); median; node -e 0: ten starts in one measured shell, divided by ten',
+        targets: 'issue 14: ratios to node -e 0 or psql measured in this run; peak RSS and the dev latency absolute',
         rss: 'peak resident set size of the measured process (ru_maxrss); largest of the runs',
         interleaving: 'psql, strata, psql, strata …; database dropped, re-created and checkpointed before each measured run',
         psql: 'psql -X -q -1 -v ON_ERROR_STOP=1 -f <file>, over TCP to 127.0.0.1 like strata',

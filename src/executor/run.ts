@@ -6,6 +6,7 @@ import { StrataError, type Problem } from '../errors.js';
 import type { Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
 import { databaseView, squashRecordOf } from '../plan/squashes.js';
+import { openParseCache } from '../revision/parse-cache.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { currentActor } from './actor.js';
@@ -78,7 +79,9 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   if (set.problems.length > 0) return refused('invalid', set.problems);
 
   let tracking = request.justRead ?? await readApplied(db, config.schema);
-  const checkOptions = { ...options, serverVersionNum: db.serverVersionNum };
+  // strata dev parses a new text on every save: its runs keep nothing between processes
+  const parseCache = command === 'dev' ? undefined : openParseCache(config.cacheDir, config.dir);
+  const checkOptions = { ...options, serverVersionNum: db.serverVersionNum, parseCache };
   const checked = await planAndCheck(set, tracking.applied, planner, checkOptions);
   if (!checked.ok) return refused('invalid', checked.problems);
   // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do

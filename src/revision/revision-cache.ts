@@ -178,7 +178,7 @@ function isFolderEntry(v: unknown): v is FolderEntry {
 }
 
 /** 32-bit FNV-1a of a string's UTF-16 units: a cheap digest (no crypto module to load), for damage, not for attacks. */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
