@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ScriptStatement } from '../sql/split-statements.js';
+import { sha256 } from './checksums.js';
 import { fnv1a } from './revision-cache.js';
 
 /**
@@ -36,40 +36,47 @@ export interface ParseCache {
 
 export const noParseCache: ParseCache = { get: () => undefined, set: () => {}, save: () => {} };
 
-/** The parse cache of the migrations folder `dir` in `cacheDir` (undefined: none). */
+/** The parse cache of the migrations folder `dir` in `cacheDir` (undefined: none); read on first use (a no-op `up` never uses it). */
 export function openParseCache(cacheDir: string | undefined, dir: string): ParseCache {
   if (cacheDir === undefined) return noParseCache;
-  let realDir: string;
-  try {
-    realDir = fs.realpathSync(dir);
-  } catch {
-    return noParseCache;
-  }
-  const version = parserVersions();
-  if (version === undefined) return noParseCache;
-  const file = path.join(cacheDir, 'revisions', `${fnv1a(realDir).toString(16).padStart(8, '0')}.parsed.json`);
-  const entries = readEntries(file, version);
+  let opened: { file: string; version: string; entries: Map<string, ParsedScript> } | null | undefined;
+  const open = () => {
+    if (opened !== undefined) return opened;
+    try {
+      const version = parserVersions();
+      const file = path.join(cacheDir, 'revisions', `${fnv1a(fs.realpathSync(dir)).toString(16).padStart(8, '0')}.parsed.json`);
+      opened = version === undefined ? null : { file, version, entries: readEntries(file, version) };
+    } catch {
+      opened = null;
+    }
+    return opened;
+  };
   let isChanged = false;
-  const keyOf = (body: string) => createHash('sha256').update(body).digest('base64');
+  const keyOf = (body: string) => sha256(body, 'base64');
   return {
     get(body) {
-      return entries.get(keyOf(body));
+      return open()?.entries.get(keyOf(body));
     },
     set(body, parsed) {
+      const cache = open();
+      if (!cache) return;
       const key = keyOf(body);
-      entries.delete(key);
-      entries.set(key, { statements: parsed.statements.map(withoutTree), olderGrammars: [...parsed.olderGrammars] });
+      cache.entries.delete(key);
+      cache.entries.set(key, { statements: parsed.statements.map(withoutTree), olderGrammars: [...parsed.olderGrammars] });
       isChanged = true;
     },
     save() {
       if (!isChanged) return;
-      const kept = [...entries].slice(-MAX_ENTRIES);
-      const document = `{"version":${JSON.stringify(version)},"entries":${JSON.stringify(Object.fromEntries(kept))}}\n`;
-      const temporary = `${file}.${process.pid}.tmp`;
+      const cache = open();
+      if (!cache) return;
+      isChanged = false;
+      const kept = [...cache.entries].slice(-MAX_ENTRIES);
+      const document = `{"version":${JSON.stringify(cache.version)},"entries":${JSON.stringify(Object.fromEntries(kept))}}\n`;
+      const temporary = `${cache.file}.${process.pid}.tmp`;
       try {
-        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.mkdirSync(path.dirname(cache.file), { recursive: true });
         fs.writeFileSync(temporary, document);
-        fs.renameSync(temporary, file);
+        fs.renameSync(temporary, cache.file);
       } catch {
         fs.rmSync(temporary, { force: true });
       }

@@ -15,7 +15,7 @@ import path from 'node:path';
  * made between the read and the write.) The slack covers the coarsest file-system timestamps
  * (FAT: 2 s) and the coarse clock the kernel stamps files with.
  *
- * The file is one JSON document under the user's cache folder (config.cacheDir: the embedded
+ * The file is two lines of JSON under the user's cache folder (config.cacheDir: the embedded
  * database's template lives there too), named after the migrations folder's real path, written
  * to a temporary file and renamed, with a version key and a digest of its entries: one that does
  * not parse, is of another version, or whose digest is wrong is ignored and written again. A
@@ -114,25 +114,37 @@ function sameStamp(a: FileStamp, b: FileStamp): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
 }
 
-interface CacheDocument {
+/** The file's first line; the second is the entries, `{ folder: FolderEntry }`. */
+interface CacheHeader {
   version: string;
   dir: string;
-  /** fnv1a of JSON.stringify(entries): a file damaged in a way JSON still parses is not trusted */
+  /** fnv1a of the second line as written: a file damaged in a way JSON still parses is not trusted */
   digest: number;
-  entries: Record<string, FolderEntry>;
 }
 
 function readCacheFile(file: string, realDir: string): Map<string, FolderEntry> {
   const entries = new Map<string, FolderEntry>();
-  let document: Partial<CacheDocument>;
+  let text: string;
   try {
-    document = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<CacheDocument>;
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return entries;
   }
-  if (typeof document !== 'object' || document === null || document.version !== REVISION_CACHE_VERSION || document.dir !== realDir) return entries;
-  if (typeof document.entries !== 'object' || document.entries === null || document.digest !== fnv1a(JSON.stringify(document.entries))) return entries;
-  for (const [folder, entry] of Object.entries(document.entries)) {
+  // line 1: the version, the folder and the digest of line 2, the entries (hashed as written, not parsed and written again)
+  const newline = text.indexOf('\n');
+  let header: Partial<CacheHeader>;
+  let document: unknown;
+  try {
+    header = JSON.parse(text.slice(0, newline)) as Partial<CacheHeader>;
+    if (typeof header !== 'object' || header === null || header.version !== REVISION_CACHE_VERSION || header.dir !== realDir) return entries;
+    const body = text.slice(newline + 1).trimEnd();
+    if (header.digest !== fnv1a(body)) return entries;
+    document = JSON.parse(body);
+  } catch {
+    return entries;
+  }
+  if (typeof document !== 'object' || document === null) return entries;
+  for (const [folder, entry] of Object.entries(document as Record<string, unknown>)) {
     if (isFolderEntry(entry)) entries.set(folder, entry);
   }
   return entries;
@@ -141,7 +153,8 @@ function readCacheFile(file: string, realDir: string): Map<string, FolderEntry> 
 function writeCacheFile(file: string, realDir: string, current: Map<string, FolderEntry>): void {
   const entries = Object.fromEntries([...current].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const json = JSON.stringify(entries);
-  const document = `{"version":${JSON.stringify(REVISION_CACHE_VERSION)},"dir":${JSON.stringify(realDir)},"digest":${fnv1a(json)},"entries":${json}}\n`;
+  const header: CacheHeader = { version: REVISION_CACHE_VERSION, dir: realDir, digest: fnv1a(json) };
+  const document = `${JSON.stringify(header)}\n${json}\n`;
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -58,15 +58,22 @@ function fnv1a(text: string): number {
   return hash;
 }
 
-/** Rewrites the cache document with `change` applied to it, its digest made right again unless `keepDigest`. */
-function tamper(change: (document: { version: string; entries: Record<string, { up: { checksum: string } }> }) => void, keepDigest = false): void {
+/** The cache file: a header line (version, folder, digest of the next line) and the entries. */
+function readCache(): { header: { version: string; digest: number }; entries: Record<string, { up: { checksum: string } }> } {
   const [file] = cacheFiles();
   assert.ok(file, 'a cache file was written');
-  const document = JSON.parse(readFileSync(file!, 'utf8'));
-  const digest = document.digest;
+  const [header, entries] = readFileSync(file!, 'utf8').split('\n');
+  return { header: JSON.parse(header!), entries: JSON.parse(entries!) };
+}
+
+/** Rewrites the cache file with `change` applied to it, its digest made right again unless `keepDigest`. */
+function tamper(change: (document: ReturnType<typeof readCache>) => void, keepDigest = false): void {
+  const document = readCache();
+  const digest = document.header.digest;
   change(document);
-  document.digest = keepDigest ? digest : fnv1a(JSON.stringify(document.entries));
-  writeFileSync(file!, JSON.stringify(document));
+  const entries = JSON.stringify(document.entries);
+  document.header.digest = keepDigest ? digest : fnv1a(entries);
+  writeFileSync(cacheFiles()[0]!, `${JSON.stringify(document.header)}\n${entries}\n`);
 }
 
 it('a folder hashed by an earlier run is not read again, and the cache is written only when something changed', async () => {
@@ -74,8 +81,7 @@ it('a folder hashed by an earlier run is not read again, and the cache is writte
   expectExit(await run(['up']), 0);
   const [file] = cacheFiles();
   assert.ok(file, 'up wrote the cache');
-  const document = JSON.parse(readFileSync(file!, 'utf8'));
-  assert.equal(Object.keys(document.entries).sort(), [A, B]);
+  assert.equal(Object.keys(readCache().entries).sort(), [A, B]);
   const written = statSync(file!).mtimeMs;
   const status = await run(['status']);
   expectExit(status, 0);
@@ -126,12 +132,11 @@ it('a cache file that is garbage is ignored and written again', async () => {
   await freshProjectThenWait();
   expectExit(await run(['up']), 0);
   const [file] = cacheFiles();
-  writeFileSync(file!, '{"version": "strata-revision-cache-1', 'utf8');
+  writeFileSync(file!, '{"version": "strata-revision-cache-1\n{"2026', 'utf8');
   const status = await run(['status']);
   expectExit(status, 0);
   expectText(status.stdout, `applied  ${A}`, `applied  ${B}`);
-  const document = JSON.parse(readFileSync(file!, 'utf8'));
-  assert.equal(Object.keys(document.entries).sort(), [A, B], 'rewritten whole');
+  assert.equal(Object.keys(readCache().entries).sort(), [A, B], 'rewritten whole');
 });
 
 it('a cache whose digest does not match its entries is not trusted', async () => {
@@ -146,7 +151,7 @@ it('a cache of another version (another normalisation or header format) is not t
   await freshProjectThenWait();
   expectExit(await run(['up']), 0);
   tamper((d) => {
-    d.version = d.version.replace('checksum=v2', 'checksum=v3');
+    d.header.version = d.header.version.replace('checksum=v2', 'checksum=v3');
     d.entries[A]!.up.checksum = `v2:${'0'.repeat(64)}`;
   });
   const status = await run(['status']);
