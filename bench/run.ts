@@ -94,8 +94,13 @@ function baseEnv(): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.homedir(), LANG: 'C.UTF-8', NO_COLOR: '1' };
 }
 
+/** strata's caches (revision-cache.ts, parse-cache.ts) for this run only: emptied to measure a first run */
+function cacheDirOf(ctx: Context): string {
+  return path.join(ctx.scratch, 'strata-cache');
+}
+
 function strata(ctx: Context, args: string[], nodeFlags: string[] = []): RunOutput {
-  const env = { ...baseEnv(), DATABASE_URL: ctx.cluster.url(DATABASE) };
+  const env = { ...baseEnv(), DATABASE_URL: ctx.cluster.url(DATABASE), STRATA_CACHE_DIR: cacheDirOf(ctx) };
   return checked(`strata ${args.join(' ')}`, measure(process.execPath, [...nodeFlags, cliPath, ...args], { cwd: ctx.project, env, scratchDir: ctx.scratch, useGnuTime: ctx.useGnuTime }));
 }
 
@@ -165,7 +170,10 @@ interface Pair {
 }
 
 interface Results {
+  /** with the caches of earlier runs (the measured runs after the first) */
   up?: Pair;
+  /** the same up with empty caches: every file read and hashed, every script parsed (one run) */
+  upCold?: Summary;
   noopUp?: Summary;
   status?: Summary;
   /** wall and RSS of single starts; cpuMs replaced by the finer figure of nodeBaselineCpu */
@@ -187,10 +195,15 @@ function progress(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-function scenarioUp(ctx: Context): Pair {
+function scenarioUp(ctx: Context): Pair & { cold: Summary } {
   const { n, runs } = ctx.options;
   const psqlSamples: Sample[] = [];
   const strataSamples: Sample[] = [];
+  resetDatabase(ctx);
+  rmSync(cacheDirOf(ctx), { recursive: true, force: true });
+  const cold = countingWalSyncs(ctx, () => strata(ctx, ['up']));
+  expectState(ctx, 'strata up (empty caches)', { tables: n, recorded: n });
+  progress(`  up with empty caches: strata ${fmtSeconds(cold.wallMs)} (cpu ${fmtSeconds(cold.cpuMs)})`);
   for (let run = 1; run <= runs; run++) {
     resetDatabase(ctx);
     psqlSamples.push(countingWalSyncs(ctx, () => psqlFile(ctx, ctx.corpus.upAll)));
@@ -200,7 +213,7 @@ function scenarioUp(ctx: Context): Pair {
     expectState(ctx, 'strata up', { tables: n, recorded: n });
     progress(`  up ${run}/${runs}: psql ${fmtSeconds(psqlSamples.at(-1)!.wallMs)}, strata ${fmtSeconds(strataSamples.at(-1)!.wallMs)} (cpu ${fmtSeconds(strataSamples.at(-1)!.cpuMs)})`);
   }
-  return { psql: summarize(psqlSamples), strata: summarize(strataSamples) };
+  return { psql: summarize(psqlSamples), strata: summarize(strataSamples), cold: summarize([cold]) };
 }
 
 function scenarioNoop(ctx: Context): { noopUp: Summary; status: Summary; nodeBaseline: Summary } {
@@ -339,9 +352,10 @@ function evaluateTargets(results: Results, n: number): TargetResult[] {
   const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
   if (results.noopUp) add(`no-op up (${n} applied): wall / node -e 0 wall`, ratio(results.noopUp.wallMs, node?.wallMs), TARGETS.noopToNode, 'x');
   if (results.status) add(`status (${n} applied): wall / node -e 0 wall`, ratio(results.status.wallMs, node?.wallMs), TARGETS.noopToNode, 'x');
-  if (results.up) add(`up of ${n}: strata CPU / node -e 0 CPU`, ratio(results.up.strata.cpuMs, node?.cpuMs), TARGETS.upCpuToNode, 'x');
+  if (results.up) add(`up of ${n}: strata CPU / node -e 0 CPU (caches warm)`, ratio(results.up.strata.cpuMs, node?.cpuMs), TARGETS.upCpuToNode, 'x');
+  if (results.upCold) add(`up of ${n}: strata CPU / node -e 0 CPU (caches empty)`, ratio(results.upCold.cpuMs, node?.cpuMs), TARGETS.upCpuToNode, 'x');
   if (results.down) add(`down base of ${n}: strata wall / psql -1 wall`, ratio(results.down.strata.wallMs, results.down.psql!.wallMs), TARGETS.downToPsql, 'x');
-  const rss = [results.up?.strata, results.noopUp, results.status, results.down?.strata, results.downSingle].map((s) => s?.maxRssKb).filter((v): v is number => v !== undefined);
+  const rss = [results.up?.strata, results.upCold, results.noopUp, results.status, results.down?.strata, results.downSingle].map((s) => s?.maxRssKb).filter((v): v is number => v !== undefined);
   if (rss.length > 0) add(`peak RSS of strata (any command above, ${n} revisions)`, Math.max(...rss) / 1024, TARGETS.peakRssMb, 'MB');
   if (results.dev) add(`strata dev, ${results.dev.revisions} revisions: save -> visible, median`, results.dev.medianMs, TARGETS.devMedianMs, 'ms');
   return targets;
@@ -361,6 +375,7 @@ function render(results: Results, targets: TargetResult[], machine: Machine, opt
   ]);
   const singleRow = (label: string, summary: Summary) => rows.push([label, '', fmtSeconds(summary.wallMs), '', '', fmtSeconds(summary.cpuMs), '', fmtMb(summary.maxRssKb), '', '']);
   if (results.up) pairRow(`up ${options.n} from empty`, results.up);
+  if (results.upCold) singleRow(`up ${options.n} from empty, caches empty (1 run)`, results.upCold);
   if (results.noopUp) singleRow(`up, nothing to do (${options.n} applied)`, results.noopUp);
   if (results.status) singleRow(`status (${options.n} applied)`, results.status);
   if (results.nodeBaseline) singleRow('node -e 0 (reference; CPU: mean of 10 starts)', results.nodeBaseline);
@@ -457,7 +472,9 @@ async function main(): Promise<number> {
     const results: Results = {};
     if (options.only.has('up')) {
       progress(`strata up of ${options.n} vs psql -1 -f up_all.sql`);
-      results.up = scenarioUp(ctx);
+      const { cold, ...up } = scenarioUp(ctx);
+      results.up = up;
+      results.upCold = cold;
     }
     if (options.only.has('noop')) {
       progress(`no-op strata up and strata status with ${options.n} applied`);

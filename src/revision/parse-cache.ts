@@ -78,7 +78,12 @@ export function openParseCache(cacheDir: string | undefined, dir: string): Parse
         fs.writeFileSync(temporary, document);
         fs.renameSync(temporary, cache.file);
       } catch {
-        fs.rmSync(temporary, { force: true });
+        // a cache folder that cannot be written: no cache, nothing else
+        try {
+          fs.rmSync(temporary, { force: true });
+        } catch {
+          // nothing was written
+        }
       }
     },
   };

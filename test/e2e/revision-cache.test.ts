@@ -172,4 +172,36 @@ it('a cache folder that cannot be written: no cache, the commands work', async (
   rmSync(blocker);
 });
 
+/** The parse cache beside the revision cache: `{ version, entries: { sha-256 of a body: { statements, olderGrammars } } }`. */
+function tamperParsed(change: (document: { version: string; entries: Record<string, { statements: Array<Record<string, unknown>> }> }) => void): void {
+  const file = cacheFiles().find((f) => f.endsWith('.parsed.json'));
+  assert.ok(file, 'a parse cache was written');
+  const document = JSON.parse(readFileSync(file!, 'utf8'));
+  change(document);
+  writeFileSync(file!, JSON.stringify(document));
+}
+
+it('scripts parsed once come from the parse cache (shown by a tampered entry); one of another version is not used', async () => {
+  await freshProjectThenWait();
+  expectExit(await run(['up']), 0);
+  expectExit(await run(['down', 'base']), 0);
+  // every statement of every cached script now claims to be BEGIN: a run that uses the cache refuses
+  const claimBegin = (d: Parameters<Parameters<typeof tamperParsed>[0]>[0]) => {
+    for (const entry of Object.values(d.entries)) for (const statement of entry.statements) Object.assign(statement, { isTransactionControl: true, label: 'BEGIN' });
+  };
+  tamperParsed(claimBegin);
+  const refused = await run(['up']);
+  expectExit(refused, 2);
+  expectText(refused.output, 'BEGIN in a transactional revision');
+  tamperParsed((d) => {
+    d.version = `${d.version};another`;
+  });
+  const up = await run(['up']);
+  expectExit(up, 0);
+  expectText((await run(['status'])).stdout, `applied  ${A}`, `applied  ${B}`);
+  writeFileSync(cacheFiles().find((f) => f.endsWith('.parsed.json'))!, 'garbage');
+  expectExit(await run(['down', 'base']), 0);
+  expectExit(await run(['up']), 0);
+});
+
 test.run();
