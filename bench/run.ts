@@ -9,7 +9,7 @@
  * every sample, to bench/results/latest.json.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,30 +18,12 @@ import { findPgBinary, startCluster, type Cluster } from './cluster.js';
 import { writeCorpus, type Corpus } from './corpus.js';
 import { hasGnuTime, measure, summarize, type RunOutput, type Sample, type Summary } from './measure.js';
 import { summarizeProfile } from './profile-summary.js';
+import { evaluateTargets, fmtSeconds, machineOf, render, type DevLatency, type Machine, type Pair, type Results } from './report.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 const resultsDir = path.join(repoRoot, 'bench', 'results');
 const DATABASE = 'bench';
-
-/**
- * Issue 14's targets, each a ratio to a reference measured in the same run (or an absolute memory
- * and latency bound). The fleet benchmark (200 databases x 20 revisions, --parallel 8, against a
- * shell loop of psql) is a scenario of its own: it adds its Results field, its rows in
- * evaluateTargets and its name to SCENARIOS.
- */
-const TARGETS = {
-  /** no-op `up` and `status` with N applied: wall time / `node -e 0`'s */
-  noopToNode: 1.7,
-  /** strata's own CPU (user + sys of its process) for `up` of N: / `node -e 0`'s CPU */
-  upCpuToNode: 5,
-  /** `down base` of N: wall time / `psql -1 -f down_all.sql`'s */
-  downToPsql: 1.15,
-  /** the largest peak RSS of any strata command measured on N revisions */
-  peakRssMb: 80,
-  /** `strata dev` with 500 revisions in the folder: save -> visible to another connection, median */
-  devMedianMs: 20,
-} as const;
 
 const SCENARIOS = ['up', 'noop', 'down', 'dev'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -162,33 +144,6 @@ function expectState(ctx: Context, what: string, expected: { tables: number; rec
   if (state.tables !== expected.tables || (expected.recorded !== undefined && state.recorded !== expected.recorded)) {
     throw new Error(`after ${what}: expected ${expected.tables} tables${expected.recorded !== undefined ? ` and ${expected.recorded} recorded revisions` : ''}, found ${state.tables} and ${state.recorded}`);
   }
-}
-
-interface Pair {
-  psql: Summary | undefined;
-  strata: Summary;
-}
-
-interface Results {
-  /** with the caches of earlier runs (the measured runs after the first) */
-  up?: Pair;
-  /** the same up with empty caches: every file read and hashed, every script parsed (one run) */
-  upCold?: Summary;
-  noopUp?: Summary;
-  status?: Summary;
-  /** wall and RSS of single starts; cpuMs replaced by the finer figure of nodeBaselineCpu */
-  nodeBaseline?: Summary;
-  down?: Pair;
-  /** `down base --single-transaction`: one commit, what the per-revision commits cost by comparison */
-  downSingle?: Summary;
-  dev?: DevLatency;
-}
-
-interface DevLatency {
-  revisions: number;
-  medianMs: number;
-  p95Ms: number;
-  output: string;
 }
 
 function progress(text: string): void {
@@ -320,115 +275,9 @@ function profileRuns(ctx: Context): string[] {
   return written.map((name) => path.join(dir, `${name}.cpuprofile`));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Report
-
-function fmtSeconds(ms: number | undefined): string {
-  return ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`;
-}
-
-function fmtSyncs(summary: Summary | undefined): string {
-  if (summary?.walSyncs === undefined || summary.walSyncMs === undefined) return '';
-  return `${Math.round(summary.walSyncs)} (${(summary.walSyncMs / 1000).toFixed(2)} s)`;
-}
-
-function fmtMb(kb: number | undefined): string {
-  return kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`;
-}
-
-interface TargetResult {
-  name: string;
-  value: number | undefined;
-  limit: number;
-  unit: 'x' | 's' | 'MB' | 'ms';
-  pass: boolean | undefined;
-}
-
-function evaluateTargets(results: Results, n: number): TargetResult[] {
-  const targets: TargetResult[] = [];
-  const add = (name: string, value: number | undefined, limit: number, unit: TargetResult['unit']) =>
-    targets.push({ name, value, limit, unit, pass: value === undefined || !Number.isFinite(value) ? undefined : value <= limit });
-  const node = results.nodeBaseline;
-  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
-  if (results.noopUp) add(`no-op up (${n} applied): wall / node -e 0 wall`, ratio(results.noopUp.wallMs, node?.wallMs), TARGETS.noopToNode, 'x');
-  if (results.status) add(`status (${n} applied): wall / node -e 0 wall`, ratio(results.status.wallMs, node?.wallMs), TARGETS.noopToNode, 'x');
-  if (results.up) add(`up of ${n}: strata CPU / node -e 0 CPU (caches warm)`, ratio(results.up.strata.cpuMs, node?.cpuMs), TARGETS.upCpuToNode, 'x');
-  if (results.upCold) add(`up of ${n}: strata CPU / node -e 0 CPU (caches empty)`, ratio(results.upCold.cpuMs, node?.cpuMs), TARGETS.upCpuToNode, 'x');
-  if (results.down) add(`down base of ${n}: strata wall / psql -1 wall`, ratio(results.down.strata.wallMs, results.down.psql!.wallMs), TARGETS.downToPsql, 'x');
-  const rss = [results.up?.strata, results.upCold, results.noopUp, results.status, results.down?.strata, results.downSingle].map((s) => s?.maxRssKb).filter((v): v is number => v !== undefined);
-  if (rss.length > 0) add(`peak RSS of strata (any command above, ${n} revisions)`, Math.max(...rss) / 1024, TARGETS.peakRssMb, 'MB');
-  if (results.dev) add(`strata dev, ${results.dev.revisions} revisions: save -> visible, median`, results.dev.medianMs, TARGETS.devMedianMs, 'ms');
-  return targets;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd()).join('\n');
-}
-
-function render(results: Results, targets: TargetResult[], machine: Machine, options: Options): string {
-  const rows: string[][] = [['command', 'psql wall', 'strata wall', 'ratio', 'psql CPU', 'strata CPU', 'psql RSS', 'strata RSS', 'psql fsyncs', 'strata fsyncs']];
-  const pairRow = (label: string, pair: Pair) => rows.push([
-    label, fmtSeconds(pair.psql?.wallMs), fmtSeconds(pair.strata.wallMs),
-    pair.psql ? `${(pair.strata.wallMs / pair.psql.wallMs).toFixed(2)}x` : '', fmtSeconds(pair.psql?.cpuMs), fmtSeconds(pair.strata.cpuMs),
-    fmtMb(pair.psql?.maxRssKb), fmtMb(pair.strata.maxRssKb), fmtSyncs(pair.psql), fmtSyncs(pair.strata),
-  ]);
-  const singleRow = (label: string, summary: Summary) => rows.push([label, '', fmtSeconds(summary.wallMs), '', '', fmtSeconds(summary.cpuMs), '', fmtMb(summary.maxRssKb), '', '']);
-  if (results.up) pairRow(`up ${options.n} from empty`, results.up);
-  if (results.upCold) singleRow(`up ${options.n} from empty, caches empty (1 run)`, results.upCold);
-  if (results.noopUp) singleRow(`up, nothing to do (${options.n} applied)`, results.noopUp);
-  if (results.status) singleRow(`status (${options.n} applied)`, results.status);
-  if (results.nodeBaseline) singleRow('node -e 0 (reference; CPU: mean of 10 starts)', results.nodeBaseline);
-  if (results.down) pairRow(`down base of ${options.n}`, results.down);
-  if (results.downSingle) rows.push([`down base of ${options.n}, --single-transaction`, '', fmtSeconds(results.downSingle.wallMs), results.down?.psql ? `${(results.downSingle.wallMs / results.down.psql.wallMs).toFixed(2)}x` : '', '', fmtSeconds(results.downSingle.cpuMs), '', fmtMb(results.downSingle.maxRssKb), '', fmtSyncs(results.downSingle)]);
-
-  const targetRows: string[][] = [['target', 'measured', 'limit', 'result']];
-  for (const t of targets) {
-    const show = (v: number) => (t.unit === 'x' ? `${v.toFixed(2)}x` : t.unit === 's' ? `${v.toFixed(3)} s` : t.unit === 'ms' ? `${v.toFixed(1)} ms` : `${v.toFixed(1)} MB`);
-    targetRows.push([t.name, t.value === undefined ? 'n/a' : show(t.value), `<= ${show(t.limit)}`, t.pass === undefined ? 'n/a' : t.pass ? 'PASS' : 'MISS']);
-  }
-  return [
-    `strata benchmark: N=${options.n} revisions, median of ${options.runs} interleaved runs (wall of the whole process; CPU = user+sys of that process only, not the server's)`,
-    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}; node ${machine.node}; PostgreSQL ${machine.postgres}; psql ${machine.psql}; load average at the start ${machine.loadAverage}, at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
-    '',
-    table(rows),
-    ...(results.dev ? ['', results.dev.output] : []),
-    '',
-    table(targetRows),
-  ].join('\n');
-}
-
-interface Machine {
-  cpuModel: string;
-  cores: number;
-  memoryGb: number;
-  os: string;
-  node: string;
-  postgres: string;
-  psql: string;
-  loadAverage: string;
-}
-
 function describeMachine(ctx: Context): Machine {
-  const cpus = os.cpus();
-  let cpuModel = cpus[0]?.model ?? 'unknown';
-  try {
-    cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
-  } catch {
-    // not Linux
-  }
   const psqlOutput = measure(ctx.psql, ['--version'], { cwd: ctx.project, env: baseEnv(), scratchDir: ctx.scratch, useGnuTime: false }).stdout;
-  const psqlVersion = /\d+(\.\d+)+/.exec(psqlOutput)?.[0] ?? 'unknown';
-  return {
-    cpuModel,
-    cores: cpus.length,
-    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    postgres: ctx.cluster.sql('postgres', 'show server_version').trim(),
-    psql: psqlVersion,
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
-  };
+  return machineOf(ctx.cluster.sql('postgres', 'show server_version').trim(), /\d+(\.\d+)+/.exec(psqlOutput)?.[0] ?? 'unknown');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
