@@ -1,13 +1,15 @@
 /**
- * strata against psql on a throwaway PostgreSQL cluster. `npm run bench` (builds first), or
- *   node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down] [--keep] [--cpu-prof]
+ * strata against psql and `node -e 0` on a throwaway PostgreSQL cluster, and the targets of issue 14
+ * as ratios measured in the same run. `npm run bench` (builds first), or
+ *   node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down,dev] [--keep] [--cpu-prof]
  *
  * For each scenario the runs are interleaved (psql, strata, psql, strata …) and every measured run
  * is a whole process: wall time, CPU time (user + sys) of that process alone, peak RSS. The database
  * is reset (drop, create, checkpoint) outside the timed part. The table goes to stdout and, with
  * every sample, to bench/results/latest.json.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,21 +18,15 @@ import { findPgBinary, startCluster, type Cluster } from './cluster.js';
 import { writeCorpus, type Corpus } from './corpus.js';
 import { hasGnuTime, measure, summarize, type RunOutput, type Sample, type Summary } from './measure.js';
 import { summarizeProfile } from './profile-summary.js';
+import { evaluateTargets, fmtSeconds, machineOf, render, type DevLatency, type Machine, type Pair, type Results } from './report.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 const resultsDir = path.join(repoRoot, 'bench', 'results');
 const DATABASE = 'bench';
 
-const TARGETS = {
-  upRatio: 1.1,
-  upCpuMs: 350,
-  noopWallMs: 120,
-  downRatio: 1.15,
-  peakRssMb: 80,
-} as const;
-
-type ScenarioName = 'up' | 'noop' | 'down';
+const SCENARIOS = ['up', 'noop', 'down', 'dev'] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Options {
   n: number;
@@ -45,14 +41,14 @@ function readOptions(): Options {
     options: {
       n: { type: 'string', default: '1000' },
       runs: { type: 'string', default: '5' },
-      only: { type: 'string', default: 'up,noop,down' },
+      only: { type: 'string', default: SCENARIOS.join(',') },
       keep: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('usage: node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down] [--keep] [--cpu-prof]\n' +
+    console.log(`usage: node dist/bench/run.js [--n 1000] [--runs 5] [--only ${SCENARIOS.join(',')}] [--keep] [--cpu-prof]\n` +
       '  --keep      leave the cluster running (prints its URL and how to stop it)\n' +
       '  --cpu-prof  after measuring, run each strata command once more under node --cpu-prof (bench/results/profiles/)');
     process.exit(0);
@@ -62,7 +58,7 @@ function readOptions(): Options {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${values.n}`);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
   const only = new Set(values.only.split(',').map((s) => s.trim()).filter(Boolean));
-  for (const name of only) if (!['up', 'noop', 'down'].includes(name)) throw new Error(`--only takes up, noop, down; got ${name}`);
+  for (const name of only) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only takes ${SCENARIOS.join(', ')}; got ${name}`);
   return { n, runs, only: only as Set<ScenarioName>, keep: values.keep, cpuProf: values['cpu-prof'] };
 }
 
@@ -80,8 +76,13 @@ function baseEnv(): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? os.homedir(), LANG: 'C.UTF-8', NO_COLOR: '1' };
 }
 
+/** strata's caches (revision-cache.ts, parse-cache.ts) for this run only: emptied to measure a first run */
+function cacheDirOf(ctx: Context): string {
+  return path.join(ctx.scratch, 'strata-cache');
+}
+
 function strata(ctx: Context, args: string[], nodeFlags: string[] = []): RunOutput {
-  const env = { ...baseEnv(), DATABASE_URL: ctx.cluster.url(DATABASE) };
+  const env = { ...baseEnv(), DATABASE_URL: ctx.cluster.url(DATABASE), STRATA_CACHE_DIR: cacheDirOf(ctx) };
   return checked(`strata ${args.join(' ')}`, measure(process.execPath, [...nodeFlags, cliPath, ...args], { cwd: ctx.project, env, scratchDir: ctx.scratch, useGnuTime: ctx.useGnuTime }));
 }
 
@@ -92,6 +93,17 @@ function psqlFile(ctx: Context, file: string): RunOutput {
 
 function nodeBaseline(ctx: Context): RunOutput {
   return checked('node -e 0', measure(process.execPath, ['-e', '0'], { cwd: ctx.project, env: baseEnv(), scratchDir: ctx.scratch, useGnuTime: ctx.useGnuTime }));
+}
+
+/**
+ * `node -e 0`'s CPU to 1 ms: GNU time reports CPU to 10 ms, about half of what node's start takes,
+ * so ten starts run in one measured shell (whose rusage includes its children) and the CPU is divided by ten.
+ */
+const NODE_CPU_REPEAT = 10;
+function nodeBaselineCpu(ctx: Context): number | undefined {
+  const script = `for i in ${Array.from({ length: NODE_CPU_REPEAT }, (_, i) => i + 1).join(' ')}; do "$0" -e 0 || exit 1; done`;
+  const output = checked('node -e 0 (x10)', measure('/bin/sh', ['-c', script, process.execPath], { cwd: ctx.project, env: baseEnv(), scratchDir: ctx.scratch, useGnuTime: ctx.useGnuTime }));
+  return output.cpuMs === undefined ? undefined : output.cpuMs / NODE_CPU_REPEAT;
 }
 
 function checked(what: string, output: RunOutput): RunOutput {
@@ -134,27 +146,19 @@ function expectState(ctx: Context, what: string, expected: { tables: number; rec
   }
 }
 
-interface Pair {
-  psql: Summary | undefined;
-  strata: Summary;
-}
-
-interface Results {
-  up?: Pair;
-  noopUp?: Summary;
-  status?: Summary;
-  nodeBaseline?: Summary;
-  down?: Pair;
-}
-
 function progress(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-function scenarioUp(ctx: Context): Pair {
+function scenarioUp(ctx: Context): Pair & { cold: Summary } {
   const { n, runs } = ctx.options;
   const psqlSamples: Sample[] = [];
   const strataSamples: Sample[] = [];
+  resetDatabase(ctx);
+  rmSync(cacheDirOf(ctx), { recursive: true, force: true });
+  const cold = countingWalSyncs(ctx, () => strata(ctx, ['up']));
+  expectState(ctx, 'strata up (empty caches)', { tables: n, recorded: n });
+  progress(`  up with empty caches: strata ${fmtSeconds(cold.wallMs)} (cpu ${fmtSeconds(cold.cpuMs)})`);
   for (let run = 1; run <= runs; run++) {
     resetDatabase(ctx);
     psqlSamples.push(countingWalSyncs(ctx, () => psqlFile(ctx, ctx.corpus.upAll)));
@@ -164,7 +168,7 @@ function scenarioUp(ctx: Context): Pair {
     expectState(ctx, 'strata up', { tables: n, recorded: n });
     progress(`  up ${run}/${runs}: psql ${fmtSeconds(psqlSamples.at(-1)!.wallMs)}, strata ${fmtSeconds(strataSamples.at(-1)!.wallMs)} (cpu ${fmtSeconds(strataSamples.at(-1)!.cpuMs)})`);
   }
-  return { psql: summarize(psqlSamples), strata: summarize(strataSamples) };
+  return { psql: summarize(psqlSamples), strata: summarize(strataSamples), cold: summarize([cold]) };
 }
 
 function scenarioNoop(ctx: Context): { noopUp: Summary; status: Summary; nodeBaseline: Summary } {
@@ -190,6 +194,13 @@ function scenarioNoop(ctx: Context): { noopUp: Summary; status: Summary; nodeBas
   return { noopUp: summarize(noop), status: summarize(status), nodeBaseline: summarize(baseline) };
 }
 
+/** `node -e 0` alone (when the no-op scenario, which interleaves it, is not run), its CPU to 1 ms. */
+function measureNodeBaseline(ctx: Context, results: Results): void {
+  if (!results.nodeBaseline) results.nodeBaseline = summarize(Array.from({ length: ctx.options.runs }, () => nodeBaseline(ctx)));
+  const cpu = Array.from({ length: 3 }, () => nodeBaselineCpu(ctx)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  results.nodeBaseline.cpuMs = cpu.length === 0 ? undefined : cpu[Math.floor(cpu.length / 2)];
+}
+
 function scenarioDown(ctx: Context): Pair {
   const { n, runs } = ctx.options;
   const psqlSamples: Sample[] = [];
@@ -208,6 +219,38 @@ function scenarioDown(ctx: Context): Pair {
     progress(`  down ${run}/${runs}: psql ${fmtSeconds(psqlSamples.at(-1)!.wallMs)}, strata ${fmtSeconds(strataSamples.at(-1)!.wallMs)} (cpu ${fmtSeconds(strataSamples.at(-1)!.cpuMs)})`);
   }
   return { psql: summarize(psqlSamples), strata: summarize(strataSamples) };
+}
+
+/**
+ * The same revert in one transaction: PostgreSQL flushes the WAL at every commit of a transaction
+ * that drops a relation, whatever synchronous_commit says, so per-revision commits cost one flush
+ * each however they are batched; this row shows what that costs (fewer runs: it is for the reader).
+ */
+function scenarioDownSingle(ctx: Context): Summary {
+  const samples: Sample[] = [];
+  for (let run = 1; run <= Math.min(ctx.options.runs, 3); run++) {
+    resetDatabase(ctx);
+    strata(ctx, ['up', '--quiet']);
+    checkpoint(ctx);
+    samples.push(countingWalSyncs(ctx, () => strata(ctx, ['down', 'base', '--single-transaction'])));
+    expectState(ctx, 'strata down base --single-transaction', { tables: 0, recorded: 0 });
+    progress(`  down --single-transaction ${run}: ${fmtSeconds(samples.at(-1)!.wallMs)}`);
+  }
+  return summarize(samples);
+}
+
+/** bench/watch-latency.ts (strata dev, 500 revisions in the folder) against this run's cluster. */
+function scenarioDev(ctx: Context): DevLatency {
+  const revisions = 500;
+  const script = path.join(repoRoot, 'dist', 'bench', 'watch-latency.js');
+  const result = spawnSync(process.execPath, [script, '--history', String(revisions)], {
+    env: { ...baseEnv(), BENCH_DATABASE_URL: ctx.cluster.url('postgres') }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0) throw new Error(`watch-latency exited ${result.status}:\n${result.stderr}${result.stdout}`);
+  const found = /median ([\d.]+) ms\s+p95 ([\d.]+) ms/.exec(result.stdout);
+  if (!found) throw new Error(`watch-latency printed no median:\n${result.stdout}`);
+  progress(`  ${result.stdout.trim().split('\n').slice(0, 2).join('\n  ')}`);
+  return { revisions, medianMs: Number(found[1]), p95Ms: Number(found[2]), output: result.stdout.trim() };
 }
 
 /** One more run of each strata command under the V8 CPU profiler (not timed: the profiler slows it). */
@@ -232,109 +275,9 @@ function profileRuns(ctx: Context): string[] {
   return written.map((name) => path.join(dir, `${name}.cpuprofile`));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Report
-
-function fmtSeconds(ms: number | undefined): string {
-  return ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`;
-}
-
-function fmtSyncs(summary: Summary | undefined): string {
-  if (summary?.walSyncs === undefined || summary.walSyncMs === undefined) return '';
-  return `${Math.round(summary.walSyncs)} (${(summary.walSyncMs / 1000).toFixed(2)} s)`;
-}
-
-function fmtMb(kb: number | undefined): string {
-  return kb === undefined ? 'n/a' : `${(kb / 1024).toFixed(1)} MB`;
-}
-
-interface TargetResult {
-  name: string;
-  value: number | undefined;
-  limit: number;
-  unit: 'x' | 's' | 'MB';
-  pass: boolean | undefined;
-}
-
-function evaluateTargets(results: Results): TargetResult[] {
-  const targets: TargetResult[] = [];
-  const add = (name: string, value: number | undefined, limit: number, unit: TargetResult['unit']) =>
-    targets.push({ name, value, limit, unit, pass: value === undefined ? undefined : value <= limit });
-  if (results.up) {
-    add('up: strata wall / psql wall', results.up.strata.wallMs / results.up.psql!.wallMs, TARGETS.upRatio, 'x');
-    add('up: strata CPU (its process)', results.up.strata.cpuMs === undefined ? undefined : results.up.strata.cpuMs / 1000, TARGETS.upCpuMs / 1000, 's');
-  }
-  if (results.noopUp) add('no-op up: wall', results.noopUp.wallMs / 1000, TARGETS.noopWallMs / 1000, 's');
-  if (results.status) add('status: wall', results.status.wallMs / 1000, TARGETS.noopWallMs / 1000, 's');
-  if (results.down) add('down base: strata wall / psql wall', results.down.strata.wallMs / results.down.psql!.wallMs, TARGETS.downRatio, 'x');
-  const rss = [results.up?.strata, results.noopUp, results.status, results.down?.strata].map((s) => s?.maxRssKb).filter((v): v is number => v !== undefined);
-  if (rss.length > 0) add('peak RSS of strata (any command)', Math.max(...rss) / 1024, TARGETS.peakRssMb, 'MB');
-  return targets;
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd()).join('\n');
-}
-
-function render(results: Results, targets: TargetResult[], machine: Machine, options: Options): string {
-  const rows: string[][] = [['command', 'psql wall', 'strata wall', 'ratio', 'psql CPU', 'strata CPU', 'psql RSS', 'strata RSS', 'psql fsyncs', 'strata fsyncs']];
-  const pairRow = (label: string, pair: Pair) => rows.push([
-    label, fmtSeconds(pair.psql?.wallMs), fmtSeconds(pair.strata.wallMs),
-    pair.psql ? `${(pair.strata.wallMs / pair.psql.wallMs).toFixed(2)}x` : '', fmtSeconds(pair.psql?.cpuMs), fmtSeconds(pair.strata.cpuMs),
-    fmtMb(pair.psql?.maxRssKb), fmtMb(pair.strata.maxRssKb), fmtSyncs(pair.psql), fmtSyncs(pair.strata),
-  ]);
-  const singleRow = (label: string, summary: Summary) => rows.push([label, '', fmtSeconds(summary.wallMs), '', '', fmtSeconds(summary.cpuMs), '', fmtMb(summary.maxRssKb), '', '']);
-  if (results.up) pairRow(`up ${options.n} from empty`, results.up);
-  if (results.noopUp) singleRow(`up, nothing to do (${options.n} applied)`, results.noopUp);
-  if (results.status) singleRow(`status (${options.n} applied)`, results.status);
-  if (results.nodeBaseline) singleRow('node -e 0 (reference)', results.nodeBaseline);
-  if (results.down) pairRow(`down base of ${options.n}`, results.down);
-
-  const targetRows: string[][] = [['target', 'measured', 'limit', 'result']];
-  for (const t of targets) {
-    const show = (v: number) => (t.unit === 'x' ? `${v.toFixed(2)}x` : t.unit === 's' ? `${v.toFixed(3)} s` : `${v.toFixed(1)} MB`);
-    targetRows.push([t.name, t.value === undefined ? 'n/a' : show(t.value), `<= ${show(t.limit)}`, t.pass === undefined ? 'n/a' : t.pass ? 'PASS' : 'MISS']);
-  }
-  return [
-    `strata benchmark: N=${options.n} revisions, median of ${options.runs} interleaved runs (wall of the whole process; CPU = user+sys of that process only, not the server's)`,
-    `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}; node ${machine.node}; PostgreSQL ${machine.postgres}; psql ${machine.psql}`,
-    '',
-    table(rows),
-    '',
-    table(targetRows),
-  ].join('\n');
-}
-
-interface Machine {
-  cpuModel: string;
-  cores: number;
-  memoryGb: number;
-  os: string;
-  node: string;
-  postgres: string;
-  psql: string;
-}
-
 function describeMachine(ctx: Context): Machine {
-  const cpus = os.cpus();
-  let cpuModel = cpus[0]?.model ?? 'unknown';
-  try {
-    cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpuModel;
-  } catch {
-    // not Linux
-  }
   const psqlOutput = measure(ctx.psql, ['--version'], { cwd: ctx.project, env: baseEnv(), scratchDir: ctx.scratch, useGnuTime: false }).stdout;
-  const psqlVersion = /\d+(\.\d+)+/.exec(psqlOutput)?.[0] ?? 'unknown';
-  return {
-    cpuModel,
-    cores: cpus.length,
-    memoryGb: Math.round(os.totalmem() / 1024 ** 3),
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    postgres: ctx.cluster.sql('postgres', 'show server_version').trim(),
-    psql: psqlVersion,
-  };
+  return machineOf(ctx.cluster.sql('postgres', 'show server_version').trim(), /\d+(\.\d+)+/.exec(psqlOutput)?.[0] ?? 'unknown');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -378,7 +321,9 @@ async function main(): Promise<number> {
     const results: Results = {};
     if (options.only.has('up')) {
       progress(`strata up of ${options.n} vs psql -1 -f up_all.sql`);
-      results.up = scenarioUp(ctx);
+      const { cold, ...up } = scenarioUp(ctx);
+      results.up = up;
+      results.upCold = cold;
     }
     if (options.only.has('noop')) {
       progress(`no-op strata up and strata status with ${options.n} applied`);
@@ -387,10 +332,17 @@ async function main(): Promise<number> {
     if (options.only.has('down')) {
       progress(`strata down base of ${options.n} vs psql -1 -f down_all.sql`);
       results.down = scenarioDown(ctx);
+      progress(`strata down base of ${options.n} --single-transaction (for comparison: one commit)`);
+      results.downSingle = scenarioDownSingle(ctx);
     }
+    if (options.only.has('dev')) {
+      progress('strata dev, 500 revisions in the folder: save -> visible (bench/watch-latency.ts)');
+      results.dev = scenarioDev(ctx);
+    }
+    if (options.only.has('up') || options.only.has('noop')) measureNodeBaseline(ctx, results);
     const profiles = options.cpuProf ? profileRuns(ctx) : [];
 
-    const targets = evaluateTargets(results);
+    const targets = evaluateTargets(results, options.n);
     console.log(render(results, targets, machine, options));
     for (const profile of profiles) console.log(`\n${summarizeProfile(profile, 12)}`);
     if (profiles.length > 0) console.log(`\nCPU profiles (node --cpu-prof; open in Chrome DevTools, or node dist/bench/profile-summary.js FILE): ${profiles.map((p) => path.relative(repoRoot, p)).join(', ')}`);
@@ -402,7 +354,8 @@ async function main(): Promise<number> {
       machine,
       method: {
         wall: 'whole process, measured around the spawn; median of the runs',
-        cpu: 'user + sys of the measured process alone (wait4 rusage via GNU time, 10 ms resolution); median',
+        cpu: 'user + sys of the measured process alone (wait4 rusage via GNU time, 10 ms resolution); median; node -e 0: ten starts in one measured shell, divided by ten',
+        targets: 'issue 14: ratios to node -e 0 or psql measured in this run; peak RSS and the dev latency absolute',
         rss: 'peak resident set size of the measured process (ru_maxrss); largest of the runs',
         interleaving: 'psql, strata, psql, strata …; database dropped, re-created and checkpointed before each measured run',
         psql: 'psql -X -q -1 -v ON_ERROR_STOP=1 -f <file>, over TCP to 127.0.0.1 like strata',

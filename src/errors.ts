@@ -16,6 +16,8 @@ export type ProblemCode =
   | 'FILE_OUTSIDE_DIR'
   | 'FILE_TOO_LARGE'
   | 'FILE_ENCODING'
+  /** a file strata had read changed before strata was done with it (an edit during the run) */
+  | 'FILE_CHANGED'
   | 'DUPLICATE_TIMESTAMP'
   // headers
   | 'HEADER_MALFORMED'

@@ -3,9 +3,9 @@ import type { AppliedRevision } from '../plan/applied-revision.js';
 import { downScriptOf, type Script, type Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { checkScripts, type ScriptToCheck } from '../revision/check-scripts.js';
-import type { SqlStatement } from '../sql/split-statements.js';
-import { checkWithCache, type ParseCache } from './parse-cache.js';
+import { checkScripts } from '../revision/check-scripts.js';
+import { noParseCache, type ParseCache } from '../revision/parse-cache.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 
 export interface CheckOptions {
   /** --single-transaction: a Transaction: off step cannot be part of it */
@@ -14,13 +14,13 @@ export interface CheckOptions {
   awaitSqlIn?: string | undefined;
   /** the server's version, when known: the scripts are checked against its grammar too (see server-grammar.ts) */
   serverVersionNum?: number | undefined;
-  /** parse results shared with other runs of the same revisions (a fleet) */
+  /** scripts parsed by an earlier run (revision/parse-cache.ts); none by default */
   parseCache?: ParseCache | undefined;
 }
 
 export interface CheckedSteps {
   problems: Problem[];
-  statements: Map<Script, SqlStatement[]>;
+  statements: Map<Script, ScriptStatement[]>;
 }
 
 /**
@@ -32,21 +32,26 @@ export async function checkSteps(steps: readonly Step[], options: CheckOptions):
   const downScripts = steps.flatMap((step) => (step.direction === 'up' ? [{ script: downScriptOf(step.revision), role: 'down' as const }] : []));
   const upAndDown = steps.filter((step) => !(step.recordOnly && step.direction === 'down'))
     .map((step) => ({ script: step.script, role: step.direction, requiresStatements: step.direction === 'up' && step.id === options.awaitSqlIn }));
-  const { serverVersionNum, parseCache } = options;
-  const isOlderServer = serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000;
-  const parse = async (entries: readonly ScriptToCheck[]) => {
-    const found = await checkScripts(entries);
-    if (isOlderServer) {
-      // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now)
-      const parsed = entries.map((s) => s.script).filter((s) => found.statements.has(s));
+  const cache = options.parseCache ?? noParseCache;
+  const result = await checkScripts([...upAndDown, ...downScripts], cache);
+  const { serverVersionNum } = options;
+  if (serverVersionNum !== undefined && serverVersionNum > 0 && serverVersionNum < 180000) {
+    // the scripts PostgreSQL 18's grammar accepted, read again with the server's (loaded only now),
+    // but for those an earlier run found that grammar accepts
+    const major = Math.floor(serverVersionNum / 10000);
+    const parsed = [...upAndDown, ...downScripts].map((s) => s.script).filter((s) => result.statements.has(s) && !cache.get(s.body)?.olderGrammars.includes(major));
+    if (parsed.length > 0) {
       const { checkServerGrammar } = await import('../sql/server-grammar.js');
-      found.problems.push(...await checkServerGrammar(parsed, serverVersionNum));
+      const problems = await checkServerGrammar(parsed, serverVersionNum);
+      result.problems.push(...problems);
+      const refused = new Set(problems.map((p) => p.file));
+      for (const script of parsed) {
+        const entry = cache.get(script.body);
+        if (entry && !refused.has(script.path)) cache.set(script.body, { ...entry, olderGrammars: [...entry.olderGrammars, major] });
+      }
     }
-    return found;
-  };
-  const entries = [...upAndDown, ...downScripts];
-  const grammar = isOlderServer ? String(Math.floor(serverVersionNum / 10000)) : 'current';
-  const result = parseCache ? await checkWithCache(parseCache, entries, grammar, parse) : await parse(entries);
+  }
+  cache.save();
   if (options.singleTransaction === true) {
     for (const step of steps) {
       if (!step.script.transactional && !step.recordOnly) {
@@ -62,7 +67,7 @@ export async function checkSteps(steps: readonly Step[], options: CheckOptions):
 }
 
 export type PreparedSteps =
-  | { ok: true; steps: Step[]; statements: Map<Script, SqlStatement[]> }
+  | { ok: true; steps: Step[]; statements: Map<Script, ScriptStatement[]> }
   | { ok: false; problems: Problem[] };
 
 /**
@@ -78,7 +83,7 @@ export async function planAndCheck(set: RevisionSet, applied: readonly AppliedRe
 }
 
 /** Reuses the statements of the same step (same id, direction and body) from a plan checked earlier. */
-export function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Script, SqlStatement[]>): boolean {
+export function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Script, ScriptStatement[]>): boolean {
   const twin = earlier.find((e) => e.id === step.id && e.direction === step.direction && e.script.body === step.script.body);
   const parsed = twin && statements.get(twin.script);
   if (!parsed) return false;

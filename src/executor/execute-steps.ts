@@ -1,6 +1,6 @@
 import type { Database, SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import { utf16IndexFromCodePointPosition } from '../text/source-position.js';
 import { isLockLost } from './advisory-lock.js';
 import { failureFrom, rolledBackEffects, statementLine, type Failure } from './failure.js';
@@ -233,7 +233,7 @@ async function runTransactional(run: RunState, step: Step, index: number): Promi
 }
 
 /** The last statement of the body that writes rows of `table` (INSERT, UPDATE, DELETE, MERGE, COPY), by its text. */
-function lastWriterOf(statements: readonly SqlStatement[], table: string | undefined): number | undefined {
+function lastWriterOf(statements: readonly ScriptStatement[], table: string | undefined): number | undefined {
   if (!table) return undefined;
   const name = table.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const writes = new RegExp(`\\b(into|update|from|copy)\\s+(only\\s+)?("?[\\w$]+"?\\.)?"?${name}"?(\\s|\\(|;|$)`, 'i');
@@ -248,7 +248,7 @@ function lastWriterOf(statements: readonly SqlStatement[], table: string | undef
  * The failure of one transactional script, from the statements of it the server confirmed: ours
  * before the body, then the body's own (the next one failed), then the reset and the bookkeeping.
  */
-function transactionalFailure(step: Step, statements: readonly SqlStatement[], script: TransactionalScript, error: SqlErrorInfo, completedInScript: number): Failure {
+function transactionalFailure(step: Step, statements: readonly ScriptStatement[], script: TransactionalScript, error: SqlErrorInfo, completedInScript: number): Failure {
   const bodyCompleted = completedInScript - script.leadingStatements;
   const failedIndex = bodyCompleted >= 0 && bodyCompleted < statements.length ? bodyCompleted : undefined;
   const sent: SentText = { text: script.text, userStart: script.userStart, userLength: script.userLength, bodyIndex: 0 };

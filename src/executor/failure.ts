@@ -1,6 +1,6 @@
 import type { SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import { lineColumnAt, renderCodeFrame } from '../text/source-position.js';
 import { locateError, type SentText } from './locate-error.js';
 import { describeStatements, type StatementEffects } from './statement-effects.js';
@@ -28,7 +28,7 @@ export interface Failure {
 
 export function failureFrom(
   step: Step,
-  statements: readonly SqlStatement[],
+  statements: readonly ScriptStatement[],
   error: SqlErrorInfo,
   sent: SentText | undefined,
   failedIndex: number | undefined,
@@ -58,7 +58,7 @@ export function failureFrom(
   };
 }
 
-export function statementLine(step: Step, statements: readonly SqlStatement[], index: number): number {
+export function statementLine(step: Step, statements: readonly ScriptStatement[], index: number): number {
   return lineColumnAt(step.script.text, step.script.bodyOffset + statements[index]!.start).line;
 }
 
@@ -90,7 +90,7 @@ export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, i
  * effect, which were rolled back with the transaction block they were in, and that the step is
  * not recorded (or, for a down step, still recorded).
  */
-export function partialEffects(step: Step, statements: readonly SqlStatement[], effects: StatementEffects, extra = ''): string {
+export function partialEffects(step: Step, statements: readonly ScriptStatement[], effects: StatementEffects, extra = ''): string {
   const line = (index: number) => statementLine(step, statements, index);
   const took = effects.indexesWith('took-effect');
   const undone = effects.indexesWith('rolled-back');

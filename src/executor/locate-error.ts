@@ -1,6 +1,6 @@
 import type { SqlErrorInfo } from '../db/database.js';
 import type { Script } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import { lineColumnAt, utf16IndexFromCodePointPosition } from '../text/source-position.js';
 import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
 
@@ -30,7 +30,7 @@ export interface SentText {
  */
 export function locateError(
   script: Script,
-  statements: readonly SqlStatement[],
+  statements: readonly ScriptStatement[],
   error: SqlErrorInfo,
   sent: SentText,
   failedStatementIndex: number | undefined,
@@ -61,7 +61,7 @@ export function locateError(
  * PL/pgSQL counts lines by LF only (a lone CR does not start one), and so does this search; the
  * place found is then turned into the file's line and column, which count CR and CRLF too.
  */
-function locatePlpgsqlLine(script: Script, statement: SqlStatement, error: SqlErrorInfo): { line: number; column: number } | undefined {
+function locatePlpgsqlLine(script: Script, statement: ScriptStatement, error: SqlErrorInfo): { line: number; column: number } | undefined {
   const functionLine = lineInStatementBody(statement, error.where);
   if (functionLine === undefined) return undefined;
   const quote = /\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(statement.text);
@@ -91,7 +91,7 @@ function locatePlpgsqlLine(script: Script, statement: SqlStatement, error: SqlEr
  * in this file. A CREATE FUNCTION or PROCEDURE whose body does not compile says
  * "compilation of PL/pgSQL function ... near line N". Any other frame is not this statement's.
  */
-export function lineInStatementBody(statement: Pick<SqlStatement, 'text'>, where: string | undefined): number | undefined {
+export function lineInStatementBody(statement: Pick<ScriptStatement, 'text'>, where: string | undefined): number | undefined {
   if (!where) return undefined;
   const frames = where.split('\n');
   if (/^\s*do\b/i.test(statement.text)) {

@@ -1,7 +1,7 @@
 import { TRACKING_VERSION, trackingUpgradeSql } from '../db/tracking-schema.js';
 import { quoteLiteral } from '../sql/quote.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import { LOCK_CLASS } from './advisory-lock.js';
 import { PINNED_SETTINGS, recordingStatements, SESSION_RESET, transactionalScript } from './step-script.js';
 import type { LockGuard } from './advisory-lock.js';
@@ -16,7 +16,7 @@ export interface RenderScriptOptions {
   /** one line on what the plan was made against, for the header */
   plannedAgainst: string;
   /** statements of each step's script, from the check (to know whether the body ends with a semicolon) */
-  statementsOf(step: Step): readonly SqlStatement[];
+  statementsOf(step: Step): readonly ScriptStatement[];
   /** squashed revisions recorded in place of the rows of the revisions they replace: before the steps (the database applied the range already) and after them (the steps finish a range) */
   squashRecords?: { before: SquashRecord[]; after: SquashRecord[] };
 }
@@ -97,7 +97,7 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
 const THIS_SESSION: LockGuard = { kind: 'this-session' };
 
 /** The body as in the file, with a semicolon after its last statement when it has none, so the bookkeeping that follows stays a statement of its own. */
-function withTerminator(body: string, statements: readonly SqlStatement[]): string {
+function withTerminator(body: string, statements: readonly ScriptStatement[]): string {
   const trimmed = body.replace(/\s+$/, '');
   const last = statements.at(-1);
   if (!last || last.text.trimEnd().endsWith(';')) return trimmed;

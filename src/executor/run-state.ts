@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.js';
 import type { Script, Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import type { LockGuard } from './advisory-lock.js';
 import type { Failure } from './failure.js';
 import { settleLostSteps } from './lost-connection.js';
@@ -33,7 +33,7 @@ export interface ExecuteOptions {
   /** record events as this action instead of up/down (strata dev) */
   eventAction?: 'dev' | undefined;
   /** statements of each script, from the check before anything ran */
-  statementsOf(script: Script): readonly SqlStatement[];
+  statementsOf(script: Script): readonly ScriptStatement[];
   events?: ExecutionEvents;
   /** when aborted, the run stops at the next step boundary (never inside a step) */
   signal?: AbortSignal | undefined;

@@ -7,6 +7,7 @@ import type { Script, Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
 import { databaseView, squashRecordOf } from '../plan/squashes.js';
 import type { LintOptions } from '../lint/lint-files.js';
+import { openParseCache, type ParseCache } from '../revision/parse-cache.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { currentActor } from './actor.js';
@@ -14,8 +15,7 @@ import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } fro
 import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
-import type { ParseCache } from './parse-cache.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 
 /**
  * THE run pipeline, taken by every command that writes: up, down, redo, stamp (record-only
@@ -85,7 +85,9 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   if (set.problems.length > 0) return refused('invalid', set.problems);
 
   let tracking = request.justRead ?? await readApplied(db, config.schema);
-  const checkOptions = { ...options, serverVersionNum: db.serverVersionNum };
+  // strata dev parses a new text on every save: its runs keep nothing between processes
+  const parseCache = options.parseCache ?? (command === 'dev' ? undefined : openParseCache(config.cacheDir, config.dir));
+  const checkOptions = { ...options, serverVersionNum: db.serverVersionNum, parseCache };
   const checked = await planAndCheck(set, tracking.applied, planner, checkOptions);
   if (!checked.ok) return refused('invalid', checked.problems);
   // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do
@@ -153,11 +155,11 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
  * something is pending). Only error-severity findings are reported (a `lint` event; never blocking):
  * warnings are for review time (strata lint, check), not repeated at every deploy.
  */
-async function lintPending(steps: readonly Step[], statements: ReadonlyMap<Script, SqlStatement[]>, options: LintOptions, emit: RunEventListener): Promise<void> {
+async function lintPending(steps: readonly Step[], statements: ReadonlyMap<Script, readonly ScriptStatement[]>, options: LintOptions, emit: RunEventListener): Promise<void> {
   const items = steps.flatMap((s) => (s.direction === 'up' && !s.recordOnly ? [{ revision: s.revision, up: s.script }] : []));
   if (items.length === 0) return;
   const { countFindings, lintParsed } = await import('../lint/lint-revisions.js');
-  const result = lintParsed(items, statements, options);
+  const result = await lintParsed(items, statements, options);
   const errors = result.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) emit({ type: 'lint', findings: errors, counts: countFindings(result) });
   for (const p of result.problems) emit({ type: 'note', message: `${p.file}:${p.line}: ${p.message}` });

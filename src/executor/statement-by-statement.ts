@@ -1,6 +1,6 @@
 import type { Database, SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import { isLockLost, lockGuardSql } from './advisory-lock.js';
 import { lostEffects, type RunState, type StepResult } from './run-state.js';
 import { failureFrom, partialEffects, statementLine, type Failure } from './failure.js';
@@ -13,7 +13,7 @@ import { recordingStatements, SESSION_RESET } from './step-script.js';
  * CONCURRENTLY leaves its index behind, INVALID (and the next run fails on "already exists"); a DO
  * block or a procedure may COMMIT inside, keeping what it did before the error.
  */
-async function leftBehind(db: Database, statement: SqlStatement): Promise<string> {
+async function leftBehind(db: Database, statement: ScriptStatement): Promise<string> {
   if (statement.label === 'CREATE INDEX CONCURRENTLY') {
     const name = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)/i.exec(statement.text)?.[1];
     if (!name) return '';
@@ -119,7 +119,7 @@ function notRecorded(step: Step): string {
     : `${step.id} is still recorded as applied — use strata stamp to remove the record once the cause is fixed`;
 }
 
-function divergence(statement: SqlStatement, commands: readonly string[]): SqlErrorInfo {
+function divergence(statement: ScriptStatement, commands: readonly string[]): SqlErrorInfo {
   return {
     code: 'XX000', severity: 'ERROR',
     message: `the server ran ${commands.length} statements (${commands.join(', ')}) for the one strata sent (${statement.label})`,

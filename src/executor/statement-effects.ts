@@ -1,5 +1,5 @@
 import type { TransactionStatus } from '../db/database.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 
 /**
  * Which statements of a Transaction: off step took effect, followed from the server's replies to
@@ -20,7 +20,7 @@ export class StatementEffects {
   /** the statement that opened the block the session is in */
   opener: number | undefined;
 
-  constructor(private readonly statements: readonly SqlStatement[]) {}
+  constructor(private readonly statements: readonly ScriptStatement[]) {}
 
   get isInBlock(): boolean {
     return this.opener !== undefined;

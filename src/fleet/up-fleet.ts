@@ -6,10 +6,10 @@ import type { Problem, Unavailable } from '../errors.js';
 import type { RunEvent } from '../executor/events.js';
 import type { Failure, StepOutcome } from '../executor/execute-steps.js';
 import { checkSteps } from '../executor/check-steps.js';
-import { createParseCache } from '../executor/parse-cache.js';
 import { runPipeline, type RunOptions, type RunReport } from '../executor/run.js';
 import { planners, type Planner } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
+import { memoryParseCache, openParseCache } from '../revision/parse-cache.js';
 import { createRedactor } from '../text/redact.js';
 import { forEachTarget } from './schedule.js';
 import type { FleetTarget } from './targets.js';
@@ -88,7 +88,7 @@ export async function upFleet(config: StrataConfig, request: FleetRequest, emit:
   }
   // every script of the history parsed once, before any database is opened; each target's run
   // then finds its scripts parsed (the server's own grammar, when older, once per major version)
-  const parseCache = createParseCache();
+  const parseCache = config.cacheDir === undefined ? memoryParseCache() : openParseCache(config.cacheDir, config.dir);
   const fromBase = planners.up('head', {})(revisions, []);
   if (fromBase.ok) {
     const checked = await checkSteps(fromBase.steps, { parseCache, singleTransaction: options.singleTransaction === true });

@@ -1,7 +1,8 @@
 /**
  * Linting revisions: which ones (`strata lint [revisions]`), their scripts parsed once with
  * check-scripts.ts (the same checks `up` makes), then the rules (lint-files.ts). `up` lints its
- * pending revisions from the statements it has already parsed (lintParsed), parsing nothing again.
+ * pending revisions once its checks found them sound (lintParsed). The checks keep no syntax trees
+ * (a script in the parse cache is not parsed at all), so the rules' trees come from one parse here.
  *
  * down.sql is linted too, reported under its own file: it runs in production as well.
  */
@@ -9,7 +10,8 @@ import { problem, type Problem } from '../errors.js';
 import { checkScripts, type ScriptToCheck } from '../revision/check-scripts.js';
 import type { Revision, RevisionScript } from '../revision/revision.js';
 import type { Script } from '../sql/script.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { splitStatements, type ScriptStatement, type SqlStatement } from '../sql/split-statements.js';
 import { lintFiles, type LintFile, type LintFinding, type LintOptions, type LintResult } from './lint-files.js';
 
 export interface LintCounts {
@@ -80,7 +82,7 @@ export async function lintRevisions(revisions: readonly Revision[], options: Lin
   const toCheck: ScriptToCheck[] = scripts.flatMap((s) => [{ script: s.up, role: 'up' as const }, { script: s.down, role: 'down' as const }]);
   const checked = await checkScripts(toCheck);
   if (checked.problems.length > 0) return { ok: false, reason: 'invalid', problems: checked.problems };
-  return reportOf(revisions.map((r) => r.id), lintParsed(scripts.map((s) => ({ revision: s.revision, up: s.up, down: s.down })), checked.statements, options));
+  return reportOf(revisions.map((r) => r.id), await lintParsed(scripts.map((s) => ({ revision: s.revision, up: s.up, down: s.down })), checked.statements, options));
 }
 
 export function reportOf(ids: string[], result: LintResult): LintReport {
@@ -90,12 +92,13 @@ export function reportOf(ids: string[], result: LintResult): LintReport {
 }
 
 /**
- * Lints scripts whose statements were parsed already (by `up`'s or `check`'s checks): `statements`
- * maps each script to them. A script with no entry is left out.
+ * Lints scripts the checks found sound (by `up`'s or `check`'s checks): `statements` maps each
+ * script to its statements. A script with no entry is left out.
  */
-export function lintParsed(items: readonly { revision: Revision; up?: Script; down?: Script }[], statements: ReadonlyMap<Script, SqlStatement[]>, options: LintOptions = {}): LintResult {
+export async function lintParsed(items: readonly { revision: Revision; up?: Script; down?: Script }[], statements: ReadonlyMap<Script, readonly ScriptStatement[]>, options: LintOptions = {}): Promise<LintResult> {
+  await loadSqlParser();
   const fileOf = (revision: Revision, script: Script | undefined, role: 'up' | 'down'): LintFile | undefined => {
-    const parsed = script && statements.get(script);
+    const parsed = script && statements.has(script) ? treesOf(script) : undefined;
     if (!script || !parsed) return undefined;
     const allows = (role === 'up' ? revision.up.lintAllows : revision.down.lintAllows) ?? [];
     return { revision: revision.id, role, path: script.path, text: script.text, body: script.body, bodyOffset: script.bodyOffset, transactional: script.transactional, statements: parsed, headerAllows: allows };
@@ -105,4 +108,10 @@ export function lintParsed(items: readonly { revision: Revision; up?: Script; do
     const downFile = fileOf(revision, down, 'down');
     return { ...(upFile ? { up: upFile } : {}), ...(downFile ? { down: downFile } : {}) };
   }), options);
+}
+
+/** The script's statements with their syntax trees: the checks accepted it, so it parses. */
+function treesOf(script: Script): SqlStatement[] | undefined {
+  const split = splitStatements(script.body);
+  return split.ok ? split.statements : undefined;
 }

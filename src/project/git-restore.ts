@@ -1,4 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+// loaded when a hint needs git, not by every command that imports this module
+const requireBuiltin = createRequire(import.meta.url);
 
 /**
  * The git command that brings back the committed version of `file` (as printed, relative to `cwd`),
@@ -7,6 +10,7 @@ import { spawnSync } from 'node:child_process';
  * Only called when a problem needs it: it starts a process.
  */
 export function gitRestoreCommand(cwd: string, file: string): string | undefined {
+  const { spawnSync } = requireBuiltin('node:child_process') as typeof import('node:child_process');
   const status = spawnSync('git', ['status', '--porcelain', '--', file], { cwd, encoding: 'utf8', timeout: 5000 });
   if (status.status !== 0 || typeof status.stdout !== 'string') return undefined;
   const line = status.stdout.split('\n')[0] ?? '';

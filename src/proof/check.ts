@@ -4,7 +4,7 @@ import { checkSteps } from '../executor/check-steps.js';
 import type { LintFinding } from '../lint/lint-files.js';
 import { countFindings, lintParsed, type LintCounts } from '../lint/lint-revisions.js';
 import type { Script } from '../plan/plan.js';
-import type { SqlStatement } from '../sql/split-statements.js';
+import type { ScriptStatement } from '../sql/split-statements.js';
 import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { renderSchema } from '../schema/model/render.js';
@@ -73,7 +73,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     else {
       const checked = await checkSteps(plan.steps, {});
       result.problems.push(...checked.problems);
-      if (checked.problems.length === 0) lintErrors = addLint(result, set, checked.statements);
+      if (checked.problems.length === 0) lintErrors = await addLint(result, set, checked.statements);
     }
   }
   if (result.problems.length > 0) return result;
@@ -137,10 +137,10 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
   return result;
 }
 
-/** The lint section: the statements the checks parsed, matched to each revision's files by path (nothing is parsed again). */
-function addLint(result: CheckResult, set: RevisionSet, statements: ReadonlyMap<Script, SqlStatement[]>): Problem[] {
+/** The lint section: the statements the checks parsed, matched to each revision's files by path (parsed once more for the rules' syntax trees). */
+async function addLint(result: CheckResult, set: RevisionSet, statements: ReadonlyMap<Script, readonly ScriptStatement[]>): Promise<Problem[]> {
   const byPath = new Map([...statements.keys()].map((script) => [script.path, script]));
-  const linted = lintParsed(set.revisions.map((revision) => ({ revision, up: byPath.get(revision.up.path), down: byPath.get(revision.down.path) })), statements);
+  const linted = await lintParsed(set.revisions.map((revision) => ({ revision, up: byPath.get(revision.up.path), down: byPath.get(revision.down.path) })), statements);
   result.problems.push(...linted.problems);
   result.lint = { findings: linted.findings, counts: countFindings(linted) };
   const { warnings } = result.lint.counts;

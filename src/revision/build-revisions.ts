@@ -1,6 +1,7 @@
 import { problem, type Problem } from '../errors.js';
 import { isRevisionId, suggestRevisionId } from './revision-id.js';
 import { bodyChecksum } from './checksums.js';
+import { cachedRevision } from './cached-revision.js';
 import { parseDownFile, parseUpFile, withoutBom } from './parse-header.js';
 import { MAX_FILE_BYTES, type FileContent, type MigrationTree } from './read-migration-tree.js';
 import type { Revision } from './revision.js';
@@ -46,6 +47,10 @@ export function buildRevisions(tree: MigrationTree, dirLabel: string): RevisionS
         message: `folder name '${entry.name}' is not a revision id (YYYYMMDDHHMMSS_slug, slug of a-z, 0-9 and _)`,
         hint: suggestion ? `rename it to ${suggestion}` : "create revisions with 'strata new <message>'",
       }));
+      continue;
+    }
+    if (entry.cached) {
+      revisions.push(cachedRevision(entry.name, location, entry.cached.entry, entry.cached.read));
       continue;
     }
     const folder = buildFolder(entry.name, location, entry.files['up.sql'], entry.files['down.sql']);

@@ -2,13 +2,18 @@ import { problem, type Problem } from '../errors.js';
 import type { Script } from '../sql/script.js';
 import { attachCodeFrames, lineColumnAt } from '../text/source-position.js';
 import { loadSqlParser } from '../sql/parser.js';
-import { splitStatements, type SqlStatement } from '../sql/split-statements.js';
+import { splitStatements, type ScriptStatement } from '../sql/split-statements.js';
+import { noParseCache, type ParseCache } from './parse-cache.js';
 import { isUntouchedTemplate } from './templates.js';
 
 export interface ScriptCheck {
   problems: Problem[];
-  /** the statements of each script that parsed */
-  statements: Map<Script, SqlStatement[]>;
+  /**
+   * The statements of each script that parsed, without their syntax trees: a script found in the
+   * parse cache is not parsed at all. Code that needs the trees (a linter) parses the scripts it
+   * reads with splitStatements itself, once, and only then.
+   */
+  statements: Map<Script, ScriptStatement[]>;
 }
 
 export interface ScriptToCheck {
@@ -27,16 +32,21 @@ export interface ScriptToCheck {
  */
 const COPY_HINT = 'write the rows as INSERT ... VALUES, or COPY FROM a file the database server can read (a path on the server)';
 
-export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<ScriptCheck> {
+export async function checkScripts(scripts: readonly ScriptToCheck[], cache: ParseCache = noParseCache): Promise<ScriptCheck> {
   const problems: Problem[] = [];
-  const statements = new Map<Script, SqlStatement[]>();
+  const statements = new Map<Script, ScriptStatement[]>();
   if (scripts.length === 0) return { problems, statements };
-  await loadSqlParser();
-  for (const { script, role, requiresStatements } of scripts) {
+  const found = scripts.map(({ script }) => cache.get(script.body));
+  if (found.some((parsed) => parsed === undefined)) await loadSqlParser();
+  for (const [index, { script, role, requiresStatements }] of scripts.entries()) {
     const about = script.revision === undefined ? { file: script.path } : { file: script.path, revision: script.revision };
     const at = (bodyIndex: number) => ({ ...about, ...lineColumnAt(script.text, script.bodyOffset + bodyIndex) });
     const fileName = role === 'down' ? 'down.sql' : 'up.sql';
-    const result = splitStatements(script.body);
+    const cached = found[index];
+    const split = cached ? undefined : splitStatements(script.body);
+    if (split?.ok) cache.set(script.body, { statements: split.statements, olderGrammars: [] });
+    const result = cached ? { ok: true as const, statements: cached.statements }
+      : split!.ok ? { ok: true as const, statements: split!.statements.map(({ ast: _tree, ...statement }): ScriptStatement => statement) } : split!;
     if (!result.ok) {
       const { kind, message, offset } = result.problem;
       problems.push(kind === 'meta-command'
@@ -105,8 +115,8 @@ export async function checkScripts(scripts: readonly ScriptToCheck[]): Promise<S
  * control. The executor checks the same thing with the server's word as it runs; this finds it
  * before anything runs.
  */
-function blockLeftOpen(statements: readonly SqlStatement[]): SqlStatement | undefined {
-  let opener: SqlStatement | undefined;
+function blockLeftOpen(statements: readonly ScriptStatement[]): ScriptStatement | undefined {
+  let opener: ScriptStatement | undefined;
   for (const statement of statements) {
     const control = statement.transaction;
     if (!control) continue;

@@ -1,4 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+// node:crypto is loaded when something is hashed, not when strata starts: a command whose
+// revisions all come from the revision cache hashes nothing
+const requireBuiltin = createRequire(import.meta.url);
+let crypto: typeof import('node:crypto') | undefined;
 
 /**
  * Checksums of revision bodies (the text after the header), and the one comparison of a file on
@@ -61,8 +66,9 @@ function legacyChecksums(file: { body: string }): Array<() => string> {
   ];
 }
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+export function sha256(text: string, encoding: 'hex' | 'base64' = 'hex'): string {
+  crypto ??= requireBuiltin('node:crypto') as typeof import('node:crypto');
+  return crypto.createHash('sha256').update(text).digest(encoding);
 }
 
 function toLf(text: string): string {

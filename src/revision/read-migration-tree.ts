@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { noRevisionCache, stampOf, type FileStamp, type FolderEntry, type RevisionCache } from './revision-cache.js';
 
 /** The raw contents of a migrations folder, read without interpreting it (see build-revisions.ts). */
 export interface MigrationTree {
@@ -7,8 +8,24 @@ export interface MigrationTree {
 }
 
 export type TreeEntry =
-  | { name: string; kind: 'directory'; files: Record<string, FileContent> }
+  | {
+    name: string;
+    kind: 'directory';
+    /** what was read; empty when `cached` */
+    files: Record<string, FileContent>;
+    /** both files unchanged since a run hashed them (revision-cache.ts): not read, `read` reads one when asked */
+    cached?: CachedFolder;
+    /** the stats of files read whole, for a new cache entry */
+    stamps?: Partial<Record<RevisionFileName, FileStamp>>;
+  }
   | { name: string; kind: 'file' | 'other' };
+
+export type RevisionFileName = (typeof REVISION_FILES)[number];
+
+export interface CachedFolder {
+  entry: FolderEntry;
+  read(fileName: RevisionFileName): Uint8Array;
+}
 
 export type FileContent =
   | { kind: 'bytes'; bytes: Uint8Array }
@@ -24,9 +41,12 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 const REVISION_FILES = ['up.sql', 'down.sql'] as const;
 
-/** What strata needs to know of a file's metadata. */
+/** What strata needs to know of a file's metadata (inode and times: for the revision cache, which a stat without them turns off). */
 export interface FileStat {
   size: number;
+  ino?: number;
+  mtimeMs?: number;
+  ctimeMs?: number;
   isFile(): boolean;
   isDirectory(): boolean;
 }
@@ -49,7 +69,7 @@ export const nodeFileSystem: TreeFileSystem = {
   realpath: (file) => fs.realpathSync(file),
 };
 
-export function readMigrationTree(dir: string, fileSystem: TreeFileSystem = nodeFileSystem): ReadTreeResult {
+export function readMigrationTree(dir: string, fileSystem: TreeFileSystem = nodeFileSystem, cache: RevisionCache = noRevisionCache): ReadTreeResult {
   let dirents: fs.Dirent[];
   try {
     dirents = fileSystem.readdir(dir);
@@ -73,9 +93,15 @@ export function readMigrationTree(dir: string, fileSystem: TreeFileSystem = node
       entries.push({ name, kind: dirent.isFile() || dirent.isSymbolicLink() ? 'file' : 'other' });
       continue;
     }
+    const cached = cachedFolder(fileSystem, cache, name, full);
+    if (cached) {
+      entries.push({ name, kind: 'directory', files: {}, cached });
+      continue;
+    }
     const files: Record<string, FileContent> = {};
-    for (const fileName of REVISION_FILES) files[fileName] = readRevisionFile(fileSystem, realDir, path.join(full, fileName));
-    entries.push({ name, kind: 'directory', files });
+    const stamps: Partial<Record<RevisionFileName, FileStamp>> = {};
+    for (const fileName of REVISION_FILES) files[fileName] = readRevisionFile(fileSystem, realDir, path.join(full, fileName), (stamp) => (stamps[fileName] = stamp));
+    entries.push({ name, kind: 'directory', files, stamps });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { ok: true, tree: { entries } };
@@ -89,9 +115,32 @@ function isDirectorySafe(fileSystem: TreeFileSystem, file: string): boolean {
   }
 }
 
-function readRevisionFile(fileSystem: TreeFileSystem, realDir: string, file: string): FileContent {
+/** The folder's cache entry when both files are regular files whose stats it recorded (a link is always read). */
+function cachedFolder(fileSystem: TreeFileSystem, cache: RevisionCache, name: string, full: string): CachedFolder | undefined {
+  if (cache === noRevisionCache) return undefined;
+  const stamps: FileStamp[] = [];
+  for (const fileName of REVISION_FILES) {
+    let stat: ReturnType<TreeFileSystem['lstat']>;
+    try {
+      stat = fileSystem.lstat(path.join(full, fileName));
+    } catch {
+      return undefined;
+    }
+    const stamp = stat.isFile() && !stat.isSymbolicLink() && stat.size <= MAX_FILE_BYTES ? stampOf(stat) : undefined;
+    if (!stamp) return undefined;
+    stamps.push(stamp);
+  }
+  const entry = cache.lookup(name, stamps[0]!, stamps[1]!);
+  return entry && { entry, read: (fileName: RevisionFileName) => fileSystem.readFile(path.join(full, fileName)) };
+}
+
+function readRevisionFile(fileSystem: TreeFileSystem, realDir: string, file: string, onStamp: (stamp: FileStamp) => void = () => {}): FileContent {
   try {
     const link = fileSystem.lstat(file);
+    if (!link.isSymbolicLink()) {
+      const stamp = stampOf(link);
+      if (stamp) onStamp(stamp);
+    }
     let stat: FileStat = link;
     if (link.isSymbolicLink()) {
       const target = fileSystem.realpath(file);

@@ -52,6 +52,9 @@ export interface SqlStatement {
   transaction?: TransactionControl;
 }
 
+/** A statement as running a script needs it: everything but the syntax tree (which the parse cache does not keep). */
+export type ScriptStatement = Omit<SqlStatement, 'ast'>;
+
 export type SplitResult = { ok: true; statements: SqlStatement[] } | { ok: false; problem: SqlSyntaxProblem };
 
 /** Synchronous after loadSqlParser() (parser.ts). Empty or comment-only bodies give ok with []. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createParseCache, checkWithCache } from '../../src/executor/parse-cache.js';
+import { memoryParseCache } from '../../src/revision/parse-cache.js';
 import { checkScripts, type ScriptToCheck } from '../../src/revision/check-scripts.js';
 import { forEachTarget } from '../../src/fleet/schedule.js';
 import { parseTargetsFile, targetsFromRows } from '../../src/fleet/targets.js';
@@ -61,23 +61,21 @@ test('search_path= becomes the session default in the URL (options=-c search_pat
   assert.is(urlOf({ ...target, searchPath: undefined }), target.url);
 });
 
-test('a fleet parses each script once, however many runs ask for it at the same time', async () => {
-  const cache = createParseCache();
-  let parses = 0;
-  const counting = async (entries: readonly ScriptToCheck[]) => {
-    parses += entries.length;
-    return checkScripts(entries);
-  };
+test('a fleet parses each script once: its runs share one parse cache (memoryParseCache when there is no cache folder)', async () => {
+  const cache = memoryParseCache();
   // a new script object per run, as each target's plan makes its own
   const entry = (): ScriptToCheck => ({ script: { path: 'm/1/up.sql', text: '--! Parent: base\n\nselect 1;', body: 'select 1;', bodyOffset: 18, transactional: true }, role: 'up' });
-  const runs = await Promise.all(Array.from({ length: 8 }, () => {
+  assert.is(cache.get('select 1;'), undefined);
+  const first = await checkScripts([entry()], cache);
+  assert.is([...first.statements.values()][0]?.length, 1);
+  const kept = cache.get('select 1;');
+  assert.ok(kept, 'the first run leaves the parse in the cache');
+  assert.is('ast' in kept!.statements[0]!, false, 'no syntax tree is kept');
+  const runs = await Promise.all(Array.from({ length: 8 }, async () => {
     const mine = entry();
-    return checkWithCache(cache, [mine], 'current', counting).then((result) => result.statements.get(mine.script)?.length);
+    return (await checkScripts([mine], cache)).statements.get(mine.script);
   }));
-  assert.equal(runs, [1, 1, 1, 1, 1, 1, 1, 1]);
-  assert.is(parses, 1);
-  await checkWithCache(cache, [entry()], '15', counting);
-  assert.is(parses, 2, 'another server grammar is another parse');
+  assert.ok(runs.every((statements) => statements === kept!.statements), 'every later run takes the cached statements, not a parse of its own');
 });
 
 test('targets run N at a time; --fail-fast starts no new one after a failure', async () => {

@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { ScriptStatement } from '../sql/split-statements.js';
+import { sha256 } from './checksums.js';
+import { fnv1a } from './revision-cache.js';
+
+/**
+ * What parsing a script found, kept between runs by the exact text of its body (sha-256), so that
+ * `up` of a history it has parsed before (another database, a CI job on the same machine, the
+ * revert of what it applied) does not load the WASM parser at all: the statements' ranges and
+ * classification, which is all the executor needs, and the older grammars (server-grammar.ts)
+ * that accepted it. Only scripts that parsed are kept; a script that did not is parsed again, so
+ * its problems are always the parser's. Beside the revision cache (revision-cache.ts), in the
+ * same folder, with a version key naming the parser packages, and the same rules: a file that
+ * does not parse or is of another version is ignored; one that cannot be written means no cache.
+ */
+
+/** Bump when what an entry holds or what classify-statement.ts / split-statements.ts compute changes. */
+const PARSE_CACHE_FORMAT = 'strata-parse-cache-1';
+/** Entries kept: the newest used, the others dropped (a few MB at most). */
+const MAX_ENTRIES = 20_000;
+
+export interface ParsedScript {
+  statements: ScriptStatement[];
+  /** major versions whose grammar (older than strata's own) accepted the script too */
+  olderGrammars: number[];
+}
+
+export interface ParseCache {
+  get(body: string): ParsedScript | undefined;
+  set(body: string, parsed: ParsedScript): void;
+  /** writes the file when something was set; never throws */
+  save(): void;
+}
+
+export const noParseCache: ParseCache = { get: () => undefined, set: () => {}, save: () => {} };
+
+/** A parse cache for one process only (a fleet's runs share it when there is no cache folder). */
+export function memoryParseCache(): ParseCache {
+  const entries = new Map<string, ParsedScript>();
+  return {
+    get: (body) => entries.get(body),
+    set: (body, parsed) => void entries.set(body, { statements: parsed.statements.map(withoutTree), olderGrammars: [...parsed.olderGrammars] }),
+    save: () => {},
+  };
+}
+
+/** The parse cache of the migrations folder `dir` in `cacheDir` (undefined: none); read on first use (a no-op `up` never uses it). */
+export function openParseCache(cacheDir: string | undefined, dir: string): ParseCache {
+  if (cacheDir === undefined) return noParseCache;
+  let opened: { file: string; version: string; entries: Map<string, ParsedScript> } | null | undefined;
+  const open = () => {
+    if (opened !== undefined) return opened;
+    try {
+      const version = parserVersions();
+      const file = path.join(cacheDir, 'revisions', `${fnv1a(fs.realpathSync(dir)).toString(16).padStart(8, '0')}.parsed.json`);
+      opened = version === undefined ? null : { file, version, entries: readEntries(file, version) };
+    } catch {
+      opened = null;
+    }
+    return opened;
+  };
+  let isChanged = false;
+  const keyOf = (body: string) => sha256(body, 'base64');
+  return {
+    get(body) {
+      return open()?.entries.get(keyOf(body));
+    },
+    set(body, parsed) {
+      const cache = open();
+      if (!cache) return;
+      const key = keyOf(body);
+      cache.entries.delete(key);
+      cache.entries.set(key, { statements: parsed.statements.map(withoutTree), olderGrammars: [...parsed.olderGrammars] });
+      isChanged = true;
+    },
+    save() {
+      if (!isChanged) return;
+      const cache = open();
+      if (!cache) return;
+      isChanged = false;
+      const kept = [...cache.entries].slice(-MAX_ENTRIES);
+      const document = `{"version":${JSON.stringify(cache.version)},"entries":${JSON.stringify(Object.fromEntries(kept))}}\n`;
+      const temporary = `${cache.file}.${process.pid}.tmp`;
+      try {
+        fs.mkdirSync(path.dirname(cache.file), { recursive: true });
+        fs.writeFileSync(temporary, document);
+        fs.renameSync(temporary, cache.file);
+      } catch {
+        // a cache folder that cannot be written: no cache, nothing else
+        try {
+          fs.rmSync(temporary, { force: true });
+        } catch {
+          // nothing was written
+        }
+      }
+    },
+  };
+}
+
+/** A statement as kept: its syntax tree (which may be large) is not. */
+function withoutTree(statement: ScriptStatement & { ast?: unknown }): ScriptStatement {
+  const { ast: _tree, ...rest } = statement;
+  return rest;
+}
+
+function readEntries(file: string, version: string): Map<string, ParsedScript> {
+  const entries = new Map<string, ParsedScript>();
+  let document: { version?: unknown; entries?: unknown };
+  try {
+    document = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof document;
+  } catch {
+    return entries;
+  }
+  if (typeof document !== 'object' || document === null || document.version !== version || typeof document.entries !== 'object' || document.entries === null) return entries;
+  for (const [key, value] of Object.entries(document.entries as Record<string, unknown>)) {
+    if (isParsedScript(value)) entries.set(key, value);
+  }
+  return entries;
+}
+
+function isParsedScript(v: unknown): v is ParsedScript {
+  const p = v as ParsedScript | undefined;
+  return typeof p === 'object' && p !== null && Array.isArray(p.olderGrammars) && p.olderGrammars.every((m) => typeof m === 'number')
+    && Array.isArray(p.statements) && p.statements.every((s) => typeof s === 'object' && s !== null
+      && typeof s.start === 'number' && typeof s.end === 'number' && s.start <= s.end && typeof s.nodeType === 'string' && typeof s.label === 'string'
+      && typeof s.isTransactionControl === 'boolean' && typeof s.cannotRunInTransaction === 'boolean' && typeof s.readsStdin === 'boolean'
+      && (s.transaction === undefined || (typeof s.transaction === 'object' && s.transaction !== null && typeof s.transaction.kind === 'string' && typeof s.transaction.chain === 'boolean')));
+}
+
+/** The parser packages' versions: a cache written with another parser is not read. */
+function parserVersions(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const versionOf = (name: string) => (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+    return [PARSE_CACHE_FORMAT, ...['libpg-query', 'libpg-query-15', 'libpg-query-16', 'libpg-query-17'].map((name) => `${name}=${versionOf(name)}`)].join(';');
+  } catch {
+    return undefined;
+  }
+}
