@@ -1,6 +1,7 @@
 import type { CAC } from 'cac';
 import type { Problem } from '../errors.js';
 import type { DiffReport, GeneratedRevision, NewFromSchemaReport } from '../index.js';
+import { formatLintCounts, formatLintFindings } from './lint-output.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatProblems, formatRefusal, toJson, type Style } from './output.js';
 import { PRIVILEGES_OPTION, SHADOW_OPTION } from './proof-commands.js';
@@ -84,6 +85,12 @@ function formatCreated(report: Extract<NewFromSchemaReport, { result: 'created' 
     if (mode === 'off') lines.push(`  ${file} is --! Transaction: off: it runs statement by statement, outside a transaction`);
   }
   lines.push(`wrote ${report.schemaFile} as strata dump writes it, at head ${report.id}`);
+  const { findings, counts } = report.lint;
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    lines.push(...formatLintFindings(errors, style));
+    lines.push(style.yellow(`warning: lint found ${formatLintCounts(counts, 'in the new revision')}; strata check fails until each error is rewritten by hand or accepted with --! Lint-allow: <rule> <why> (strata lint ${report.id} lists every finding)`));
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -4,6 +4,8 @@ import type { StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
 import type { ProofEvents } from '../proof/proof-events.js';
+import { countFindings, lintRevisions, type LintCounts } from '../lint/lint-revisions.js';
+import type { LintFinding } from '../lint/lint-files.js';
 import { nextRevision, writeProjectFile, writeRevisionFolder } from '../project/project-files.js';
 import { revisionFromTexts, type RevisionSet } from '../revision/build-revisions.js';
 import { generatedRevisionTexts } from '../revision/templates.js';
@@ -49,13 +51,19 @@ export interface GeneratedRevision {
   shadows: string[];
 }
 
+/**
+ * The lint rules over the revision written: what a reviewer (and `strata check`, which fails on
+ * error findings) will see in it, e.g. an index built on an existing table inside a transaction.
+ */
+export interface GeneratedLint { findings: LintFinding[]; counts: LintCounts }
+
 /** The generator refused changes (by name), or --no-destructive refused destructive ones: nothing written. */
 export interface Refused { ok: false; reason: 'refused'; refused: Refusal[]; problems: Problem[]; changes: ReportedChange[]; shadows: string[] }
 
 export type DiffReport = ({ ok: true } & GeneratedRevision) | Refused | DeclareFailure;
 
 export type NewFromSchemaReport =
-  | ({ ok: true; result: 'created'; id: string; parent: string; files: { up: string; down: string }; schemaFile: string; proof: ProofSummary } & GeneratedRevision)
+  | ({ ok: true; result: 'created'; id: string; parent: string; files: { up: string; down: string }; schemaFile: string; proof: ProofSummary; lint: GeneratedLint } & GeneratedRevision)
   /** schema.sql declares what the migrations make: nothing written */
   | { ok: true; result: 'nothing to do'; shadows: string[] }
   | Refused
@@ -82,7 +90,9 @@ export async function newFromSchema(config: StrataConfig, set: RevisionSet, even
     if ('problems' in candidate) return { ok: false, reason: 'failed', problems: candidate.problems, changes: generated.changes, proof: null };
     const proof = await proveMigration(shadow.db, config, set, candidate, { ...declared, up: generated.up, down: generated.down }, options.signal);
     if (!proof.ok) return proof.reason === 'interrupted' ? proof : { ok: false, reason: 'failed', problems: proof.problems, changes: proof.changes, proof: proof.summary };
-    return { generated, texts, proof: proof.summary, atHead: proof.afterUp };
+    const linted = await lintRevisions([candidate]);
+    const lint = 'findings' in linted ? { findings: linted.findings, counts: linted.counts } : { findings: [], counts: countFindings({ findings: [], allowed: 0 }) };
+    return { generated, texts, proof: proof.summary, atHead: proof.afterUp, lint };
   });
   if (!('texts' in proven)) return proven;
   const written = writeRevisionFolder(config, next, proven.texts);
@@ -93,11 +103,11 @@ export async function newFromSchema(config: StrataConfig, set: RevisionSet, even
     rmSync(path.join(config.dir, next.id), { recursive: true, force: true });
     return { ok: false, reason: 'failed', problems: schema.problems, changes: proven.generated.changes, proof: proven.proof };
   }
-  return { ok: true, result: 'created', id: written.id, parent: written.parent, files: written.files, schemaFile: SCHEMA_FILE, proof: proven.proof, ...proven.generated };
+  return { ok: true, result: 'created', id: written.id, parent: written.parent, files: written.files, schemaFile: SCHEMA_FILE, proof: proven.proof, lint: proven.lint, ...proven.generated };
 }
 
 /** A revision that passed its proof, to be written. */
-interface Proven { generated: GeneratedRevision; texts: { up: string; down: string }; proof: ProofSummary; atHead: Declared['desired'] }
+interface Proven { generated: GeneratedRevision; texts: { up: string; down: string }; proof: ProofSummary; atHead: Declared['desired']; lint: GeneratedLint }
 
 /** The plan as the reports carry it, or what refused it. */
 function generatedFrom(declared: Declared, options: DeclareOptions): GeneratedRevision | Refused {
