@@ -1,7 +1,7 @@
 /**
  * strata against psql and `node -e 0` on a throwaway PostgreSQL cluster, and the targets of issue 14
  * as ratios measured in the same run. `npm run bench` (builds first), or
- *   node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down,dev] [--keep] [--cpu-prof]
+ *   node dist/bench/run.js [--n 1000] [--runs 5] [--only up,noop,down,dev,fleet] [--keep] [--cpu-prof]
  *
  * For each scenario the runs are interleaved (psql, strata, psql, strata …) and every measured run
  * is a whole process: wall time, CPU time (user + sys) of that process alone, peak RSS. The database
@@ -25,7 +25,7 @@ const cliPath = path.join(repoRoot, 'dist', 'bin', 'cli.js');
 const resultsDir = path.join(repoRoot, 'bench', 'results');
 const DATABASE = 'bench';
 
-const SCENARIOS = ['up', 'noop', 'down', 'dev'] as const;
+const SCENARIOS = ['up', 'noop', 'down', 'dev', 'fleet'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -345,6 +345,12 @@ async function main(): Promise<number> {
     const targets = evaluateTargets(results, options.n);
     console.log(render(results, targets, machine, options));
     for (const profile of profiles) console.log(`\n${summarizeProfile(profile, 12)}`);
+    // the fleet (bench/fleet.ts: 200 databases x 20 revisions, --parallel 8, against psql loops) on a cluster of its own
+    if (options.only.has('fleet')) {
+      console.log('\n== fleet: strata up --targets against psql (bench/fleet.ts) ==');
+      const fleet = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'bench', 'fleet.js')], { stdio: 'inherit' });
+      if (fleet.status !== 0) throw new Error(`bench/fleet.ts exited ${fleet.status}`);
+    }
     if (profiles.length > 0) console.log(`\nCPU profiles (node --cpu-prof; open in Chrome DevTools, or node dist/bench/profile-summary.js FILE): ${profiles.map((p) => path.relative(repoRoot, p)).join(', ')}`);
     mkdirSync(resultsDir, { recursive: true });
     const json = {
