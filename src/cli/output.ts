@@ -143,6 +143,11 @@ export function formatEvent(event: StrataEvent, style: Style): string | undefine
     }
     case 'lock-acquired':
       return style.dim(`got the lock after ${event.waitedMs} ms`);
+    case 'lock-retry': {
+      const where = formatLocation({ file: event.file, line: event.line });
+      const limit = event.lockTimeoutMs !== undefined ? ` (lock_timeout ${event.lockTimeoutMs}ms)` : '';
+      return style.yellow(`${where}: ${event.statement ?? 'a statement'} of ${event.id} gave up waiting for a lock${limit}; waiting ${event.waitMs} ms before attempt ${event.attempt} of ${event.attempts}`);
+    }
     case 'note':
       return style.yellow(`note: ${event.message}`);
     default:

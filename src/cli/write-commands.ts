@@ -5,7 +5,7 @@ import { newFromSchemaAction, RENAME_OPTION, type DeclareFlags } from './declare
 import { SHADOW_OPTION } from './proof-commands.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatStampResult } from './output.js';
-import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
+import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, withTimeoutOptions, type GlobalFlags } from './session.js';
 
 /** The commands that write: project files (init, new) or the database (up, down, redo, stamp, dev). */
 export function registerWriteCommands(cli: CAC): void {
@@ -51,23 +51,28 @@ export function registerWriteCommands(cli: CAC): void {
     return finishReport(report, flags, () => (report.ok ? `${formatNewRevision(report)}\n` : ''));
   });
 
-  withHelp(cli.command('up [target]', 'apply pending revisions')
+  withHelp(withTimeoutOptions(cli.command('up [target]', 'apply pending revisions'))
     .option('--single-transaction', 'run the whole batch in one transaction')
     .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing'), {
     details: [
       'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
       'its record. Everything (files, chain, checksums, the SQL itself) is checked before anything runs.',
       'strata sql up prints the same script without running it.',
+      '--lock-timeout-ddl bounds how long a statement of a revision waits for a table lock (SET LOCAL lock_timeout:',
+      'a waiting ALTER TABLE would queue every query on the table behind it); with --retries a revision that',
+      'gave up is rolled back and tried again after a growing wait. --lock-timeout is another thing: how long',
+      "strata waits for its own run lock, held by another strata run. A 'Transaction: off' revision that failed",
+      'part way is resumed at the statement that failed by the next up.',
     ],
     target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
-    examples: [['strata up', 'apply every pending revision'], ['strata up +1', 'apply only the next pending revision']],
+    examples: [['strata up', 'apply every pending revision'], ['strata up --lock-timeout-ddl 500ms --retries 5', 'never queue production queries behind a DDL lock for more than 500 ms']],
   }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean }) => {
     const started = performance.now();
     const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal }));
     return finishRun(report, flags, started);
   });
 
-  withHelp(cli.command('down [target]', 'revert applied revisions')
+  withHelp(withTimeoutOptions(cli.command('down [target]', 'revert applied revisions'))
     .option('--single-transaction', 'run the whole batch in one transaction'), {
     details: [
       'Revert applied revisions, newest first, each with its down.sql in its own transaction together with',
@@ -82,7 +87,7 @@ export function registerWriteCommands(cli: CAC): void {
     return finishRun(report, flags, started);
   });
 
-  withHelp(cli.command('redo', 'revert the newest revision and apply it again (one transaction)'), {
+  withHelp(withTimeoutOptions(cli.command('redo', 'revert the newest revision and apply it again (one transaction)')), {
     details: [
       'Revert the newest applied revision and apply it again from disk, in one transaction when both',
       'directions allow it: to test a down.sql while writing it.',

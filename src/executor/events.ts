@@ -1,5 +1,6 @@
 import type { Step } from '../plan/plan.js';
 import type { LockHolder } from './advisory-lock.js';
+import type { LockRetry } from './lock-retry.js';
 import type { StepOutcome } from './run-state.js';
 
 /** What a run reports while it goes, through the listener given to createStrata (`onEvent`). */
@@ -9,6 +10,8 @@ export type RunEvent =
   | { type: 'lock-acquired'; waitedMs: number }
   | { type: 'step-start'; step: Step; index: number; total: number }
   | { type: 'step-done'; outcome: StepOutcome; index: number; total: number }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  /** a statement of the revision gave up waiting for a lock (--lock-timeout-ddl): it is tried again after `waitMs` */
+  | ({ type: 'lock-retry' } & LockRetry);
 
 export type RunEventListener = (event: RunEvent) => void;

@@ -24,6 +24,8 @@ export interface Failure {
   codeFrame: string | undefined;
   /** what already took effect and was not undone (Transaction: off), or what was rolled back */
   effects: string;
+  /** how often the revision was tried: more than 1 after lock timeouts with --retries */
+  attempts: number;
 }
 
 export function failureFrom(
@@ -55,6 +57,7 @@ export function failureFrom(
       : undefined,
     codeFrame: location ? renderCodeFrame(script.text, location.line, location.column) : undefined,
     effects,
+    attempts: 1,
   };
 }
 

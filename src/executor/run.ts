@@ -123,9 +123,11 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       lock: lock.lock.guard,
       afterStep: options.afterStep,
       batchBudgetMs: options.batchBudgetMs,
+      timeouts: config.ddl,
       events: {
         stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),
+        lockRetry: (retry) => emit({ type: 'lock-retry', ...retry }),
       },
     });
     if (result.ok) {

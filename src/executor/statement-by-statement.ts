@@ -1,3 +1,4 @@
+import { compile, sql } from 'pg-sql2';
 import type { Database, SqlErrorInfo } from '../db/database.js';
 import type { Step } from '../plan/plan.js';
 import type { SqlStatement } from '../sql/split-statements.js';
@@ -5,8 +6,10 @@ import { isLockLost, lockGuardSql } from './advisory-lock.js';
 import { lostEffects, type RunState, type StepResult } from './run-state.js';
 import { failureFrom, partialEffects, statementLine, type Failure } from './failure.js';
 import type { SentText } from './locate-error.js';
+import type { Session } from './session.js';
 import { StatementEffects } from './statement-effects.js';
-import { recordingStatements, SESSION_RESET } from './step-script.js';
+import { recordingStatements, SESSION_RESET, timeoutSettings } from './step-script.js';
+import { givenUp, isLockTimeout, waitToRetry } from './lock-retry.js';
 
 /**
  * What a failing statement outside a transaction block can leave although it failed: CREATE INDEX
@@ -15,7 +18,7 @@ import { recordingStatements, SESSION_RESET } from './step-script.js';
  */
 async function leftBehind(db: Database, statement: SqlStatement): Promise<string> {
   if (statement.label === 'CREATE INDEX CONCURRENTLY') {
-    const name = /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)/i.exec(statement.text)?.[1];
+    const name = concurrentIndexName(statement);
     if (!name) return '';
     const rows = await db.query<{ invalid: string }>(
       `select i.indexrelid::regclass::text as invalid from pg_index i where i.indexrelid = to_regclass($1) and not i.indisvalid`, [name]).catch(() => []);
@@ -37,15 +40,27 @@ async function leftBehind(db: Database, statement: SqlStatement): Promise<string
  * server would roll back with the connection).
  */
 export async function runStatementByStatement(run: RunState, step: Step, index: number): Promise<StepResult> {
+  const result = await runStatements(run, step, index);
+  // on success the session reset cleared the timeouts; after a failure the session is still used (the failure's event)
+  if (!result.ok && timeoutSettings(run.options.timeouts, 'session') !== '' && run.session.status === 'idle') {
+    await run.session.run('reset lock_timeout;\nreset statement_timeout;');
+  }
+  return result;
+}
+
+async function runStatements(run: RunState, step: Step, index: number): Promise<StepResult> {
   const { session, options } = run;
   const statements = options.statementsOf(step.script);
   const started = performance.now();
   const fail = (error: SqlErrorInfo, effects: string, failedIndex?: number, sent?: SentText): StepResult =>
     ({ ok: false, failure: failureFrom(step, statements, error, sent, failedIndex, effects) });
 
-  // its statements commit as they go: check the lock is still held before the first
-  if (options.lock) {
-    const checked = await session.run(lockGuardSql(options.schema, options.lock));
+  // its statements commit as they go: check the lock is still held before the first; the
+  // timeouts are the session's for the revision's statements, until the session reset after them
+  const settings = timeoutSettings(options.timeouts, 'session');
+  const first = [...(options.lock ? [lockGuardSql(options.schema, options.lock)] : []), ...(settings === '' ? [] : [settings])];
+  if (first.length > 0) {
+    const checked = await session.run(first.join('\n'));
     if (!checked.ok) {
       return fail(checked.error, isLockLost(checked.error)
         ? `strata's migration lock was lost before ${step.id} started: nothing of it ran; the run stopped. Another strata run may have started: check strata status`
@@ -54,7 +69,9 @@ export async function runStatementByStatement(run: RunState, step: Step, index: 
   }
 
   const effects = new StatementEffects(statements);
-  for (const [i, statement] of statements.entries()) {
+  let attempt = 1;
+  for (let i = 0; i < statements.length; i++) {
+    const statement = statements[i]!;
     const before = session.status!;
     const result = await session.run(statement.text);
     const sent: SentText = { text: statement.text, userStart: 0, userLength: statement.text.length, bodyIndex: statement.start };
@@ -65,10 +82,27 @@ export async function runStatementByStatement(run: RunState, step: Step, index: 
         const unknown = before === 'idle' ? `; whether statement ${i + 1} (line ${statementLine(step, statements, i)}) took effect is unknown: it was running when the connection was lost` : '';
         return fail(result.error, partialEffects(step, statements, effects, unknown), i, sent);
       }
+      const opener = effects.opener;
       effects.failed(i, before, result.status);
       await session.rollbackIfOpen();
+      const timeouts = options.timeouts;
+      if (isLockTimeout(result.error.code) && timeouts && attempt <= timeouts.retries && session.status === 'idle') {
+        // only this statement (or the block it was in) was undone: it goes again from there, after
+        // the INVALID index a CREATE INDEX CONCURRENTLY may have left is dropped
+        const dropped = before === 'idle' ? await dropInvalidIndex(session, statement) : true;
+        if (dropped) {
+          if (!(await waitToRetry(run, step, failureFrom(step, statements, result.error, sent, i, ''), attempt))) {
+            return fail(result.error, partialEffects(step, statements, effects, '; the run was asked to stop while it waited to try again'), i, sent);
+          }
+          attempt++;
+          i = (before === 'idle' ? i : opener ?? i) - 1;
+          continue;
+        }
+      }
       const leftovers = before === 'idle' ? await leftBehind(session.db, statement) : '';
-      return fail(result.error, partialEffects(step, statements, effects, leftovers), i, sent);
+      const failed = fail(result.error, partialEffects(step, statements, effects, leftovers), i, sent);
+      if (!failed.ok && isLockTimeout(result.error.code) && timeouts) failed.failure = givenUp(failed.failure, attempt, timeouts);
+      return failed;
     }
     if (result.commands.length !== 1) {
       // strata counted one statement where the server ran several (or none): their effects are not known statement by statement
@@ -98,7 +132,7 @@ export async function runStatementByStatement(run: RunState, step: Step, index: 
   if (!reset.ok) return fail(reset.error, `${everything}, but resetting the session before recording it failed; ${notRecorded(step)}`);
   const recording = recordingStatements(step, options.schema, options.actor, options.lock, { action: options.eventAction, durationMs: performance.now() - started });
   const recorded = await session.run(recording);
-  if (recorded.ok) return recorded;
+  if (recorded.ok) return { ok: true, attempts: attempt };
   let failure: Failure;
   if (session.isLost) {
     failure = failureFrom(step, statements, recorded.error, undefined, undefined, '');
@@ -111,6 +145,28 @@ export async function runStatementByStatement(run: RunState, step: Step, index: 
       `${everything}, but recording the revision failed (${Math.round(performance.now() - started)} ms); ${notRecorded(step)}`);
   }
   return { ok: false, failure };
+}
+
+/** The name of the index a CREATE INDEX CONCURRENTLY statement creates, as written; undefined for other statements. */
+export function concurrentIndexName(statement: SqlStatement): string | undefined {
+  if (statement.label !== 'CREATE INDEX CONCURRENTLY') return undefined;
+  return /^\s*create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?((?:"[^"]+"|[\w$]+)(?:\.(?:"[^"]+"|[\w$]+))?)/i.exec(statement.text)?.[1];
+}
+
+/**
+ * Drops the INVALID index a failed CREATE INDEX CONCURRENTLY left, so that it can run again; true
+ * when there is nothing in the way (another statement, no such index, or it is gone now).
+ */
+export async function dropInvalidIndex(session: Session, statement: SqlStatement): Promise<boolean> {
+  const name = concurrentIndexName(statement);
+  if (!name) return true;
+  const rows = await session.db.query<{ schema: string; name: string }>(
+    `select n.nspname as schema, c.relname as name from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+      where i.indexrelid = to_regclass($1) and not i.indisvalid`, [name]).catch(() => undefined);
+  if (!rows) return false;
+  if (rows.length === 0) return true;
+  const dropped = await session.run(compile(sql`drop index concurrently if exists ${sql.identifier(rows[0]!.schema, rows[0]!.name)};`).text);
+  return dropped.ok;
 }
 
 function notRecorded(step: Step): string {
