@@ -53,6 +53,15 @@ export type ProblemCode =
   | 'TARGET_AMBIGUOUS'
   | 'IRREVERSIBLE'
   | 'NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION'
+  // resuming a Transaction: off revision that failed part way
+  /** a statement that an earlier run applied changed since */
+  | 'RESUME_CHANGED'
+  /** the run that applied the first statements ended without recording what became of the next one */
+  | 'RESUME_UNKNOWN'
+  /** the statement an earlier run sent may still be running on the server */
+  | 'RESUME_STILL_RUNNING'
+  /** strata down while a revision after the applied ones is partly applied */
+  | 'PARTIAL_REVISION'
   // environment
   | 'CONFIG_INVALID'
   | 'ARGUMENT_INVALID'

@@ -109,7 +109,9 @@ export function formatStatus(report: StatusResult, style: Style): string {
     const when = r.appliedAt ? style.dim(` ${formatUtc(r.appliedAt, 'minute')}`) : '';
     const downNote = r.isDownEdited ? style.yellow(' (down.sql edited since applied)') : '';
     const squashNote = r.replaces.length > 0 ? style.dim(` (replaces ${r.replaces.length} revisions)`) : '';
-    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${squashNote}${downNote}`);
+    const p = r.partial;
+    const partialNote = p ? style.yellow(` (partial: ${p.done} of ${p.statementCount} statements ${p.direction === 'up' ? 'applied' : 'of down.sql run'}; strata ${p.direction} resumes at statement ${p.done + 1})`) : '';
+    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${squashNote}${downNote}${partialNote}`);
   }
   if (report.revisions.length === 0) lines.push('no revisions yet: create one with strata new "<message>"');
   const c = report.counts;

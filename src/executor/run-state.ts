@@ -5,6 +5,7 @@ import type { LockGuard } from './advisory-lock.js';
 import type { DdlTimeouts } from '../config.js';
 import type { Failure } from './failure.js';
 import type { LockRetry } from './lock-retry.js';
+import type { ResumePoint } from './resume.js';
 import { settleLostSteps } from './lost-connection.js';
 import type { Session } from './session.js';
 import { eventActionOf, runsInTransaction } from './step-script.js';
@@ -57,6 +58,8 @@ export interface ExecuteOptions {
    * may carry: what the server may still finish after the client died. Default BATCH_BUDGET_MS.
    */
   batchBudgetMs?: number | undefined;
+  /** partly applied Transaction: off steps (resume.ts): where each starts */
+  resume?: ReadonlyMap<Step, ResumePoint> | undefined;
   /** lock_timeout and statement_timeout for the revisions' SQL, and how often a lock timeout is retried */
   timeouts?: DdlTimeouts | undefined;
 }

@@ -13,6 +13,8 @@ import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } fro
 import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
+import { readProgress } from '../db/progress.js';
+import { checkResume } from './resume.js';
 
 /**
  * THE run pipeline, taken by every command that writes: up, down, redo, stamp (record-only
@@ -53,6 +55,8 @@ export interface RunOptions {
   afterStep?: (done: Step, next: Step) => Promise<void>;
   /** see ExecuteOptions.batchBudgetMs */
   batchBudgetMs?: number;
+  /** `up --resume-at N`: run the partly applied Transaction: off revision from its statement N (1-based) instead of where its progress says */
+  resumeAt?: number | undefined;
 }
 
 type Tracking = Awaited<ReturnType<typeof readApplied>>;
@@ -104,7 +108,13 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
     }
     const prepared = await prepareTracking(db, config.schema, currentActor());
     if (!prepared.ok) return refused('unavailable', [prepared.problem]);
+    const resumed = await checkResume(db, {
+      steps: plan.steps, progress: await readProgress(db, config.schema), applied: new Set(tracking.applied.map((a) => a.id)),
+      statementsOf: (script) => checked.statements.get(script) ?? [], resumeAt: options.resumeAt, schema: config.schema,
+    });
+    if (!resumed.ok) return refused(resumed.reason, resumed.problems);
     const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
+    notes.push(...resumed.notes);
     if (prepared.action === 'upgraded') notes.unshift(upgradeNote(config.schema, prepared.from));
     for (const note of notes) emit({ type: 'note', message: note });
     const recorded = await recordSquashes(db, config, unrecorded, emit);
@@ -124,6 +134,7 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       afterStep: options.afterStep,
       batchBudgetMs: options.batchBudgetMs,
       timeouts: config.ddl,
+      resume: resumed.resume,
       events: {
         stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),

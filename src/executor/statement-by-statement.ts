@@ -7,6 +7,7 @@ import { lostEffects, type RunState, type StepResult } from './run-state.js';
 import { failureFrom, partialEffects, statementLine, type Failure } from './failure.js';
 import type { SentText } from './locate-error.js';
 import type { Session } from './session.js';
+import { ProgressWriter } from './progress-writer.js';
 import { StatementEffects } from './statement-effects.js';
 import { recordingStatements, SESSION_RESET, timeoutSettings } from './step-script.js';
 import { givenUp, isLockTimeout, waitToRetry } from './lock-retry.js';
@@ -23,7 +24,7 @@ async function leftBehind(db: Database, statement: SqlStatement): Promise<string
     const rows = await db.query<{ invalid: string }>(
       `select i.indexrelid::regclass::text as invalid from pg_index i where i.indexrelid = to_regclass($1) and not i.indisvalid`, [name]).catch(() => []);
     const invalid = rows[0]?.invalid;
-    return invalid ? `; the failed CREATE INDEX CONCURRENTLY left the INVALID index ${invalid}: drop it (DROP INDEX CONCURRENTLY ${invalid}) before running again` : '';
+    return invalid ? `; the failed CREATE INDEX CONCURRENTLY left the INVALID index ${invalid}: strata up drops it (DROP INDEX CONCURRENTLY) and builds it again when it resumes the revision` : '';
   }
   if (statement.nodeType === 'CallStmt' || (statement.nodeType === 'DoStmt' && /\b(commit|rollback)\b/i.test(statement.text))) {
     return `; a ${statement.nodeType === 'CallStmt' ? 'procedure' : 'DO block'} can COMMIT inside it: what it committed before the error took effect`;
@@ -57,30 +58,41 @@ async function runStatements(run: RunState, step: Step, index: number): Promise<
 
   // its statements commit as they go: check the lock is still held before the first; the
   // timeouts are the session's for the revision's statements, until the session reset after them
+  // and its progress is recorded from here on, for a later run to resume it (progress.ts)
+  const resume = options.resume?.get(step);
+  const from = resume?.from ?? 0;
+  const progress = new ProgressWriter(run, step, statements, from);
   const settings = timeoutSettings(options.timeouts, 'session');
-  const first = [...(options.lock ? [lockGuardSql(options.schema, options.lock)] : []), ...(settings === '' ? [] : [settings])];
-  if (first.length > 0) {
-    const checked = await session.run(first.join('\n'));
-    if (!checked.ok) {
-      return fail(checked.error, isLockLost(checked.error)
-        ? `strata's migration lock was lost before ${step.id} started: nothing of it ran; the run stopped. Another strata run may have started: check strata status`
-        : 'no statement ran');
-    }
+  const first = [...(options.lock ? [lockGuardSql(options.schema, options.lock)] : []), ...(settings === '' ? [] : [settings]), progress.startSql()];
+  const checked = await session.run(first.join('\n'));
+  const nothing = from === 0 ? 'no statement ran' : `no statement ran in this run (statements 1–${from} took effect in an earlier one)`;
+  if (!checked.ok) {
+    return fail(checked.error, isLockLost(checked.error)
+      ? `strata's migration lock was lost before ${step.id} started: ${nothing}; the run stopped. Another strata run may have started: check strata status`
+      : nothing);
+  }
+  if (resume?.dropsInvalidIndex && !(await dropInvalidIndex(session, statements[from]!))) {
+    return fail({ ...noPosition('55000'), message: `cannot drop the INVALID index that CREATE INDEX CONCURRENTLY at statement ${from + 1} left` }, nothing, from);
   }
 
   const effects = new StatementEffects(statements);
+  effects.tookEffectBefore(from);
   let attempt = 1;
-  for (let i = 0; i < statements.length; i++) {
+  for (let i = from; i < statements.length; i++) {
     const statement = statements[i]!;
     const before = session.status!;
     const result = await session.run(statement.text);
     const sent: SentText = { text: statement.text, userStart: 0, userLength: statement.text.length, bodyIndex: statement.start };
     if (!result.ok) {
       if (session.isLost) {
-        // the server rolls back an open block when the connection ends; a statement outside one may have committed
+        // the server rolls back an open block when the connection ends; a statement outside one may
+        // have committed, unless the server said it ended the session before the statement completed
         effects.rollBackOpenBlock();
-        const unknown = before === 'idle' ? `; whether statement ${i + 1} (line ${statementLine(step, statements, i)}) took effect is unknown: it was running when the connection was lost` : '';
-        return fail(result.error, partialEffects(step, statements, effects, unknown), i, sent);
+        const isAborted = result.error.code.startsWith('57P0') && result.completedStatements === 0;
+        const unknown = before === 'idle' && !isAborted ? `; whether statement ${i + 1} (line ${statementLine(step, statements, i)}) took effect is unknown: it was running when the connection was lost` : '';
+        const resumesAt = unknown === '' ? await progress.failedElsewhere(i, result.error) : undefined;
+        const leftovers = isAborted && before === 'idle' && concurrentIndexName(statement) ? '; a CREATE INDEX CONCURRENTLY stopped part way leaves an INVALID index, which the resume drops and builds again' : '';
+        return fail(result.error, partialEffects(step, statements, effects, unknown + leftovers, resumesAt), i, sent);
       }
       const opener = effects.opener;
       effects.failed(i, before, result.status);
@@ -92,7 +104,8 @@ async function runStatements(run: RunState, step: Step, index: number): Promise<
         const dropped = before === 'idle' ? await dropInvalidIndex(session, statement) : true;
         if (dropped) {
           if (!(await waitToRetry(run, step, failureFrom(step, statements, result.error, sent, i, ''), attempt))) {
-            return fail(result.error, partialEffects(step, statements, effects, '; the run was asked to stop while it waited to try again'), i, sent);
+            const resumesAt = await progress.failed(i, result.error);
+            return fail(result.error, partialEffects(step, statements, effects, '; the run was asked to stop while it waited to try again', resumesAt), i, sent);
           }
           attempt++;
           i = (before === 'idle' ? i : opener ?? i) - 1;
@@ -100,7 +113,8 @@ async function runStatements(run: RunState, step: Step, index: number): Promise<
         }
       }
       const leftovers = before === 'idle' ? await leftBehind(session.db, statement) : '';
-      const failed = fail(result.error, partialEffects(step, statements, effects, leftovers), i, sent);
+      const resumesAt = await progress.failed(i, result.error);
+      const failed = fail(result.error, partialEffects(step, statements, effects, leftovers, resumesAt), i, sent);
       if (!failed.ok && isLockTimeout(result.error.code) && timeouts) failed.failure = givenUp(failed.failure, attempt, timeouts);
       return failed;
     }
@@ -110,6 +124,12 @@ async function runStatements(run: RunState, step: Step, index: number): Promise<
       return fail(divergence(statement, result.commands), `${partialEffects(step, statements, effects)}; statement ${i + 1} ran as the server read it`, i, sent);
     }
     effects.completed(i, result.commands[0]!, before, result.status!);
+    if (session.status === 'idle') {
+      const advanced = await progress.advance(i);
+      if (!advanced.ok) {
+        return fail(advanced.error, partialEffects(step, statements, effects, `; recording that statement ${i + 1} took effect failed, so the next run asks what became of it before it resumes`), undefined);
+      }
+    }
   }
 
   if (session.status !== 'idle') {
@@ -124,14 +144,16 @@ async function runStatements(run: RunState, step: Step, index: number): Promise<
       detail: undefined, position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined,
     };
     const openerSent = opener !== undefined ? { text: statements[opener]!.text, userStart: 0, userLength: statements[opener]!.text.length, bodyIndex: statements[opener]!.start } : undefined;
-    return fail(error, partialEffects(step, statements, effects, '; strata rolled back the open block rather than record the revision inside it'), opener, openerSent);
+    const resumesAt = await progress.failed(opener ?? statements.length - 1, error);
+    return fail(error, partialEffects(step, statements, effects, '; strata rolled back the open block rather than record the revision inside it', resumesAt), opener, openerSent);
   }
 
   const everything = 'every statement took effect';
   const reset = await session.run(SESSION_RESET);
   if (!reset.ok) return fail(reset.error, `${everything}, but resetting the session before recording it failed; ${notRecorded(step)}`);
   const recording = recordingStatements(step, options.schema, options.actor, options.lock, { action: options.eventAction, durationMs: performance.now() - started });
-  const recorded = await session.run(recording);
+  // the progress goes with the record, in one transaction (a message of several statements is one)
+  const recorded = await session.run(`${recording}\n${progress.clearSql()}`);
   if (recorded.ok) return { ok: true, attempts: attempt };
   let failure: Failure;
   if (session.isLost) {
@@ -173,6 +195,10 @@ function notRecorded(step: Step): string {
   return step.direction === 'up'
     ? `strata status will show ${step.id} as not applied — use strata stamp once the cause is fixed`
     : `${step.id} is still recorded as applied — use strata stamp to remove the record once the cause is fixed`;
+}
+
+function noPosition(code: string): SqlErrorInfo {
+  return { code, severity: 'ERROR', message: '', detail: undefined, hint: undefined, position: undefined, internalPosition: undefined, internalQuery: undefined, where: undefined };
 }
 
 function divergence(statement: SqlStatement, commands: readonly string[]): SqlErrorInfo {

@@ -16,7 +16,7 @@ const KEYS = {
   problem: ['code', 'codeFrame', 'column', 'file', 'hint', 'line', 'message'],
   invalid: ['ok', 'problems', 'reason'],
   status: ['counts', 'current', 'database', 'head', 'ok', 'problems', 'revisions', 'schema'],
-  statusRevision: ['appliedAt', 'id', 'isDownEdited', 'message', 'replaces', 'state', 'tags'],
+  statusRevision: ['appliedAt', 'id', 'isDownEdited', 'message', 'partial', 'replaces', 'state', 'tags'],
   sql: ['command', 'direction', 'from', 'ok', 'script', 'steps'],
   sqlStep: ['direction', 'file', 'id', 'transactional'],
   sqlInvalid: ['command', 'direction', 'ok', 'problems', 'reason'],
