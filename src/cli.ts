@@ -11,6 +11,7 @@ import { registerWriteCommands } from './cli/write-commands.js';
 import { registerProofCommands } from './cli/proof-commands.js';
 import { registerDeclareCommands } from './cli/declare-commands.js';
 import { registerReleaseCommands } from './cli/release-commands.js';
+import { registerLintCommands } from './cli/lint-commands.js';
 import { redactOutput } from './cli/redact-output.js';
 import { configuredUrls } from './config.js';
 
@@ -29,6 +30,7 @@ registerReadCommands(cli);
 registerProofCommands(cli);
 registerDeclareCommands(cli);
 registerReleaseCommands(cli);
+registerLintCommands(cli);
 withHelp(cli.command('help [command]', 'what a command does, its options, targets and examples'), {
   details: ['Show what a command does, its options and targets, and two examples; without a command, the list of commands.'],
   examples: [['strata help up', 'the same as strata up --help'], ['strata help', 'the same as strata --help']],

@@ -44,6 +44,10 @@ export type ProblemCode =
   | 'SQL_NEEDS_NO_TRANSACTION'
   /** a Transaction: off revision leaves a transaction block open at its end */
   | 'SQL_TRANSACTION_LEFT_OPEN'
+  /** a Lint-allow header or strata:allow comment names a rule that does not exist */
+  | 'LINT_ALLOW_UNKNOWN_RULE'
+  /** strata check: an error-severity lint finding */
+  | 'LINT_FINDING'
   // plan
   | 'APPLIED_EDITED'
   | 'APPLIED_MISSING'

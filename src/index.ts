@@ -35,6 +35,8 @@ import type { DumpReport } from './proof/dump.js';
 import type { ProofEvents } from './proof/proof-events.js';
 import type { DeclareOptions } from './declare/declared-schema.js';
 import type { DiffReport, NewFromSchemaReport } from './declare/from-schema.js';
+import type { LintOptions } from './lint/lint-files.js';
+import type { LintReport } from './lint/lint-revisions.js';
 
 export type { StrataOptions, StrataConfig } from './config.js';
 export type { InitReport, NewRevisionReport } from './project/project-files.js';
@@ -63,6 +65,8 @@ export type { ProofSummary } from './declare/prove-migration.js';
 export type { RebaseReport } from './release/rebase.js';
 export type { SquashOptions, SquashReport } from './release/squash.js';
 export type { TagEntry, TagReport } from './release/tags.js';
+export type { LintFinding, LintOptions } from './lint/lint-files.js';
+export type { LintCounts, LintReport } from './lint/lint-revisions.js';
 
 /** Everything a command reports while it runs (`onEvent`): the run's events and, for dev, its own. */
 export type StrataEvent = RunEvent | DevEvent;
@@ -162,6 +166,8 @@ export interface Strata {
   tags(): Promise<TagsReport>;
   /** after a merge fork: the branches this database has not applied (all but the first with `fromBase`) moved after the rest */
   rebase(options?: { fromBase?: boolean }): Promise<RebaseReport | Unavailable>;
+  /** the lint rules over up.sql and down.sql of the revisions `selection` names (ids, prefixes, or one `<from>..<to>`; default all); reads only files */
+  lint(selection?: readonly string[], options?: LintOptions): Promise<LintReport>;
 }
 
 export type TagsReport = { ok: true; database: string; tags: TagEntry[]; problems: Problem[] } | Unavailable;
@@ -284,6 +290,13 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       // a squashed revision counted as applied is applied too
       const applied = new Set([...read.map((a) => a.id), ...databaseView(set, read).applied.map((a) => a.id)]);
       return (await import('./release/rebase.js')).rebaseHistory(config, set, applied);
+    },
+    lint: async (selection = [], lintOptions = {}) => {
+      const set = loadRevisions(config);
+      if (set.problems.length > 0) return { ok: false, reason: 'invalid', problems: set.problems };
+      const { lintRevisions, selectRevisions } = await import('./lint/lint-revisions.js');
+      const picked = selectRevisions(set.revisions, selection);
+      return picked.ok ? lintRevisions(picked.revisions, lintOptions) : { ok: false, reason: 'invalid', problems: [picked.problem] };
     },
     log: async ({ limit = 20 } = {}) => {
       if (!Number.isInteger(limit) || limit < 1) {

@@ -5,6 +5,7 @@ import type { RunReport } from '../executor/run.js';
 import type { LogEvent } from '../db/events.js';
 import type { StampReport } from '../executor/stamp.js';
 import { formatUtc } from '../text/utc-time.js';
+import { formatLintCounts, formatLintFindings } from './lint-output.js';
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org). */
 export function makeStyle(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env) {
@@ -152,6 +153,8 @@ export function formatEvent(event: StrataEvent, style: Style): string | undefine
     }
     case 'note':
       return style.yellow(`note: ${event.message}`);
+    case 'lint':
+      return [...formatLintFindings(event.findings, style), style.yellow(`warning: lint found ${formatLintCounts(event.counts)} in the pending revisions; up goes on (strata lint shows every finding, up --no-lint skips this)`)].join('\n');
     default:
       return undefined;
   }

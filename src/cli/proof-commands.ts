@@ -1,6 +1,7 @@
 import type { CAC } from 'cac';
 import type { CheckReport, DumpReport } from '../index.js';
 import { withHelp } from './help.js';
+import { formatLintCounts } from './lint-output.js';
 import { formatProblems, formatRefusal, toJson, type Style } from './output.js';
 import { EXIT, err, out, stoppable, strataFor, type GlobalFlags } from './session.js';
 
@@ -83,6 +84,7 @@ function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, styl
   const mark = { passed: style.green('ok'), failed: style.red('failed'), irreversible: style.yellow('irreversible, not round-tripped') };
   const lines = report.roundTrips.map((entry) => `round trip ${entry.id}: ${mark[entry.result]}`);
   lines.push(`schema.sql: ${report.schemaSql === 'current' ? style.green('current') : report.schemaSql === 'ahead' ? 'ahead of the migrations (edited: changes no revision makes yet)' : report.schemaSql}`);
+  if (report.lint !== 'not checked') lines.push(`lint: ${report.lint.counts.errors > 0 ? style.red(formatLintCounts(report.lint.counts)) : formatLintCounts(report.lint.counts)}`);
   if (report.drift !== 'not checked') lines.push(`live database: ${report.drift === 'none' ? style.green('as its revisions make it') : style.red('changed outside strata')}`);
   if (report.ok) lines.push(style.green('check passed'));
   return lines.join('\n');

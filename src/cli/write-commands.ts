@@ -54,7 +54,8 @@ export function registerWriteCommands(cli: CAC): void {
   withHelp(withTimeoutOptions(cli.command('up [target]', 'apply pending revisions'))
     .option('--single-transaction', 'run the whole batch in one transaction')
     .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing')
-    .option('--resume-at <statement>', "run the partly applied 'Transaction: off' revision from this statement (1: from its start, after undoing the rest by hand) instead of where its recorded progress says"), {
+    .option('--resume-at <statement>', "run the partly applied 'Transaction: off' revision from this statement (1: from its start, after undoing the rest by hand) instead of where its recorded progress says")
+    .option('--no-lint', 'do not lint the pending revisions first (lint findings are printed as warnings and never stop up)'), {
     details: [
       'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
       'its record. Everything (files, chain, checksums, the SQL itself) is checked before anything runs.',
@@ -67,13 +68,14 @@ export function registerWriteCommands(cli: CAC): void {
     ],
     target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
     examples: [['strata up', 'apply every pending revision'], ['strata up --lock-timeout-ddl 500ms --retries 5', 'never queue production queries behind a DDL lock for more than 500 ms']],
-  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean; resumeAt?: number | string }) => {
+  }).action(async (target: string | undefined, flags: GlobalFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean; resumeAt?: number | string; lint?: boolean }) => {
     const started = performance.now();
     const resumeAt = flags.resumeAt === undefined ? undefined : Number(flags.resumeAt);
     if (resumeAt !== undefined && !Number.isInteger(resumeAt)) {
       return finishReport(usageProblem(`--resume-at takes a statement number, got '${flags.resumeAt}'`, 'e.g. strata up --resume-at 4 (strata status shows how far the revision got)'), flags, () => '');
     }
-    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal, resumeAt }));
+    const lint = flags.lint === false ? { lint: false as const } : {};
+    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal, resumeAt, ...lint }));
     return finishRun(report, flags, started);
   });
 

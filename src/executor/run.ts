@@ -3,9 +3,10 @@ import type { Database } from '../db/database.js';
 import { readApplied, recordSquashStatement } from '../db/tracking.js';
 import { prepareTracking, upgradeNote } from '../db/tracking-schema.js';
 import { StrataError, type Problem } from '../errors.js';
-import type { Step } from '../plan/plan.js';
+import type { Script, Step } from '../plan/plan.js';
 import type { Planner } from '../plan/planners.js';
 import { databaseView, squashRecordOf } from '../plan/squashes.js';
+import type { LintOptions } from '../lint/lint-files.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { currentActor } from './actor.js';
@@ -15,6 +16,7 @@ import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
 import { readProgress } from '../db/progress.js';
 import { checkResume } from './resume.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 
 /**
  * THE run pipeline, taken by every command that writes: up, down, redo, stamp (record-only
@@ -57,6 +59,8 @@ export interface RunOptions {
   batchBudgetMs?: number;
   /** `up --resume-at N`: run the partly applied Transaction: off revision from its statement N (1-based) instead of where its progress says */
   resumeAt?: number | undefined;
+  /** up: lint the pending revisions' up.sql and report its errors as a `lint` event (never blocking); false skips it */
+  lint?: false | LintOptions;
 }
 
 type Tracking = Awaited<ReturnType<typeof readApplied>>;
@@ -87,6 +91,7 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   if (!checked.ok) return refused('invalid', checked.problems);
   // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do
   if (checked.steps.length === 0 && databaseView(set, tracking.applied).unrecorded.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
+  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, options.lint ?? {}, emit);
 
   const lock = await lockForRun(db, config, emit);
   if (!lock.ok) return refused('unavailable', [lock.problem]);
@@ -151,6 +156,21 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   } finally {
     await releaseRunLock(lock.lock, config.schema);
   }
+}
+
+/**
+ * The pending revisions' up.sql, linted from the statements the checks parsed (loaded only when
+ * something is pending). Only error-severity findings are reported (a `lint` event; never blocking):
+ * warnings are for review time (strata lint, check), not repeated at every deploy.
+ */
+async function lintPending(steps: readonly Step[], statements: ReadonlyMap<Script, SqlStatement[]>, options: LintOptions, emit: RunEventListener): Promise<void> {
+  const items = steps.flatMap((s) => (s.direction === 'up' && !s.recordOnly ? [{ revision: s.revision, up: s.script }] : []));
+  if (items.length === 0) return;
+  const { countFindings, lintParsed } = await import('../lint/lint-revisions.js');
+  const result = lintParsed(items, statements, options);
+  const errors = result.findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) emit({ type: 'lint', findings: errors, counts: countFindings(result) });
+  for (const p of result.problems) emit({ type: 'note', message: `${p.file}:${p.line}: ${p.message}` });
 }
 
 /** Records each squashed revision in place of the rows of the revisions it replaces (squashes.ts); one note each. */

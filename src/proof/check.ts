@@ -1,6 +1,10 @@
 import type { StrataConfig } from '../config.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import { checkSteps } from '../executor/check-steps.js';
+import type { LintFinding } from '../lint/lint-files.js';
+import { countFindings, lintParsed, type LintCounts } from '../lint/lint-revisions.js';
+import type { Script } from '../plan/plan.js';
+import type { SqlStatement } from '../sql/split-statements.js';
 import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { renderSchema } from '../schema/model/render.js';
@@ -38,8 +42,10 @@ export interface CheckResult {
   /** kinds present that the snapshot does not model: neither dumped nor compared */
   unmodelled: UnmodelledObject[];
   problems: Problem[];
-  /** reported, not failing: Irreversible revisions, unmodelled objects */
+  /** reported, not failing: Irreversible revisions, unmodelled objects, lint warnings (counted) */
   warnings: Problem[];
+  /** strata lint over every revision (up.sql and down.sql): its error findings are in `problems` too, and fail the check */
+  lint: { findings: LintFinding[]; counts: LintCounts } | 'not checked';
 }
 
 export type CheckReport =
@@ -58,11 +64,15 @@ export type CheckReport =
 export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
   const range = resolveRevisionRange(set.revisions, options.revisions);
   if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
-  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [] };
+  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [], lint: 'not checked' };
   if (result.problems.length === 0) {
     const plan = planners.up('head', {})(set, []);
     if (!plan.ok) result.problems.push(...plan.problems);
-    else result.problems.push(...(await checkSteps(plan.steps, {})).problems);
+    else {
+      const checked = await checkSteps(plan.steps, {});
+      result.problems.push(...checked.problems);
+      if (checked.problems.length === 0) addLint(result, set, checked.statements);
+    }
   }
   if (result.problems.length > 0) return result;
   const { signal } = options;
@@ -122,6 +132,19 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
   }
   result.ok = result.problems.length === 0;
   return result;
+}
+
+/** The lint section: the statements the checks parsed, matched to each revision's files by path (nothing is parsed again). */
+function addLint(result: CheckResult, set: RevisionSet, statements: ReadonlyMap<Script, SqlStatement[]>): void {
+  const byPath = new Map([...statements.keys()].map((script) => [script.path, script]));
+  const linted = lintParsed(set.revisions.map((revision) => ({ revision, up: byPath.get(revision.up.path), down: byPath.get(revision.down.path) })), statements);
+  result.problems.push(...linted.problems);
+  result.lint = { findings: linted.findings, counts: countFindings(linted) };
+  for (const f of linted.findings.filter((x) => x.severity === 'error')) {
+    result.problems.push(problem('LINT_FINDING', { file: f.file, line: f.line, column: f.column, revision: f.revision, message: `${f.rule}: ${f.message}`, hint: f.hint }));
+  }
+  const { warnings } = result.lint.counts;
+  if (warnings > 0) result.warnings.push(problem('LINT_FINDING', { message: `lint: ${warnings} ${warnings === 1 ? 'warning' : 'warnings'} (strata lint lists them)`, hint: 'strata lint shows each with its fix' }));
 }
 
 /**

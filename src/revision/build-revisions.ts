@@ -155,10 +155,10 @@ function buildFolder(id: string, location: string, upContent: FileContent | unde
         tags: upFile.header.tags,
         replaces: upFile.header.replaces,
         transactional: upFile.header.transactional,
-        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: bodyChecksum(upFile.body) },
+        up: { path: `${location}/up.sql`, text: up, body: upFile.body, bodyOffset: upFile.bodyOffset, checksum: bodyChecksum(upFile.body), lintAllows: upFile.header.lintAllows },
         down: {
           path: `${location}/down.sql`, text: down, body: downFile.body, bodyOffset: downFile.bodyOffset, checksum: bodyChecksum(downFile.body),
-          transactional: downFile.header.transactional, irreversible: downFile.header.irreversible,
+          transactional: downFile.header.transactional, irreversible: downFile.header.irreversible, lintAllows: downFile.header.lintAllows,
         },
       };
     }

@@ -12,12 +12,22 @@ export interface UpHeader {
   tags: string[];
   /** `Replaces:` the revisions a squashed revision stands for, in order (strata squash writes it) */
   replaces: string[];
+  /** `Lint-allow: <rule> <why>` lines (repeatable): lint findings of that rule in this file accepted knowingly */
+  lintAllows: LintAllow[];
+}
+
+/** One `--! Lint-allow: <rule> <why>` header line; lint/ checks that the rule exists. */
+export interface LintAllow {
+  rule: string;
+  reason: string;
+  line: number;
 }
 
 export interface DownHeader {
   transactional: boolean;
   /** why the revision cannot be reverted, when it cannot */
   irreversible: string | undefined;
+  lintAllows: LintAllow[];
 }
 
 export interface ParsedFile<H> {
@@ -34,8 +44,10 @@ interface HeaderLines extends Omit<ParsedFile<unknown>, 'header'> {
   intendedKeys: Set<string>;
 }
 
-const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags', 'Replaces'] as const;
-const DOWN_KEYS = ['Transaction', 'Irreversible'] as const;
+const UP_KEYS = ['Parent', 'Message', 'Transaction', 'Tags', 'Replaces', 'Lint-allow'] as const;
+const DOWN_KEYS = ['Transaction', 'Irreversible', 'Lint-allow'] as const;
+/** keys that may be given on several lines */
+const REPEATABLE_KEYS: readonly string[] = ['Lint-allow'];
 const HEADER_LINE = /^--!(.*)$/;
 const KEY_VALUE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\s*:\s*(.*?)\s*$/;
 const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9._-]*$/;
@@ -50,7 +62,7 @@ export function withoutBom(text: string): string {
 
 /** `revision`: the id of the revision the file belongs to, set on every problem (absent for a file read on its own, as in tests). */
 export function parseUpFile(text: string, file: string, revision?: string): ParsedFile<UpHeader> {
-  const header: UpHeader = { parent: undefined, message: undefined, transactional: true, tags: [], replaces: [] };
+  const header: UpHeader = { parent: undefined, message: undefined, transactional: true, tags: [], replaces: [], lintAllows: [] };
   const result = parseHeaderLines(text, file, 'up', (key, value, line, problems) => {
     switch (key) {
       case 'Parent':
@@ -69,6 +81,9 @@ export function parseUpFile(text: string, file: string, revision?: string): Pars
       case 'Replaces':
         header.replaces = parseReplaces(value, file, line, problems);
         break;
+      case 'Lint-allow':
+        header.lintAllows.push(...parseLintAllow(value, file, line, problems));
+        break;
     }
   });
   // a Parent line that is empty or misspelt has its own problem already
@@ -83,9 +98,10 @@ export function parseUpFile(text: string, file: string, revision?: string): Pars
 }
 
 export function parseDownFile(text: string, file: string, revision?: string): ParsedFile<DownHeader> {
-  const header: DownHeader = { transactional: true, irreversible: undefined };
+  const header: DownHeader = { transactional: true, irreversible: undefined, lintAllows: [] };
   const result = parseHeaderLines(text, file, 'down', (key, value, line, problems) => {
     if (key === 'Transaction') header.transactional = parseTransaction(value, file, line, problems);
+    if (key === 'Lint-allow') header.lintAllows.push(...parseLintAllow(value, file, line, problems));
     if (key === 'Irreversible') {
       if (value === '') problems.push(problem('HEADER_BAD_VALUE', { file, line, message: 'Irreversible needs a reason', hint: "say why, e.g. '--! Irreversible: drops customer data that cannot be restored'" }));
       else header.irreversible = value;
@@ -148,7 +164,7 @@ function parseHeaderLines(
               hint: `${role}.sql headers are: ${known.join(', ')}`,
             }));
           }
-        } else if (seen.has(key)) {
+        } else if (seen.has(key) && !REPEATABLE_KEYS.includes(key)) {
           problems.push(problem('HEADER_REPEATED_KEY', {
             file, line: lineNumber, column: 5,
             message: `header '${key}' is repeated (first on line ${seen.get(key)})`,
@@ -229,6 +245,19 @@ function parseTransaction(value: string, file: string, line: number, problems: P
     hint: "write '--! Transaction: off' to run the file outside a transaction, or remove the line",
   }));
   return true;
+}
+
+function parseLintAllow(value: string, file: string, line: number, problems: Problem[]): LintAllow[] {
+  const match = /^(\S+)\s+(\S.*)$/.exec(value);
+  if (!match) {
+    problems.push(problem('HEADER_BAD_VALUE', {
+      file, line,
+      message: value === '' ? 'Lint-allow needs a rule and a reason' : `Lint-allow ${value} needs a reason after the rule`,
+      hint: `say why the finding is accepted, e.g. '--! Lint-allow: ${value || 'create-index-not-concurrently'} the table has 40 rows'`,
+    }));
+    return [];
+  }
+  return [{ rule: match[1]!, reason: match[2]!, line }];
 }
 
 function parseReplaces(value: string, file: string, line: number, problems: Problem[]): string[] {

@@ -1,4 +1,5 @@
 import type { Script } from '../sql/script.js';
+import type { LintAllow } from './parse-header.js';
 
 export interface RevisionFile {
   /** path as printed, e.g. migrations/20261125123456_add_orders/up.sql */
@@ -11,6 +12,8 @@ export interface RevisionFile {
   bodyOffset: number;
   /** bodyChecksum(body): `v2:` + sha-256 of the normalised body (checksums.ts); compare with matchesRecorded */
   checksum: string;
+  /** the header's `Lint-allow` lines (absent: none) */
+  lintAllows?: LintAllow[];
 }
 
 export interface DownFile extends RevisionFile {

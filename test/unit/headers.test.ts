@@ -17,7 +17,7 @@ test('a complete up.sql header: every key, the body after it, no problems', () =
   const text = '--! Parent: 20261120093000_create_users\n--! Message:   Add orders table  \n--! Transaction: off\n--! Tags: v1.4, release-2 ,beta_3\n--! Replaces: 20261121093000_a, 20261122093000_b\n\ncreate table orders (id int);\n';
   const parsed = parseUpFile(text, UP);
   assert.equal(parsed.problems, []);
-  assert.equal(parsed.header, { parent: '20261120093000_create_users', message: 'Add orders table', transactional: false, tags: ['v1.4', 'release-2', 'beta_3'], replaces: ['20261121093000_a', '20261122093000_b'] });
+  assert.equal(parsed.header, { parent: '20261120093000_create_users', message: 'Add orders table', transactional: false, tags: ['v1.4', 'release-2', 'beta_3'], replaces: ['20261121093000_a', '20261122093000_b'], lintAllows: [] });
   assert.is(parsed.body, '\ncreate table orders (id int);\n');
   assert.is(parsed.bodyOffset, text.indexOf('\ncreate table'));
   assert.is(text.slice(parsed.bodyOffset), parsed.body);
@@ -189,8 +189,8 @@ test('tags: trimmed, empty items dropped; invalid and reserved names refused wit
 test('down.sql: Irreversible with its reason, Transaction off, no Parent needed', () => {
   const parsed = parseDownFile('--! Transaction: off\n--! Irreversible: drops customer data\n\n', DOWN);
   assert.equal(parsed.problems, []);
-  assert.equal(parsed.header, { transactional: false, irreversible: 'drops customer data' });
-  assert.equal(parseDownFile('drop table t;\n', DOWN), { header: { transactional: true, irreversible: undefined }, body: 'drop table t;\n', bodyOffset: 0, problems: [] });
+  assert.equal(parsed.header, { transactional: false, irreversible: 'drops customer data', lintAllows: [] });
+  assert.equal(parseDownFile('drop table t;\n', DOWN), { header: { transactional: true, irreversible: undefined, lintAllows: [] }, body: 'drop table t;\n', bodyOffset: 0, problems: [] });
 });
 
 test('down.sql: Irreversible without a reason, unknown key with suggestion', () => {
@@ -220,7 +220,7 @@ test('header lines end at LF, CRLF or a lone CR; the body starts after the break
     const text = `--! Parent: base${br}--! Message: x${br}--! Transaction: off${br}${br}select 1;${br}`;
     const parsed = parseUpFile(text, UP);
     assert.equal(parsed.problems, [], JSON.stringify(br));
-    assert.equal(parsed.header, { parent: 'base', message: 'x', transactional: false, tags: [], replaces: [] }, JSON.stringify(br));
+    assert.equal(parsed.header, { parent: 'base', message: 'x', transactional: false, tags: [], replaces: [], lintAllows: [] }, JSON.stringify(br));
     assert.is(parsed.body, `${br}select 1;${br}`, JSON.stringify(br));
     assert.is(text.slice(parsed.bodyOffset), parsed.body);
   }

@@ -1,0 +1,187 @@
+/**
+ * Runs the rules over the statements of revision files already split and parsed (check-scripts.ts
+ * keeps each statement's tree: nothing is parsed again here). Pure.
+ *
+ * "New" relations: those created earlier in the same file. Everything else is taken to exist in
+ * production with rows in it, including relations created by an earlier revision of the same run
+ * (by the time this one runs in production, they have lived there). In down.sql, what the same
+ * revision's up.sql made is "owned": dropping it is what undoing the revision means, so the
+ * destructive rules (drop-table, drop-column, rename-*) leave it alone; the lock rules do not.
+ *
+ * Accepting a finding: `--! Lint-allow: <rule> <why>` in the file's header (the whole file), or a
+ * `-- strata:allow <rule>[,<rule>] [why]` comment between the statement before and this one.
+ */
+import { closest, problem, type Problem } from '../errors.js';
+import { lexSql } from '../sql/lexer.js';
+import type { SqlStatement } from '../sql/split-statements.js';
+import { byteOffsetMapper, lineColumnAt } from '../text/source-position.js';
+import type { LintAllow } from '../revision/parse-header.js';
+import { alterTableCommands } from './ast-helpers.js';
+import { lockLevels, relationsCreated } from './lock-levels.js';
+import { isSameRelation, RelationSet, type RelationName } from './relation-names.js';
+import type { EarlierStatement, Severity, StatementContext } from './rule.js';
+import { LINT_RULES, RULE_IDS } from './rules.js';
+import { NotNullChecks } from './not-null-checks.js';
+
+export interface LintFile {
+  revision: string;
+  role: 'up' | 'down';
+  /** as printed: migrations/<id>/up.sql */
+  path: string;
+  text: string;
+  body: string;
+  bodyOffset: number;
+  transactional: boolean;
+  statements: readonly SqlStatement[];
+  headerAllows: readonly LintAllow[];
+}
+
+export interface LintOptions {
+  /** the run sets lock_timeout itself (up --lock-timeout-ddl): lock-timeout-missing has nothing to say */
+  lockTimeoutConfigured?: boolean;
+}
+
+export interface LintFinding {
+  rule: string;
+  severity: Severity;
+  revision: string;
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  /** the safe rewrite */
+  hint: string;
+  /** the lock the statement takes, in words */
+  lock: string;
+}
+
+export interface LintResult {
+  findings: LintFinding[];
+  /** findings accepted by a Lint-allow header or a strata:allow comment */
+  allowed: number;
+  /** allows naming rules that do not exist */
+  problems: Problem[];
+}
+
+const ALLOW_COMMENT = /^--\s*strata:allow\s+(\S+)/;
+
+/** Lints each revision's files in order: up.sql, then down.sql (which sees what up.sql made as owned). */
+export function lintFiles(revisions: readonly { up?: LintFile; down?: LintFile }[], options: LintOptions = {}): LintResult {
+  const result: LintResult = { findings: [], allowed: 0, problems: [] };
+  const checks = new NotNullChecks();
+  for (const { up, down } of revisions) {
+    const owned = up ? ownedBy(up) : { relations: new RelationSet(), columns: [] };
+    if (up) lintFile(up, owned, checks, options, result);
+    if (down) lintFile(down, owned, checks, options, result);
+  }
+  return result;
+}
+
+interface Owned {
+  relations: RelationSet;
+  columns: { relation: RelationName; column: string }[];
+}
+
+/** What up.sql makes: relations it creates and columns it adds (or renames to). */
+function ownedBy(file: LintFile): Owned {
+  const owned: Owned = { relations: new RelationSet(), columns: [] };
+  for (const { ast } of file.statements) {
+    for (const relation of relationsCreated(ast)) owned.relations.add(relation);
+    for (const a of alterTableCommands(ast)) {
+      const column = a.cmd.def && 'ColumnDef' in a.cmd.def ? a.cmd.def.ColumnDef.colname : undefined;
+      if (a.cmd.subtype === 'AT_AddColumn' && column) owned.columns.push({ relation: a.relation, column });
+    }
+    if ('RenameStmt' in ast && ast.RenameStmt.relation && ast.RenameStmt.newname) {
+      const relation = { ...(ast.RenameStmt.relation.schemaname ? { schema: ast.RenameStmt.relation.schemaname } : {}), name: ast.RenameStmt.relation.relname ?? '' };
+      if (ast.RenameStmt.renameType === 'OBJECT_COLUMN') owned.columns.push({ relation, column: ast.RenameStmt.newname });
+      else owned.relations.add({ ...(relation.schema ? { schema: relation.schema } : {}), name: ast.RenameStmt.newname });
+    }
+  }
+  return owned;
+}
+
+function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: LintOptions, result: LintResult): void {
+  const headerAllowed = new Set<string>();
+  for (const allow of file.headerAllows) {
+    if (knownRule(allow.rule, file.path, allow.line, 5, file.revision, result.problems)) headerAllowed.add(allow.rule);
+  }
+  const comments = file.body.includes('strata:allow') ? lexSql(file.body).lineComments : [];
+  const toUtf16 = byteOffsetMapper(file.body);
+  const created = new RelationSet();
+  let hasLockTimeout = options.lockTimeoutConfigured === true;
+  let inBlock = file.transactional;
+  let earlier: EarlierStatement[] = [];
+  const firstOfRule = new Map<string, { finding: LintFinding; more: number }>();
+  let previousEnd = 0;
+  for (const statement of file.statements) {
+    const commentAllowed = new Set<string>();
+    for (const comment of comments) {
+      if (comment.start < previousEnd || comment.start >= statement.start) continue;
+      const match = ALLOW_COMMENT.exec(file.body.slice(comment.start, comment.end));
+      if (!match) continue;
+      const at = lineColumnAt(file.text, file.bodyOffset + comment.start);
+      for (const id of match[1]!.split(',').filter((r) => r !== '')) if (knownRule(id, file.path, at.line, at.column, file.revision, result.problems)) commentAllowed.add(id);
+    }
+    previousEnd = statement.end;
+    const { ast } = statement;
+    const control = statement.transaction?.kind;
+    if (!file.transactional && control === 'begin') {
+      inBlock = true;
+      earlier = [];
+    }
+    const locks = lockLevels(ast, created);
+    const context: StatementContext = {
+      statement, ast, locks, role: file.role, transactional: file.transactional, inTransactionBlock: inBlock,
+      isNew: (relation) => created.has(relation),
+      isOwned: (relation, column) => (column === undefined ? owned.relations.has(relation) : owned.relations.has(relation) || owned.columns.some((c) => c.column === column && isSameRelation(c.relation, relation))),
+      hasLockTimeout,
+      earlierInTransaction: inBlock ? earlier : [],
+      hasValidatedNotNullCheck: (relation, column) => checks.isValidated(relation, column),
+    };
+    for (const rule of LINT_RULES) {
+      for (const found of rule.check(context)) {
+        if (headerAllowed.has(rule.id) || commentAllowed.has(rule.id)) {
+          result.allowed++;
+          continue;
+        }
+        const first = rule.oncePerFile ? firstOfRule.get(rule.id) : undefined;
+        if (first) {
+          first.more++;
+          continue;
+        }
+        const index = found.location === undefined ? statement.start : toUtf16(found.location);
+        const finding: LintFinding = {
+          rule: rule.id, severity: rule.severity, revision: file.revision, file: file.path,
+          ...lineColumnAt(file.text, file.bodyOffset + index), message: found.message, hint: rule.fix, lock: rule.lock,
+        };
+        result.findings.push(finding);
+        if (rule.oncePerFile) firstOfRule.set(rule.id, { finding, more: 0 });
+      }
+    }
+    for (const relation of relationsCreated(ast)) created.add(relation);
+    checks.observe(ast);
+    if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'lock_timeout') {
+      const value = ast.VariableSetStmt.args?.[0];
+      // `= 0` turns the timeout off (the parser leaves a zero ival out)
+      const isZero = value !== undefined && 'A_Const' in value && ((value.A_Const.ival !== undefined && !value.A_Const.ival.ival) || value.A_Const.sval?.sval === '0');
+      hasLockTimeout = options.lockTimeoutConfigured === true || (ast.VariableSetStmt.kind === 'VAR_SET_VALUE' && !isZero);
+    }
+    if (inBlock) earlier.push({ ast, locks });
+    if (!file.transactional && (control === 'commit' || control === 'rollback')) {
+      inBlock = false;
+      earlier = [];
+    }
+  }
+  for (const { finding, more } of firstOfRule.values()) if (more > 0) finding.message += ` (and ${more} more in this file)`;
+}
+
+function knownRule(id: string, file: string, line: number, column: number, revision: string, problems: Problem[]): boolean {
+  if (RULE_IDS.includes(id)) return true;
+  const suggestion = closest(id, RULE_IDS);
+  problems.push(problem('LINT_ALLOW_UNKNOWN_RULE', {
+    file, line, column, revision,
+    message: `unknown lint rule '${id}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+    hint: 'strata lint --help lists the rules; docs/lint.md describes each',
+  }));
+  return false;
+}

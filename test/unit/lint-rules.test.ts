@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { lintFiles, type LintFile, type LintResult } from '../../src/lint/lint-files.js';
+import { LINT_RULES, RULE_IDS } from '../../src/lint/rules.js';
+import { bodyChecksum } from '../../src/revision/checksums.js';
+import { parseDownFile, parseUpFile } from '../../src/revision/parse-header.js';
+import { loadSqlParser } from '../../src/sql/parser.js';
+import { splitStatements } from '../../src/sql/split-statements.js';
+import { repoRoot } from '../helpers/harness.js';
+
+/**
+ * Every rule carries a bad and a good example: the bad one fires exactly that rule (and the few
+ * others it declares), the good one fires nothing, in each Transaction mode the example holds in.
+ */
+test.before(async () => {
+  await loadSqlParser();
+});
+
+function lintText(text: string, transactional: boolean, options = {}): LintResult {
+  const parsed = parseUpFile(text, 'migrations/20260101000000_x/up.sql');
+  const split = splitStatements(parsed.body);
+  if (!split.ok) throw new Error(`${split.problem.message} in ${text}`);
+  const file: LintFile = {
+    revision: '20260101000000_x', role: 'up', path: 'migrations/20260101000000_x/up.sql', text, body: parsed.body, bodyOffset: parsed.bodyOffset,
+    transactional, statements: split.statements, headerAllows: parsed.header.lintAllows,
+  };
+  return lintFiles([{ up: file }], options);
+}
+
+const lint = (sql: string, transactional: boolean) => lintText(`--! Parent: base\n\n${sql}\n`, transactional);
+const fired = (result: LintResult) => [...new Set(result.findings.map((f) => f.rule))].sort();
+
+for (const rule of LINT_RULES) {
+  const modes = (transactional: boolean | undefined) => (transactional === undefined ? [true, false] : [transactional]);
+  for (const transactional of modes(rule.bad.transactional)) {
+    test(`${rule.id}: the bad example fires it (${transactional ? 'transactional' : 'Transaction: off'})`, () => {
+      assert.equal(fired(lint(rule.bad.sql, transactional)), [rule.id, ...(rule.bad.alsoFires ?? [])].sort());
+    });
+  }
+  for (const transactional of modes(rule.good.transactional)) {
+    test(`${rule.id}: the good example fires nothing (${transactional ? 'transactional' : 'Transaction: off'})`, () => {
+      assert.equal(fired(lint(rule.good.sql, transactional)), [...(rule.good.alsoFires ?? [])].sort());
+    });
+  }
+}
+
+test('at least 40 rules, each id kebab-case and unique, each documented in full', () => {
+  assert.ok(LINT_RULES.length >= 40, `${LINT_RULES.length} rules`);
+  assert.is(new Set(RULE_IDS).size, RULE_IDS.length);
+  for (const rule of LINT_RULES) {
+    assert.match(rule.id, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+    assert.ok(rule.lock && rule.why && rule.fix, rule.id);
+  }
+});
+
+test('docs/lint.md lists exactly the rule ids the code has', () => {
+  const doc = readFileSync(path.join(repoRoot, 'docs', 'lint.md'), 'utf8');
+  const documented = [...doc.matchAll(/^### `([a-z0-9-]+)`/gm)].map((m) => m[1]!);
+  assert.equal(documented.sort(), [...RULE_IDS].sort());
+});
+
+test('a table created earlier in the revision is new: indexed, constrained, altered freely', () => {
+  const result = lint('create table app.t (id int, u int);\ncreate index t_u on app.t (u);\nalter table app.t add constraint t_fk foreign key (u) references app.t (id);\nalter table app.t alter column u set not null;', true);
+  assert.equal(fired(result), []);
+});
+
+test('lock-timeout-missing: a SET lock_timeout earlier satisfies it, SET lock_timeout = 0 does not, the lockTimeoutConfigured option silences it', () => {
+  const ddl = 'alter table app.users alter column email set default null;';
+  assert.equal(fired(lint(ddl, true)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`set local lock_timeout = '1s';\n${ddl}`, true)), []);
+  assert.equal(fired(lint(`set lock_timeout = 0;\n${ddl}`, true)), ['lock-timeout-missing']);
+  assert.equal(fired(lintText(`--! Parent: base\n\n${ddl}\n`, true, { lockTimeoutConfigured: true })), []);
+});
+
+test('Lint-allow in the header accepts a rule for the file; strata:allow above a statement accepts it for that statement only', () => {
+  const header = lintText("--! Parent: base\n--! Lint-allow: create-index-not-concurrently orders has 40 rows\n\ncreate index i on app.orders (a);\ncreate index j on app.orders (b);\n", true);
+  assert.equal(header.findings, []);
+  assert.is(header.allowed, 2);
+  const comment = lintText('--! Parent: base\n\n-- strata:allow create-index-not-concurrently small table\ncreate index i on app.orders (a);\ncreate index j on app.orders (b);\n', true);
+  assert.equal(comment.findings.map((f) => [f.rule, f.line]), [['create-index-not-concurrently', 5]]);
+});
+
+test('an allow naming an unknown rule is a problem at its line, with the close rule', () => {
+  const header = lintText('--! Parent: base\n--! Lint-allow: create-index-not-concurrenty typo\n\nselect 1;\n', true);
+  assert.equal(header.problems.map((p) => [p.code, p.line, p.message]), [['LINT_ALLOW_UNKNOWN_RULE', 2, "unknown lint rule 'create-index-not-concurrenty'; did you mean 'create-index-not-concurrently'?"]]);
+  const comment = lintText('--! Parent: base\n\nselect 1;\n  -- strata:allow no-such-rule\nselect 2;\n', true);
+  assert.equal(comment.problems.map((p) => [p.line, p.column]), [[4, 3]]);
+});
+
+test('a finding points at file:line:col of the relation it is about', () => {
+  const result = lint("set lock_timeout = '1s';\n\ncreate index i on\n  app.orders (a);", true);
+  assert.equal(result.findings.map((f) => [f.file, f.line, f.column]), [['migrations/20260101000000_x/up.sql', 6, 3]]);
+});
+
+test('oncePerFile rules report the first hit and how many more', () => {
+  const result = lint('create table a (id int);\ncreate table b (id int);\ncreate table c (id int);', true);
+  assert.equal(result.findings.map((f) => f.message), ['a has no schema: search_path decides which table is meant (and 2 more in this file)']);
+});
+
+test('Lint-allow: repeatable in up.sql and down.sql headers; a missing reason is an error at its line; the checksum does not change', () => {
+  const body = '\ncreate index i on app.orders (a);\n';
+  const plain = parseUpFile(`--! Parent: base${body}`, 'up.sql');
+  const allowed = parseUpFile(`--! Parent: base\n--! Lint-allow: create-index-not-concurrently 40 rows\n--! Lint-allow: unqualified-name search_path is fixed${body}`, 'up.sql');
+  assert.equal(allowed.problems, []);
+  assert.equal(allowed.header.lintAllows, [{ rule: 'create-index-not-concurrently', reason: '40 rows', line: 2 }, { rule: 'unqualified-name', reason: 'search_path is fixed', line: 3 }]);
+  assert.is(bodyChecksum(allowed.body), bodyChecksum(plain.body));
+  const down = parseDownFile('--! Lint-allow: drop-table the revision made it\ndrop table app.t;\n', 'down.sql');
+  assert.equal(down.problems, []);
+  assert.equal(down.header.lintAllows.map((a) => a.rule), ['drop-table']);
+  const missing = parseUpFile(`--! Parent: base\n--! Lint-allow: create-index-not-concurrently${body}`, 'migrations/x/up.sql');
+  assert.equal(missing.problems.map((p) => [p.code, p.file, p.line, p.message]), [['HEADER_BAD_VALUE', 'migrations/x/up.sql', 2, 'Lint-allow create-index-not-concurrently needs a reason after the rule']]);
+});
+
+test.run();
