@@ -48,13 +48,11 @@ from ${s}.progress order by revision_id, direction`) as { text: string; values: 
   }));
 }
 
-const textArray = (values: readonly string[]) => `array[${values.map(quoteLiteral).join(', ')}]::text[]`;
-
 /** The row as a revision's statements start (or resume after `checksums.length` done ones), by this session. */
 export function startProgressSql(schema: string, id: string, direction: 'up' | 'down', statementCount: number, checksums: readonly string[], actor: string): string {
   const s = quoteIdentifier(schema);
   return `insert into ${s}.progress (revision_id, direction, statement_count, done, checksums, pid, backend_start, actor)
-select ${quoteLiteral(id)}, ${quoteLiteral(direction)}, ${statementCount}, ${checksums.length}, ${textArray(checksums)}, pg_catalog.pg_backend_pid(), a.backend_start, ${quoteLiteral(actor)}
+select ${quoteLiteral(id)}, ${quoteLiteral(direction)}, ${statementCount}, ${checksums.length}, array[${checksums.map(quoteLiteral).join(', ')}]::text[], pg_catalog.pg_backend_pid(), a.backend_start, ${quoteLiteral(actor)}
 from (select (select backend_start from pg_catalog.pg_stat_activity where pid = pg_catalog.pg_backend_pid()) as backend_start) a
 on conflict (revision_id, direction) do update set statement_count = excluded.statement_count, done = excluded.done, checksums = excluded.checksums,
   failed_at = null, error = null, pid = excluded.pid, backend_start = excluded.backend_start, actor = excluded.actor, updated_at = pg_catalog.clock_timestamp();`;
@@ -63,7 +61,7 @@ on conflict (revision_id, direction) do update set statement_count = excluded.st
 /** Statements up to `done` took effect; `added` are the checksums of those since the last update. */
 export function advanceProgressSql(schema: string, id: string, direction: 'up' | 'down', done: number, added: readonly string[]): string {
   const s = quoteIdentifier(schema);
-  return `update ${s}.progress set done = ${done}, checksums = checksums || ${textArray(added)}, updated_at = pg_catalog.clock_timestamp()
+  return `update ${s}.progress set done = ${done}, checksums = checksums || array[${added.map(quoteLiteral).join(', ')}]::text[], updated_at = pg_catalog.clock_timestamp()
 where revision_id = ${quoteLiteral(id)} and direction = ${quoteLiteral(direction)};`;
 }
 
