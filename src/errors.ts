@@ -66,6 +66,8 @@ export type ProblemCode =
   | 'RESUME_STILL_RUNNING'
   /** strata down while a revision after the applied ones is partly applied */
   | 'PARTIAL_REVISION'
+  /** check --locks: PostgreSQL locked or rewrote otherwise than lint predicted */
+  | 'LOCK_TRACE_MISMATCH'
   // environment
   | 'CONFIG_INVALID'
   | 'ARGUMENT_INVALID'

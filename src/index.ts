@@ -56,6 +56,7 @@ export type { HistoryEntry } from './plan/list-history.js';
 export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
 export { redactUrl } from './text/redact.js';
 export type { CheckOptions, CheckReport, CheckResult } from './proof/check.js';
+export type { LockTrace, LockVerdict, RevisionTrace, TracedLock } from './proof/lock-trace.js';
 export type { DumpReport } from './proof/dump.js';
 export type { RoundTripEntry } from './proof/round-trip.js';
 export type { DeclareOptions } from './declare/declared-schema.js';

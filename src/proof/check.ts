@@ -3,7 +3,8 @@ import { problem, type Problem, type Unavailable } from '../errors.js';
 import { checkSteps } from '../executor/check-steps.js';
 import type { LintFinding } from '../lint/lint-files.js';
 import { countFindings, lintParsed, type LintCounts } from '../lint/lint-revisions.js';
-import type { Script } from '../plan/plan.js';
+import type { Script, Step } from '../plan/plan.js';
+import type { LockTrace } from './lock-trace.js';
 import type { SqlStatement } from '../sql/split-statements.js';
 import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
@@ -24,6 +25,8 @@ export interface CheckOptions {
   revisions?: string;
   /** also compare the database DATABASE_URL names with what its applied revisions make (drift) */
   live?: boolean;
+  /** also trace the locks each revision takes on a shadow and compare them with lint's predictions (lock-trace.ts) */
+  locks?: boolean;
   signal?: AbortSignal;
 }
 
@@ -46,6 +49,8 @@ export interface CheckResult {
   warnings: Problem[];
   /** strata lint over every revision (up.sql and down.sql): its error findings are in `problems` too, and fail the check */
   lint: { findings: LintFinding[]; counts: LintCounts } | 'not checked';
+  /** with --locks: the lock trace (lock-trace.ts); its mismatches with lint are warnings */
+  locks: LockTrace | 'not checked';
 }
 
 export type CheckReport =
@@ -64,7 +69,8 @@ export type CheckReport =
 export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
   const range = resolveRevisionRange(set.revisions, options.revisions);
   if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
-  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [], lint: 'not checked' };
+  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [], lint: 'not checked', locks: 'not checked' };
+  let parsed: { steps: Step[]; statements: ReadonlyMap<Script, SqlStatement[]> } | undefined;
   if (result.problems.length === 0) {
     const plan = planners.up('head', {})(set, []);
     if (!plan.ok) result.problems.push(...plan.problems);
@@ -72,6 +78,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       const checked = await checkSteps(plan.steps, {});
       result.problems.push(...checked.problems);
       if (checked.problems.length === 0) addLint(result, set, checked.statements);
+      parsed = { steps: plan.steps, statements: checked.statements };
     }
   }
   if (result.problems.length > 0) return result;
@@ -118,6 +125,25 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       result.drift = drifted.problems.length > 0 ? 'found' : 'none';
       result.changes.live = drifted.changes;
       result.problems.push(...drifted.problems);
+    }
+  }
+  if (options.locks && parsed && result.problems.every((p) => p.code !== 'SHADOW_MIGRATION_FAILED')) {
+    const { traceLocks } = await import('./lock-trace.js');
+    const statements = parsed.statements;
+    const traced = await traceLocks(config, parsed.steps, (script) => statements.get(script) ?? [], { ...events, shadow: onShadow });
+    if (!traced.ok && traced.reason !== 'failed') return traced;
+    if (!traced.ok) result.problems.push(...traced.problems);
+    else {
+      result.locks = traced.trace;
+      for (const revision of traced.trace.revisions) {
+        for (const lock of revision.locks.filter((l) => l.verdict === 'wrong' || l.verdict === 'unpredicted')) {
+          result.warnings.push(problem('LOCK_TRACE_MISMATCH', {
+            file: revision.file, line: lock.line, revision: revision.id,
+            message: `${lock.label} on ${lock.relation}: ${lock.why}`,
+            hint: 'the lock trace shows what PostgreSQL did; lint\'s prediction (lock-levels.ts) is wrong here: please report it',
+          }));
+        }
+      }
     }
   }
   result.unmodelled = head.unmodelled;
