@@ -81,7 +81,8 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       parsed = { steps: plan.steps, statements: checked.statements };
     }
   }
-  if (result.problems.length > 0) return result;
+  // lint errors do not stop the proofs (every problem is listed; the lock trace checks lint itself)
+  if (result.problems.some((p) => p.code !== 'LINT_FINDING')) return result;
   const { signal } = options;
   const onShadow = (description: string) => {
     result.shadows.push(description);

@@ -115,7 +115,7 @@ async function traceRevision(db: Database, schema: string, step: Step, statement
   }
   const created = new RelationSet();
   let held: Held = new Map();
-  let files = new Map([...before].map(([oid, r]) => [oid, r.filenode]));
+  let files: Files = new Map([...before].map(([oid, r]) => [oid, { filenode: r.filenode, schema: r.schema, name: r.name }]));
   let inBlock = false;
   for (const [index, statement] of statements.entries()) {
     const control = statement.transaction?.kind;
@@ -165,12 +165,16 @@ async function readRelations(db: Database, schema: string): Promise<Map<number, 
 }
 
 /** The session's relation locks (when `withLocks`) and the relfilenodes of `oids`: one round trip. */
-async function readState(db: Database, oids: readonly number[], withLocks: boolean): Promise<{ held: Held; files: Map<number, number> }> {
-  const [row] = await db.query<{ locks: Array<{ oid: number; mode: LockMode }>; files: Array<{ oid: number; filenode: number }> }>(
+/** what each relation that existed before the revision is now: its relfilenode and its name (a statement of the revision may rename it) */
+type Files = Map<number, { filenode: number; schema: string; name: string }>;
+
+async function readState(db: Database, oids: readonly number[], withLocks: boolean): Promise<{ held: Held; files: Files }> {
+  const [row] = await db.query<{ locks: Array<{ oid: number; mode: LockMode }>; files: Array<{ oid: number; filenode: number; schema: string; name: string }> }>(
     `select case when $2 then coalesce((select json_agg(json_build_object('oid', l.relation::int8, 'mode', l.mode)) from pg_catalog.pg_locks l
         where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation' and l.granted
           and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())), '[]') else '[]' end as locks,
-      coalesce((select json_agg(json_build_object('oid', c.oid::int8, 'filenode', c.relfilenode::int8)) from pg_catalog.pg_class c where c.oid = any($1::oid[])), '[]') as files`,
+      coalesce((select json_agg(json_build_object('oid', c.oid::int8, 'filenode', c.relfilenode::int8, 'schema', n.nspname, 'name', c.relname))
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where c.oid = any($1::oid[])), '[]') as files`,
     [oids, withLocks]);
   const held: Held = new Map();
   for (const lock of row!.locks) {
@@ -178,19 +182,19 @@ async function readState(db: Database, oids: readonly number[], withLocks: boole
     modes.add(lock.mode);
     held.set(Number(lock.oid), modes);
   }
-  return { held, files: new Map(row!.files.map((f) => [Number(f.oid), Number(f.filenode)])) };
+  return { held, files: new Map(row!.files.map((f) => [Number(f.oid), { filenode: Number(f.filenode), schema: f.schema, name: f.name }])) };
 }
 
 const rank = (mode: LockMode) => LOCK_MODES.indexOf(mode);
 const strongest = (modes: Iterable<LockMode>): LockMode | null => [...modes].reduce<LockMode | null>((top, m) => (top === null || rank(m) > rank(top) ? m : top), null);
 
 /** One entry per relation that existed before the revision and that the statement locked, rewrote, or was predicted to lock. */
-function compare(before: Map<number, Relation>, heldBefore: Held, heldAfter: Held, filesBefore: Map<number, number>, filesAfter: Map<number, number>, prediction: StatementLocks, at: { statement: number; line: number; label: string }, areLocksSeen: boolean): TracedLock[] {
+function compare(before: Map<number, Relation>, heldBefore: Held, heldAfter: Held, filesBefore: Files, filesAfter: Files, prediction: StatementLocks, at: { statement: number; line: number; label: string }, areLocksSeen: boolean): TracedLock[] {
   const predicted = new Map<number, { mode: LockMode; rewrites: Rewrite }>();
   if (prediction.kind === 'known') {
     for (const lock of prediction.locks) {
       if (lock.isNew) continue;
-      for (const oid of resolve(before, lock.relation, lock.target)) {
+      for (const oid of resolve(before, filesBefore, lock.relation, lock.target)) {
         const same = predicted.get(oid);
         const rewrites: Rewrite = same?.rewrites === 'yes' || lock.rewrites === 'yes' ? 'yes' : same?.rewrites === 'maybe' || lock.rewrites === 'maybe' ? 'maybe' : 'no';
         predicted.set(oid, { mode: same && rank(same.mode) > rank(lock.mode) ? same.mode : lock.mode, rewrites });
@@ -203,19 +207,22 @@ function compare(before: Map<number, Relation>, heldBefore: Held, heldAfter: Hel
     const { oid } = relation;
     const after = heldAfter.get(oid) ?? new Set<LockMode>();
     const taken = [...after].filter((m) => !heldBefore.get(oid)?.has(m));
-    const filenode = filesAfter.get(oid);
-    const isRewritten = filenode !== undefined && relation.filenode !== 0 && filenode !== filesBefore.get(oid);
+    const filenode = filesAfter.get(oid)?.filenode;
+    const isRewritten = filenode !== undefined && relation.filenode !== 0 && filenode !== filesBefore.get(oid)?.filenode;
+    const now = filesBefore.get(oid) ?? relation;
+    const name = `${now.schema}.${now.name}`;
     const guess = predicted.get(oid) ?? null;
     if (taken.length === 0 && !isRewritten && !guess) continue;
     if (!areLocksSeen) {
       // its locks ended with it: only what it rewrote is known
       if (!isRewritten) continue;
       const isExpected = guess !== null && guess.rewrites !== 'no';
-      entries.push({ ...at, relation: `${relation.schema}.${relation.name}`, mode: null, isRewritten, predicted: guess, verdict: isExpected ? 'as-predicted' : prediction.kind === 'known' && prediction.isComplete ? 'unpredicted' : 'not-exact', why: isExpected ? null : 'lint predicts no rewrite; the relation got a new relfilenode' });
+      entries.push({ ...at, relation: name, mode: null, isRewritten, predicted: guess, verdict: isExpected ? 'as-predicted' : prediction.kind === 'known' && prediction.isComplete ? 'unpredicted' : 'not-exact', why: isExpected ? null : 'lint predicts no rewrite; the relation got a new relfilenode' });
       continue;
     }
     const top = strongest(taken);
-    const mode = top ?? (guess && after.has(guess.mode) ? guess.mode : strongest(after));
+    // a mode held already (an earlier statement of the transaction took it) shows no new row: the predicted one, when held, counts
+    const mode = strongest([...taken, ...(guess && after.has(guess.mode) ? [guess.mode] : [])]) ?? strongest(after);
     let verdict: LockVerdict = 'as-predicted';
     let why: string | null = null;
     if (prediction.kind === 'unknown') {
@@ -224,7 +231,7 @@ function compare(before: Map<number, Relation>, heldBefore: Held, heldAfter: Hel
     } else if (!guess) {
       verdict = prediction.isComplete ? 'unpredicted' : 'not-exact';
       why = prediction.isComplete
-        ? `lint predicts no lock on ${relation.schema}.${relation.name}; the statement took ${top ?? 'none'}${isRewritten ? ' and rewrote it' : ''}`
+        ? `lint predicts no lock on ${name}; the statement took ${top ?? 'none'}${isRewritten ? ' and rewrote it' : ''}`
         : 'lint says this statement may lock relations it cannot name (what a query reads, tables behind foreign keys or triggers)';
     } else if (!after.has(guess.mode) || (top !== null && rank(top) > rank(guess.mode))) {
       verdict = 'wrong';
@@ -233,14 +240,14 @@ function compare(before: Map<number, Relation>, heldBefore: Held, heldAfter: Hel
       verdict = 'wrong';
       why = guess.rewrites === 'yes' ? 'lint predicts a rewrite; the relation kept its relfilenode' : 'lint predicts no rewrite; the relation got a new relfilenode';
     }
-    entries.push({ ...at, relation: `${relation.schema}.${relation.name}`, mode, isRewritten, predicted: guess, verdict, why });
+    entries.push({ ...at, relation: name, mode, isRewritten, predicted: guess, verdict, why });
   }
   return entries;
 }
 
-/** The relations (by oid) that existed before the revision and that `name` may mean; for an index target, its table. */
-function resolve(before: Map<number, Relation>, name: RelationName, target: 'relation' | 'table-of-index'): number[] {
-  const matches = [...before.values()].filter((r) => isSameRelation({ schema: r.schema, name: r.name }, name));
+/** The relations (by oid) that existed before the revision and that `name` may mean as the statement starts; for an index target, its table. */
+function resolve(before: Map<number, Relation>, current: Files, name: RelationName, target: 'relation' | 'table-of-index'): number[] {
+  const matches = [...before.values()].filter((r) => current.has(r.oid) && isSameRelation(current.get(r.oid)!, name));
   if (target === 'relation') return matches.filter((r) => TRACED_KINDS[r.kind]).map((r) => r.oid);
   return matches.flatMap((r) => (r.table !== null ? [r.table] : []));
 }
