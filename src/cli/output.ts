@@ -84,7 +84,8 @@ export function formatStep(outcome: StepOutcome, style: Style): string {
       : `${style.yellow('unstamped'.padEnd(9))} ${outcome.id} ${style.dim('(record removed; its down.sql was not run)')}`;
   }
   const verb = VERB[outcome.direction];
-  const extra = (outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '') + (outcome.statementCount === 0 ? style.dim(' (no statements)') : '');
+  const extra = (outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '') + (outcome.statementCount === 0 ? style.dim(' (no statements)') : '')
+    + (outcome.attempts > 1 ? style.yellow(` (attempt ${outcome.attempts}, after lock timeouts)`) : '');
   return `${(outcome.direction === 'up' ? style.green : style.yellow)(verb.padEnd(8))} ${outcome.id}${extra} ${style.dim(`${outcome.durationMs} ms`)}`;
 }
 

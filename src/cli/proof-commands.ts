@@ -102,7 +102,7 @@ function formatLockTrace(trace: LockTrace, style: Style): string {
   let rewrites = 0;
   for (const revision of trace.revisions) {
     const file = revision.file.split('/').at(-1);
-    if (revision.locks.length === 0) lines.push(style.dim(`  ${revision.id}: no lock on a relation that existed before it`));
+    if (revision.locks.length === 0 && revision.untraced.length === 0) lines.push(style.dim(`  ${revision.id}: no lock on a relation that existed before it`));
     else lines.push(`  ${revision.id}`);
     for (const lock of revision.locks) {
       count++;

@@ -158,6 +158,7 @@ const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
   proof: {},
   declare: { setup: 'npx strata up' },
   release: { setup: 'npx strata up 20261103' },
+  locks: { setup: 'npx strata dump' },
 };
 
 for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {
