@@ -65,7 +65,7 @@ export interface LockTrace {
 
 export type LockTraceResult = { ok: true; trace: LockTrace } | { ok: false; reason: 'failed'; problems: Problem[] } | Unavailable;
 
-interface Relation {
+export interface Relation {
   oid: number;
   schema: string;
   name: string;
@@ -92,7 +92,7 @@ export async function traceLocks(config: StrataConfig, steps: readonly Step[], s
   return traced;
 }
 
-type Held = Map<number, Set<LockMode>>;
+export type Held = Map<number, Set<LockMode>>;
 
 async function traceRevision(db: Database, schema: string, step: Step, statements: readonly SqlStatement[]): Promise<{ ok: true; trace: RevisionTrace } | { ok: false; reason: 'failed'; problems: Problem[] }> {
   const before = await readRelations(db, schema);
@@ -139,7 +139,7 @@ async function traceRevision(db: Database, schema: string, step: Step, statement
     const state = await readState(db, oids, canTrace);
     const at = { statement: index, line: statementLine(step, statements, index), label: statement.label };
     if (!canTrace) trace.untraced.push(at);
-    trace.locks.push(...compare(before, held, canTrace ? state.held : held, files, state.files, prediction, at, canTrace));
+    trace.locks.push(...compareLocks(before, held, canTrace ? state.held : held, files, state.files, prediction, at, canTrace));
     held = state.held;
     files = state.files;
     if (ownBlock) {
@@ -166,7 +166,7 @@ async function readRelations(db: Database, schema: string): Promise<Map<number, 
 
 /** The session's relation locks (when `withLocks`) and the relfilenodes of `oids`: one round trip. */
 /** what each relation that existed before the revision is now: its relfilenode and its name (a statement of the revision may rename it) */
-type Files = Map<number, { filenode: number; schema: string; name: string }>;
+export type Files = Map<number, { filenode: number; schema: string; name: string }>;
 
 async function readState(db: Database, oids: readonly number[], withLocks: boolean): Promise<{ held: Held; files: Files }> {
   const [row] = await db.query<{ locks: Array<{ oid: number; mode: LockMode }>; files: Array<{ oid: number; filenode: number; schema: string; name: string }> }>(
@@ -189,7 +189,7 @@ const rank = (mode: LockMode) => LOCK_MODES.indexOf(mode);
 const strongest = (modes: Iterable<LockMode>): LockMode | null => [...modes].reduce<LockMode | null>((top, m) => (top === null || rank(m) > rank(top) ? m : top), null);
 
 /** One entry per relation that existed before the revision and that the statement locked, rewrote, or was predicted to lock. */
-function compare(before: Map<number, Relation>, heldBefore: Held, heldAfter: Held, filesBefore: Files, filesAfter: Files, prediction: StatementLocks, at: { statement: number; line: number; label: string }, areLocksSeen: boolean): TracedLock[] {
+export function compareLocks(before: Map<number, Relation>, heldBefore: Held, heldAfter: Held, filesBefore: Files, filesAfter: Files, prediction: StatementLocks, at: { statement: number; line: number; label: string }, areLocksSeen: boolean): TracedLock[] {
   const predicted = new Map<number, { mode: LockMode; rewrites: Rewrite }>();
   if (prediction.kind === 'known') {
     for (const lock of prediction.locks) {
