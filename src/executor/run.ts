@@ -91,7 +91,8 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   if (!checked.ok) return refused('invalid', checked.problems);
   // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do
   if (checked.steps.length === 0 && databaseView(set, tracking.applied).unrecorded.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
-  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, options.lint ?? {}, emit);
+  // --lock-timeout-ddl sets lock_timeout for every revision: lint's lock-timeout-missing has nothing to say then
+  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, { lockTimeoutConfigured: config.ddl.lockTimeoutMs !== undefined, ...options.lint }, emit);
 
   const lock = await lockForRun(db, config, emit);
   if (!lock.ok) return refused('unavailable', [lock.problem]);
