@@ -2,7 +2,7 @@ import type { CAC } from 'cac';
 import type { LintCounts, LintFinding, LintReport } from '../index.js';
 import { withHelp } from './help.js';
 import { formatLintCounts, formatLintFindings } from './lint-output.js';
-import type { Style } from './output.js';
+import { toJson, type Style } from './output.js';
 import { EXIT, finishReport, out, strataFor, type GlobalFlags } from './session.js';
 
 /** `strata lint [revisions]`: the rules over the revisions' files; exit 1 on an error finding. */
@@ -21,13 +21,13 @@ export function registerLintCommands(cli: CAC): void {
     const report = await strataFor(flags).lint((revisions ?? []).map(String));
     if (!report.ok && report.reason === 'invalid') return finishReport(report, flags, () => '');
     const done = report as Exclude<LintReport, { reason: 'invalid' }>;
-    if (flags.json) console.log(JSON.stringify(done, null, 2));
+    if (flags.json) console.log(toJson(done));
     else process.stdout.write(formatLintReport(done.findings.filter((f) => !flags.quiet || f.severity === 'error'), done.counts, done.revisions.length, out));
     return done.ok ? EXIT.ok : EXIT.failed;
   });
 }
 
 function formatLintReport(findings: readonly LintFinding[], counts: LintCounts, revisions: number, style: Style): string {
-  const summary = `lint: ${formatLintCounts(counts)} in ${revisions} ${revisions === 1 ? 'revision' : 'revisions'}`;
+  const summary = `lint: ${formatLintCounts(counts, `in ${revisions} ${revisions === 1 ? 'revision' : 'revisions'}`)}`;
   return `${[...formatLintFindings(findings, style), counts.errors > 0 ? style.red(summary) : summary].join('\n')}\n`;
 }

@@ -11,8 +11,9 @@ export function formatLintFindings(findings: readonly LintFinding[], style: Styl
   ]);
 }
 
-export function formatLintCounts(counts: LintCounts): string {
+/** `1 error, 2 warnings <scope> (3 accepted by Lint-allow or strata:allow)` */
+export function formatLintCounts(counts: LintCounts, scope = ''): string {
   const parts = [`${counts.errors} ${counts.errors === 1 ? 'error' : 'errors'}`, `${counts.warnings} ${counts.warnings === 1 ? 'warning' : 'warnings'}`];
-  return `${parts.join(', ')}${counts.allowed > 0 ? ` (${counts.allowed} accepted by Lint-allow or strata:allow)` : ''}`;
+  return `${parts.join(', ')}${scope === '' ? '' : ` ${scope}`}${counts.allowed > 0 ? ` (${counts.allowed} accepted by Lint-allow or strata:allow)` : ''}`;
 }
 

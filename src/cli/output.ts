@@ -155,7 +155,7 @@ export function formatEvent(event: StrataEvent, style: Style): string | undefine
     case 'note':
       return style.yellow(`note: ${event.message}`);
     case 'lint':
-      return [...formatLintFindings(event.findings, style), style.yellow(`warning: lint found ${formatLintCounts(event.counts)} in the pending revisions; up goes on (strata lint shows every finding, up --no-lint skips this)`)].join('\n');
+      return [...formatLintFindings(event.findings, style), style.yellow(`warning: lint found ${formatLintCounts(event.counts, 'in the pending revisions')}; up goes on (strata lint shows every finding, up --no-lint skips this)`)].join('\n');
     default:
       return undefined;
   }

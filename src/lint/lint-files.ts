@@ -18,7 +18,7 @@ import { byteOffsetMapper, lineColumnAt } from '../text/source-position.js';
 import type { LintAllow } from '../revision/parse-header.js';
 import { alterTableCommands } from './ast-helpers.js';
 import { lockLevels, relationsCreated } from './lock-levels.js';
-import { isSameRelation, RelationSet, type RelationName } from './relation-names.js';
+import { isSameRelation, relationOf, RelationSet, type RelationName } from './relation-names.js';
 import type { EarlierStatement, Severity, StatementContext } from './rule.js';
 import { LINT_RULES, RULE_IDS } from './rules.js';
 import { NotNullChecks } from './not-null-checks.js';
@@ -70,7 +70,7 @@ export function lintFiles(revisions: readonly { up?: LintFile; down?: LintFile }
   const result: LintResult = { findings: [], allowed: 0, problems: [] };
   const checks = new NotNullChecks();
   for (const { up, down } of revisions) {
-    const owned = up ? ownedBy(up) : { relations: new RelationSet(), columns: [] };
+    const owned = up ? ownedBy(up) : { relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() };
     if (up) lintFile(up, owned, checks, options, result);
     if (down) lintFile(down, owned, checks, options, result);
   }
@@ -80,12 +80,17 @@ export function lintFiles(revisions: readonly { up?: LintFile; down?: LintFile }
 interface Owned {
   relations: RelationSet;
   columns: { relation: RelationName; column: string }[];
+  /** indexes up.sql created on tables it created */
+  indexesOfOwnedTables: RelationSet;
 }
 
 /** What up.sql makes: relations it creates and columns it adds (or renames to). */
 function ownedBy(file: LintFile): Owned {
-  const owned: Owned = { relations: new RelationSet(), columns: [] };
+  const owned: Owned = { relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() };
   for (const { ast } of file.statements) {
+    if ('IndexStmt' in ast && ast.IndexStmt.relation && owned.relations.has(relationOf(ast.IndexStmt.relation))) {
+      for (const index of relationsCreated(ast)) owned.indexesOfOwnedTables.add(index);
+    }
     for (const relation of relationsCreated(ast)) owned.relations.add(relation);
     for (const a of alterTableCommands(ast)) {
       const column = a.cmd.def && 'ColumnDef' in a.cmd.def ? a.cmd.def.ColumnDef.colname : undefined;
@@ -109,9 +114,11 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
   const toUtf16 = byteOffsetMapper(file.body);
   const created = new RelationSet();
   let hasLockTimeout = options.lockTimeoutConfigured === true;
+  let hasSearchPath = false;
   let inBlock = file.transactional;
   let earlier: EarlierStatement[] = [];
   const firstOfRule = new Map<string, { finding: LintFinding; more: number }>();
+  const firstOfFile = result.findings.length;
   let previousEnd = 0;
   for (const statement of file.statements) {
     const commentAllowed = new Set<string>();
@@ -134,7 +141,9 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
       statement, ast, locks, role: file.role, transactional: file.transactional, inTransactionBlock: inBlock,
       isNew: (relation) => created.has(relation),
       isOwned: (relation, column) => (column === undefined ? owned.relations.has(relation) : owned.relations.has(relation) || owned.columns.some((c) => c.column === column && isSameRelation(c.relation, relation))),
+      isIndexOfOwnedTable: (index) => owned.indexesOfOwnedTables.has(index),
       hasLockTimeout,
+      hasSearchPath,
       earlierInTransaction: inBlock ? earlier : [],
       hasValidatedNotNullCheck: (relation, column) => checks.isValidated(relation, column),
     };
@@ -160,6 +169,7 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
     }
     for (const relation of relationsCreated(ast)) created.add(relation);
     checks.observe(ast);
+    if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'search_path') hasSearchPath = ast.VariableSetStmt.kind === 'VAR_SET_VALUE';
     if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'lock_timeout') {
       const value = ast.VariableSetStmt.args?.[0];
       // `= 0` turns the timeout off (the parser leaves a zero ival out)
@@ -173,6 +183,9 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
     }
   }
   for (const { finding, more } of firstOfRule.values()) if (more > 0) finding.message += ` (and ${more} more in this file)`;
+  // in the order of the file (several rules may speak about one statement)
+  const own = result.findings.splice(firstOfFile);
+  result.findings.push(...own.sort((a, b) => a.line - b.line || a.column - b.column));
 }
 
 function knownRule(id: string, file: string, line: number, column: number, revision: string, problems: Problem[]): boolean {
@@ -181,7 +194,7 @@ function knownRule(id: string, file: string, line: number, column: number, revis
   problems.push(problem('LINT_ALLOW_UNKNOWN_RULE', {
     file, line, column, revision,
     message: `unknown lint rule '${id}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-    hint: 'strata lint --help lists the rules; docs/lint.md describes each',
+    hint: 'docs/lint.md lists every rule id; check the spelling',
   }));
   return false;
 }

@@ -59,8 +59,12 @@ export interface StatementContext {
   isNew(relation: RelationName): boolean;
   /** made by this revision's up.sql (for down.sql: dropping it is what undoing the revision means); a column when `column` is given */
   isOwned(relation: RelationName, column?: string): boolean;
+  /** an index this revision's up.sql made on a table it made too (down.sql drops both: no one else uses them) */
+  isIndexOfOwnedTable(index: RelationName): boolean;
   /** a SET [LOCAL] lock_timeout ran earlier in the file, or the run sets one (up --lock-timeout-ddl) */
   hasLockTimeout: boolean;
+  /** a SET [LOCAL] search_path ran earlier in the file: unqualified names are what the file says they are */
+  hasSearchPath: boolean;
   /** the statements before this one in the same transaction (empty outside one) */
   earlierInTransaction: readonly EarlierStatement[];
   /** a validated CHECK (column IS NOT NULL) on the table, made earlier in the linted revisions */

@@ -44,8 +44,10 @@ export const HABIT_RULES: LintRule[] = [
     good: { sql: `${LOCK_TIMEOUT}alter table app.users alter column nickname set default '';` },
     check: ({ locks, hasLockTimeout }) => {
       if (hasLockTimeout || locks.kind !== 'known') return [];
-      const names = locks.locks.filter((l) => !l.isNew && l.mode === 'AccessExclusiveLock').map((l) => (l.target === 'table-of-index' ? `the table of ${formatRelation(l.relation)}` : formatRelation(l.relation)));
-      return names.length === 0 ? [] : [hit(`ACCESS EXCLUSIVE on ${[...new Set(names)].join(', ')} with no lock_timeout: while it waits, every query on ${names.length === 1 ? 'it' : 'them'} queues`)];
+      const exclusive = locks.locks.filter((l) => !l.isNew && l.mode === 'AccessExclusiveLock');
+      const names = exclusive.filter((l) => l.target === 'relation').map((l) => formatRelation(l.relation)
+        + (exclusive.some((t) => t.target === 'table-of-index' && t.relation === l.relation) ? ' and its table' : ''));
+      return names.length === 0 ? [] : [hit(`ACCESS EXCLUSIVE on ${names.join(', ')} with no lock_timeout: while it waits, every query on ${names.length === 1 && !names[0]!.endsWith(' and its table') ? 'it' : 'them'} queues`)];
     },
   },
   {
@@ -73,8 +75,9 @@ export const HABIT_RULES: LintRule[] = [
     why: "An unqualified table name means whatever search_path finds first when the migration runs; with another search_path (a role setting, a pooler, a tool) the revision changes other tables or fails.",
     fix: 'Qualify names with their schema (public.users), or set search_path explicitly at the top of the revision.',
     bad: { sql: 'create table users (id bigint);' },
-    good: { sql: 'create table public.users (id bigint);' },
-    check: ({ ast }) => {
+    good: { sql: "set search_path = app;\ncreate table users (id bigint);\ncreate index users_id on public.users (id);" },
+    check: ({ ast, hasSearchPath }) => {
+      if (hasSearchPath) return [];
       const dropped = 'DropStmt' in ast ? (ast.DropStmt.objects ?? []).flatMap((o) => { const items = listItems(o); return items.length === 1 && 'String' in items[0]! ? [items[0].String.sval ?? ''] : []; }) : [];
       const names = [...relationsRead(ast).filter((r) => r.schema === undefined).map((r) => r.name), ...('DropStmt' in ast && ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_SEQUENCE', 'OBJECT_MATVIEW'].includes(ast.DropStmt.removeType ?? '') ? dropped : [])];
       return names.length === 0 ? [] : [hit(`${[...new Set(names)].join(', ')} ${names.length === 1 ? 'has' : 'have'} no schema: search_path decides which table is meant`)];

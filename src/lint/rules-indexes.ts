@@ -40,11 +40,12 @@ export const INDEX_RULES: LintRule[] = [
     fix: "DROP INDEX CONCURRENTLY in a revision with '--! Transaction: off'.",
     bad: { sql: `${LOCK_TIMEOUT}drop index app.orders_customer_idx;` },
     good: { sql: 'drop index concurrently app.orders_customer_idx;', transactional: false },
-    check: ({ ast, isNew }) => {
+    check: ({ ast, isNew, role, isIndexOfOwnedTable }) => {
       if (!('DropStmt' in ast) || ast.DropStmt.removeType !== 'OBJECT_INDEX' || ast.DropStmt.concurrent) return [];
       const names = (ast.DropStmt.objects ?? []).flatMap((o) => {
         const name = relationOfNameList(listItems(o));
-        return name && !isNew(name) ? [formatRelation(name)] : [];
+        // down.sql dropping an index on a table the revision made: the table goes with it, nobody else uses it
+        return name && !isNew(name) && !(role === 'down' && isIndexOfOwnedTable(name)) ? [formatRelation(name)] : [];
       });
       return names.length === 0 ? [] : [hit(`DROP INDEX ${names.join(', ')} locks the table against reads and writes`)];
     },

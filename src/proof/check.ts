@@ -70,6 +70,8 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
   const range = resolveRevisionRange(set.revisions, options.revisions);
   if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
   const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [], lint: 'not checked', locks: 'not checked' };
+  // lint's error findings fail the check, but after the proof has run: they are listed with what it found
+  let lintErrors: Problem[] = [];
   let parsed: { steps: Step[]; statements: ReadonlyMap<Script, SqlStatement[]> } | undefined;
   if (result.problems.length === 0) {
     const plan = planners.up('head', {})(set, []);
@@ -77,12 +79,11 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
     else {
       const checked = await checkSteps(plan.steps, {});
       result.problems.push(...checked.problems);
-      if (checked.problems.length === 0) addLint(result, set, checked.statements);
+      if (checked.problems.length === 0) lintErrors = addLint(result, set, checked.statements);
       parsed = { steps: plan.steps, statements: checked.statements };
     }
   }
-  // lint errors do not stop the proofs (every problem is listed; the lock trace checks lint itself)
-  if (result.problems.some((p) => p.code !== 'LINT_FINDING')) return result;
+  if (result.problems.length > 0) return result;
   const { signal } = options;
   const onShadow = (description: string) => {
     result.shadows.push(description);
@@ -157,21 +158,21 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       hint: 'a database made from schema.sql lacks them: set them by hand in a revision or outside migrations',
     }));
   }
+  result.problems.push(...lintErrors);
   result.ok = result.problems.length === 0;
   return result;
 }
 
 /** The lint section: the statements the checks parsed, matched to each revision's files by path (nothing is parsed again). */
-function addLint(result: CheckResult, set: RevisionSet, statements: ReadonlyMap<Script, SqlStatement[]>): void {
+function addLint(result: CheckResult, set: RevisionSet, statements: ReadonlyMap<Script, SqlStatement[]>): Problem[] {
   const byPath = new Map([...statements.keys()].map((script) => [script.path, script]));
   const linted = lintParsed(set.revisions.map((revision) => ({ revision, up: byPath.get(revision.up.path), down: byPath.get(revision.down.path) })), statements);
   result.problems.push(...linted.problems);
   result.lint = { findings: linted.findings, counts: countFindings(linted) };
-  for (const f of linted.findings.filter((x) => x.severity === 'error')) {
-    result.problems.push(problem('LINT_FINDING', { file: f.file, line: f.line, column: f.column, revision: f.revision, message: `${f.rule}: ${f.message}`, hint: f.hint }));
-  }
   const { warnings } = result.lint.counts;
   if (warnings > 0) result.warnings.push(problem('LINT_FINDING', { message: `lint: ${warnings} ${warnings === 1 ? 'warning' : 'warnings'} (strata lint lists them)`, hint: 'strata lint shows each with its fix' }));
+  return linted.findings.filter((x) => x.severity === 'error')
+    .map((f) => problem('LINT_FINDING', { file: f.file, line: f.line, column: f.column, revision: f.revision, message: `${f.rule}: ${f.message}`, hint: f.hint }));
 }
 
 /**

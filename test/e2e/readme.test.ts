@@ -158,6 +158,7 @@ const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
   proof: {},
   declare: { setup: 'npx strata up' },
   release: { setup: 'npx strata up 20261103' },
+  lint: {},
   locks: { setup: 'npx strata dump' },
 };
 

@@ -113,4 +113,20 @@ test('Lint-allow: repeatable in up.sql and down.sql headers; a missing reason is
   assert.equal(missing.problems.map((p) => [p.code, p.file, p.line, p.message]), [['HEADER_BAD_VALUE', 'migrations/x/up.sql', 2, 'Lint-allow create-index-not-concurrently needs a reason after the rule']]);
 });
 
+test('down.sql: what up.sql made is owned (drops of its tables, columns and indexes on its tables are not findings); the lock rules still apply', () => {
+  const file = (role: 'up' | 'down', sql: string): LintFile => {
+    const split = splitStatements(sql);
+    if (!split.ok) throw new Error(split.problem.message);
+    return { revision: 'r', role, path: `migrations/r/${role}.sql`, text: sql, body: sql, bodyOffset: 0, transactional: true, statements: split.statements, headerAllows: [] };
+  };
+  const up = file('up', "set lock_timeout = '1s';\ncreate table app.t (id int);\ncreate index t_id on app.t (id);\nalter table app.orders add column note text;\ncreate index orders_note on app.orders (note);");
+  const down = file('down', "set lock_timeout = '1s';\ndrop index app.orders_note;\nalter table app.orders drop column note;\ndrop index app.t_id;\ndrop table app.t;\ndrop table app.other;");
+  const result = lintFiles([{ up, down }]);
+  assert.equal(result.findings.map((f) => `${f.file}:${f.line} ${f.rule}`), [
+    'migrations/r/up.sql:5 create-index-not-concurrently',
+    'migrations/r/down.sql:2 drop-index-not-concurrently',
+    'migrations/r/down.sql:6 drop-table',
+  ]);
+});
+
 test.run();
