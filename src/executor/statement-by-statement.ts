@@ -127,7 +127,11 @@ async function runStatements(run: RunState, step: Step, index: number): Promise<
     if (session.status === 'idle') {
       const advanced = await progress.advance(i);
       if (!advanced.ok) {
-        return fail(advanced.error, partialEffects(step, statements, effects, `; recording that statement ${i + 1} took effect failed, so the next run asks what became of it before it resumes`), undefined);
+        // the progress goes through the lock's connection: when that ended, the lock is lost, and the guard says so
+        const guard = options.lock ? await session.run(lockGuardSql(options.schema, options.lock)) : undefined;
+        const lost = guard && !guard.ok && isLockLost(guard.error) ? guard.error : undefined;
+        const why = lost ? `; strata's migration lock was lost while ${step.id} ran, so the run stopped (another strata run may have started: check strata status)` : '';
+        return fail(lost ?? advanced.error, partialEffects(step, statements, effects, `${why}; recording that statement ${i + 1} took effect failed, so the next run asks what became of it before it resumes`), undefined);
       }
     }
   }
