@@ -20,6 +20,12 @@ export interface StrataOptions {
   lockTimeoutSeconds?: number;
   /** snapshots (dump, check) include grants and default privileges; default false (STRATA_PRIVILEGES=1) */
   privileges?: boolean;
+  /** lock_timeout for the SQL of each revision, as '500ms' or '2s' (STRATA_LOCK_TIMEOUT_DDL); default none */
+  lockTimeoutDdl?: string;
+  /** how often a revision that hit its lock_timeout (SQLSTATE 55P03) is tried again (STRATA_RETRIES); default 0 */
+  retries?: number | string;
+  /** statement_timeout for the SQL of each revision, as '30s' (STRATA_STATEMENT_TIMEOUT); default none */
+  statementTimeout?: string;
   /** environment to read; default process.env */
   env?: Record<string, string | undefined>;
 }
@@ -42,6 +48,19 @@ export interface StrataConfig {
   cacheDir: string | undefined;
   /** snapshots include grants and default privileges (ownership is never compared) */
   privileges: boolean;
+  /** what the SQL of each revision runs with: lock_timeout, statement_timeout, retries after a lock timeout */
+  ddl: DdlTimeouts;
+}
+
+/**
+ * Bounds for the SQL of the revisions themselves (not strata's own lock, which --lock-timeout
+ * bounds): a DDL statement waiting for its lock queues every later query on that table behind
+ * it, so lock_timeout makes it give up soon and `retries` tries the revision again later.
+ */
+export interface DdlTimeouts {
+  lockTimeoutMs: number | undefined;
+  statementTimeoutMs: number | undefined;
+  retries: number;
 }
 
 export function resolveConfig(options: StrataOptions = {}): StrataConfig {
@@ -80,6 +99,11 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
       hint: 'use --lock-timeout 60 or STRATA_LOCK_TIMEOUT=60',
     });
   }
+  const ddl: DdlTimeouts = {
+    lockTimeoutMs: durationSetting(pick(options.lockTimeoutDdl, 'STRATA_LOCK_TIMEOUT_DDL'), '--lock-timeout-ddl', 'STRATA_LOCK_TIMEOUT_DDL', options.lockTimeoutDdl),
+    statementTimeoutMs: durationSetting(pick(options.statementTimeout, 'STRATA_STATEMENT_TIMEOUT'), '--statement-timeout', 'STRATA_STATEMENT_TIMEOUT', options.statementTimeout),
+    retries: retriesSetting(pick(options.retries === undefined ? undefined : String(options.retries), 'STRATA_RETRIES'), options.retries !== undefined),
+  };
   const databaseUrl = pick(options.databaseUrl, 'DATABASE_URL');
   const shadowDatabaseUrl = pick(options.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
   for (const [name, url] of [['DATABASE_URL', databaseUrl], ['SHADOW_DATABASE_URL', shadowDatabaseUrl]] as const) {
@@ -98,7 +122,49 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
     redact: createRedactor(configuredUrls(options, dotEnv)),
     cacheDir: resolveCacheDir(pick(undefined, 'STRATA_CACHE_DIR'), env, cwd),
     privileges: options.privileges ?? yesOrNo('STRATA_PRIVILEGES', pick(undefined, 'STRATA_PRIVILEGES')),
+    ddl,
   };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, min: 60_000 };
+
+/**
+ * A duration as '500ms', '2s', '1.5s' or '1min'; 0 (with or without a unit) is "none". A bare
+ * number is refused: --lock-timeout counts seconds and PostgreSQL milliseconds, so '5' is ambiguous.
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  if (match[2] === undefined) return value === 0 ? 0 : undefined;
+  const ms = Math.round(value * DURATION_UNITS[match[2]]!);
+  // PostgreSQL takes these settings as whole milliseconds up to 2^31 - 1
+  return ms <= 2_147_483_647 ? ms : undefined;
+}
+
+function durationSetting(text: string | undefined, flag: string, variable: string, fromFlag: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  const source = fromFlag !== undefined && fromFlag !== '' ? flag : variable;
+  if (ms === undefined) {
+    throw new StrataError('CONFIG_INVALID', {
+      message: `${source} '${text}' is not a duration`,
+      hint: `give a number with a unit, ms, s or min (e.g. ${flag} 500ms, ${flag} 2s), or 0 for none`,
+    });
+  }
+  return ms === 0 ? undefined : ms;
+}
+
+function retriesSetting(text: string | undefined, fromFlag: boolean): number {
+  if (text === undefined) return 0;
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || value > 100) {
+    throw new StrataError('CONFIG_INVALID', {
+      message: `${fromFlag ? '--retries' : 'STRATA_RETRIES'} '${text}' is not a number of retries from 0 to 100`,
+      hint: 'e.g. --retries 5: a revision that hits its --lock-timeout-ddl is tried up to 5 more times',
+    });
+  }
+  return value;
 }
 
 function yesOrNo(name: string, text: string | undefined): boolean {

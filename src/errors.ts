@@ -59,6 +59,17 @@ export type ProblemCode =
   | 'TARGET_AMBIGUOUS'
   | 'IRREVERSIBLE'
   | 'NOT_TRANSACTIONAL_IN_SINGLE_TRANSACTION'
+  // resuming a Transaction: off revision that failed part way
+  /** a statement that an earlier run applied changed since */
+  | 'RESUME_CHANGED'
+  /** the run that applied the first statements ended without recording what became of the next one */
+  | 'RESUME_UNKNOWN'
+  /** the statement an earlier run sent may still be running on the server */
+  | 'RESUME_STILL_RUNNING'
+  /** strata down while a revision after the applied ones is partly applied */
+  | 'PARTIAL_REVISION'
+  /** check --locks: PostgreSQL locked or rewrote otherwise than lint predicted */
+  | 'LOCK_TRACE_MISMATCH'
   // environment
   | 'CONFIG_INVALID'
   | 'ARGUMENT_INVALID'

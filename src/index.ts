@@ -11,6 +11,7 @@ import { resolveConfig, type StrataConfig, type StrataOptions } from './config.j
 import { databaseProblem } from './db/database-problem.js';
 import { openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { readApplied } from './db/tracking.js';
+import { readProgress } from './db/progress.js';
 import { problem, type Problem, type Unavailable } from './errors.js';
 import type { RunEvent } from './executor/events.js';
 import type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
@@ -58,6 +59,7 @@ export type { HistoryEntry } from './plan/list-history.js';
 export type { DevEvent, DevOptions, DevResult, DevRun, DevRunResult, DevSession } from './watch/dev-events.js';
 export { redactUrl } from './text/redact.js';
 export type { CheckOptions, CheckReport, CheckResult } from './proof/check.js';
+export type { LockTrace, LockVerdict, RevisionTrace, TracedLock } from './proof/lock-trace.js';
 export type { DumpReport } from './proof/dump.js';
 export type { RoundTripEntry } from './proof/round-trip.js';
 export type { DeclareOptions } from './declare/declared-schema.js';
@@ -90,6 +92,18 @@ export interface StatusEntry {
   isDownEdited: boolean;
   /** a squashed revision: the revisions it replaces (`--! Replaces:`); else empty */
   replaces: string[];
+  /** a Transaction: off revision that failed part way: how far it got (the next up or down resumes it); else null */
+  partial: PartialProgress | null;
+}
+
+export interface PartialProgress {
+  direction: 'up' | 'down';
+  /** statements 1..done took effect */
+  done: number;
+  statementCount: number;
+  /** the statement (1-based) that failed, when the run saw it fail; null when it ended unseen (killed) */
+  failedAt: number | null;
+  updatedAt: string;
 }
 
 export interface StatusResult {
@@ -225,6 +239,13 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       // the chain this database follows: a squashed revision, or the revisions it replaces
       const view = databaseView(set, (await readApplied(db, config.schema)).applied);
       const { applied } = view;
+      const appliedIds = new Set(applied.map((a) => a.id));
+      // a row for a revision since done in its direction (stamped) is history, as a run treats it
+      const progress = (await readProgress(db, config.schema)).filter((p) => (p.direction === 'up') !== appliedIds.has(p.revisionId));
+      const partialOf = (id: string): PartialProgress | null => {
+        const row = progress.find((p) => p.revisionId === id);
+        return row ? { direction: row.direction, done: row.done, statementCount: row.statementCount, failedAt: row.failedAt, updatedAt: row.updatedAt.toISOString() } : null;
+      };
       const statuses = computeStatus(view.revisions, applied);
       const counts: Record<RevisionState, number> = { applied: 0, pending: 0, edited: 0, missing: 0 };
       for (const s of statuses) counts[s.state]++;
@@ -237,6 +258,7 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
         revisions: statuses.map((s) => ({
           id: s.id, state: s.state, message: s.message, tags: s.tags,
           appliedAt: s.appliedAt?.toISOString() ?? null, isDownEdited: s.isDownEdited, replaces: s.revision?.replaces ?? [],
+          partial: partialOf(s.id),
         })),
         counts,
         problems: [...set.problems, ...view.problems],

@@ -84,7 +84,8 @@ export function formatStep(outcome: StepOutcome, style: Style): string {
       : `${style.yellow('unstamped'.padEnd(9))} ${outcome.id} ${style.dim('(record removed; its down.sql was not run)')}`;
   }
   const verb = VERB[outcome.direction];
-  const extra = (outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '') + (outcome.statementCount === 0 ? style.dim(' (no statements)') : '');
+  const extra = (outcome.source === 'stored' ? style.yellow(' (stored down.sql)') : '') + (outcome.statementCount === 0 ? style.dim(' (no statements)') : '')
+    + (outcome.attempts > 1 ? style.yellow(` (attempt ${outcome.attempts}, after lock timeouts)`) : '');
   return `${(outcome.direction === 'up' ? style.green : style.yellow)(verb.padEnd(8))} ${outcome.id}${extra} ${style.dim(`${outcome.durationMs} ms`)}`;
 }
 
@@ -110,7 +111,9 @@ export function formatStatus(report: StatusResult, style: Style): string {
     const when = r.appliedAt ? style.dim(` ${formatUtc(r.appliedAt, 'minute')}`) : '';
     const downNote = r.isDownEdited ? style.yellow(' (down.sql edited since applied)') : '';
     const squashNote = r.replaces.length > 0 ? style.dim(` (replaces ${r.replaces.length} revisions)`) : '';
-    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${squashNote}${downNote}`);
+    const p = r.partial;
+    const partialNote = p ? style.yellow(` (partial: ${p.done} of ${p.statementCount} statements ${p.direction === 'up' ? 'applied' : 'of down.sql run'}; strata ${p.direction} resumes at statement ${p.done + 1})`) : '';
+    lines.push(`${mark[r.state]!(r.state.padEnd(7))}  ${r.id.padEnd(width)}  ${r.message ?? ''}${tags}${when}${squashNote}${downNote}${partialNote}`);
   }
   if (report.revisions.length === 0) lines.push('no revisions yet: create one with strata new "<message>"');
   const c = report.counts;
@@ -144,6 +147,11 @@ export function formatEvent(event: StrataEvent, style: Style): string | undefine
     }
     case 'lock-acquired':
       return style.dim(`got the lock after ${event.waitedMs} ms`);
+    case 'lock-retry': {
+      const where = formatLocation({ file: event.file, line: event.line });
+      const limit = event.lockTimeoutMs !== undefined ? ` (lock_timeout ${event.lockTimeoutMs}ms)` : '';
+      return style.yellow(`${where}: ${event.statement ?? 'a statement'} of ${event.id} gave up waiting for a lock${limit}; waiting ${event.waitMs} ms before attempt ${event.attempt} of ${event.attempts}`);
+    }
     case 'note':
       return style.yellow(`note: ${event.message}`);
     case 'lint':

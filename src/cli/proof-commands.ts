@@ -1,5 +1,5 @@
 import type { CAC } from 'cac';
-import type { CheckReport, DumpReport } from '../index.js';
+import type { CheckReport, DumpReport, LockTrace } from '../index.js';
 import { withHelp } from './help.js';
 import { formatLintCounts } from './lint-output.js';
 import { formatProblems, formatRefusal, toJson, type Style } from './output.js';
@@ -30,6 +30,7 @@ export function registerProofCommands(cli: CAC): void {
   withHelp(cli.command('check', 'CI gate: every revision valid, every down.sql undoes its up.sql, schema.sql current')
     .option('--revisions <range>', 'round-trip only <from>..<to> (revision ids or unique prefixes; either end may be left out)')
     .option('--live', 'also compare the database (DATABASE_URL) with what its applied revisions make: changes made outside strata')
+    .option('--locks', "also trace on a shadow the lock each statement takes on every relation that existed before its revision, and every rewrite, against lint's predictions")
     .option(...SHADOW_OPTION)
     .option(...PRIVILEGES_OPTION), {
     details: [
@@ -37,12 +38,15 @@ export function registerProofCommands(cli: CAC): void {
       'revision in order up then down returns the schema to exactly what it was and up again gives the same',
       'schema; then that schema.sql is what strata dump writes (edited ahead of the migrations, it names what no',
       'revision makes yet: strata new --from-schema writes one). With --live, also that the database has',
-      'exactly the schema its applied revisions make (drift). Every problem is listed; exit 1 on any.',
+      'exactly the schema its applied revisions make (drift). With --locks, also run each revision on a shadow',
+      'statement by statement, read its session\'s locks from pg_locks and the relations\' relfilenodes after each,',
+      'and list the lock taken on every relation that existed before the revision and every rewrite; where lint',
+      'predicted otherwise, a warning. Every problem is listed; exit 1 on any.',
     ],
     examples: [['strata check', 'the whole history, as CI runs it'], ['strata check --live', 'the same, and whether the database was changed by hand']],
-  }).action(async (flags: ShadowFlags & { revisions?: string | number; live?: boolean }) => {
+  }).action(async (flags: ShadowFlags & { revisions?: string | number; live?: boolean; locks?: boolean }) => {
     const revisions = flags.revisions === undefined ? undefined : String(flags.revisions);
-    const report = await untilSignal((signal) => strataFor(flags).check({ revisions, live: flags.live ?? false, signal }));
+    const report = await untilSignal((signal) => strataFor(flags).check({ revisions, live: flags.live ?? false, locks: flags.locks ?? false, signal }));
     if (!flags.json && !flags.quiet && 'roundTrips' in report) console.log(formatCheck(report, out));
     return finish(report, flags, () => '', report.ok === false && 'reason' in report && report.reason === 'invalid' ? EXIT.invalid : EXIT.failed, 'check failed.');
   });
@@ -86,7 +90,32 @@ function formatCheck(report: Extract<CheckReport, { roundTrips: unknown }>, styl
   lines.push(`schema.sql: ${report.schemaSql === 'current' ? style.green('current') : report.schemaSql === 'ahead' ? 'ahead of the migrations (edited: changes no revision makes yet)' : report.schemaSql}`);
   if (report.lint !== 'not checked') lines.push(`lint: ${report.lint.counts.errors > 0 ? style.red(formatLintCounts(report.lint.counts)) : formatLintCounts(report.lint.counts)}`);
   if (report.drift !== 'not checked') lines.push(`live database: ${report.drift === 'none' ? style.green('as its revisions make it') : style.red('changed outside strata')}`);
+  if (report.locks !== 'not checked') lines.push(formatLockTrace(report.locks, style));
   if (report.ok) lines.push(style.green('check passed'));
+  return lines.join('\n');
+}
+
+/** Per revision, each lock on a relation that existed before it and each rewrite, and how lint's prediction compares. */
+function formatLockTrace(trace: LockTrace, style: Style): string {
+  const lines = ['lock trace (on a shadow, after every statement):'];
+  let count = 0;
+  let rewrites = 0;
+  for (const revision of trace.revisions) {
+    const file = revision.file.split('/').at(-1);
+    if (revision.locks.length === 0 && revision.untraced.length === 0) lines.push(style.dim(`  ${revision.id}: no lock on a relation that existed before it`));
+    else lines.push(`  ${revision.id}`);
+    for (const lock of revision.locks) {
+      count++;
+      if (lock.isRewritten) rewrites++;
+      const lint = lock.verdict === 'as-predicted' ? style.dim(' (as lint predicts)')
+        : lock.verdict === 'not-exact' ? style.dim(' (lint: not exact)')
+          : style.red(` (lint: ${lock.why})`);
+      lines.push(`    ${file}:${lock.line} ${lock.label}: ${lock.relation} ${lock.mode ?? 'no lock'}${lock.isRewritten ? style.yellow(', rewritten') : ''}${lint}`);
+    }
+    for (const u of revision.untraced) lines.push(style.dim(`    ${file}:${u.line} ${u.label}: runs outside a transaction block, its locks end with it (rewrites traced)`));
+  }
+  const summary = `locks: ${count} on relations that existed before their revision, ${rewrites} ${rewrites === 1 ? 'rewrite' : 'rewrites'}, ${trace.mismatches} ${trace.mismatches === 1 ? 'mismatch' : 'mismatches'} with lint`;
+  lines.push(trace.mismatches > 0 ? style.yellow(summary) : summary);
   return lines.join('\n');
 }
 

@@ -3,7 +3,7 @@ import { withHelp } from './help.js';
 import { FLEET_OPTIONS, fleetFlagsMisplaced, fleetStatusAction, isFleet, type FleetFlags } from './fleet-commands.js';
 import { formatChain, formatCurrent, formatHeads, formatShow } from './inspect-output.js';
 import { formatLog, formatProblems, formatStatus, toJson } from './output.js';
-import { EXIT, err, finishReport, out, strataFor, usageProblem, type GlobalFlags } from './session.js';
+import { EXIT, err, finishReport, out, strataFor, usageProblem, withTimeoutOptions, type GlobalFlags } from './session.js';
 
 /** The commands that only read: status, current, heads, show, history, log, sql. */
 export function registerReadCommands(cli: CAC): void {
@@ -105,7 +105,7 @@ export function registerReadCommands(cli: CAC): void {
     examples: [['strata log', 'the 20 newest events'], ['strata log --limit 100 --json', 'the 100 newest, as JSON']],
   }).action((flags: GlobalFlags & { limit: number }) => printLog(flags, flags.limit));
 
-  withHelp(cli.command('sql <up|down> [target]', 'print the exact script up or down would run, for review or psql')
+  withHelp(withTimeoutOptions(cli.command('sql <up|down> [target]', 'print the exact script up or down would run, for review or psql'))
     .option('--from <target>', 'plan as if the revisions up to this target (base, head, an id, a tag) were applied: no database needed')
     .option('--single-transaction', 'one transaction for the whole script')
     .option('--allow-out-of-order', 'include a pending revision older than an applied one instead of refusing'), {

@@ -1,3 +1,4 @@
+import type { Command } from 'cac';
 import { createStrata, type Problem, type RunReport, type StampReport, type StrataEvent } from '../index.js';
 import { formatEvent, formatFailure, formatInterrupted, formatRefusal, formatRunSummary, formatStep, makeStyle, toJson } from './output.js';
 import { createProgress } from './progress.js';
@@ -21,6 +22,21 @@ export interface GlobalFlags {
   quiet?: boolean;
   /** dump, check: snapshots include grants and default privileges */
   privileges?: boolean;
+  /** up, down, redo, sql: bounds for the revisions' own SQL (TIMEOUT_OPTIONS) */
+  lockTimeoutDdl?: string | number;
+  retries?: string | number;
+  statementTimeout?: string | number;
+}
+
+/**
+ * The options of the commands that run revisions (and of strata sql, which prints what they would
+ * run): lock_timeout and statement_timeout for the revisions' SQL, and retries after a lock timeout.
+ */
+export function withTimeoutOptions(command: Command): Command {
+  return command
+    .option('--lock-timeout-ddl <duration>', "lock_timeout for each revision's SQL, e.g. 500ms or 2s: a statement gives up waiting for a table lock instead of queueing every query behind it (default: STRATA_LOCK_TIMEOUT_DDL, else none; --lock-timeout is strata's own run lock)")
+    .option('--retries <n>', 'try a revision that hit its lock timeout again, up to n times, waiting longer each time (default: STRATA_RETRIES, else 0)')
+    .option('--statement-timeout <duration>', "statement_timeout for each revision's SQL, e.g. 30s; not retried (default: STRATA_STATEMENT_TIMEOUT, else none)");
 }
 
 export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => printEvent(event, flags)) {
@@ -33,6 +49,9 @@ export function strataFor(flags: GlobalFlags, onEvent = (event: StrataEvent) => 
     dir: text(flags.dir),
     schema: text(flags.schema),
     lockTimeoutSeconds: flags.lockTimeout,
+    lockTimeoutDdl: text(flags.lockTimeoutDdl),
+    retries: text(flags.retries),
+    statementTimeout: text(flags.statementTimeout),
     ...(flags.privileges ? { privileges: true } : {}),
     onEvent,
   });

@@ -6,7 +6,7 @@ import { SHADOW_OPTION } from './proof-commands.js';
 import { FLEET_OPTIONS, fleetFlagsMisplaced, fleetUpAction, isFleet, refuseFleetDown, type FleetFlags } from './fleet-commands.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatStampResult } from './output.js';
-import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, type GlobalFlags } from './session.js';
+import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, withTimeoutOptions, type GlobalFlags } from './session.js';
 
 /** The commands that write: project files (init, new) or the database (up, down, redo, stamp, dev). */
 export function registerWriteCommands(cli: CAC): void {
@@ -52,13 +52,14 @@ export function registerWriteCommands(cli: CAC): void {
     return finishReport(report, flags, () => (report.ok ? `${formatNewRevision(report)}\n` : ''));
   });
 
-  withHelp(cli.command('up [target]', 'apply pending revisions')
+  withHelp(withTimeoutOptions(cli.command('up [target]', 'apply pending revisions'))
     .option('--single-transaction', 'run the whole batch in one transaction')
     .option('--allow-out-of-order', 'apply a pending revision older than an applied one instead of refusing')
     .option(...FLEET_OPTIONS.targets)
     .option(...FLEET_OPTIONS.targetsQuery)
     .option(...FLEET_OPTIONS.parallel)
     .option(...FLEET_OPTIONS.failFast)
+    .option('--resume-at <statement>', "run the partly applied 'Transaction: off' revision from this statement (1: from its start, after undoing the rest by hand) instead of where its recorded progress says")
     .option('--no-lint', 'do not lint the pending revisions first (lint findings are printed as warnings and never stop up)'), {
     details: [
       'Apply the pending revisions up to the target, oldest first, each in its own transaction together with',
@@ -66,20 +67,29 @@ export function registerWriteCommands(cli: CAC): void {
       'strata sql up prints the same script without running it.',
       'With --targets (or --targets-query), the same on each database of a fleet, --parallel at a time, each with',
       'its own lock and report, and one table at the end; exit 1 when any target did not end ok.',
+      '--lock-timeout-ddl bounds how long a statement of a revision waits for a table lock (SET LOCAL lock_timeout:',
+      'a waiting ALTER TABLE would queue every query on the table behind it); with --retries a revision that',
+      'gave up is rolled back and tried again after a growing wait. --lock-timeout is another thing: how long',
+      "strata waits for its own run lock, held by another strata run. A 'Transaction: off' revision that failed",
+      'part way is resumed at the statement that failed by the next up.',
     ],
     target: { argument: 'target', default: 'head', kinds: ['head', '+N', 'id', 'tag'], note: 'up applies every pending revision up to and including the target.' },
-    examples: [['strata up', 'apply every pending revision'], ['strata up +1', 'apply only the next pending revision']],
-  }).action(async (target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean; lint?: boolean }) => {
+    examples: [['strata up +1', 'apply only the next pending revision'], ['strata up --lock-timeout-ddl 500ms --retries 5', 'never queue production queries behind a DDL lock for more than 500 ms']],
+  }).action(async (target: string | undefined, flags: FleetFlags & { singleTransaction?: boolean; allowOutOfOrder?: boolean; resumeAt?: number | string; lint?: boolean }) => {
     if (isFleet(flags)) return fleetUpAction(target, flags);
     const misplaced = fleetFlagsMisplaced(flags, 'up');
     if (misplaced) return finishReport(misplaced, flags, () => '');
     const started = performance.now();
+    const resumeAt = flags.resumeAt === undefined ? undefined : Number(flags.resumeAt);
+    if (resumeAt !== undefined && !Number.isInteger(resumeAt)) {
+      return finishReport(usageProblem(`--resume-at takes a statement number, got '${flags.resumeAt}'`, 'e.g. strata up --resume-at 4 (strata status shows how far the revision got)'), flags, () => '');
+    }
     const lint = flags.lint === false ? { lint: false as const } : {};
-    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal, ...lint }));
+    const report = await stoppable((signal) => strataFor(flags).up(target ?? 'head', { singleTransaction: flags.singleTransaction ?? false, allowOutOfOrder: flags.allowOutOfOrder ?? false, signal, resumeAt, ...lint }));
     return finishRun(report, flags, started);
   });
 
-  withHelp(cli.command('down [target]', 'revert applied revisions')
+  withHelp(withTimeoutOptions(cli.command('down [target]', 'revert applied revisions'))
     .option('--single-transaction', 'run the whole batch in one transaction')
     .option('--targets <file>', 'refused: a fleet is reverted one database at a time')
     .option('--targets-query <sql>', 'refused, as --targets'), {
@@ -97,7 +107,7 @@ export function registerWriteCommands(cli: CAC): void {
     return finishRun(report, flags, started);
   });
 
-  withHelp(cli.command('redo', 'revert the newest revision and apply it again (one transaction)'), {
+  withHelp(withTimeoutOptions(cli.command('redo', 'revert the newest revision and apply it again (one transaction)')), {
     details: [
       'Revert the newest applied revision and apply it again from disk, in one transaction when both',
       'directions allow it: to test a down.sql while writing it.',

@@ -53,6 +53,27 @@ alter table ${s}.events add constraint events_action_check check (action in ('up
     sql: (s) => sql`alter table ${s}.events drop constraint events_action_check;
 alter table ${s}.events add constraint events_action_check check (action in ('up', 'down', 'stamp', 'unstamp', 'dev', 'upgrade', 'squash'));`,
   },
+  {
+    to: 4,
+    why: "progress: how far a Transaction: off revision got before it failed, so that the next run resumes it there",
+    // a new table: nothing else is locked or rewritten
+    sql: (s) => sql`create table ${s}.progress (
+  revision_id text not null,
+  direction text not null check (direction in ('up', 'down')),
+  statement_count integer not null,
+  done integer not null,
+  checksums text[] not null,
+  failed_at integer,
+  error jsonb,
+  pid integer not null,
+  backend_start timestamptz,
+  actor text not null,
+  started_at timestamptz not null default clock_timestamp(),
+  updated_at timestamptz not null default clock_timestamp(),
+  primary key (revision_id, direction)
+);
+comment on table ${s}.progress is 'strata: the statements of a Transaction: off revision that took effect before it failed (done of statement_count, each text''s checksum), for the next run to resume after them';`,
+  },
 ];
 
 /** The version this strata writes, and the newest it knows. */

@@ -4,6 +4,7 @@ import type { ScriptStatement } from '../sql/split-statements.js';
 import { utf16IndexFromCodePointPosition } from '../text/source-position.js';
 import { isLockLost } from './advisory-lock.js';
 import { failureFrom, rolledBackEffects, statementLine, type Failure } from './failure.js';
+import { givenUp, isLockTimeout, waitToRetry } from './lock-retry.js';
 import { eventWatermark } from './lost-connection.js';
 import { recordFailure } from './record-failure.js';
 import { finishStep, lostEffects, type ExecuteOptions, type RunState, type StepOutcome, type StepResult } from './run-state.js';
@@ -56,6 +57,8 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     stepMsEstimate = stepMsEstimate === undefined ? perStep : 0.7 * stepMsEstimate + 0.3 * perStep;
   };
   let unbatchedUntil = 0;
+  /** the attempt the step at `index` is on: more than 1 after its lock timeouts */
+  let attempt = 1;
   const durations: number[] = [];
   for (let index = 0; index < steps.length;) {
     const step = steps[index]!;
@@ -68,6 +71,14 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     if (batchSize > 1) {
       const started = performance.now();
       const batch = await runBatch(run, index, batchSize);
+      if (batch.kind === 'failed' && isRetried(run, batch.failure, 1)) {
+        // the revisions of the message before it committed; it goes again, alone, after the wait
+        if (!(await waitToRetry(run, batch.step, batch.failure, 1))) return { ok: false, reason: 'interrupted', outcomes };
+        index = batch.index;
+        unbatchedUntil = index + 1;
+        attempt = 2;
+        continue;
+      }
       if (batch.kind === 'failed') return fail(run, batch.step, batch.durationMs, batch.failure);
       // the server refused the whole message before running any of it: find the culprit one by one
       if (batch.kind === 'not-run') unbatchedUntil = index + batchSize;
@@ -77,13 +88,21 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
       }
       continue;
     }
-    options.events?.stepStarted?.(step, index, steps.length);
+    if (attempt === 1) options.events?.stepStarted?.(step, index, steps.length);
     const started = performance.now();
     const result = runsInTransaction(step)
       ? await runTransactional(run, step, index)
       : await runStatementByStatement(run, step, index);
     const elapsed = performance.now() - started;
     const durationMs = Math.round(elapsed);
+    if (!result.ok && runsInTransaction(step) && isRetried(run, result.failure, attempt)) {
+      if (!(await waitToRetry(run, step, result.failure, attempt))) return { ok: false, reason: 'interrupted', outcomes };
+      attempt++;
+      continue;
+    }
+    if (!result.ok && isLockTimeout(result.failure.sqlstate) && options.timeouts && !options.singleTransaction) {
+      result.failure = givenUp(result.failure, runsInTransaction(step) ? attempt : result.failure.attempts, options.timeouts);
+    }
     if (!result.ok) {
       if (options.singleTransaction && !session.isLost) {
         await session.rollbackIfOpen();
@@ -94,10 +113,11 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     observe(elapsed, 1);
     // inside --single-transaction a step is done when the run commits
     if (options.singleTransaction) durations.push(durationMs);
-    else finishStep(run, step, durationMs, index);
+    else finishStep(run, step, durationMs, index, runsInTransaction(step) ? attempt : result.attempts ?? 1);
     const next = steps[index + 1];
     if (next && options.afterStep) await options.afterStep(step, next);
     index++;
+    attempt = 1;
   }
   if (options.singleTransaction && steps.length > 0) {
     const committed = await session.run('commit');
@@ -116,6 +136,16 @@ export async function executeSteps(db: Database, steps: readonly Step[], options
     steps.forEach((step, k) => finishStep(run, step, durations[k] ?? 0, k));
   }
   return { ok: true, outcomes };
+}
+
+/**
+ * Whether a failed transactional attempt is tried again: a lock timeout, with retries left, the
+ * connection still there, and the step in a transaction of its own (inside --single-transaction
+ * the timeout rolled back the whole run, which is not retried).
+ */
+function isRetried(run: RunState, failure: Failure, attempt: number): boolean {
+  const { timeouts, singleTransaction } = run.options;
+  return isLockTimeout(failure.sqlstate) && !singleTransaction && !run.session.isLost && timeouts !== undefined && attempt <= timeouts.retries;
 }
 
 async function fail(run: RunState, step: Step, durationMs: number, failure: Failure, discardOutcomes = false): Promise<ExecutionResult> {
@@ -144,7 +174,7 @@ type BatchResult =
   | { kind: 'ok' }
   /** nothing ran: the server could not parse the message as a whole (it parses all of it first) */
   | { kind: 'not-run' }
-  | { kind: 'failed'; step: Step; durationMs: number; failure: Failure };
+  | { kind: 'failed'; step: Step; index: number; durationMs: number; failure: Failure };
 
 /**
  * Every script of a batch but the last commits without waiting for its flush; the last one's
@@ -158,7 +188,7 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
   for (let k = 0; k < count; k++) {
     const step = steps[first + k]!;
     const script = transactionalScript(step, options.schema, options.actor, {
-      ownTransaction: true, deferFlush: run.db.canDeferFlush && k < count - 1, action: options.eventAction, lock: options.lock,
+      ownTransaction: true, deferFlush: run.db.canDeferFlush && k < count - 1, action: options.eventAction, lock: options.lock, timeouts: options.timeouts,
     });
     if (k > 0) text += '\n';
     parts.push({ step, index: first + k, script, start: text.length, statementCount: script.leadingStatements + options.statementsOf(step.script).length + script.trailingStatements });
@@ -181,7 +211,7 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
     const error = { ...result.error, position: positionWithin(text, part.start, part.script.text.length, result.error.position) };
     const failure = transactionalFailure(part.step, options.statementsOf(part.step.script), part.script, error, result.completedStatements - before);
     failure.effects = lost.effects;
-    return { kind: 'failed', step: part.step, durationMs: share, failure };
+    return { kind: 'failed', step: part.step, index: part.index, durationMs: share, failure };
   }
   if (result.completedStatements === 0) return { kind: 'not-run' };
   let confirmed = 0;
@@ -198,13 +228,13 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
     for (const done of committed) finishStep(run, done.step, share, done.index);
     const error = { ...result.error, position: positionWithin(text, part.start, part.script.text.length, result.error.position) };
     const failure = transactionalFailure(part.step, options.statementsOf(part.step.script), part.script, error, result.completedStatements - confirmed);
-    return { kind: 'failed', step: part.step, durationMs: share, failure };
+    return { kind: 'failed', step: part.step, index: part.index, durationMs: share, failure };
   }
   // every statement of the batch was confirmed, yet an error came: report it against the last step
   await session.flush();
   for (const done of committed) finishStep(run, done.step, share, done.index);
   const last = parts.at(-1)!;
-  return { kind: 'failed', step: last.step, durationMs: share, failure: failureFrom(last.step, [], result.error, undefined, undefined, 'the server reported an error after the last revision of the batch committed') };
+  return { kind: 'failed', step: last.step, index: last.index, durationMs: share, failure: failureFrom(last.step, [], result.error, undefined, undefined, 'the server reported an error after the last revision of the batch committed') };
 }
 
 /** A PostgreSQL position (1-based, code points) in the batch text, re-based to the part that starts at `start`; undefined outside it. */
@@ -219,7 +249,7 @@ async function runTransactional(run: RunState, step: Step, index: number): Promi
   const { options, session } = run;
   const statements = options.statementsOf(step.script);
   const ownTransaction = !options.singleTransaction;
-  const script = transactionalScript(step, options.schema, options.actor, { ownTransaction, deferFlush: false, action: options.eventAction, lock: options.lock });
+  const script = transactionalScript(step, options.schema, options.actor, { ownTransaction, deferFlush: false, action: options.eventAction, lock: options.lock, timeouts: options.timeouts });
   const result = await session.run(script.text);
   if (result.ok) return result;
   if (session.isLost) {

@@ -24,6 +24,8 @@ export interface Failure {
   codeFrame: string | undefined;
   /** what already took effect and was not undone (Transaction: off), or what was rolled back */
   effects: string;
+  /** how often the revision was tried: more than 1 after lock timeouts with --retries */
+  attempts: number;
 }
 
 export function failureFrom(
@@ -55,6 +57,7 @@ export function failureFrom(
       : undefined,
     codeFrame: location ? renderCodeFrame(script.text, location.line, location.column) : undefined,
     effects,
+    attempts: 1,
   };
 }
 
@@ -90,7 +93,7 @@ export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, i
  * effect, which were rolled back with the transaction block they were in, and that the step is
  * not recorded (or, for a down step, still recorded).
  */
-export function partialEffects(step: Step, statements: readonly ScriptStatement[], effects: StatementEffects, extra = ''): string {
+export function partialEffects(step: Step, statements: readonly ScriptStatement[], effects: StatementEffects, extra = '', resumesAt?: number): string {
   const line = (index: number) => statementLine(step, statements, index);
   const took = effects.indexesWith('took-effect');
   const undone = effects.indexesWith('rolled-back');
@@ -100,8 +103,14 @@ export function partialEffects(step: Step, statements: readonly ScriptStatement[
     : `${describeStatements(took, statements.length, line)} already took effect and ${took.length === 1 ? 'was' : 'were'} not undone`];
   if (undone.length > 0) parts.push(`${describeStatements(undone, statements.length, line)}, in a transaction block, ${undone.length === 1 ? 'was' : 'were'} rolled back`);
   if (prepared.length > 0) parts.push(`${describeStatements(prepared, statements.length, line)} ${prepared.length === 1 ? 'is' : 'are'} in a prepared transaction (PREPARE TRANSACTION), neither committed nor rolled back`);
+  const command = step.direction === 'down' ? 'strata down' : 'strata up';
+  const resume = resumesAt === undefined
+    ? ''
+    : resumesAt === 1
+      ? `; ${command} runs it from statement 1 again once the cause is fixed`
+      : `; ${command} resumes it at statement ${resumesAt} once the cause is fixed, after checking that statements 1–${resumesAt - 1} are unchanged (they are not run again)`;
   const record = step.direction === 'down'
-    ? 'the revision is still recorded as applied — fix down.sql, make it safe to re-run, and run strata down again'
-    : 'this Transaction: off revision is not recorded — fix the SQL, make it safe to re-run, and run again';
+    ? `the revision is still recorded as applied${resume || ' — fix down.sql, make it safe to re-run, and run strata down again'}`
+    : `this Transaction: off revision is not recorded${resume || ' — fix the SQL, make it safe to re-run, and run again'}`;
   return `${parts.join('; ')}${extra}; ${record}`;
 }

@@ -102,6 +102,7 @@ export async function buildSqlScript(
     trackingVersion,
     plannedAgainst,
     statementsOf: (step) => plan.statements.get(step.script) ?? [],
+    timeouts: config.ddl,
   });
   return {
     ok: true, command: 'sql', direction, from: options.from ?? null, script,

@@ -3,7 +3,8 @@ import { quoteLiteral } from '../sql/quote.js';
 import type { Step } from '../plan/plan.js';
 import type { ScriptStatement } from '../sql/split-statements.js';
 import { LOCK_CLASS } from './advisory-lock.js';
-import { PINNED_SETTINGS, recordingStatements, SESSION_RESET, transactionalScript } from './step-script.js';
+import { PINNED_SETTINGS, recordingStatements, SESSION_RESET, timeoutSettings, transactionalScript } from './step-script.js';
+import type { DdlTimeouts } from '../config.js';
 import type { LockGuard } from './advisory-lock.js';
 
 export interface RenderScriptOptions {
@@ -19,6 +20,8 @@ export interface RenderScriptOptions {
   statementsOf(step: Step): readonly ScriptStatement[];
   /** squashed revisions recorded in place of the rows of the revisions they replace: before the steps (the database applied the range already) and after them (the steps finish a range) */
   squashRecords?: { before: SquashRecord[]; after: SquashRecord[] };
+  /** --lock-timeout-ddl, --statement-timeout: set for each revision's SQL, as up sets them */
+  timeouts?: DdlTimeouts | undefined;
 }
 
 export interface SquashRecord {
@@ -47,6 +50,11 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
   comment(options.singleTransaction
     ? 'the whole run is one transaction (--single-transaction): an error rolls everything back'
     : "each revision runs in its own transaction together with its bookkeeping ('Transaction: off' ones statement by statement): an error leaves the database at the previous revision");
+  const t = options.timeouts;
+  if (t?.lockTimeoutMs !== undefined || t?.statementTimeoutMs !== undefined) {
+    const bounds = [t.lockTimeoutMs !== undefined ? `lock_timeout ${t.lockTimeoutMs}ms (--lock-timeout-ddl)` : '', t.statementTimeoutMs !== undefined ? `statement_timeout ${t.statementTimeoutMs}ms (--statement-timeout)` : ''].filter(Boolean);
+    comment(`each revision's SQL runs with ${bounds.join(' and ')}${t.retries > 0 ? `; strata up tries a revision that hits its lock_timeout again, up to ${t.retries} times: this script does not` : ''}`);
+  }
   lines.push('');
   const lockKey = `${LOCK_CLASS}, hashtext(${quoteLiteral(schema)})`;
   comment("strata's migration lock for this tracking schema: a concurrent strata run waits for this script");
@@ -78,8 +86,11 @@ export function renderScript(steps: readonly Step[], options: RenderScriptOption
     comment(`from: ${step.script.path}`);
     if (step.direction === 'down' && step.note) comment(`note: ${step.note}`);
     if (step.script.transactional) {
-      lines.push(transactionalScript(step, schema, options.actor, { ownTransaction: !options.singleTransaction, deferFlush: index < steps.length - 1, lock: THIS_SESSION }).text);
+      lines.push(transactionalScript(step, schema, options.actor, { ownTransaction: !options.singleTransaction, deferFlush: index < steps.length - 1, lock: THIS_SESSION, timeouts: options.timeouts }).text);
     } else {
+      // for the session until the reset after the body (strata up also retries after a lock timeout; psql does not)
+      const settings = timeoutSettings(options.timeouts, 'session');
+      if (settings !== '') lines.push(settings.trimEnd());
       lines.push(withTerminator(step.script.body, options.statementsOf(step)));
       lines.push(SESSION_RESET);
       // a psql run has no clock outside the session, which the reset clears: it records 0 ms

@@ -2,7 +2,10 @@ import type { Database } from '../db/database.js';
 import type { Script, Step } from '../plan/plan.js';
 import type { ScriptStatement } from '../sql/split-statements.js';
 import type { LockGuard } from './advisory-lock.js';
+import type { DdlTimeouts } from '../config.js';
 import type { Failure } from './failure.js';
+import type { LockRetry } from './lock-retry.js';
+import type { ResumePoint } from './resume.js';
 import { settleLostSteps } from './lost-connection.js';
 import type { Session } from './session.js';
 import { eventActionOf, runsInTransaction } from './step-script.js';
@@ -19,11 +22,15 @@ export interface StepOutcome {
   note?: string;
   /** strata stamp: only recorded (or its record removed); no SQL of the revision ran */
   recordOnly?: true;
+  /** how often it was tried: more than 1 after lock timeouts with --retries */
+  attempts: number;
 }
 
 export interface ExecutionEvents {
   stepStarted?(step: Step, index: number, total: number): void;
   stepFinished?(outcome: StepOutcome, index: number, total: number): void;
+  /** a statement of the step gave up waiting for a lock; the run waits `retry.waitMs` and tries again */
+  lockRetry?(retry: LockRetry): void;
 }
 
 export interface ExecuteOptions {
@@ -51,6 +58,10 @@ export interface ExecuteOptions {
    * may carry: what the server may still finish after the client died. Default BATCH_BUDGET_MS.
    */
   batchBudgetMs?: number | undefined;
+  /** partly applied Transaction: off steps (resume.ts): where each starts */
+  resume?: ReadonlyMap<Step, ResumePoint> | undefined;
+  /** lock_timeout and statement_timeout for the revisions' SQL, and how often a lock timeout is retried */
+  timeouts?: DdlTimeouts | undefined;
 }
 
 /** One run: the connection, what the server said about it, and what was applied so far. */
@@ -65,11 +76,12 @@ export interface RunState {
   watermark: number;
 }
 
-export type StepResult = { ok: true } | { ok: false; failure: Failure };
+/** `attempts`: how often a Transaction: off step met a lock timeout and tried again, plus one */
+export type StepResult = { ok: true; attempts?: number } | { ok: false; failure: Failure };
 
-export function finishStep(run: RunState, step: Step, durationMs: number, index: number): void {
+export function finishStep(run: RunState, step: Step, durationMs: number, index: number, attempts = 1): void {
   const outcome: StepOutcome = {
-    id: step.id, direction: step.direction, durationMs, transactional: runsInTransaction(step),
+    id: step.id, direction: step.direction, durationMs, transactional: runsInTransaction(step), attempts,
     statementCount: run.options.statementsOf(step.script).length,
     ...(step.direction === 'down' && !step.recordOnly ? { source: step.source, ...(step.note ? { note: step.note } : {}) } : {}),
     ...(step.recordOnly ? { recordOnly: true as const } : {}),

@@ -16,6 +16,8 @@ import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
 import type { ScriptStatement } from '../sql/split-statements.js';
+import { readProgress } from '../db/progress.js';
+import { checkResume } from './resume.js';
 
 /**
  * THE run pipeline, taken by every command that writes: up, down, redo, stamp (record-only
@@ -58,6 +60,8 @@ export interface RunOptions {
   batchBudgetMs?: number;
   /** parse results shared with the other runs of a fleet (parse-cache.ts) */
   parseCache?: ParseCache;
+  /** `up --resume-at N`: run the partly applied Transaction: off revision from its statement N (1-based) instead of where its progress says */
+  resumeAt?: number | undefined;
   /** up: lint the pending revisions' up.sql and report its errors as a `lint` event (never blocking); false skips it */
   lint?: false | LintOptions;
 }
@@ -92,7 +96,8 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   if (!checked.ok) return refused('invalid', checked.problems);
   // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do
   if (checked.steps.length === 0 && databaseView(set, tracking.applied).unrecorded.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
-  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, options.lint ?? {}, emit);
+  // --lock-timeout-ddl sets lock_timeout for every revision: lint's lock-timeout-missing has nothing to say then
+  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, { lockTimeoutConfigured: config.ddl.lockTimeoutMs !== undefined, ...options.lint }, emit);
 
   const lock = await lockForRun(db, config, emit);
   if (!lock.ok) return refused('unavailable', [lock.problem]);
@@ -114,7 +119,13 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
     }
     const prepared = await prepareTracking(db, config.schema, currentActor());
     if (!prepared.ok) return refused('unavailable', [prepared.problem]);
+    const resumed = await checkResume(db, {
+      steps: plan.steps, progress: await readProgress(db, config.schema), applied: new Set(tracking.applied.map((a) => a.id)),
+      statementsOf: (script) => checked.statements.get(script) ?? [], resumeAt: options.resumeAt, schema: config.schema,
+    });
+    if (!resumed.ok) return refused(resumed.reason, resumed.problems);
     const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
+    notes.push(...resumed.notes);
     if (prepared.action === 'upgraded') notes.unshift(upgradeNote(config.schema, prepared.from));
     for (const note of notes) emit({ type: 'note', message: note });
     const recorded = await recordSquashes(db, config, unrecorded, emit);
@@ -133,9 +144,12 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       lock: lock.lock.guard,
       afterStep: options.afterStep,
       batchBudgetMs: options.batchBudgetMs,
+      timeouts: config.ddl,
+      resume: resumed.resume,
       events: {
         stepStarted: (step, index, total) => emit({ type: 'step-start', step, index, total }),
         stepFinished: (outcome, index, total) => emit({ type: 'step-done', outcome, index, total }),
+        lockRetry: (retry) => emit({ type: 'lock-retry', ...retry }),
       },
     });
     if (result.ok) {

@@ -26,6 +26,11 @@ export class StatementEffects {
     return this.opener !== undefined;
   }
 
+  /** The first `count` statements took effect in an earlier run (the step resumes after them). */
+  tookEffectBefore(count: number): void {
+    for (let i = 0; i < count; i++) this.fates.set(i, 'took-effect');
+  }
+
   /** Statement `index` completed; `tag` and `after` are what the server answered. */
   completed(index: number, tag: string, before: TransactionStatus, after: TransactionStatus): void {
     const control = this.statements[index]?.transaction;

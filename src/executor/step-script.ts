@@ -1,3 +1,4 @@
+import type { DdlTimeouts } from '../config.js';
 import { recordDownStatement, recordUpStatement, type Duration, type EventAction } from '../db/tracking.js';
 import type { Step } from '../plan/plan.js';
 import { lockGuardSql, type LockGuard } from './advisory-lock.js';
@@ -5,7 +6,7 @@ import { lockGuardSql, type LockGuard } from './advisory-lock.js';
 /**
  * The exact SQL for one step. `strata up`/`down` send it and `strata sql` prints it, so what a
  * DBA reviews is what runs. A transactional step is one script (one round trip):
- *   begin; <body> ; <session reset>; [set local synchronous_commit = off;] <lock guard>; <bookkeeping>; commit;
+ *   begin; [set local lock_timeout / statement_timeout;] <body> ; <session reset>; [set local synchronous_commit = off;] <lock guard>; <bookkeeping>; commit;
  * The body is sent byte for byte, after a prefix of known length, so error positions map back.
  */
 export const BEGIN_PREFIX = 'begin;\n';
@@ -118,6 +119,25 @@ export interface TransactionalScriptOptions {
   deferFlush: boolean;
   action?: 'dev' | undefined;
   lock?: LockGuard | undefined;
+  /** --lock-timeout-ddl, --statement-timeout: set before the body, for the body (the session reset clears them for the bookkeeping) */
+  timeouts?: DdlTimeouts | undefined;
+}
+
+/**
+ * The settings that bound the revision's own SQL, one statement a line: `local` inside its
+ * transaction (SET LOCAL ends with it), `session` before a Transaction: off body (the session
+ * reset after the body clears it). Empty without timeouts.
+ */
+export function timeoutSettings(timeouts: DdlTimeouts | undefined, scope: 'local' | 'session'): string {
+  const set = scope === 'local' ? 'set local' : 'set';
+  const lock = timeouts?.lockTimeoutMs !== undefined ? `${set} lock_timeout = '${timeouts.lockTimeoutMs}ms';\n` : '';
+  const statement = timeouts?.statementTimeoutMs !== undefined ? `${set} statement_timeout = '${timeouts.statementTimeoutMs}ms';\n` : '';
+  return lock + statement;
+}
+
+/** How many statements timeoutSettings gives. */
+export function timeoutSettingsCount(timeouts: DdlTimeouts | undefined): number {
+  return (timeouts?.lockTimeoutMs !== undefined ? 1 : 0) + (timeouts?.statementTimeoutMs !== undefined ? 1 : 0);
 }
 
 export function transactionalScript(step: Step, schema: string, actor: string, options: TransactionalScriptOptions): TransactionalScript {
@@ -136,12 +156,13 @@ export function transactionalScript(step: Step, schema: string, actor: string, o
     };
   }
   const body = step.script.body;
+  const settings = timeoutSettings(options.timeouts, 'local');
   const suffix = `\n;\n${SESSION_RESET}\n${flush}${recording}${commit}`;
   return {
-    text: prefix + body + suffix,
-    userStart: prefix.length,
+    text: prefix + settings + body + suffix,
+    userStart: prefix.length + settings.length,
     userLength: body.length,
-    leadingStatements: options.ownTransaction ? 1 : 0,
+    leadingStatements: (options.ownTransaction ? 1 : 0) + timeoutSettingsCount(options.timeouts),
     trailingStatements: SESSION_RESET_STATEMENTS + (flush ? 1 : 0) + recordingStatementCount(options.lock) + (options.ownTransaction ? 1 : 0),
   };
 }

@@ -82,7 +82,8 @@ export function lockLevels(ast: Node, created: RelationSet): StatementLocks {
     return taken.result();
   }
   if ('CreateSeqStmt' in ast) return ast.CreateSeqStmt.sequence ? (taken.add(relationOf(ast.CreateSeqStmt.sequence), 'AccessExclusiveLock', 'no', true), taken.result()) : unknown('CREATE SEQUENCE without a name');
-  if ('AlterSeqStmt' in ast) return ast.AlterSeqStmt.sequence ? (taken.add(relationOf(ast.AlterSeqStmt.sequence), 'ShareRowExclusiveLock'), taken.result()) : unknown('ALTER SEQUENCE without a name');
+  // RESTART and changes of the sequence's parameters write it anew (a new relfilenode); OWNED BY alone does not (the lock trace)
+  if ('AlterSeqStmt' in ast) return ast.AlterSeqStmt.sequence ? (taken.add(relationOf(ast.AlterSeqStmt.sequence), 'ShareRowExclusiveLock', 'maybe'), taken.result()) : unknown('ALTER SEQUENCE without a name');
   if ('DropStmt' in ast) return dropLocks(ast.DropStmt, taken);
   if ('TruncateStmt' in ast) {
     for (const r of ast.TruncateStmt.relations ?? []) if ('RangeVar' in r) taken.add(relationOf(r.RangeVar), 'AccessExclusiveLock', 'yes');

@@ -3,8 +3,10 @@ import { problem, type Problem, type Unavailable } from '../errors.js';
 import { checkSteps } from '../executor/check-steps.js';
 import type { LintFinding } from '../lint/lint-files.js';
 import { countFindings, lintParsed, type LintCounts } from '../lint/lint-revisions.js';
-import type { Script } from '../plan/plan.js';
-import type { ScriptStatement } from '../sql/split-statements.js';
+import type { Script, Step } from '../plan/plan.js';
+import type { LockTrace } from './lock-trace.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { splitStatements, type ScriptStatement } from '../sql/split-statements.js';
 import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { renderSchema } from '../schema/model/render.js';
@@ -24,6 +26,8 @@ export interface CheckOptions {
   revisions?: string;
   /** also compare the database DATABASE_URL names with what its applied revisions make (drift) */
   live?: boolean;
+  /** also trace the locks each revision takes on a shadow and compare them with lint's predictions (lock-trace.ts) */
+  locks?: boolean;
   signal?: AbortSignal;
 }
 
@@ -46,6 +50,8 @@ export interface CheckResult {
   warnings: Problem[];
   /** strata lint over every revision (up.sql and down.sql): its error findings are in `problems` too, and fail the check */
   lint: { findings: LintFinding[]; counts: LintCounts } | 'not checked';
+  /** with --locks: the lock trace (lock-trace.ts); its mismatches with lint are warnings */
+  locks: LockTrace | 'not checked';
 }
 
 export type CheckReport =
@@ -64,9 +70,10 @@ export type CheckReport =
 export async function checkProject(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: CheckOptions = {}): Promise<CheckReport> {
   const range = resolveRevisionRange(set.revisions, options.revisions);
   if (!range.ok) return { ok: false, reason: 'invalid', problems: [range.problem] };
-  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [], lint: 'not checked' };
+  const result: CheckResult = { ok: false, shadows: [], roundTrips: [], schemaSql: 'not checked', drift: 'not checked', changes: { schemaSql: [], live: [] }, unmodelled: [], problems: [...set.problems], warnings: [], lint: 'not checked', locks: 'not checked' };
   // lint's error findings fail the check, but after the proof has run: they are listed with what it found
   let lintErrors: Problem[] = [];
+  let parsed: { steps: Step[]; statements: ReadonlyMap<Script, readonly ScriptStatement[]> } | undefined;
   if (result.problems.length === 0) {
     const plan = planners.up('head', {})(set, []);
     if (!plan.ok) result.problems.push(...plan.problems);
@@ -74,6 +81,7 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       const checked = await checkSteps(plan.steps, {});
       result.problems.push(...checked.problems);
       if (checked.problems.length === 0) lintErrors = await addLint(result, set, checked.statements);
+      parsed = { steps: plan.steps, statements: checked.statements };
     }
   }
   if (result.problems.length > 0) return result;
@@ -120,6 +128,30 @@ export async function checkProject(config: StrataConfig, set: RevisionSet, event
       result.drift = drifted.problems.length > 0 ? 'found' : 'none';
       result.changes.live = drifted.changes;
       result.problems.push(...drifted.problems);
+    }
+  }
+  if (options.locks && parsed && result.problems.every((p) => p.code !== 'SHADOW_MIGRATION_FAILED')) {
+    const { traceLocks } = await import('./lock-trace.js');
+    // the checks keep no syntax trees (parse-cache.ts); the predictions need them: one parse here
+    await loadSqlParser();
+    const statementsOf = (script: Script) => {
+      const split = parsed!.statements.has(script) ? splitStatements(script.body) : undefined;
+      return split?.ok ? split.statements : [];
+    };
+    const traced = await traceLocks(config, parsed.steps, statementsOf, { ...events, shadow: onShadow });
+    if (!traced.ok && traced.reason !== 'failed') return traced;
+    if (!traced.ok) result.problems.push(...traced.problems);
+    else {
+      result.locks = traced.trace;
+      for (const revision of traced.trace.revisions) {
+        for (const lock of revision.locks.filter((l) => l.verdict === 'wrong' || l.verdict === 'unpredicted')) {
+          result.warnings.push(problem('LOCK_TRACE_MISMATCH', {
+            file: revision.file, line: lock.line, revision: revision.id,
+            message: `${lock.label} on ${lock.relation}: ${lock.why}`,
+            hint: 'the lock trace shows what PostgreSQL did; lint\'s prediction (lock-levels.ts) is wrong here: please report it',
+          }));
+        }
+      }
     }
   }
   result.unmodelled = head.unmodelled;

@@ -159,6 +159,7 @@ const SCENARIOS: Record<string, { setup?: string; home?: boolean }> = {
   declare: { setup: 'npx strata up' },
   release: { setup: 'npx strata up 20261103' },
   lint: {},
+  locks: { setup: 'npx strata dump' },
 };
 
 for (const [scenario, { setup, home }] of Object.entries(SCENARIOS)) {

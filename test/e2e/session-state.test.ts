@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Database } from '../../src/db/database.js';
 import { connectPostgres } from '../../src/db/pg-database.js';
 import { openPglite } from '../../src/db/pglite-database.js';
-import { trackingSchemaSql } from '../../src/db/tracking.js';
+import { trackingUpgradeSql } from '../../src/db/tracking-schema.js';
 import { executeSteps } from '../../src/executor/execute-steps.js';
 import { planUp } from '../../src/plan/plan.js';
 import { loadSqlParser } from '../../src/sql/parser.js';
@@ -53,7 +53,7 @@ async function executeAlone(database: Database, body: string) {
   const [revision] = history({ id: revisionId(1), parent: 'base', header: OFF, body, down: '' });
   const plan = planUp([revision!], [], 'head');
   if (!plan.ok) throw new Error('no plan');
-  await database.runScript(trackingSchemaSql('strata'));
+  await database.runScript(trackingUpgradeSql('strata', 0, 'test'));
   return executeSteps(database, plan.steps, {
     schema: 'strata', actor: 'test', singleTransaction: false,
     statementsOf: (script) => {
@@ -223,7 +223,7 @@ it('PGlite: a revision sees a fresh session too', async () => {
     );
     const plan = planUp(revisions, [], 'head');
     if (!plan.ok) throw new Error('no plan');
-    await database.runScript(trackingSchemaSql('strata'));
+    await database.runScript(trackingUpgradeSql('strata', 0, 'test'));
     const [fresh] = await database.query<{ path: string }>("select current_setting('search_path') as path");
     const result = await executeSteps(database, plan.steps, {
       schema: 'strata', actor: 'test', singleTransaction: false,

@@ -107,7 +107,7 @@ it('status --json: the report shape', async () => {
   assert.equal(report.problems, []);
   assert.is(report.revisions.length, 5);
   const orders = report.revisions[2]!;
-  assert.equal(Object.keys(orders).sort(), ['appliedAt', 'id', 'isDownEdited', 'message', 'replaces', 'state', 'tags']);
+  assert.equal(Object.keys(orders).sort(), ['appliedAt', 'id', 'isDownEdited', 'message', 'partial', 'replaces', 'state', 'tags']);
   assert.equal([orders.id, orders.state, orders.message, orders.tags, orders.isDownEdited], [ORDERS, 'applied', 'Create orders and order items', ['v1.0'], false]);
   assert.ok(!Number.isNaN(Date.parse(orders.appliedAt as string)));
   assert.is(result.stderr, '', '--json keeps stderr quiet');

@@ -90,7 +90,7 @@ const CASES: [string, string][] = [
   ['alter index i rename to j', 'i ShareUpdateExclusiveLock'],
   ['alter schema s rename to r', ''],
   ['alter table t set schema s', 't AccessExclusiveLock'],
-  ['alter sequence q restart', 'q ShareRowExclusiveLock'],
+  ['alter sequence q restart', 'q ShareRowExclusiveLock rewrite:maybe'],
   ['comment on table t is $$x$$', 't ShareUpdateExclusiveLock'],
   ['comment on column s.t.a is $$x$$', 's.t ShareUpdateExclusiveLock'],
   ['create policy p on t using (true)', 't AccessExclusiveLock'],
