@@ -73,14 +73,14 @@ export const HABIT_RULES: LintRule[] = [
     oncePerFile: true,
     lock: 'none beyond the statement\'s own',
     why: "An unqualified table name means whatever search_path finds first when the migration runs; with another search_path (a role setting, a pooler, a tool) the revision changes other tables or fails.",
-    fix: 'Qualify names with their schema (public.users), or set search_path explicitly at the top of the revision.',
+    fix: 'Qualify names with their schema (e.g. public.orders, not orders), or set search_path explicitly at the top of the revision.',
     bad: { sql: 'create table users (id bigint);' },
     good: { sql: "set search_path = app;\ncreate table users (id bigint);\ncreate index users_id on public.users (id);" },
     check: ({ ast, hasSearchPath }) => {
       if (hasSearchPath) return [];
       const dropped = 'DropStmt' in ast ? (ast.DropStmt.objects ?? []).flatMap((o) => { const items = listItems(o); return items.length === 1 && 'String' in items[0]! ? [items[0].String.sval ?? ''] : []; }) : [];
       const names = [...relationsRead(ast).filter((r) => r.schema === undefined).map((r) => r.name), ...('DropStmt' in ast && ['OBJECT_TABLE', 'OBJECT_INDEX', 'OBJECT_VIEW', 'OBJECT_SEQUENCE', 'OBJECT_MATVIEW'].includes(ast.DropStmt.removeType ?? '') ? dropped : [])];
-      return names.length === 0 ? [] : [hit(`${[...new Set(names)].join(', ')} ${names.length === 1 ? 'has' : 'have'} no schema: search_path decides which table is meant`)];
+      return names.length === 0 ? [] : [hit(`${[...new Set(names)].join(', ')} ${names.length === 1 ? 'has' : 'have'} no schema: search_path decides which relation is meant`)];
     },
   },
   {

@@ -96,7 +96,7 @@ test('a finding points at file:line:col of the relation it is about', () => {
 
 test('oncePerFile rules report the first hit and how many more', () => {
   const result = lint('create table a (id int);\ncreate table b (id int);\ncreate table c (id int);', true);
-  assert.equal(result.findings.map((f) => f.message), ['a has no schema: search_path decides which table is meant (and 2 more in this file)']);
+  assert.equal(result.findings.map((f) => f.message), ['a has no schema: search_path decides which relation is meant (and 2 more in this file)']);
 });
 
 test('Lint-allow: repeatable in up.sql and down.sql headers; a missing reason is an error at its line; the checksum does not change', () => {
