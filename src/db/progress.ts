@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '../revision/checksums.js';
 import { compile, sql } from 'pg-sql2';
 import { quoteLiteral } from '../sql/quote.js';
 import type { Database } from './database.js';
@@ -30,7 +30,7 @@ export interface ProgressRow {
 
 /** sha-256 of a statement's text, as split from the revision: what resuming compares. */
 export function statementChecksum(text: string): string {
-  return createHash('sha256').update(text.trim()).digest('hex');
+  return sha256(text.trim());
 }
 
 /** Every progress row; none when the tracking schema is older than version 4 or missing (read-only commands read old schemas). */
