@@ -241,7 +241,9 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       const { applied } = view;
       const appliedIds = new Set(applied.map((a) => a.id));
       // a row for a revision since done in its direction (stamped) is history, as a run treats it
-      const progress = (await readProgress(db, config.schema)).filter((p) => (p.direction === 'up') !== appliedIds.has(p.revisionId));
+      // progress rows come only from Transaction: off scripts: without one on disk, no round trip for them
+      const mayBePartial = view.revisions.some((r) => !r.transactional || !r.down.transactional);
+      const progress = (mayBePartial ? await readProgress(db, config.schema) : []).filter((p) => (p.direction === 'up') !== appliedIds.has(p.revisionId));
       const partialOf = (id: string): PartialProgress | null => {
         const row = progress.find((p) => p.revisionId === id);
         return row ? { direction: row.direction, done: row.done, statementCount: row.statementCount, failedAt: row.failedAt, updatedAt: row.updatedAt.toISOString() } : null;
