@@ -1,10 +1,13 @@
-// Bundles the CLI into dist/bin/ so a command starts by loading a few files instead of ~60
-// modules (about 70 ms less CPU per invocation on this machine: see bench/README.md).
-// Heavy dependencies that are loaded lazily (PGlite, libpg-query's WASM, chokidar) stay external
-// and keep being loaded only by the commands that need them; code splitting keeps strata's own
-// lazily imported modules (dev loop, sql, stamp) in chunks of their own.
+// Bundles the CLI into dist/bin/:
+// - strata.cjs: src/cli.ts and everything it loads, strata's own lazily loaded rooms included, in
+//   one CommonJS file, so that a command loads one file instead of ~60 modules and V8 can keep its
+//   compiled code between runs (src/cli/start.ts, which is dist/bin/cli.js, the `strata` command);
+// - pglite-worker.js and prepare-embedded.js: the embedded database's thread and the install step,
+//   ES modules as before, loaded only when the embedded database is used.
+// Heavy dependencies that are loaded lazily (PGlite, libpg-query's WASM, chokidar) stay external and
+// are loaded with import() only by the commands that need them. See bench/README.md for the figures.
 import { readFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // pg asks, as it loads, whether it runs in a Cloudflare Worker, by making a fetch Response; on
@@ -22,13 +25,43 @@ const pgOnNode = {
   },
 };
 
+const external = ['@electric-sql/pglite', 'libpg-query', 'libpg-query-15', 'libpg-query-16', 'libpg-query-17', 'chokidar', 'pg-native'];
+
 // chunk names carry content hashes: start from an empty folder so old chunks do not pile up
 rmSync('dist/bin', { recursive: true, force: true });
 
 await build({
-  // the embedded database's thread is an entry point of its own, next to the chunk that starts it;
-  // prepare-embedded runs once at install (package.json's prepare)
-  entryPoints: { cli: 'src/cli.ts', 'pglite-worker': 'src/db/pglite-worker.ts', 'prepare-embedded': 'src/cli/prepare-embedded.ts' },
+  entryPoints: { strata: 'src/cli.ts' },
+  outdir: 'dist/bin',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  external,
+  // the sources are ES modules: import.meta.url is the bundle's own URL (./pglite-worker.js, ../../package.json)
+  define: { 'import.meta.url': 'importMetaUrlOfBundle' },
+  banner: { js: "const importMetaUrlOfBundle = require('node:url').pathToFileURL(__filename).href;\nconst importExternal = globalThis.strataImportExternal ?? ((name) => import(name));" },
+  plugins: [pgOnNode],
+  logLevel: 'warning',
+});
+// The external packages are ES modules, loaded with import(). Code V8 deserialised from a cache
+// (src/cli/start.ts) has lost the vm.Script's import() callback on Node 20, so the bundle asks the
+// command's own module (an ES module, beside it in dist/bin/) to import them.
+const cjs = readFileSync('dist/bin/strata.cjs', 'utf8');
+const viaStart = cjs.replace(/\bimport\("([^"]+)"\)/g, (call, name) => {
+  if (!external.includes(name)) throw new Error(`strata.cjs imports ${name} at run time, which is not external: see scripts/bundle.mjs`);
+  return `importExternal("${name}")`;
+});
+if (/\bimport\(/.test(viaStart.replace(/\(\(name\) => import\(name\)\)/, ''))) throw new Error('strata.cjs has an import() scripts/bundle.mjs does not route');
+writeFileSync('dist/bin/strata.cjs', viaStart);
+
+await build({
+  // the embedded database's thread is an entry point of its own, started by the bundle above
+  // (new URL('./pglite-worker.js', import.meta.url)); prepare-embedded runs once at install
+  // (package.json's prepare); cli.js is the command, which runs strata.cjs
+  entryPoints: { cli: 'src/cli/start.ts', 'pglite-worker': 'src/db/pglite-worker.ts', 'prepare-embedded': 'src/cli/prepare-embedded.ts' },
   outdir: 'dist/bin',
   bundle: true,
   splitting: true,
@@ -36,7 +69,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['@electric-sql/pglite', 'libpg-query', 'libpg-query-15', 'libpg-query-16', 'libpg-query-17', 'chokidar', 'pg-native'],
+  external,
   // pg and pg-sql2 are CommonJS: give the ESM bundle a require() for the built-ins they load
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
   plugins: [pgOnNode],

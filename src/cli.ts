@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { StrataError } from './index.js';
@@ -105,4 +104,4 @@ function readVersion(): string {
   }
 }
 
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => { process.exitCode = code; });

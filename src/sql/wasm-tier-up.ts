@@ -12,7 +12,12 @@ let depth = 0;
  */
 export async function withoutWasmTierUp<T>(compile: () => Promise<T>): Promise<T> {
   const isAlreadyOn = process.execArgv.includes('--liftoff-only');
-  if (!isAlreadyOn && depth++ === 0) v8.setFlagsFromString('--liftoff-only');
+  if (!isAlreadyOn && depth++ === 0) {
+    // V8 takes the flags into its cached code's checks, and --liftoff-only implies others that
+    // --no-liftoff-only does not reset: the command's compiled-code cache (cli/start.ts) is taken now
+    (globalThis as { strataBeforeV8FlagsChange?: () => void }).strataBeforeV8FlagsChange?.();
+    v8.setFlagsFromString('--liftoff-only');
+  }
   try {
     return await compile();
   } finally {

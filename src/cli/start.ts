@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * The `strata` command: runs the CLI's bundle (dist/bin/strata.cjs, src/cli.ts and what it
+ * loads eagerly, in one file) from V8's compiled code of an earlier run of the same command.
+ *
+ * Compiling the bundle is most of what a command costs beyond Node's own start: a no-op `up`
+ * runs a few milliseconds of strata's code, but V8 first parses and compiles the ~1.4 MB it is
+ * made of. Node 20 has no compile cache for modules (22 has `module.enableCompileCache`), so the
+ * bundle is CommonJS, run through `vm.Script` with `cachedData`: the code V8 compiled for the
+ * same command the last time, kept in the user's cache folder (STRATA_CACHE_DIR, else
+ * ~/.cache/strata: the revision cache's and the embedded template's folder) under `code/`.
+ *
+ * V8 checks that cached code belongs to this source, V8 version and flags, and rejects it
+ * otherwise (`cachedDataRejected`): it then compiles as without a cache and the file is written
+ * again. The file is named after the bundle's size, modification time and inode, Node's version
+ * and the command, so a rebuilt or upgraded strata never even reads an old one. One file per
+ * command (`up`, `status` ...): each holds the functions that command ran, written once at the
+ * end of its first run, to a temporary file renamed into place. A cache folder that cannot be
+ * read or written only means compiling as without one.
+ */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { resolveCacheDir } from '../cache-dir.js';
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+// the bundle's import() of PGlite, libpg-query and chokidar (see scripts/bundle.mjs), resolved from here: dist/bin/
+(globalThis as { strataImportExternal?: (name: string) => Promise<unknown> }).strataImportExternal = (name) => import(name);
+const bundle = fileURLToPath(new URL('./strata.cjs', import.meta.url));
+// held for the life of the process: Node finds the import() callback of the bundle's code through
+// the script, and an import() after the script was collected would fail
+const running = runBundle(bundle, process.argv.slice(2));
+process.once('exit', () => void running);
+
+function runBundle(file: string, args: readonly string[]): vm.Script {
+  const source = fs.readFileSync(file, 'utf8');
+  const cacheFile = codeCacheFile(file, args);
+  let cachedData: Buffer | undefined;
+  if (cacheFile !== undefined) {
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      // the first run of this command (or no cache folder): compile as without a cache
+    }
+  }
+  // the CommonJS wrapper, as Node's own loader gives a module
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+    // Taken at the end of the run, when the functions the command ran have been compiled too, or
+    // before the command changes V8's flags (sql/wasm-tier-up.ts): V8 rejects code cached under
+    // other flags than those the next run starts with.
+    let code: Buffer | undefined;
+    const take = () => (code ??= script.createCachedData());
+    (globalThis as { strataBeforeV8FlagsChange?: () => void }).strataBeforeV8FlagsChange = take;
+    process.once('exit', () => {
+      writeAtomically(cacheFile, take());
+      removeOtherBuilds(cacheFile);
+    });
+  }
+  const module = { exports: {} };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, path.dirname(file));
+  return script;
+}
+
+function codeCacheFile(file: string, args: readonly string[]): string | undefined {
+  const cacheDir = resolveCacheDir(process.env.STRATA_CACHE_DIR, process.env, process.cwd());
+  if (cacheDir === undefined) return undefined;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return undefined;
+  }
+  // the command's name (the first word that is not a flag); anything unusual shares one file
+  const command = args.find((arg) => !arg.startsWith('-')) ?? 'none';
+  const name = /^[a-z][a-z-]{0,30}$/.test(command) ? command : 'other';
+  const build = `${stat.size}-${Math.trunc(stat.mtimeMs)}-${stat.ino}`;
+  return path.join(cacheDir, 'code', `strata-${build}-node${process.version}-${process.arch}-${name}.bin`);
+}
+
+/**
+ * Drops the cached code of other builds of strata (each build names its own files) written more
+ * than a week ago: two installations sharing the folder keep theirs.
+ */
+function removeOtherBuilds(cacheFile: string): void {
+  const folder = path.dirname(cacheFile);
+  const build = path.basename(cacheFile).split('-node')[0]!;
+  try {
+    for (const name of fs.readdirSync(folder)) {
+      if (!name.startsWith('strata-') || name.startsWith(`${build}-node`)) continue;
+      const other = path.join(folder, name);
+      if (fs.statSync(other).mtimeMs < Date.now() - WEEK_MS) fs.rmSync(other, { force: true });
+    }
+  } catch {
+    // another run may be cleaning too
+  }
+}
+
+function writeAtomically(file: string, data: Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } catch {
+    // a cache folder that cannot be written: no cache, nothing else
+    try {
+      fs.rmSync(temporary, { force: true });
+    } catch {
+      // nothing was written
+    }
+  }
+}
