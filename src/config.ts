@@ -1,11 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { StrataError } from './errors.js';
 import { createRedactor, redactConnectionString, type Redactor } from './text/redact.js';
-import { resolveCacheDir } from './cache-dir.js';
-
-export { resolveCacheDir };
 
 /** What a caller may set; anything left out comes from the environment, then `.env`, then defaults. */
 export interface StrataOptions {
@@ -193,6 +191,23 @@ export function configuredUrls(options: StrataOptions = {}, alreadyRead?: Record
   }
   return [options.databaseUrl, options.shadowDatabaseUrl, env.DATABASE_URL, env.SHADOW_DATABASE_URL, dotEnv.DATABASE_URL, dotEnv.SHADOW_DATABASE_URL]
     .filter((url): url is string => typeof url === 'string' && url !== '');
+}
+
+/** STRATA_CACHE_DIR, else the platform's user cache folder (XDG_CACHE_HOME on Linux) + `strata`. */
+export function resolveCacheDir(explicit: string | undefined, env: Record<string, string | undefined>, cwd: string): string | undefined {
+  if (explicit !== undefined) return path.resolve(cwd, explicit);
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'strata');
+  let home = env.HOME || env.USERPROFILE;
+  try {
+    home ||= os.homedir();
+  } catch {
+    // no home folder (some service accounts): no cache
+  }
+  if (!home) return undefined;
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Caches', 'strata');
+  if (process.platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'strata', 'Cache');
+  return path.join(home, '.cache', 'strata');
 }
 
 function readDotEnv(cwd: string): Record<string, string> {

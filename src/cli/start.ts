@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { resolveCacheDir } from '../cache-dir.js';
+import { resolveCacheDir } from '../config.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 // the bundle's import() of PGlite, libpg-query and chokidar (see scripts/bundle.mjs), resolved from here: dist/bin/
