@@ -75,17 +75,33 @@ export async function queryTracking<R>(db: Database, query: { text: string; valu
   }
 }
 
-/** Applied revisions in id order; empty when the tracking schema does not exist yet (nothing was ever applied). */
-export async function readApplied(db: Database, schema: string): Promise<{ exists: boolean; applied: AppliedRevision[] }> {
+/** Applied revisions in id order, and a digest of the row versions read: the same digest, the same rows. */
+export interface AppliedReading {
+  exists: boolean;
+  applied: AppliedRevision[];
+  /** md5 of every row's (ctid, xmin): a row written again, deleted or added gives another */
+  version?: string;
+}
+
+/**
+ * Applied revisions in id order; empty when the tracking schema does not exist yet (nothing was
+ * ever applied). Given the reading before (the run pipeline's re-read under the lock), the rows
+ * are sent again only when their versions changed: otherwise that reading's rows are the answer.
+ */
+export async function readApplied(db: Database, schema: string, previous?: AppliedReading): Promise<AppliedReading> {
   const s = sql.identifier(schema);
-  const query = compile(sql`select id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_at, applied_by, duration_ms
-from ${s}.revisions order by id`);
+  const query = compile(sql`with v as (select md5(coalesce(string_agg(ctid::text || ':' || xmin::text, ',' order by ctid), '')) as version from ${s}.revisions)
+select v.version, r.* from v left join lateral (
+  select id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_at, applied_by, duration_ms
+  from ${s}.revisions where v.version is distinct from ${sql.value(previous?.exists ? previous.version ?? null : null)} order by id) r on true`);
   const rows = await queryTracking<{
-    id: string; parent: string; message: string | null; tags: string[]; up_checksum: string; down_checksum: string;
+    version: string; id: string | null; parent: string; message: string | null; tags: string[]; up_checksum: string; down_checksum: string;
     down_sql: string; applied_at: Date | string; applied_by: string; duration_ms: number;
   }>(db, query as { text: string; values: unknown[] });
   if (!rows) return { exists: false, applied: [] };
-  return { exists: true, applied: rows.map((row) => ({
+  const version = rows[0]?.version;
+  if (previous?.exists && previous.version === version) return previous;
+  return { exists: true, version, applied: rows.flatMap((row) => row.id === null ? [] : [{
     id: row.id,
     parent: row.parent,
     message: row.message,
@@ -96,7 +112,7 @@ from ${s}.revisions order by id`);
     appliedAt: new Date(row.applied_at),
     appliedBy: row.applied_by,
     durationMs: row.duration_ms,
-  })) };
+  }]) };
 }
 
 export function recordEventSql(schema: string, event: EventRecord): { text: string; values: unknown[] } {

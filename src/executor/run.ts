@@ -105,7 +105,7 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
     // Plan again under the lock even when it was free: another runner may have finished between
     // the first read and the lock, and the first plan would apply its revisions a second time.
     const firstSteps = checked.steps;
-    tracking = await readApplied(db, config.schema);
+    tracking = await readApplied(db, config.schema, tracking);
     const plan = planner(set, tracking.applied);
     if (!plan.ok) return refused('invalid', plan.problems);
     const unrecorded = databaseView(set, tracking.applied).unrecorded;

@@ -3,7 +3,7 @@ import { problem } from '../errors.js';
 import { attachCodeFrames } from '../text/source-position.js';
 import { buildRevisions, type RevisionSet } from './build-revisions.js';
 import { withoutBom } from './parse-header.js';
-import { readMigrationTree, type MigrationTree, type TreeFileSystem } from './read-migration-tree.js';
+import { readMigrationTree, type MigrationTree, type ReadTreeResult, type TreeFileSystem } from './read-migration-tree.js';
 import { noRevisionCache, openRevisionCache, type FolderEntry, type RevisionCache } from './revision-cache.js';
 import type { Revision } from './revision.js';
 
@@ -15,6 +15,13 @@ import type { Revision } from './revision.js';
 export function loadRevisions(config: StrataConfig, fileSystem?: TreeFileSystem): RevisionSet {
   const cache = fileSystem ? noRevisionCache : openRevisionCache(config.cacheDir, config.dir);
   const read = readMigrationTree(config.dir, fileSystem, cache);
+  const set = revisionsOfTree(config, read);
+  if (read.ok && cache !== noRevisionCache) rememberFolders(cache, read.tree, set);
+  return set;
+}
+
+/** The revisions of a tree read by readMigrationTree (or the problem that it could not be read), with code frames on the problems. */
+export function revisionsOfTree(config: StrataConfig, read: ReadTreeResult): RevisionSet {
   if (!read.ok) {
     return {
       revisions: [],
@@ -26,7 +33,6 @@ export function loadRevisions(config: StrataConfig, fileSystem?: TreeFileSystem)
     };
   }
   const set = buildRevisions(read.tree, config.dirLabel);
-  if (cache !== noRevisionCache) rememberFolders(cache, read.tree, set);
   return set.problems.length === 0 ? set : { ...set, problems: attachCodeFrames(set.problems, (file) => fileText(read.tree, config.dirLabel, file)) };
 }
 

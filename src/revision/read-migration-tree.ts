@@ -69,7 +69,13 @@ export const nodeFileSystem: TreeFileSystem = {
   realpath: (file) => fs.realpathSync(file),
 };
 
-export function readMigrationTree(dir: string, fileSystem: TreeFileSystem = nodeFileSystem, cache: RevisionCache = noRevisionCache): ReadTreeResult {
+/**
+ * `reuse` may hand back a folder's entry from an earlier reading, which is then not read at all:
+ * the dev loop's, for folders its watcher said nothing about (read-folder.ts).
+ */
+export function readMigrationTree(
+  dir: string, fileSystem: TreeFileSystem = nodeFileSystem, cache: RevisionCache = noRevisionCache, reuse: (name: string) => TreeEntry | undefined = () => undefined,
+): ReadTreeResult {
   let dirents: fs.Dirent[];
   try {
     dirents = fileSystem.readdir(dir);
@@ -87,6 +93,11 @@ export function readMigrationTree(dir: string, fileSystem: TreeFileSystem = node
   for (const dirent of dirents) {
     const name = dirent.name;
     if (name.startsWith('.')) continue;
+    const reused = dirent.isDirectory() ? reuse(name) : undefined;
+    if (reused) {
+      entries.push(reused);
+      continue;
+    }
     const full = path.join(dir, name);
     const isDirectory = dirent.isDirectory() || (dirent.isSymbolicLink() && isDirectorySafe(fileSystem, full));
     if (!isDirectory) {

@@ -1,9 +1,17 @@
 /** A revision id is its folder name: a 14-digit UTC timestamp, `_`, and a slug of [a-z0-9_]. */
 const REVISION_ID_PATTERN = /^(\d{14})_([a-z0-9_]+)$/;
 
+/** names already judged: every command (and each save in strata dev) checks the same hundreds of folder names */
+const judged = new Map<string, boolean>();
+
 export function isRevisionId(name: string): boolean {
-  const match = REVISION_ID_PATTERN.exec(name);
-  return match !== null && isValidTimestamp(match[1]!);
+  let is = judged.get(name);
+  if (is === undefined) {
+    const match = REVISION_ID_PATTERN.exec(name);
+    is = match !== null && isValidTimestamp(match[1]!);
+    if (judged.size < 100_000) judged.set(name, is);
+  }
+  return is;
 }
 
 function isValidTimestamp(digits: string): boolean {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { StrataConfig } from '../config.js';
-import { loadRevisions } from '../revision/load-revisions.js';
+import { revisionsOfTree } from '../revision/load-revisions.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import { nodeFileSystem, type TreeFileSystem } from '../revision/read-migration-tree.js';
+import { nodeFileSystem, readMigrationTree, type TreeEntry, type TreeFileSystem } from '../revision/read-migration-tree.js';
 
 export interface FileStamp {
   /** modification time, change time, size and inode: a file whose stamp is unchanged is not read again */
@@ -22,6 +22,8 @@ export interface FolderReading {
   files: Map<string, FileStamp>;
   /** the revision folders listed, with or without files in them */
   folderIds: Set<string>;
+  /** what was read of each folder, by name, with its files' stamps: handed back as it is for a folder no event named */
+  entries: Map<string, { entry: TreeEntry; files: Array<[string, FileStamp]> }>;
   /** the migrations folder */
   dir: string;
 }
@@ -29,7 +31,8 @@ export interface FolderReading {
 /**
  * Reads the migrations folder, re-using what `previous` read where it can:
  * - 'trust-events' (a save): only the folder listing and the folders the watcher named since then
- *   (`touchedFolders`) touch the disk; hundreds of untouched revisions cost nothing.
+ *   (`touchedFolders`) touch the disk; an untouched folder's entry is the one read before, not
+ *   even looked at file by file, so hundreds of untouched revisions cost next to nothing.
  * - 'verify' (when idle): every file is stat'ed and read again if its stamp changed, so a change
  *   the watcher missed (an overflowing event queue) is still found.
  */
@@ -80,8 +83,18 @@ export function readFolder(config: StrataConfig, previous: FolderReading | undef
       return bytes;
     },
   };
-  const set = loadRevisions(config, fileSystem);
-  return { set, files, folderIds, dir: config.dir };
+  const reuse = (name: string): TreeEntry | undefined => {
+    if (mode !== 'trust-events' || !previous || touchedFolders.has(name)) return undefined;
+    const folder = previous.entries.get(name);
+    if (!folder) return undefined;
+    for (const [file, stamp] of folder.files) files.set(file, stamp);
+    return folder.entry;
+  };
+  const read = readMigrationTree(config.dir, fileSystem, undefined, reuse);
+  const entries = new Map<string, { entry: TreeEntry; files: Array<[string, FileStamp]> }>();
+  if (read.ok) for (const entry of read.tree.entries) if (entry.kind === 'directory') entries.set(entry.name, { entry, files: [] });
+  for (const [file, stamp] of files) entries.get(stamp.folder)?.files.push([file, stamp]);
+  return { set: revisionsOfTree(config, read), files, folderIds, entries, dir: config.dir };
 }
 
 function statKey(stat: fs.Stats): string {

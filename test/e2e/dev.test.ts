@@ -195,6 +195,21 @@ test('a revert that leaves a kept object changed (a column default, a comment, a
   assert.match(said, 'function public.f(): left changed');
 }));
 
+test('after reverts proven clean without a listing, a down.sql that also changes an older object is still named', () => withDev('stamped', async ({ db, dev, upFile, downFile }) => {
+  // saves 1 and 2: clean reverts (save 2's is proven by the catalog stamp, not by listing every object)
+  for (const table of ['v2', 'v3']) {
+    const mark = dev.mark();
+    writeFileSync(upFile(), upB(table));
+    await until(() => exists(db, `app.${table}`), `app.${table}`);
+    await dev.waitFor(/re-applied 20200102000000_app/, mark);
+    expectNoText(dev.output().slice(mark), 'did not undo');
+  }
+  // save 3: the new down.sql also comments on log, which B's up.sql never touched
+  const mark = dev.mark();
+  writeFileSync(downFile(), `${downB('down 3')}comment on table public.log is 'touched';\n`);
+  await dev.waitFor(/table public\.log: left changed \(not as it was before up\.sql\)/, mark);
+}));
+
 test('a new revision: waited for while it has no SQL, applied once it has, then re-applied on save', () => withDev('new', async ({ db, dev, project, upFile, downFile }) => {
   const mark = dev.mark();
   const created = await runCli(['new', 'add things'], { cwd: project.dir, env: { DATABASE_URL: db.url } });

@@ -34,6 +34,11 @@ test('a first read reads everything; an identical second read changes nothing an
       assert.equal(changedFiles(first, again), [], mode);
       assert.ok(again.files.get(p.file(A, 'up.sql'))!.bytes === first.files.get(p.file(A, 'up.sql'))!.bytes, `${mode}: not read again`);
     }
+    // trusting the events, a folder no event named is handed back whole, not looked at file by file
+    const trusted = readFolder(p.config, first, new Set([B]), 'trust-events');
+    assert.ok(trusted.entries.get(A)!.entry === first.entries.get(A)!.entry, 'the untouched folder is the one read before');
+    assert.not.ok(trusted.entries.get(B)!.entry === first.entries.get(B)!.entry, 'the named folder is read again');
+    assert.equal(trusted.files.size, first.files.size, 'with the stamps of all its files');
   } finally {
     p.remove();
   }
@@ -53,6 +58,9 @@ test('a save in a folder the watcher named is read; a save it did not report is 
     assert.match(body(trusted, A)!, /table a \(/);
     const verified = readFolder(p.config, named, new Set(), 'verify');
     assert.equal(changedFiles(named, verified), [p.file(A, 'up.sql')]);
+    // ... also after readings that handed the folder back untouched
+    const trustedAgain = readFolder(p.config, trusted, new Set([B]), 'trust-events');
+    assert.equal(changedFiles(trustedAgain, readFolder(p.config, trustedAgain, new Set(), 'verify')), [p.file(A, 'up.sql')]);
     assert.match(body(verified, A)!, /a2/);
   } finally {
     p.remove();
