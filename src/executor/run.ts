@@ -12,7 +12,7 @@ import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { currentActor } from './actor.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } from './advisory-lock.js';
-import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
+import { adoptParsed, checkSteps, planAndCheck, stepsByKey } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
 import type { ScriptStatement } from '../sql/split-statements.js';
@@ -104,7 +104,7 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   try {
     // Plan again under the lock even when it was free: another runner may have finished between
     // the first read and the lock, and the first plan would apply its revisions a second time.
-    const firstSteps = checked.steps;
+    const firstSteps = stepsByKey(checked.steps);
     tracking = await readApplied(db, config.schema);
     const plan = planner(set, tracking.applied);
     if (!plan.ok) return refused('invalid', plan.problems);
