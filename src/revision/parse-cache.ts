@@ -14,7 +14,8 @@ import { fnv1a } from './revision-cache.js';
  * its problems are always the parser's. Beside the revision cache (revision-cache.ts), in the
  * same folder, with a version key naming the parser packages, and the same rules: a file that
  * does not parse or is of another version is ignored; one that cannot be written means no cache.
- * An entry also keeps what linting its script found (lint-cache.ts says when that is reused).
+ * An entry also keeps what linting its script found (lint-cache.ts says when that is reused). The
+ * statements' texts are not written: they are slices of the body the entry is found by.
  */
 
 /** Bump when what an entry holds or what classify-statement.ts / split-statements.ts compute changes. */
@@ -45,8 +46,9 @@ export const noParseCache: ParseCache = { get: () => undefined, set: () => {}, s
 export function memoryParseCache(): ParseCache {
   const entries = new Map<string, ParsedScript>();
   return {
+    // kept with their texts (slices of the body, which the map holds): every run gets the same statements
     get: (body) => entries.get(body),
-    set: (body, parsed) => void entries.set(body, kept(parsed)),
+    set: (body, parsed) => void entries.set(body, kept(parsed, withoutTree)),
     setLint: (body, context, value) => {
       const entry = entries.get(body);
       if (entry) entry.lint = withLint(entry.lint, context, value);
@@ -71,17 +73,23 @@ export function openParseCache(cacheDir: string | undefined, dir: string): Parse
     return opened;
   };
   let isChanged = false;
-  const keyOf = (body: string) => sha256(body, 'base64');
+  // a run asks for the same body more than once (its checks, the older grammars, lint): hashed once
+  const keys = new Map<string, string>();
+  const keyOf = (body: string) => {
+    let key = keys.get(body);
+    if (key === undefined) keys.set(body, (key = sha256(body, 'base64')));
+    return key;
+  };
   return {
     get(body) {
-      return open()?.entries.get(keyOf(body));
+      return withTexts(open()?.entries.get(keyOf(body)), body);
     },
     set(body, parsed) {
       const cache = open();
       if (!cache) return;
       const key = keyOf(body);
       cache.entries.delete(key);
-      cache.entries.set(key, kept(parsed));
+      cache.entries.set(key, kept(parsed, withoutTreeOrText));
       isChanged = true;
     },
     setLint(body, context, value) {
@@ -117,12 +125,14 @@ export function openParseCache(cacheDir: string | undefined, dir: string): Parse
 /** Lint contexts kept per script: a script is linted in one or two (up's, lint's, with or without --lock-timeout-ddl). */
 const MAX_LINT_CONTEXTS = 4;
 
-function kept(parsed: ParsedScript): ParsedScript {
-  return { statements: parsed.statements.map(withoutTree), olderGrammars: [...parsed.olderGrammars], ...(parsed.lint ? { lint: parsed.lint } : {}) };
+function kept(parsed: ParsedScript, statement: (s: ScriptStatement) => ScriptStatement): ParsedScript {
+  return { statements: parsed.statements.map(statement), olderGrammars: [...parsed.olderGrammars], ...(parsed.lint ? { lint: parsed.lint } : {}) };
 }
 
+/** A lint context names the rules' version before its first ';': those of another version are dropped. */
 function withLint(lint: Record<string, unknown> | undefined, context: string, value: unknown): Record<string, unknown> {
-  const contexts = Object.entries(lint ?? {}).filter(([key]) => key !== context).slice(-(MAX_LINT_CONTEXTS - 1));
+  const version = context.slice(0, context.indexOf(';') + 1);
+  const contexts = Object.entries(lint ?? {}).filter(([key]) => key !== context && key.startsWith(version)).slice(-(MAX_LINT_CONTEXTS - 1));
   return Object.fromEntries([...contexts, [context, value]]);
 }
 
@@ -130,6 +140,18 @@ function withLint(lint: Record<string, unknown> | undefined, context: string, va
 function withoutTree(statement: ScriptStatement & { ast?: unknown }): ScriptStatement {
   const { ast: _tree, ...rest } = statement;
   return rest;
+}
+
+/** A statement as written to the file: nor is its text, a slice of the body the entry is found by (withTexts). */
+function withoutTreeOrText(statement: ScriptStatement & { ast?: unknown }): ScriptStatement {
+  const { ast: _tree, text: _text, ...rest } = statement;
+  return rest as ScriptStatement;
+}
+
+/** The entry's statements with their texts, sliced from the body (sharing its memory). */
+function withTexts(entry: ParsedScript | undefined, body: string): ParsedScript | undefined {
+  if (!entry) return undefined;
+  return { ...entry, statements: entry.statements.map((s) => ({ ...s, text: body.slice(s.start, s.end) })) };
 }
 
 function readEntries(file: string, version: string): Map<string, ParsedScript> {
@@ -142,7 +164,7 @@ function readEntries(file: string, version: string): Map<string, ParsedScript> {
   }
   if (typeof document !== 'object' || document === null || document.version !== version || typeof document.entries !== 'object' || document.entries === null) return entries;
   for (const [key, value] of Object.entries(document.entries as Record<string, unknown>)) {
-    if (isParsedScript(value)) entries.set(key, value);
+    if (isParsedScript(value)) entries.set(key, { ...value, statements: value.statements.map(withoutTreeOrText) });
   }
   return entries;
 }
