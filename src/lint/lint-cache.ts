@@ -23,8 +23,8 @@ const LINT_CACHE_FORMAT = 'strata-lint-cache-1';
 let version: string | undefined;
 
 /**
- * The rules' version: this module's file (in the bundle a chunk named by its content's hash, which
- * holds the rules; under tsc a file written again at every build) and the rules' own code.
+ * The rules' version: the file this code was loaded from (the bundle, or under tsc this module),
+ * by its size and modification time, which every build writes anew, and the rules' own code.
  */
 function lintVersion(): string {
   if (version !== undefined) return version;
