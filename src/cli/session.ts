@@ -64,20 +64,52 @@ export function stopProgress(): void {
 /** Which databases a command said it uses: a proof on two embedded shadows names them once, not twice. */
 const databasesSaid = new Set<string>();
 
+/**
+ * The lines of steps done, not yet written: the revisions of one batch finish together, so their
+ * lines go out as one write (one redaction, one system call) at the end of the tick, or before
+ * anything else is printed, whichever comes first.
+ */
+let stepLines: string[] = [];
+let isFlushScheduled = false;
+
+export function flushStepLines(): void {
+  if (stepLines.length === 0) return;
+  const text = `${stepLines.join('\n')}\n`;
+  stepLines = [];
+  process.stdout.write(text);
+}
+
+function queueStepLine(line: string): void {
+  stepLines.push(line);
+  if (isFlushScheduled) return;
+  isFlushScheduled = true;
+  setImmediate(() => {
+    isFlushScheduled = false;
+    flushStepLines();
+  });
+}
+
+process.on('exit', flushStepLines);
+
 export function printEvent(event: StrataEvent, flags: GlobalFlags): void {
+  if (event.type !== 'step-done') flushStepLines();
   if (event.type === 'step-start') progress.step(event.index, event.total, event.step.id);
   else progress.clear();
-  if (event.type === 'step-done' && !flags.json && !flags.quiet) console.log(formatStep(event.outcome, out));
+  if (event.type === 'step-done' && !flags.json && !flags.quiet) queueStepLine(formatStep(event.outcome, out));
   if (flags.json || (flags.quiet && event.type !== 'lock-wait')) return;
   if (event.type === 'database') {
     if (databasesSaid.has(event.description)) return;
     databasesSaid.add(event.description);
   }
   const text = formatEvent(event, err);
-  if (text) console.error(text);
+  if (text) {
+    flushStepLines();
+    console.error(text);
+  }
 }
 
 export function finishRun(report: RunReport, flags: GlobalFlags, started: number): number {
+  flushStepLines();
   progress.stop();
   if (flags.json) {
     console.log(toJson(report));
@@ -101,6 +133,7 @@ export async function stoppable<T = RunReport>(run: (signal: AbortSignal) => Pro
   const controller = new AbortController();
   const removeHandlers = onStopSignals(() => {
     controller.abort();
+    flushStepLines();
     progress.clear();
     console.error(err.yellow(saying));
   });
@@ -121,6 +154,7 @@ export function finishReport(
   text: () => string,
   { isData = false } = {},
 ): number {
+  flushStepLines();
   if (flags.json) console.log(toJson(report));
   else if (report.ok) {
     if (!flags.quiet || isData) process.stdout.write(text());

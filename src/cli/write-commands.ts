@@ -6,7 +6,7 @@ import { SHADOW_OPTION } from './proof-commands.js';
 import { FLEET_OPTIONS, fleetFlagsMisplaced, fleetUpAction, isFleet, refuseFleetDown, type FleetFlags } from './fleet-commands.js';
 import { withHelp } from './help.js';
 import { formatNewRevision, formatStampResult } from './output.js';
-import { EXIT, err, finishReport, finishRun, out, printEvent, stoppable, strataFor, usageProblem, withTimeoutOptions, type GlobalFlags } from './session.js';
+import { EXIT, err, finishReport, finishRun, flushStepLines, out, printEvent, stoppable, strataFor, usageProblem, withTimeoutOptions, type GlobalFlags } from './session.js';
 
 /** The commands that write: project files (init, new) or the database (up, down, redo, stamp, dev). */
 export function registerWriteCommands(cli: CAC): void {
@@ -149,6 +149,7 @@ export function registerWriteCommands(cli: CAC): void {
 
 function printDevEvent(event: StrataEvent, flags: GlobalFlags): void {
   if (!isDevEvent(event)) return printEvent(event, flags);
+  flushStepLines();
   if (flags.json) return console.log(devEventJson(event));
   const line = formatDevEvent(event, { out, err }, flags.quiet);
   if (line) (line.isError ? console.error : console.log)(line.text);

@@ -82,10 +82,15 @@ export async function planAndCheck(set: RevisionSet, applied: readonly AppliedRe
   return checked.problems.length > 0 ? { ok: false, problems: checked.problems } : { ok: true, steps: plan.steps, statements: checked.statements };
 }
 
-/** Reuses the statements of the same step (same id, direction and body) from a plan checked earlier. */
-export function adoptParsed(step: Step, earlier: readonly Step[], statements: Map<Script, ScriptStatement[]>): boolean {
-  const twin = earlier.find((e) => e.id === step.id && e.direction === step.direction && e.script.body === step.script.body);
-  const parsed = twin && statements.get(twin.script);
+/** The steps of a plan checked earlier, by id and direction, for adoptParsed. */
+export function stepsByKey(steps: readonly Step[]): Map<string, Step> {
+  return new Map(steps.map((step) => [`${step.direction}:${step.id}`, step]));
+}
+
+/** Reuses the statements of the same step (same id, direction and body) from a plan checked earlier (stepsByKey). */
+export function adoptParsed(step: Step, earlier: ReadonlyMap<string, Step>, statements: Map<Script, ScriptStatement[]>): boolean {
+  const twin = earlier.get(`${step.direction}:${step.id}`);
+  const parsed = twin && twin.script.body === step.script.body ? statements.get(twin.script) : undefined;
   if (!parsed) return false;
   statements.set(step.script, parsed);
   return true;

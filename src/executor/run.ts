@@ -12,7 +12,7 @@ import type { RevisionSet } from '../revision/build-revisions.js';
 import type { Revision } from '../revision/revision.js';
 import { currentActor } from './actor.js';
 import { acquireRunLock, lockTimeoutProblem, releaseRunLock, type HeldLock } from './advisory-lock.js';
-import { adoptParsed, checkSteps, planAndCheck } from './check-steps.js';
+import { adoptParsed, checkSteps, planAndCheck, stepsByKey } from './check-steps.js';
 import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
 import type { ScriptStatement } from '../sql/split-statements.js';
@@ -97,14 +97,14 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
   // a squashed revision whose whole range this database applied is recorded as applied, even when nothing else is to do
   if (checked.steps.length === 0 && databaseView(set, tracking.applied).unrecorded.length === 0) return nothingToDo(request.nothingToDo?.beforeLock);
   // --lock-timeout-ddl sets lock_timeout for every revision: lint's lock-timeout-missing has nothing to say then
-  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, { lockTimeoutConfigured: config.ddl.lockTimeoutMs !== undefined, ...options.lint }, emit);
+  if (command === 'up' && options.lint !== false) await lintPending(checked.steps, checked.statements, { lockTimeoutConfigured: config.ddl.lockTimeoutMs !== undefined, ...options.lint }, parseCache, emit);
 
   const lock = await lockForRun(db, config, emit);
   if (!lock.ok) return refused('unavailable', [lock.problem]);
   try {
     // Plan again under the lock even when it was free: another runner may have finished between
     // the first read and the lock, and the first plan would apply its revisions a second time.
-    const firstSteps = checked.steps;
+    const firstSteps = stepsByKey(checked.steps);
     tracking = await readApplied(db, config.schema, tracking);
     const plan = planner(set, tracking.applied);
     if (!plan.ok) return refused('invalid', plan.problems);
@@ -166,14 +166,15 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
 
 /**
  * The pending revisions' up.sql, linted from the statements the checks parsed (loaded only when
- * something is pending). Only error-severity findings are reported (a `lint` event; never blocking):
+ * something is pending), or from what the parse cache kept of an earlier run's lint of the same file. Only error-severity findings are reported (a `lint` event; never blocking):
  * warnings are for review time (strata lint, check), not repeated at every deploy.
  */
-async function lintPending(steps: readonly Step[], statements: ReadonlyMap<Script, readonly ScriptStatement[]>, options: LintOptions, emit: RunEventListener): Promise<void> {
+async function lintPending(steps: readonly Step[], statements: ReadonlyMap<Script, readonly ScriptStatement[]>, options: LintOptions, parseCache: ParseCache | undefined, emit: RunEventListener): Promise<void> {
   const items = steps.flatMap((s) => (s.direction === 'up' && !s.recordOnly ? [{ revision: s.revision, up: s.script }] : []));
   if (items.length === 0) return;
   const { countFindings, lintParsed } = await import('../lint/lint-revisions.js');
-  const result = await lintParsed(items, statements, options);
+  const result = await lintParsed(items, statements, options, parseCache);
+  parseCache?.save();
   const errors = result.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) emit({ type: 'lint', findings: errors, counts: countFindings(result) });
   for (const p of result.problems) emit({ type: 'note', message: `${p.file}:${p.line}: ${p.message}` });

@@ -21,7 +21,7 @@ import { lockLevels, relationsCreated } from './lock-levels.js';
 import { isSameRelation, relationOf, RelationSet, type RelationName } from './relation-names.js';
 import type { EarlierStatement, Severity, StatementContext } from './rule.js';
 import { LINT_RULES, RULE_IDS } from './rules.js';
-import { NotNullChecks } from './not-null-checks.js';
+import { NotNullChecks, type NotNullFact } from './not-null-checks.js';
 
 export interface LintFile {
   revision: string;
@@ -70,24 +70,40 @@ export function lintFiles(revisions: readonly { up?: LintFile; down?: LintFile }
   const result: LintResult = { findings: [], allowed: 0, problems: [] };
   const checks = new NotNullChecks();
   for (const { up, down } of revisions) {
-    const owned = up ? ownedBy(up) : { relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() };
-    if (up) lintFile(up, owned, checks, options, result);
-    if (down) lintFile(down, owned, checks, options, result);
+    const owned = up ? ownedBy(up.statements) : noneOwned();
+    if (up) finishFile(up, lintStatements(up, owned, checks, options), result);
+    if (down) finishFile(down, lintStatements(down, owned, checks, options), result);
   }
   return result;
 }
 
-interface Owned {
+/**
+ * What the rules found in one file, before its header is read: plain data, a function of the
+ * body, the role, the Transaction mode, the options, what up.sql owns (for down.sql) and the
+ * facts `checks` holds, so that it can be kept between runs (lint-cache.ts) and finished again.
+ */
+export interface FileLint {
+  /** in the order the rules spoke: statement by statement, rule by rule */
+  hits: { rule: string; /** UTF-16 index into the body */ index: number; message: string; /** accepted by a strata:allow comment */ commentAllowed?: true }[];
+  /** ids in strata:allow comments that are no rule, at the comment's start (UTF-16 index into the body) */
+  unknownAllows: { rule: string; index: number }[];
+  /** what the file added to, and asked of, the one state the rules carry across files */
+  notNull: NotNullFact[];
+}
+
+export interface Owned {
   relations: RelationSet;
   columns: { relation: RelationName; column: string }[];
   /** indexes up.sql created on tables it created */
   indexesOfOwnedTables: RelationSet;
 }
 
+export const noneOwned = (): Owned => ({ relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() });
+
 /** What up.sql makes: relations it creates and columns it adds (or renames to). */
-function ownedBy(file: LintFile): Owned {
-  const owned: Owned = { relations: new RelationSet(), columns: [], indexesOfOwnedTables: new RelationSet() };
-  for (const { ast } of file.statements) {
+export function ownedBy(statements: readonly SqlStatement[]): Owned {
+  const owned = noneOwned();
+  for (const { ast } of statements) {
     if ('IndexStmt' in ast && ast.IndexStmt.relation && owned.relations.has(relationOf(ast.IndexStmt.relation))) {
       for (const index of relationsCreated(ast)) owned.indexesOfOwnedTables.add(index);
     }
@@ -105,11 +121,9 @@ function ownedBy(file: LintFile): Owned {
   return owned;
 }
 
-function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: LintOptions, result: LintResult): void {
-  const headerAllowed = new Set<string>();
-  for (const allow of file.headerAllows) {
-    if (knownRule(allow.rule, file.path, allow.line, 5, file.revision, result.problems)) headerAllowed.add(allow.rule);
-  }
+/** Runs the rules over one file's statements (with their trees). */
+export function lintStatements(file: Pick<LintFile, 'role' | 'body' | 'transactional' | 'statements'>, owned: Owned, checks: NotNullChecks, options: LintOptions): FileLint {
+  const lint: FileLint = { hits: [], unknownAllows: [], notNull: [] };
   const comments = file.body.includes('strata:allow') ? lexSql(file.body).lineComments : [];
   const toUtf16 = byteOffsetMapper(file.body);
   const created = new RelationSet();
@@ -117,17 +131,18 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
   let hasSearchPath = false;
   let inBlock = file.transactional;
   let earlier: EarlierStatement[] = [];
-  const firstOfRule = new Map<string, { finding: LintFinding; more: number }>();
-  const firstOfFile = result.findings.length;
   let previousEnd = 0;
+  checks.startFile();
   for (const statement of file.statements) {
     const commentAllowed = new Set<string>();
     for (const comment of comments) {
       if (comment.start < previousEnd || comment.start >= statement.start) continue;
       const match = ALLOW_COMMENT.exec(file.body.slice(comment.start, comment.end));
       if (!match) continue;
-      const at = lineColumnAt(file.text, file.bodyOffset + comment.start);
-      for (const id of match[1]!.split(',').filter((r) => r !== '')) if (knownRule(id, file.path, at.line, at.column, file.revision, result.problems)) commentAllowed.add(id);
+      for (const id of match[1]!.split(',').filter((r) => r !== '')) {
+        if (RULE_IDS.includes(id)) commentAllowed.add(id);
+        else lint.unknownAllows.push({ rule: id, index: comment.start });
+      }
     }
     previousEnd = statement.end;
     const { ast } = statement;
@@ -149,22 +164,8 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
     };
     for (const rule of LINT_RULES) {
       for (const found of rule.check(context)) {
-        if (headerAllowed.has(rule.id) || commentAllowed.has(rule.id)) {
-          result.allowed++;
-          continue;
-        }
-        const first = rule.oncePerFile ? firstOfRule.get(rule.id) : undefined;
-        if (first) {
-          first.more++;
-          continue;
-        }
         const index = found.location === undefined ? statement.start : toUtf16(found.location);
-        const finding: LintFinding = {
-          rule: rule.id, severity: rule.severity, revision: file.revision, file: file.path,
-          ...lineColumnAt(file.text, file.bodyOffset + index), message: found.message, hint: rule.fix, lock: rule.lock,
-        };
-        result.findings.push(finding);
-        if (rule.oncePerFile) firstOfRule.set(rule.id, { finding, more: 0 });
+        lint.hits.push({ rule: rule.id, index, message: found.message, ...(commentAllowed.has(rule.id) ? { commentAllowed: true as const } : {}) });
       }
     }
     for (const relation of relationsCreated(ast)) created.add(relation);
@@ -182,11 +183,47 @@ function lintFile(file: LintFile, owned: Owned, checks: NotNullChecks, options: 
       earlier = [];
     }
   }
+  lint.notNull = checks.endFile();
+  return lint;
+}
+
+/** A file's findings from what the rules found in it: its header's Lint-allow, the strata:allow comments, once-per-file rules, positions. */
+export function finishFile(file: Pick<LintFile, 'revision' | 'path' | 'text' | 'bodyOffset' | 'headerAllows'>, lint: FileLint, result: LintResult): void {
+  const headerAllowed = new Set<string>();
+  for (const allow of file.headerAllows) {
+    if (knownRule(allow.rule, file.path, allow.line, 5, file.revision, result.problems)) headerAllowed.add(allow.rule);
+  }
+  for (const unknown of lint.unknownAllows) {
+    const at = lineColumnAt(file.text, file.bodyOffset + unknown.index);
+    knownRule(unknown.rule, file.path, at.line, at.column, file.revision, result.problems);
+  }
+  const firstOfRule = new Map<string, { finding: LintFinding; more: number }>();
+  const own: LintFinding[] = [];
+  for (const found of lint.hits) {
+    const rule = RULES_BY_ID.get(found.rule);
+    if (!rule) continue;
+    if (headerAllowed.has(rule.id) || found.commentAllowed) {
+      result.allowed++;
+      continue;
+    }
+    const first = rule.oncePerFile ? firstOfRule.get(rule.id) : undefined;
+    if (first) {
+      first.more++;
+      continue;
+    }
+    const finding: LintFinding = {
+      rule: rule.id, severity: rule.severity, revision: file.revision, file: file.path,
+      ...lineColumnAt(file.text, file.bodyOffset + found.index), message: found.message, hint: rule.fix, lock: rule.lock,
+    };
+    own.push(finding);
+    if (rule.oncePerFile) firstOfRule.set(rule.id, { finding, more: 0 });
+  }
   for (const { finding, more } of firstOfRule.values()) if (more > 0) finding.message += ` (and ${more} more in this file)`;
   // in the order of the file (several rules may speak about one statement)
-  const own = result.findings.splice(firstOfFile);
   result.findings.push(...own.sort((a, b) => a.line - b.line || a.column - b.column));
 }
+
+const RULES_BY_ID = new Map(LINT_RULES.map((rule) => [rule.id, rule]));
 
 function knownRule(id: string, file: string, line: number, column: number, revision: string, problems: Problem[]): boolean {
   if (RULE_IDS.includes(id)) return true;

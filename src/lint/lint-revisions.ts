@@ -2,7 +2,8 @@
  * Linting revisions: which ones (`strata lint [revisions]`), their scripts parsed once with
  * check-scripts.ts (the same checks `up` makes), then the rules (lint-files.ts). `up` lints its
  * pending revisions once its checks found them sound (lintParsed). The checks keep no syntax trees
- * (a script in the parse cache is not parsed at all), so the rules' trees come from one parse here.
+ * (a script in the parse cache is not parsed at all), so the rules' trees come from one parse here,
+ * and only for files whose lint the parse cache does not hold (lint-cache.ts).
  *
  * down.sql is linted too, reported under its own file: it runs in production as well.
  */
@@ -12,7 +13,10 @@ import type { Revision, RevisionScript } from '../revision/revision.js';
 import type { Script } from '../sql/script.js';
 import { loadSqlParser } from '../sql/parser.js';
 import { splitStatements, type ScriptStatement, type SqlStatement } from '../sql/split-statements.js';
-import { lintFiles, type LintFile, type LintFinding, type LintOptions, type LintResult } from './lint-files.js';
+import { noParseCache, type ParseCache } from '../revision/parse-cache.js';
+import { finishFile, lintStatements, noneOwned, ownedBy, type FileLint, type LintFile, type LintFinding, type LintOptions, type LintResult } from './lint-files.js';
+import { isFileLint, lintContext } from './lint-cache.js';
+import { NotNullChecks } from './not-null-checks.js';
 
 export interface LintCounts {
   errors: number;
@@ -93,25 +97,48 @@ export function reportOf(ids: string[], result: LintResult): LintReport {
 
 /**
  * Lints scripts the checks found sound (by `up`'s or `check`'s checks): `statements` maps each
- * script to its statements. A script with no entry is left out.
+ * script to its statements. A script with no entry is left out. A file the parse cache holds
+ * lint results for (lint-cache.ts) is not parsed; the others are parsed one revision at a time,
+ * their trees dropped once linted, and what was found is kept in `cache` (saved by the caller).
  */
-export async function lintParsed(items: readonly { revision: Revision; up?: Script; down?: Script }[], statements: ReadonlyMap<Script, readonly ScriptStatement[]>, options: LintOptions = {}): Promise<LintResult> {
-  await loadSqlParser();
-  const fileOf = (revision: Revision, script: Script | undefined, role: 'up' | 'down'): LintFile | undefined => {
-    const parsed = script && statements.has(script) ? treesOf(script) : undefined;
-    if (!script || !parsed) return undefined;
-    const allows = (role === 'up' ? revision.up.lintAllows : revision.down.lintAllows) ?? [];
-    return { revision: revision.id, role, path: script.path, text: script.text, body: script.body, bodyOffset: script.bodyOffset, transactional: script.transactional, statements: parsed, headerAllows: allows };
+export async function lintParsed(items: readonly { revision: Revision; up?: Script; down?: Script }[], statements: ReadonlyMap<Script, readonly ScriptStatement[]>, options: LintOptions = {}, cache: ParseCache = noParseCache): Promise<LintResult> {
+  const result: LintResult = { findings: [], allowed: 0, problems: [] };
+  const checks = new NotNullChecks();
+  for (const { revision, up: upScript, down: downScript } of items) {
+    const up = upScript && statements.has(upScript) ? upScript : undefined;
+    const down = downScript && statements.has(downScript) ? downScript : undefined;
+    let upTrees: SqlStatement[] | undefined;
+    const treesOfUp = async () => (upTrees ??= await treesOf(up!));
+    const lintOf = async (script: Script, role: 'up' | 'down'): Promise<FileLint> => {
+      const context = lintContext(role, script.transactional, options, role === 'down' ? up?.body : undefined);
+      const cached = cache.get(script.body)?.lint?.[context];
+      if (isFileLint(cached) && checks.replay(cached.notNull)) return cached;
+      const trees = role === 'up' ? await treesOfUp() : await treesOf(script);
+      const owned = up ? ownedBy(await treesOfUp()) : noneOwned();
+      const lint = lintStatements({ role, body: script.body, transactional: script.transactional, statements: trees }, owned, checks, options);
+      cache.setLint(script.body, context, lint);
+      return lint;
+    };
+    if (up) finishFile(fileOf(revision, up, 'up'), await lintOf(up, 'up'), result);
+    if (down) finishFile(fileOf(revision, down, 'down'), await lintOf(down, 'down'), result);
+  }
+  return result;
+}
+
+function fileOf(revision: Revision, script: Script, role: 'up' | 'down'): Pick<LintFile, 'revision' | 'path' | 'text' | 'bodyOffset' | 'headerAllows'> {
+  const headerAllows = (role === 'up' ? revision.up.lintAllows : revision.down.lintAllows) ?? [];
+  return {
+    revision: revision.id, path: script.path, bodyOffset: script.bodyOffset, headerAllows,
+    // read only when a finding or an unknown rule is placed
+    get text() {
+      return script.text;
+    },
   };
-  return lintFiles(items.map(({ revision, up, down }) => {
-    const upFile = fileOf(revision, up, 'up');
-    const downFile = fileOf(revision, down, 'down');
-    return { ...(upFile ? { up: upFile } : {}), ...(downFile ? { down: downFile } : {}) };
-  }), options);
 }
 
 /** The script's statements with their syntax trees: the checks accepted it, so it parses. */
-function treesOf(script: Script): SqlStatement[] | undefined {
+async function treesOf(script: Script): Promise<SqlStatement[]> {
+  await loadSqlParser();
   const split = splitStatements(script.body);
-  return split.ok ? split.statements : undefined;
+  return split.ok ? split.statements : [];
 }
