@@ -44,6 +44,8 @@ export interface Shadow {
 export interface ShadowOptions {
   /** hears what is worth a line while the shadow is made (the embedded template's creation); `Shadow.description` says which it is */
   onNote?: (message: string) => void;
+  /** told as the shadow starts being closed (dropped), `use` done with it */
+  onClose?: () => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function withShadow<T>(config: StrataConfig, options: ShadowOptions
   } catch (error) {
     return unavailable(error, config);
   } finally {
+    options.onClose?.();
     // a shadow found not empty is someone else's: closed, never dropped or emptied
     await opened.close(isEmpty).catch(() => {});
   }

@@ -84,11 +84,17 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
   const isParallel = shadowsMayRunAtOnce(config);
   let said!: () => void;
   const saidDesired = new Promise<void>((resolve) => { said = resolve; });
-  const load = startSchemaFileLoad(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } });
+  // in parallel, schema.sql's shadow is kept until the other one is done with, and the two are
+  // dropped at once: dropped earlier, its DROP DATABASE would force a checkpoint that writes out
+  // the other shadow's whole schema, which is dropped too, and its thousands of freed files would
+  // slow the making of the other shadow's (a file system hands out inodes around those just freed)
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => { release = resolve; });
+  const load = startSchemaFileLoad(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } }, isParallel ? released : undefined);
   const closed = load.closed.finally(() => said());
   // awaited at the end; if the other shadow's work throws first, its error is the one that counts
   closed.catch(() => {});
-  // in parallel, the plan and the proof go on once schema.sql is read back, while its shadow is dropped;
+  // in parallel, the plan and the proof go on once schema.sql is read back;
   // one after the other, the second shadow waits until the first is gone
   const loading = (isParallel ? load.loaded : closed).then(desiredOf);
   if (!isParallel) {
@@ -96,7 +102,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     if ('reason' in desired) return desired;
     if (options.signal?.aborted) return { ok: false, reason: 'interrupted' };
   }
-  const result = await withShadow(config, { onNote: events.note }, async (shadow): Promise<T | DeclareFailure> => {
+  const result = await withShadow(config, { onNote: events.note, onClose: release }, async (shadow): Promise<T | DeclareFailure> => {
     await saidDesired;
     proofEvents.shadow(shadow.description);
     if (set.revisions.length > 0) {
@@ -112,7 +118,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     const refused = unmodelledRefusal(current, desired);
     const plan = refused ?? (changes.length === 0 ? undefined : (options.generate ?? planMigration)(current, desired, { renames: resolved.renames, destructive: options.destructive !== false }));
     return use({ current, desired, renames: resolved.renames, changes, plan, text: read.text, shadows }, shadow);
-  });
+  }).finally(release);
   // schema.sql's shadow is gone before this returns, whatever became of the other
   await closed;
   return result;

@@ -51,12 +51,13 @@ export function loadSchemaFile(config: StrataConfig, text: string, events: Proof
 }
 
 /**
- * The same, heard twice: `loaded` as soon as the file is read back, while its shadow is still being
- * dropped, and `closed` once the shadow is gone. A caller with other work to do (the declarative
- * commands' proof) goes on at `loaded`, instead of waiting for a server to delete the files of a
- * whole schema, and awaits `closed` before it returns. Both carry the same result (or error).
+ * The same, heard twice: `loaded` as soon as the file is read back, and `closed` once its shadow is
+ * gone. A caller with other work to do (the declarative commands' proof) goes on at `loaded`, and
+ * awaits `closed` before it returns. Both carry the same result (or error). `hold`: the shadow is
+ * kept until it settles, so that the caller's other shadow and this one are dropped at the same
+ * time (the declarative commands, declared-schema.ts).
  */
-export function startSchemaFileLoad(config: StrataConfig, text: string, events: ProofEvents): { loaded: Promise<LoadedSchemaFile>; closed: Promise<LoadedSchemaFile> } {
+export function startSchemaFileLoad(config: StrataConfig, text: string, events: ProofEvents, hold?: Promise<unknown>): { loaded: Promise<LoadedSchemaFile>; closed: Promise<LoadedSchemaFile> } {
   let hear!: (result: LoadedSchemaFile) => void;
   let fail!: (error: unknown) => void;
   const loaded = new Promise<LoadedSchemaFile>((resolve, reject) => { hear = resolve; fail = reject; });
@@ -64,6 +65,7 @@ export function startSchemaFileLoad(config: StrataConfig, text: string, events: 
     events.shadow(shadow.description);
     const result = await readBack(shadow.db, config, text, shadow.description);
     hear(result);
+    await hold?.catch(() => {});
     return result;
   });
   // a shadow that could not be had, or an error, reaches `loaded` here (a promise settles once)
