@@ -21,9 +21,9 @@ export function cachedRevision(id: string, location: string, entry: FolderEntry,
     tags: up.tags,
     replaces: up.replaces,
     transactional: up.transactional,
-    up: lazyFile(`${location}/up.sql`, up, () => read('up.sql')),
+    up: Object.assign(lazyFile(`${location}/up.sql`, up, () => read('up.sql')), { lintAllows: up.lintAllows }),
     down: Object.assign(lazyFile(`${location}/down.sql`, down, () => read('down.sql')) as DownFile, {
-      transactional: down.transactional, irreversible: down.irreversible,
+      transactional: down.transactional, irreversible: down.irreversible, lintAllows: down.lintAllows,
     }),
   };
 }

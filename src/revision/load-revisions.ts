@@ -61,9 +61,12 @@ function folderEntry(revision: Revision, up: FolderEntry['up']['stamp'], down: F
     hashedAtMs: 0, // set by the cache: when this run began reading
     up: {
       stamp: up, parent: revision.parent, message: revision.message, tags: revision.tags, replaces: revision.replaces,
-      transactional: revision.transactional, bodyOffset: revision.up.bodyOffset, checksum: revision.up.checksum,
+      transactional: revision.transactional, bodyOffset: revision.up.bodyOffset, checksum: revision.up.checksum, lintAllows: revision.up.lintAllows ?? [],
     },
-    down: { stamp: down, transactional: revision.down.transactional, irreversible: revision.down.irreversible, bodyOffset: revision.down.bodyOffset, checksum: revision.down.checksum },
+    down: {
+      stamp: down, transactional: revision.down.transactional, irreversible: revision.down.irreversible, bodyOffset: revision.down.bodyOffset, checksum: revision.down.checksum,
+      lintAllows: revision.down.lintAllows ?? [],
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LintAllow } from './parse-header.js';
 
 /**
  * What reading a revision folder found, kept between runs so that a command does not read,
@@ -23,7 +24,7 @@ import path from 'node:path';
  */
 
 /** Bump when what an entry holds, the header parser or the checksum normalisation (checksums.ts) changes. */
-export const REVISION_CACHE_VERSION = 'strata-revision-cache-1;checksum=v2;header=1';
+export const REVISION_CACHE_VERSION = 'strata-revision-cache-1;checksum=v2;header=2';
 
 const TIMESTAMP_SLACK_MS = 2000;
 
@@ -44,6 +45,8 @@ export interface CachedUp {
   transactional: boolean;
   bodyOffset: number;
   checksum: string;
+  /** the header's Lint-allow lines: lint reads them from here when the file is not read */
+  lintAllows: LintAllow[];
 }
 
 export interface CachedDown {
@@ -52,6 +55,7 @@ export interface CachedDown {
   irreversible: string | undefined;
   bodyOffset: number;
   checksum: string;
+  lintAllows: LintAllow[];
 }
 
 export interface FolderEntry {
@@ -180,14 +184,18 @@ function isStamp(v: unknown): v is FileStamp {
   return typeof s === 'object' && s !== null && isNumber(s.ino) && isNumber(s.size) && isNumber(s.mtimeMs) && isNumber(s.ctimeMs);
 }
 
+function isLintAllows(v: unknown): v is LintAllow[] {
+  return Array.isArray(v) && v.every((a: Partial<LintAllow> | null) => typeof a === 'object' && a !== null && isString(a.rule) && isString(a.reason) && isNumber(a.line));
+}
+
 function isFolderEntry(v: unknown): v is FolderEntry {
   const e = v as FolderEntry | undefined;
   if (typeof e !== 'object' || e === null || !isNumber(e.hashedAtMs)) return false;
   const { up, down } = e;
   return typeof up === 'object' && up !== null && isStamp(up.stamp) && isString(up.parent) && isOptionalString(up.message)
-    && isStrings(up.tags) && isStrings(up.replaces) && typeof up.transactional === 'boolean' && isNumber(up.bodyOffset) && isString(up.checksum)
+    && isStrings(up.tags) && isStrings(up.replaces) && typeof up.transactional === 'boolean' && isNumber(up.bodyOffset) && isString(up.checksum) && isLintAllows(up.lintAllows)
     && typeof down === 'object' && down !== null && isStamp(down.stamp) && typeof down.transactional === 'boolean'
-    && isOptionalString(down.irreversible) && isNumber(down.bodyOffset) && isString(down.checksum);
+    && isOptionalString(down.irreversible) && isNumber(down.bodyOffset) && isString(down.checksum) && isLintAllows(down.lintAllows);
 }
 
 /** 32-bit FNV-1a of a string's UTF-16 units: a cheap digest (no crypto module to load), for damage, not for attacks. */

@@ -204,4 +204,25 @@ it('scripts parsed once come from the parse cache (shown by a tampered entry); o
   expectExit(await run(['up']), 0);
 });
 
+it('a header read from the cache keeps its Lint-allow lines: an accepted finding stays accepted on the next run', async () => {
+  await freshProjectThenWait();
+  const C = '20261103090000_index_users';
+  project.write(`migrations/${C}/up.sql`, `--! Parent: ${B}\n--! Lint-allow: create-index-not-concurrently users is small here\n\ncreate index users_name on users (name);\n`);
+  project.write(`migrations/${C}/down.sql`, '--! Lint-allow: drop-index-not-concurrently users is small here\ndrop index users_name;\n');
+  rmSync(path.join(cacheDir, 'revisions'), { recursive: true, force: true });
+  await sleep(2200);
+  try {
+    const first = await run(['lint']);
+    expectExit(first, 0, 'lint reading the files');
+    const second = await run(['lint']);
+    expectExit(second, 0, 'lint from the cache');
+    assert.is(second.stdout, first.stdout);
+    const cached = readFileSync(cacheFiles().find((f) => !f.endsWith('.parsed.json'))!, 'utf8');
+    assert.match(cached, '"lintAllows":[{"rule":"create-index-not-concurrently"');
+    assert.match(cached, '"lintAllows":[{"rule":"drop-index-not-concurrently"');
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -24,8 +24,8 @@ const stamp = (ms: number, ino = 1): FileStamp => ({ ino, size: 10, mtimeMs: ms,
 function entry(up: FileStamp, down: FileStamp): FolderEntry {
   return {
     hashedAtMs: 0,
-    up: { stamp: up, parent: 'base', message: undefined, tags: [], replaces: [], transactional: true, bodyOffset: UP.indexOf('create'), checksum: bodyChecksum(UP.slice(UP.indexOf('create'))) },
-    down: { stamp: down, transactional: true, irreversible: undefined, bodyOffset: 0, checksum: bodyChecksum(DOWN) },
+    up: { stamp: up, parent: 'base', message: undefined, tags: [], replaces: [], transactional: true, bodyOffset: UP.indexOf('create'), checksum: bodyChecksum(UP.slice(UP.indexOf('create'))), lintAllows: [] },
+    down: { stamp: down, transactional: true, irreversible: undefined, bodyOffset: 0, checksum: bodyChecksum(DOWN), lintAllows: [] },
   };
 }
 
