@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { resolveCacheDir } from '../config.js';
+import { writeCacheFile } from '../revision/cache-file.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 // the bundle's import() of PGlite, libpg-query and chokidar (see scripts/bundle.mjs), resolved from here: dist/bin/
@@ -59,7 +60,7 @@ function runBundle(file: string, args: readonly string[]): vm.Script {
     const take = () => (code ??= script.createCachedData());
     (globalThis as { strataBeforeV8FlagsChange?: () => void }).strataBeforeV8FlagsChange = take;
     process.once('exit', () => {
-      writeAtomically(cacheFile, take());
+      writeCacheFile(cacheFile, take());
       removeOtherBuilds(cacheFile);
     });
   }
@@ -99,21 +100,5 @@ function removeOtherBuilds(cacheFile: string): void {
     }
   } catch {
     // another run may be cleaning too
-  }
-}
-
-function writeAtomically(file: string, data: Buffer): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temporary, data);
-    fs.renameSync(temporary, file);
-  } catch {
-    // a cache folder that cannot be written: no cache, nothing else
-    try {
-      fs.rmSync(temporary, { force: true });
-    } catch {
-      // nothing was written
-    }
   }
 }

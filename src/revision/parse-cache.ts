@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ScriptStatement } from '../sql/split-statements.js';
+import { writeCacheFile } from './cache-file.js';
 import { sha256 } from './checksums.js';
 import { fnv1a } from './revision-cache.js';
 
@@ -105,19 +106,7 @@ export function openParseCache(cacheDir: string | undefined, dir: string): Parse
       isChanged = false;
       const kept = [...cache.entries].slice(-MAX_ENTRIES);
       const document = `{"version":${JSON.stringify(cache.version)},"entries":${JSON.stringify(Object.fromEntries(kept))}}\n`;
-      const temporary = `${cache.file}.${process.pid}.tmp`;
-      try {
-        fs.mkdirSync(path.dirname(cache.file), { recursive: true });
-        fs.writeFileSync(temporary, document);
-        fs.renameSync(temporary, cache.file);
-      } catch {
-        // a cache folder that cannot be written: no cache, nothing else
-        try {
-          fs.rmSync(temporary, { force: true });
-        } catch {
-          // nothing was written
-        }
-      }
+      writeCacheFile(cache.file, document);
     },
   };
 }

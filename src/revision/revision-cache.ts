@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeCacheFile } from './cache-file.js';
 import type { LintAllow } from './parse-header.js';
 
 /**
@@ -109,7 +110,7 @@ export function openRevisionCache(cacheDir: string | undefined, dir: string, sta
     },
     save() {
       if (!isChanged && current.size === loaded.size) return;
-      writeCacheFile(file, realDir, current);
+      writeEntries(file, realDir, current);
     },
   };
 }
@@ -154,24 +155,11 @@ function readCacheFile(file: string, realDir: string): Map<string, FolderEntry> 
   return entries;
 }
 
-function writeCacheFile(file: string, realDir: string, current: Map<string, FolderEntry>): void {
+function writeEntries(file: string, realDir: string, current: Map<string, FolderEntry>): void {
   const entries = Object.fromEntries([...current].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const json = JSON.stringify(entries);
   const header: CacheHeader = { version: REVISION_CACHE_VERSION, dir: realDir, digest: fnv1a(json) };
-  const document = `${JSON.stringify(header)}\n${json}\n`;
-  const temporary = `${file}.${process.pid}.tmp`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temporary, document);
-    fs.renameSync(temporary, file);
-  } catch {
-    // a cache folder that cannot be written: no cache, nothing else
-    try {
-      fs.rmSync(temporary, { force: true });
-    } catch {
-      // nothing was written
-    }
-  }
+  writeCacheFile(file, `${JSON.stringify(header)}\n${json}\n`);
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
