@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { redactConnectionString, redactUrl } from '../text/redact.js';
+import { withLibpqSslMode } from './ssl-mode.js';
 import { StrataError } from '../errors.js';
 import { DatabaseQueryError, serverVersionNumOf, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
 import { connectionLostInfo, ScriptSubmittable, transactionStatusOf } from './pg-script.js';
@@ -16,7 +17,7 @@ export async function connectPostgres(url: string, applicationName = 'strata', c
   let client: pg.Client;
   const options = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
   try {
-    client = new pg.Client({ connectionString: url, application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}), ...(options ? { options } : {}) });
+    client = new pg.Client({ connectionString: withLibpqSslMode(url), application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}), ...(options ? { options } : {}) });
   } catch (error) {
     // pg parses the URL in the constructor (e.g. 'Invalid URL' for a port over 65535)
     throw new StrataError('CONFIG_INVALID', {
