@@ -16,6 +16,23 @@ import { build } from 'esbuild';
 const pgOnNode = {
   name: 'pg-on-node',
   setup(bundle) {
+    // pg's crypto helpers load node:crypto as pg loads (6-7 ms of every command), though only a
+    // password (md5 or SCRAM) or TLS needs it: here it is loaded on the first use instead
+    bundle.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]crypto[\\/]utils\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = [
+        "const nodeCrypto = require('crypto')",
+        'const webCrypto = nodeCrypto.webcrypto || globalThis.crypto',
+        'const subtleCrypto = webCrypto.subtle',
+      ];
+      if (!eager.every((line) => text.includes(line))) throw new Error(`${args.path} no longer loads node:crypto as it did: see the pg-on-node plugin in scripts/bundle.mjs`);
+      const lazy = 'const loadedOnFirstUse = (load) => { let loaded; return new Proxy({}, { get: (_, key) => { loaded ??= load(); const value = loaded[key]; return typeof value === "function" ? value.bind(loaded) : value; } }); }';
+      const patched = text
+        .replace(eager[0], `${lazy}\nconst nodeCrypto = loadedOnFirstUse(() => require('crypto'))`)
+        .replace(eager[1], 'const webCrypto = loadedOnFirstUse(() => nodeCrypto.webcrypto || globalThis.crypto)')
+        .replace(eager[2], 'const subtleCrypto = loadedOnFirstUse(() => webCrypto.subtle)');
+      return { contents: patched, loader: 'js' };
+    });
     bundle.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
       const patched = text.replace('function isCloudflareRuntime() {', 'function isCloudflareRuntime() {\n  return false;');

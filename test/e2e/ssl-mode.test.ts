@@ -13,6 +13,8 @@ import { runCli } from '../helpers/harness.js';
 // encrypted, the certificate not checked; verify-ca with the certificate as the CA: connects;
 // verify-full without a CA Node trusts: refused, with strata's message; PGSSLMODE counts when
 // the URL says nothing. pg's own "SECURITY WARNING" about its other reading is never printed.
+// Passwords by SCRAM and by md5 (node:crypto is loaded only when one is asked for: the bundle
+// patches pg to load it on first use).
 
 let cluster: Cluster | undefined;
 let root: string | undefined;
@@ -33,8 +35,13 @@ try {
   cluster = await startCluster(root, ['ssl=on', `ssl_cert_file=${certificate}`, `ssl_key_file=${key}`]);
   // TLS only: a plain connection to 127.0.0.1 finds no pg_hba.conf line
   const hba = path.join(cluster.dataDir, 'pg_hba.conf');
-  writeFileSync(hba, 'local all all trust\nhostssl all all 127.0.0.1/32 trust\n');
-  cluster.sql('postgres', 'select pg_reload_conf()');
+  writeFileSync(hba, [
+    'local all all trust',
+    'hostssl all scram_user 127.0.0.1/32 scram-sha-256',
+    'hostssl all md5_user 127.0.0.1/32 md5',
+    'hostssl all all 127.0.0.1/32 trust',
+  ].join('\n') + '\n');
+  cluster.sql('postgres', "set password_encryption = 'scram-sha-256'; create role scram_user login superuser password 'pw-scram'; set password_encryption = 'md5'; create role md5_user login superuser password 'pw-md5'; select pg_reload_conf()");
 } catch (error) {
   if (process.env.CI) throw error;
   console.warn(`SKIP: cannot start a TLS PostgreSQL cluster: ${(error as Error).message}`);
@@ -88,6 +95,18 @@ test('PGSSLMODE=require counts when the URL has no sslmode', async () => {
   expectExit(result, 0);
   expectNoText(result.output, 'SECURITY WARNING');
   assert.ok(result.stdout.includes('pending'));
+});
+
+test('a password by SCRAM and by md5 signs in; a wrong one is refused, never printed', async () => {
+  if (!cluster) return;
+  const as = (user: string, password: string) => status(`postgres://${user}:${password}@127.0.0.1:${cluster!.port}/postgres?sslmode=require`);
+  for (const [user, password] of [['scram_user', 'pw-scram'], ['md5_user', 'pw-md5']] as const) {
+    expectExit(await as(user, password), 0, user);
+    const wrong = await as(user, `${password}-wrong`);
+    expectExit(wrong, 1, `${user}, wrong password`);
+    expectText(wrong.output, 'password authentication failed');
+    expectNoText(wrong.output, password);
+  }
 });
 
 test.run();
