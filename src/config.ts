@@ -106,9 +106,17 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   };
   const databaseUrl = pick(options.databaseUrl, 'DATABASE_URL');
   const shadowDatabaseUrl = pick(options.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
-  for (const [name, url] of [['DATABASE_URL', databaseUrl], ['SHADOW_DATABASE_URL', shadowDatabaseUrl]] as const) {
+  for (const [name, url, flag] of [['DATABASE_URL', databaseUrl, options.databaseUrl], ['SHADOW_DATABASE_URL', shadowDatabaseUrl, options.shadowDatabaseUrl]] as const) {
     const problem = url === undefined ? undefined : connectionUrlProblem(name, url);
-    if (problem) throw new StrataError('CONFIG_INVALID', problem);
+    if (!problem) continue;
+    // say where the URL was set: a flag, the environment, or a line of .env (never the line's text)
+    const isFlag = flag !== undefined && flag !== '';
+    const isEnvironment = !isFlag && env[name] !== undefined && env[name] !== '';
+    if (isFlag || isEnvironment) throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${isFlag ? `--${name === 'DATABASE_URL' ? 'database-url' : 'shadow-database-url'}` : 'the environment'})` });
+    const line = dotEnvLineOf(cwd, name);
+    const opening = url!.charAt(0);
+    const unclosed = /^["'`]$/.test(opening) && !url!.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
+    throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env', ...(line === undefined ? {} : { line }), hint: `${unclosed}${problem.hint}` });
   }
   return {
     cwd,
@@ -222,6 +230,19 @@ function readDotEnv(cwd: string): Record<string, string> {
       hint: 'fix or remove the .env file',
     });
   }
+}
+
+/** The line of .env that sets `name` (the last, which wins), for a problem with its value. */
+function dotEnvLineOf(cwd: string, name: string): number | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(path.join(cwd, '.env'), 'utf8').split(/\r?\n|\r/);
+  } catch {
+    return undefined;
+  }
+  const setting = new RegExp(`^\\s*(export\\s+)?${name}\\s*=`);
+  for (let i = lines.length - 1; i >= 0; i--) if (setting.test(lines[i]!)) return i + 1;
+  return undefined;
 }
 
 /** A path as the user should see it: relative to cwd when inside it, absolute otherwise. */
