@@ -63,6 +63,8 @@ async function main(argv: string[]): Promise<number> {
     const command = cli.matchedCommand;
     const name = cli.args[0];
     if (!command && name !== undefined) {
+      // no compiled-code cache for a typo (cli/start.ts names its file after the first word)
+      (globalThis as { strataUnknownCommand?: boolean }).strataUnknownCommand = true;
       const mistake = unknownCommand(String(name), cli);
       return printUsageError(mistake.message, mistake.hint, isJson);
     }

@@ -14,7 +14,7 @@
  * otherwise (`cachedDataRejected`): it then compiles as without a cache and the file is written
  * again. The file is named after the bundle's size, modification time and inode, Node's version
  * and the command, so a rebuilt or upgraded strata never even reads an old one. One file per
- * command (`up`, `status` ...): each holds the functions that command ran, written once at the
+ * command (`up`, `status` ...; none for a word that is not a command): each holds the functions that command ran, written once at the
  * end of its first run, to a temporary file renamed into place. A cache folder that cannot be
  * read or written only means compiling as without one.
  */
@@ -60,6 +60,8 @@ function runBundle(file: string, args: readonly string[]): vm.Script {
     const take = () => (code ??= script.createCachedData());
     (globalThis as { strataBeforeV8FlagsChange?: () => void }).strataBeforeV8FlagsChange = take;
     process.once('exit', () => {
+      // a first word that is not a command (src/cli.ts says so) gets no file of its own
+      if ((globalThis as { strataUnknownCommand?: boolean }).strataUnknownCommand === true) return;
       writeCacheFile(cacheFile, take());
       removeOtherBuilds(cacheFile);
     });

@@ -47,6 +47,14 @@ test('a damaged cache file is rejected by V8, the command runs as without it, an
   expectExit(await lint(cacheDir), 0);
 });
 
+test('a word that is not a command (a typo) writes no file of its own', async () => {
+  const before = codeFiles().length;
+  const typo = await runCli(['lnit'], { cwd: project.dir, env: { STRATA_CACHE_DIR: cacheDir } });
+  expectExit(typo, 2);
+  expectText(typo.stderr, "unknown command 'lnit'");
+  assert.is(codeFiles().length, before, codeFiles().join(', '));
+});
+
 test('a cache folder that cannot be written (a file stands where it would be) only means no cache', async () => {
   const blocked = path.join(cacheDir, 'blocked');
   writeFileSync(blocked, 'not a folder');
