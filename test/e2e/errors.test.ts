@@ -473,17 +473,7 @@ it('a password in DATABASE_URL is never printed', async () => {
   const badScheme = await strata(p, ['up'], { DATABASE_URL: `mysql://root:${secret}@localhost/app` });
   expectExit(badScheme, 2);
   expectNoText(badScheme.output, secret);
-  expectText(badScheme.stderr, 'DATABASE_URL must be a postgres:// or postgresql:// URL', '(from the environment)');
-  const badFlag = await strata(p, ['up', '--database-url', `postgres://root:${secret}#@localhost/app`], { DATABASE_URL: undefined });
-  expectExit(badFlag, 2);
-  expectNoText(badFlag.output, secret);
-  expectText(badFlag.stderr, "DATABASE_URL contains an unencoded '#'", '(from --database-url)');
-  // set in .env: the file and line are named, the line's text is not shown; an unclosed quote is named as the cause
-  p.write('.env', `# local\nDATABASE_URL=postgres://postgres@127.0.0.1:1/app\nSHADOW_DATABASE_URL="postgres://root:${secret}@localhost/app\n`);
-  const badDotEnv = await strata(p, ['status'], { DATABASE_URL: undefined });
-  expectExit(badDotEnv, 2);
-  expectNoText(badDotEnv.output, secret);
-  expectText(badDotEnv.stderr, '.env:3: error: SHADOW_DATABASE_URL must be a postgres:// or postgresql:// URL', 'the value opens a quote (") it never closes');
+  expectText(badScheme.stderr, 'DATABASE_URL must be a postgres:// or postgresql:// URL');
   // a server that accepts it (trust): the line naming the database hides it too
   const url = new URL(db!.url);
   url.password = secret;

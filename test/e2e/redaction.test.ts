@@ -139,4 +139,27 @@ test('an unencoded / or ? in the password is named, with the percent-encoding', 
   }
 });
 
+test('a URL that cannot be used says where it was set: a flag, the environment, or .env with its line (not its text)', async () => {
+  const fromEnv = await runWith(`mysql://root:${MARK}@localhost/app`, 'env', ['up']);
+  expectExit(fromEnv, 2);
+  expectHidden(fromEnv, 'env');
+  assert.ok(fromEnv.stderr.includes('DATABASE_URL must be a postgres:// or postgresql:// URL') && fromEnv.stderr.includes('(from the environment)'), fromEnv.stderr);
+  const fromFlag = await runWith(`postgres://root:${MARK}#@localhost/app`, 'flag', ['up']);
+  expectExit(fromFlag, 2);
+  expectHidden(fromFlag, 'flag');
+  assert.ok(fromFlag.stderr.includes('(from --database-url)'), fromFlag.stderr);
+  // an unclosed quote in .env is named as the cause, at its line
+  const dotEnv = path.join(project.dir, '.env');
+  writeFileSync(dotEnv, `# local\nDATABASE_URL=postgres://postgres@127.0.0.1:1/app\nSHADOW_DATABASE_URL="postgres://root:${MARK}@localhost/app\n`);
+  try {
+    const fromFile = await runCli(['status'], { cwd: project.dir });
+    expectExit(fromFile, 2);
+    expectHidden(fromFile, '.env');
+    assert.ok(fromFile.stderr.includes('.env:3: error: SHADOW_DATABASE_URL must be a postgres:// or postgresql:// URL'), fromFile.stderr);
+    assert.ok(fromFile.stderr.includes('the value opens a quote (") it never closes'), fromFile.stderr);
+  } finally {
+    rmSync(dotEnv, { force: true });
+  }
+});
+
 test.run();
