@@ -83,9 +83,18 @@ export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, i
     ? `its down.sql ran, but removing its record failed, so it was rolled back: nothing was reverted; still at ${step.id}`
     : `nothing was reverted; still at ${step.id}`;
   if (error && UNDEFINED_OBJECT.has(error.code)) {
-    return `${still}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1`;
+    return `${still}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1${storedCopyNote(step)}`;
   }
-  return still;
+  return `${still}${storedCopyNote(step)}`;
+}
+
+/**
+ * A down step that ran the down.sql stored when its revision was applied: editing down.sql on disk
+ * does not change what reverts it, which a developer who just fixed that file needs to be told.
+ */
+export function storedCopyNote(step: Step): string {
+  if (step.direction !== 'down' || step.source !== 'stored') return '';
+  return `. The down.sql that ran is the copy stored when ${step.id} was applied (its up.sql was edited since, or its folder is gone), so editing down.sql on disk does not change it: make the database accept it, or undo ${step.id} by hand and remove its record with strata stamp -1`;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { readApplied } from '../db/tracking.js';
 import type { Problem } from '../errors.js';
 import type { StepOutcome } from '../executor/execute-steps.js';
 import { runPipeline, type RunReport } from '../executor/run.js';
+import { storedCopyNote } from '../executor/failure.js';
 import { planners } from '../plan/planners.js';
 import type { DevEventListener } from './dev-events.js';
 import { gitRestoreCommand } from '../project/git-restore.js';
@@ -99,7 +100,8 @@ async function revertAndApply(step: Extract<DevStep, { kind: 'reapply' }>, conte
   }
   const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
   if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
-    result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save`;
+    const storedDown = result.failure.direction === 'down' && revert ? storedCopyNote(revert) : '';
+    result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save${storedDown}`;
   }
   return result;
 }
