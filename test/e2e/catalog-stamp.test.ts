@@ -17,7 +17,16 @@ async function withDatabase(body: (db: Database, stamp: (since?: CatalogStamp) =
     await db.query("comment on table t is 'kept'");
     await db.query('create function f() returns int language sql as $$select 1$$');
     const stamper = new CatalogStamper();
-    await body(db, async (since) => (await stamper.stamp(db, since))!);
+    // A stamp's floor is the oldest transaction running in the whole cluster: while another test
+    // file's transaction that began before this setup is still open, the setup's own rows count as
+    // fresh. A base stamp (none given to compare with) is taken again until they no longer do.
+    await body(db, async (since) => {
+      for (let tries = 0; ; tries++) {
+        const taken = (await stamper.stamp(db, since))!;
+        if (since !== undefined || taken.stamp.fresh === 0 || tries >= 100 || (await db.query<{ open: boolean }>("select pg_current_xact_id_if_assigned() is not null as open"))[0]!.open) return taken;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    });
   } finally {
     await db.close();
     await test.drop();

@@ -26,7 +26,7 @@ export interface CatalogStamp {
   floor: string;
   /** what must be equal: each catalog's row count, relfrozenxid and file; the digests */
   shape: string;
-  /** catalog rows whose xmin is at or after this stamp's own floor (0: the stamp can prove later ones) */
+  /** catalog rows whose xmin is at or after this stamp's own floor, or, for a stamp compared with an earlier one, after that one's (0: the stamp can prove later ones) */
   fresh: number;
 }
 
@@ -66,11 +66,15 @@ export class CatalogStamper {
     const text = await this.statement;
     if (text === undefined) return undefined;
     const sinceFloor = since && since.fresh === 0 ? since.floor : null;
-    const [row] = await db.query<{ floor: string; shape: unknown; fresh: string | number; fresh_since: string | number | null }>(text, [sinceFloor]);
+    const [row] = await db.query<{ floor: string; shape: unknown; fresh: string | number }>(text, [sinceFloor]);
     if (!row) return undefined;
     const shape = typeof row.shape === 'string' ? row.shape : JSON.stringify(row.shape);
-    const stamp = { floor: row.floor, shape, fresh: Number(row.fresh) };
-    const isUnchanged = sinceFloor !== null && since!.shape === shape && Number(row.fresh_since) === 0;
+    // Rows at or after the earlier floor, when one is given, else at or after this stamp's own. A
+    // floor never goes back (xids are handed out in order), so none since the earlier one means
+    // none since this one either; some means this stamp is not trusted as a later one's base.
+    const fresh = Number(row.fresh);
+    const stamp = { floor: row.floor, shape, fresh };
+    const isUnchanged = sinceFloor !== null && since!.shape === shape && fresh === 0;
     return { stamp, isUnchanged };
   }
 
@@ -78,22 +82,22 @@ export class CatalogStamper {
     const catalogs = await db.query<{ name: string; readable: boolean }>(CATALOGS_SQL, [NOT_READ_BY_THE_LISTING]);
     if (catalogs.length === 0 || catalogs.some((c) => !c.readable)) return undefined;
     // names from the server's own catalog list, quoted anyway
-    // each catalog's rows, and those at or after the floor now (the new stamp's) and the floor given (the earlier stamp's)
+    // each catalog's rows, and those at or after the floor given (the earlier stamp's), else the floor now (this stamp's)
     const scans = catalogs.map((c) => `select ${literal(c.name)} as name, count(*) as total,
-        count(*) filter (where age(xmin) <= (select a from now_floor)) as fresh, count(*) filter (where age(xmin) <= (select a from since)) as fresh_since
+        count(*) filter (where age(xmin) <= (select a from threshold)) as fresh
       from pg_catalog.${identifier(c.name)}`);
     const names = catalogs.map((c) => literal(`pg_catalog.${c.name}`)).join(', ');
     return `with floor as materialized (select least(pg_snapshot_xmin(pg_current_snapshot()), pg_current_xact_id_if_assigned()) as x8),
   now_floor as materialized (select age(((x8::text::numeric % 4294967296)::text)::xid) as a from floor),
   since as materialized (select age(((($1::text)::numeric % 4294967296)::text)::xid) as a),
+  threshold as materialized (select coalesce((select a from since), (select a from now_floor)) as a),
   scans as materialized (${scans.join('\n    union all ')})
 select (select x8::text from floor) as floor,
   json_build_array(
     (select json_agg(json_build_array(s.name, s.total) order by s.name) from scans s),
     (select json_agg(json_build_array(c.relname, c.relfrozenxid::text, pg_relation_filenode(c.oid)) order by c.relname) from pg_catalog.pg_class c where c.oid = any(array[${names}]::regclass[])),
     ${DIGESTS_SQL}) as shape,
-  (select sum(s.fresh) from scans s) as fresh,
-  (select sum(s.fresh_since) from scans s) as fresh_since`;
+  (select sum(s.fresh) from scans s) as fresh`;
   }
 }
 
