@@ -40,6 +40,8 @@ export class DevRuns {
   private touchedFolders = new Set<string>();
   private isStartup = true;
   private readonly revertCheck: RevertCheck;
+  /** the tracking rows as the last run left them (see act) */
+  private known: Awaited<ReturnType<typeof readApplied>> | undefined;
   private verifyTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -110,19 +112,29 @@ export class DevRuns {
 
   /** Decides and runs one step after another until nothing is left to do, a step fails, or the files have problems. */
   private async act(save: Save): Promise<void> {
-    const { config, reporter } = this;
-    const { set } = save.reading;
     let db: Database;
     try {
       db = await this.connection.database();
     } catch (error) {
-      reporter.report(save.info(), { status: 'error', message: (error as Error).message });
+      this.reporter.report(save.info(), { status: 'error', message: (error as Error).message });
       return;
     }
+    try {
+      await this.actOn(db, save);
+    } finally {
+      // What the run left in the tracking table, read now that its lines are out: the next save
+      // then reads only a digest of the rows (readApplied) unless someone else changed them.
+      this.known = this.isStopping() ? undefined : await readApplied(db, this.config.schema).catch(() => undefined);
+    }
+  }
+
+  private async actOn(db: Database, save: Save): Promise<void> {
+    const { config, reporter } = this;
+    const { set } = save.reading;
     for (let action = 0; action < MAX_ACTIONS_PER_RUN && !this.isStopping(); action++) {
       let tracking;
       try {
-        tracking = await readApplied(db, config.schema);
+        tracking = await readApplied(db, config.schema, this.known);
       } catch (error) {
         this.connection.markBroken();
         reporter.report(save.info(), { status: 'error', message: `cannot read ${config.schema}.revisions: ${(error as Error).message}` });
