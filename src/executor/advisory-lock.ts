@@ -62,8 +62,16 @@ export async function acquireRunLock(
   if (db.runLock === 'held-while-open') return { ok: true, lock: { session: db, guard: undefined, isImplied: true } };
   const session = db.lockSession ? await db.lockSession() : db;
   const held = async (): Promise<LockResult> => ({ ok: true, lock: { session, guard: session === db ? undefined : await sessionIdentity(session) } });
-  const [first] = await session.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_CLASS, schema]);
-  if (first?.locked) return held();
+  if (session !== db) {
+    // on a lock session of its own, the token (sessionIdentity) is taken in the same statement when the lock is free
+    const pid = await session.backendPid();
+    const [first] = await session.query<{ locked: boolean }>(`with attempt as materialized (select pg_try_advisory_lock($1, hashtext($2)) as locked)
+select locked, case when locked then pg_advisory_lock($3, $4)::text end as token from attempt`, [LOCK_CLASS, schema, TOKEN_CLASS, pid]);
+    if (first?.locked) return { ok: true, lock: { session, guard: { kind: 'session', pid } } };
+  } else {
+    const [first] = await session.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', [LOCK_CLASS, schema]);
+    if (first?.locked) return held();
+  }
   const holder = await lockHolder(session, schema);
   onWait(holder);
   if (timeoutMs <= 0) return { ok: false, holder };
@@ -91,8 +99,8 @@ async function sessionIdentity(session: Database): Promise<LockGuard> {
 export async function releaseRunLock(lock: HeldLock, schema: string): Promise<void> {
   if (lock.isImplied) return;
   try {
-    await lock.session.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, schema]);
-    if (lock.guard?.kind === 'session') await lock.session.query('select pg_advisory_unlock($1, $2)', [TOKEN_CLASS, lock.guard.pid]);
+    if (lock.guard?.kind === 'session') await lock.session.query('select pg_advisory_unlock($1, hashtext($2)), pg_advisory_unlock($3, $4)', [LOCK_CLASS, schema, TOKEN_CLASS, lock.guard.pid]);
+    else await lock.session.query('select pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, schema]);
   } catch {
     // the connection is gone, and the lock with it
   }
