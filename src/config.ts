@@ -106,17 +106,13 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   };
   const databaseUrl = pick(options.databaseUrl, 'DATABASE_URL');
   const shadowDatabaseUrl = pick(options.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
-  for (const [name, url, flag] of [['DATABASE_URL', databaseUrl, options.databaseUrl], ['SHADOW_DATABASE_URL', shadowDatabaseUrl, options.shadowDatabaseUrl]] as const) {
+  for (const [name, url, flag, flagName] of [['DATABASE_URL', databaseUrl, options.databaseUrl, '--database-url'], ['SHADOW_DATABASE_URL', shadowDatabaseUrl, options.shadowDatabaseUrl, '--shadow-database-url']] as const) {
     const problem = url === undefined ? undefined : connectionUrlProblem(name, url);
     if (!problem) continue;
-    // say where the URL was set: a flag, the environment, or a line of .env (never the line's text)
-    const isFlag = flag !== undefined && flag !== '';
-    const isEnvironment = !isFlag && env[name] !== undefined && env[name] !== '';
-    if (isFlag || isEnvironment) throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${isFlag ? `--${name === 'DATABASE_URL' ? 'database-url' : 'shadow-database-url'}` : 'the environment'})` });
-    const line = dotEnvLineOf(cwd, name);
-    const opening = url!.charAt(0);
-    const unclosed = /^["'`]$/.test(opening) && !url!.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
-    throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env', ...(line === undefined ? {} : { line }), hint: `${unclosed}${problem.hint}` });
+    // where the URL was set: a flag, the environment, or a line of .env (never the line's text)
+    if (flag !== undefined && flag !== '') throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${flagName})` });
+    if (env[name] !== undefined && env[name] !== '') throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from the environment)` });
+    throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env', line: dotEnvLineOf(cwd, name), hint: `${unclosedQuote(url!)}${problem.hint}` });
   }
   return {
     cwd,
@@ -230,6 +226,12 @@ function readDotEnv(cwd: string): Record<string, string> {
       hint: 'fix or remove the .env file',
     });
   }
+}
+
+/** A value of .env that opens a quote it never closes is taken whole, quote included: say so. */
+function unclosedQuote(value: string): string {
+  const opening = value.charAt(0);
+  return /^["'`]$/.test(opening) && !value.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
 }
 
 /** The line of .env that sets `name` (the last, which wins), for a problem with its value. */
