@@ -74,6 +74,31 @@ test('lock-timeout-missing: a SET lock_timeout earlier satisfies it, SET lock_ti
   assert.equal(fired(lintText(`--! Parent: base\n\n${ddl}\n`, true, { lockTimeoutConfigured: true })), []);
 });
 
+test('lock-timeout-missing: SET LOCAL counts only inside the transaction it runs in, RESET and a rolled-back SET take the timeout away', () => {
+  const ddl = 'alter table app.users alter column email set default null;';
+  // Transaction: off: outside a block, SET LOCAL does nothing; inside one, it ends with the block
+  assert.equal(fired(lint(`set local lock_timeout = '1s';\n${ddl}`, false)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`begin;\nset local lock_timeout = '1s';\ncommit;\n${ddl}`, false)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`begin;\nset local lock_timeout = '1s';\n${ddl}\ncommit;`, false)), []);
+  assert.equal(fired(lint(`begin;\nset lock_timeout = '1s';\ncommit;\n${ddl}`, false)), []);
+  assert.equal(fired(lint(`begin;\nset lock_timeout = '1s';\nrollback;\n${ddl}`, false)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`begin;\nset local lock_timeout = '1s';\ncommit and chain;\n${ddl}\ncommit;`, false)), ['lock-timeout-missing']);
+  // either mode: RESET, SET TO DEFAULT and RESET ALL turn it off again
+  for (const transactional of [true, false]) {
+    assert.equal(fired(lint(`set lock_timeout = '1s';\nreset lock_timeout;\n${ddl}`, transactional)), ['lock-timeout-missing']);
+    assert.equal(fired(lint(`set lock_timeout = '1s';\nset lock_timeout to default;\n${ddl}`, transactional)), ['lock-timeout-missing']);
+    assert.equal(fired(lint(`set lock_timeout = '1s';\nreset all;\n${ddl}`, transactional)), ['lock-timeout-missing']);
+  }
+  // a transactional revision is one block: SET LOCAL lasts to its end
+  assert.equal(fired(lint(`set local lock_timeout = '1s';\nselect 1;\n${ddl}`, true)), []);
+});
+
+test('unqualified-name: a SET LOCAL search_path outside a block of a Transaction: off revision does not count', () => {
+  const sql = 'create table users (id int);';
+  assert.equal(fired(lint(`set local search_path = app;\n${sql}`, false)), ['unqualified-name']);
+  assert.equal(fired(lint(`set local search_path = app;\n${sql}`, true)), []);
+});
+
 test('Lint-allow in the header accepts a rule for the file; strata:allow above a statement accepts it for that statement only', () => {
   const header = lintText("--! Parent: base\n--! Lint-allow: create-index-not-concurrently orders has 40 rows\n\ncreate index i on app.orders (a);\ncreate index j on app.orders (b);\n", true);
   assert.equal(header.findings, []);
