@@ -24,6 +24,7 @@ import type { EarlierStatement, Severity, StatementContext } from './rule.js';
 import { LINT_RULES, RULE_IDS } from './rules.js';
 import { NotNullChecks, type NotNullFact } from './not-null-checks.js';
 import { SessionSetting } from './session-settings.js';
+import { statementsInDoBlock } from './do-blocks.js';
 
 export interface LintFile {
   revision: string;
@@ -134,19 +135,31 @@ export function lintStatements(file: Pick<LintFile, 'role' | 'body' | 'transacti
   let inBlock = file.transactional;
   let earlier: EarlierStatement[] = [];
   let previousEnd = 0;
-  checks.startFile();
-  for (const statement of file.statements) {
-    const commentAllowed = new Set<string>();
+  const commentsAllowing = (statement: SqlStatement): Set<string> => {
+    const allowed = new Set<string>();
     for (const comment of comments) {
       if (comment.start < previousEnd || comment.start >= statement.start) continue;
       const match = ALLOW_COMMENT.exec(file.body.slice(comment.start, comment.end));
       if (!match) continue;
       for (const id of match[1]!.split(',').filter((r) => r !== '')) {
-        if (RULE_IDS.includes(id)) commentAllowed.add(id);
+        if (RULE_IDS.includes(id)) allowed.add(id);
         else lint.unknownAllows.push({ rule: id, index: comment.start });
       }
     }
     previousEnd = statement.end;
+    return allowed;
+  };
+  checks.startFile();
+  // a DO block's statements are checked after it, accepted by the strata:allow comments above the block
+  const inDoBlock = new Set<SqlStatement>();
+  const statements = file.statements.flatMap((statement) => {
+    const inner = statementsInDoBlock(file.body, statement);
+    for (const s of inner) inDoBlock.add(s);
+    return [statement, ...inner];
+  });
+  let commentAllowed = new Set<string>();
+  for (const statement of statements) {
+    if (!inDoBlock.has(statement)) commentAllowed = commentsAllowing(statement);
     const { ast } = statement;
     const control = statement.transaction?.kind;
     if (!file.transactional && control === 'begin') {
@@ -157,7 +170,9 @@ export function lintStatements(file: Pick<LintFile, 'role' | 'body' | 'transacti
     }
     const locks = lockLevels(ast, created);
     const context: StatementContext = {
-      statement, ast, locks, role: file.role, transactional: file.transactional, inTransactionBlock: inBlock,
+      statement, ast, locks, role: file.role, transactional: file.transactional,
+      // a DO block runs in one transaction, even in a Transaction: off revision
+      inTransactionBlock: inBlock || inDoBlock.has(statement),
       isNew: (relation) => created.has(relation),
       isOwned: (relation, column) => (column === undefined ? owned.relations.has(relation) : owned.relations.has(relation) || owned.columns.some((c) => c.column === column && isSameRelation(c.relation, relation))),
       isIndexOfOwnedTable: (index) => owned.indexesOfOwnedTables.has(index),

@@ -93,6 +93,25 @@ test('lock-timeout-missing: SET LOCAL counts only inside the transaction it runs
   assert.equal(fired(lint(`set local lock_timeout = '1s';\nselect 1;\n${ddl}`, true)), []);
 });
 
+test('a DO block: the statements it runs are checked, at their place in the file, and a strata:allow above the block accepts them', () => {
+  const block = "set lock_timeout = '1s';\ndo $$\nbegin\n  if true then\n    create index users_a on app.users (a);\n  end if;\n  update app.users set a = 1;\nend\n$$;";
+  const result = lint(block, true);
+  assert.equal(fired(result), ['create-index-not-concurrently', 'ddl-with-data-change', 'update-without-where']);
+  const index = result.findings.find((f) => f.rule === 'create-index-not-concurrently')!;
+  assert.equal([index.line, index.column], [7, 29]);
+  const update = result.findings.find((f) => f.rule === 'update-without-where')!;
+  assert.equal([update.line, update.column], [9, 3]);
+  // a table the block creates is new, as one created outside it
+  assert.equal(fired(lint("do $$ begin create table app.t (id int); create index t_id on app.t (id); end $$;", true)), []);
+  // non-ASCII text before the block keeps the positions right
+  const accented = lint("comment on table app.users is 'café ünïcode';\ndo $$ begin delete from app.users; end $$;", true);
+  assert.equal(accented.findings.map((f) => [f.rule, f.line, f.column]), [['delete-without-where', 4, 13]]);
+  assert.equal(fired(lint(`-- strata:allow create-index-not-concurrently,update-without-where,ddl-with-data-change,lock-timeout-missing the table is tiny\n${block.replace("set lock_timeout = '1s';\n", '')}`, true)), []);
+  // a function body does not run when the revision does, and dynamic SQL cannot be read
+  assert.equal(fired(lint("create function app.f() returns void language plpgsql as $$ begin delete from app.users; end $$;", true)), []);
+  assert.equal(fired(lint("do $$ begin execute 'delete from app.users'; end $$;", true)), []);
+});
+
 test('unqualified-name: a SET LOCAL search_path outside a block of a Transaction: off revision does not count', () => {
   const sql = 'create table users (id int);';
   assert.equal(fired(lint(`set local search_path = app;\n${sql}`, false)), ['unqualified-name']);
