@@ -51,8 +51,16 @@ export function targetUniverse(revisions: readonly Revision[], applied: readonly
   const ids = [...new Set([...revisions.map((r) => r.id), ...applied.map((a) => a.id)])].sort();
   const tags = new Map<string, string>();
   for (const row of applied) for (const tag of row.tags) tags.set(tag, row.id);
-  for (const revision of revisions) for (const tag of revision.tags) tags.set(tag, revision.id);
-  return { ids, tags };
+  const onDisk = new Map<string, string[]>();
+  for (const revision of revisions) {
+    for (const tag of revision.tags) {
+      tags.set(tag, revision.id);
+      const owners = onDisk.get(tag) ?? [];
+      if (!owners.includes(revision.id)) onDisk.set(tag, [...owners, revision.id]);
+    }
+  }
+  const ambiguousTags = new Map([...onDisk].filter(([, owners]) => owners.length > 1));
+  return ambiguousTags.size > 0 ? { ids, tags, ambiguousTags } : { ids, tags };
 }
 
 /** Pending revisions to apply, in order, up to `targetText` (default head); or why not. */

@@ -14,6 +14,8 @@ export interface TargetUniverse {
   ids: readonly string[];
   /** tag -> revision id */
   tags: ReadonlyMap<string, string>;
+  /** a tag written on more than one revision on disk -> those revisions: it names none of them */
+  ambiguousTags?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** `head`, `base`, `+N`, `-N`, a full id, a unique id prefix, or a tag. */
@@ -28,6 +30,16 @@ export function resolveTarget(text: string, universe: TargetUniverse): TargetRes
     const steps = Number(relative[2]);
     if (steps === 0) return invalid(text, `'${input}' moves nowhere`);
     return { ok: true, target: { kind: 'relative', steps: relative[1] === '-' ? -steps : steps } };
+  }
+  const sharing = universe.ambiguousTags?.get(input);
+  if (sharing !== undefined) {
+    return {
+      ok: false,
+      problem: problem('TARGET_AMBIGUOUS', {
+        message: `the tag '${input}' is on ${sharing.length} revisions: ${sharing.join(', ')}`,
+        hint: `a tag names one revision: remove it from the others' --! Tags: line (strata tags lists every tag), or give a revision id`,
+      }),
+    };
   }
   const tagged = universe.tags.get(input);
   const byPrefix = universe.ids.filter((id) => id.startsWith(input));

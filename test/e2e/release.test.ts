@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -245,6 +245,30 @@ test('tags as commands: tag the head or a revision, list them with the applied s
     expectText((await cli(project, db, 'tag', '--delete', 'v0.9')).stderr, "no revision has the tag 'v0.9'");
     assert.not.match(readFileSync(path.join(project.dir, 'migrations', EXAMPLE_IDS[1]!, 'up.sql'), 'utf8'), 'Tags:');
     expectText((await cli(project, db, 'tag', 'head')).stderr, "'head' is not a valid tag");
+  } finally {
+    project.remove();
+  }
+});
+
+test('a tag written on two revisions by hand: tags lists both and says what is wrong (exit 2), show and up refuse the tag by name', async () => {
+  const db = await database('tag_twice');
+  if (!db) return;
+  const project = exampleProject();
+  try {
+    const file = path.join(project.dir, 'migrations', EXAMPLE_IDS[3]!, 'up.sql');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^(--! Parent: .*\n)/m, '$1--! Tags: v1.0\n'));
+    const list = await cli(project, db, 'tags');
+    expectExit(list, 2, 'the duplicate tag');
+    expectText(list.stdout, `v1.0  ${EXAMPLE_IDS[2]}`, `v1.0  ${EXAMPLE_IDS[3]}`);
+    expectText(list.stderr, `tag 'v1.0' is already on ${EXAMPLE_IDS[2]}`, '1 problem found');
+    const json = await cli(project, db, 'tags', '--json');
+    expectExit(json, 2, 'the duplicate tag, as JSON');
+    assert.equal((JSON.parse(json.stdout) as { problems: Array<{ code: string }> }).problems.map((p) => p.code), ['DUPLICATE_TAG']);
+    const show = await cli(project, db, 'show', 'v1.0');
+    expectExit(show, 2, 'show of a tag on two revisions');
+    expectText(show.stderr, `the tag 'v1.0' is on 2 revisions: ${EXAMPLE_IDS[2]}, ${EXAMPLE_IDS[3]}`);
+    expectExit(await cli(project, db, 'up', 'v1.0'), 2, 'up refuses it');
+    assert.equal(await appliedIds(db), [], 'nothing applied');
   } finally {
     project.remove();
   }
