@@ -122,7 +122,8 @@ export async function readHistory(config: StrataConfig, withDatabase: WithDataba
   } else {
     // the chain on disk is worth listing without the database; other refusals are the database's to explain
     const first = read.problems[0];
-    if (first?.code !== 'CONNECTION_FAILED' && first?.code !== 'LOCK_TIMEOUT') return read;
+    // (strata dev holding the embedded database is the case HISTORY_EMBEDDED_WAIT_MS is for, refused at once)
+    if (first?.code !== 'CONNECTION_FAILED' && first?.code !== 'LOCK_TIMEOUT' && first?.code !== 'EMBEDDED_IN_USE') return read;
     notes.push(`applied state unknown (${first.message}): the chain is listed from the files alone`);
   }
   return {
