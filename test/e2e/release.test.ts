@@ -90,6 +90,9 @@ test('every position relative to the range, replaced folders kept: up to head an
       const throughRange = applied > 1;
       assert.equal(recorded.map((e) => [e.revision_id, e.details]), throughRange ? [[SQUASHED, { replaces: RANGE }]] : [], `the squash event, from ${applied}`);
       if (throughRange) expectText(up.stderr, `recorded ${SQUASHED} as applied in place of the 3 revisions it replaces`);
+      // said once, as it happens (not again in the summary, which then has nothing else to say)
+      if (throughRange) assert.is(up.output.split(`recorded ${SQUASHED} as applied`).length - 1, 1, `the note once, from ${applied}`);
+      if (applied === EXAMPLE_IDS.length) assert.is(up.stdout.trim(), 'nothing to apply: the database is up to date');
       expectExit(await cli(project, db, 'down', 'base'), 0, `down base from ${applied}`);
       assert.equal(await snapshotOf(db), atBase, `the schema at base, from ${applied}`);
       expectExit(await cli(project, db, 'up'), 0);
