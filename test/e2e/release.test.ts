@@ -93,6 +93,10 @@ test('every position relative to the range, replaced folders kept: up to head an
       // said once, as it happens (not again in the summary, which then has nothing else to say)
       if (throughRange) assert.is(up.output.split(`recorded ${SQUASHED} as applied`).length - 1, 1, `the note once, from ${applied}`);
       if (applied === EXAMPLE_IDS.length) assert.is(up.stdout.trim(), 'nothing to apply: the database is up to date');
+      // a replaced revision, shown from its folder kept, is in the state of the squash the database now follows
+      const shown = JSON.parse((await cli(project, db, 'show', RANGE[0]!, '--json')).stdout) as { state: string; replacedBy: string | null; applied: unknown };
+      assert.equal([shown.state, shown.replacedBy, shown.applied], ['applied', SQUASHED, null], `show ${RANGE[0]}, from ${applied}`);
+      expectText((await cli(project, db, 'show', RANGE[0]!)).stdout, `state         applied, as part of ${SQUASHED}, which replaces it`);
       expectExit(await cli(project, db, 'down', 'base'), 0, `down base from ${applied}`);
       assert.equal(await snapshotOf(db), atBase, `the schema at base, from ${applied}`);
       expectExit(await cli(project, db, 'up'), 0);
@@ -134,6 +138,10 @@ test('replaced folders deleted: a database partway through the range gets one pr
     expectExit(done, 0);
     expectText(done.stderr, `recorded ${SQUASHED} as applied`);
     assert.equal(await appliedIds(past), [EXAMPLE_IDS[0], SQUASHED, EXAMPLE_IDS[4]]);
+    // a replaced revision whose folder is gone is named, with the revision that replaces it
+    const gone = await cli(project, past, 'show', RANGE[0]!);
+    expectExit(gone, 2);
+    expectText(gone.stderr, `${RANGE[0]} was squashed into ${SQUASHED}, and its folder is gone`, `strata show ${SQUASHED}`);
   } finally {
     plain.remove();
     project.remove();
