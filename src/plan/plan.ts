@@ -60,7 +60,9 @@ export function targetUniverse(revisions: readonly Revision[], applied: readonly
     }
   }
   const ambiguousTags = new Map([...onDisk].filter(([, owners]) => owners.length > 1));
-  return ambiguousTags.size > 0 ? { ids, tags, ambiguousTags } : { ids, tags };
+  const known = new Set(ids);
+  const replacedBy = new Map(revisions.flatMap((r) => r.replaces.filter((id) => !known.has(id)).map((id) => [id, r.id] as const)));
+  return { ids, tags, ...(ambiguousTags.size > 0 ? { ambiguousTags } : {}), ...(replacedBy.size > 0 ? { replacedBy } : {}) };
 }
 
 /** Pending revisions to apply, in order, up to `targetText` (default head); or why not. */

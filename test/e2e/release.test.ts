@@ -138,6 +138,11 @@ test('replaced folders deleted: a database partway through the range gets one pr
     expectExit(done, 0);
     expectText(done.stderr, `recorded ${SQUASHED} as applied`);
     assert.equal(await appliedIds(past), [EXAMPLE_IDS[0], SQUASHED, EXAMPLE_IDS[4]]);
+    // a fresh database runs the squashed revision: a replaced one is no target there, and is named
+    const fresh = await cli(project, reference, 'up', RANGE[0]!);
+    expectExit(fresh, 2);
+    expectText(fresh.stderr, `${RANGE[0]} was squashed into ${SQUASHED}: here the revisions it replaces are one step, ${SQUASHED}`, `target ${SQUASHED}`);
+    assert.equal(await appliedIds(reference), []);
     // a replaced revision whose folder is gone is named, with the revision that replaces it
     const gone = await cli(project, past, 'show', RANGE[0]!);
     expectExit(gone, 2);
