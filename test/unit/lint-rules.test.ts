@@ -112,6 +112,11 @@ test('a DO block: the statements it runs are checked, at their place in the file
   assert.equal(fired(lint("do $$ begin execute 'delete from app.users'; end $$;", true)), []);
 });
 
+test('update-without-where, delete-without-where: a data-modifying WITH counts too, pointing at its table', () => {
+  const result = lint('with gone as (delete from app.users returning id) select count(*) from gone;\nwith x as (select 1), y as (update app.users set a = 2 returning 1) select 1;\nwith x as (delete from app.users where id = 1 returning id) select 1;', true);
+  assert.equal(result.findings.map((f) => [f.rule, f.line, f.column]), [['delete-without-where', 3, 27], ['update-without-where', 4, 36]]);
+});
+
 test('unqualified-name: a SET LOCAL search_path outside a block of a Transaction: off revision does not count', () => {
   const sql = 'create table users (id int);';
   assert.equal(fired(lint(`set local search_path = app;\n${sql}`, false)), ['unqualified-name']);
