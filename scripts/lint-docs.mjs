@@ -27,7 +27,17 @@ const sections = LINT_RULES.map((rule) => [
   rule.good.sql,
   '```',
 ].join('\n'));
-const index = ['| rule | severity | lock |', '|---|---|---|', ...LINT_RULES.map((r) => `| [\`${r.id}\`](#${r.id}) | ${r.severity} | ${r.lock.split(':')[0]} |`)].join('\n');
+// the lock up to its first ':' outside parentheses (a parenthesis is never cut open)
+const summaryOf = (lock) => {
+  let depth = 0;
+  for (let i = 0; i < lock.length; i += 1) {
+    if (lock[i] === '(') depth += 1;
+    else if (lock[i] === ')') depth -= 1;
+    else if (lock[i] === ':' && depth === 0) return lock.slice(0, i);
+  }
+  return lock;
+};
+const index = ['| rule | severity | lock |', '|---|---|---|', ...LINT_RULES.map((r) => `| [\`${r.id}\`](#${r.id}) | ${r.severity} | ${summaryOf(r.lock)} |`)].join('\n');
 const start = page.indexOf(begin);
 const stop = page.indexOf(end);
 if (start === -1 || stop === -1) throw new Error(`docs/lint.md needs the markers ${begin} and ${end}`);

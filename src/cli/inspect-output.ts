@@ -52,7 +52,9 @@ export function formatShow(report: Extract<ShowReport, { ok: true }>, style: Sty
     edited: style.red(`edited: applied ${appliedText}, but its up.sql has changed since`),
     missing: style.red(`applied ${appliedText}; its folder is missing on disk`),
   }[report.state];
-  lines.push(row('state', state));
+  const squashed = report.replacedBy === null ? undefined
+    : report.state === 'pending' ? `pending: squashed into ${report.replacedBy}, which is pending` : `applied, as part of ${report.replacedBy}, which replaces it (strata show ${report.replacedBy})`;
+  lines.push(row('state', squashed ?? state));
   if (report.irreversible !== null) lines.push(row('irreversible', report.irreversible));
   const compared = (checksum: string, isMatching: boolean | null | undefined, recorded: string | undefined) => {
     if (isMatching === undefined || isMatching === null) return `checksum ${checksum}`;

@@ -2,9 +2,9 @@ import type { CAC } from 'cac';
 import type { RebaseReport, SquashReport, TagsReport } from '../index.js';
 import { withHelp } from './help.js';
 import { finishWritten, untilSignal } from './declare-commands.js';
-import { toJson, type Style } from './output.js';
+import { formatProblems, toJson, type Style } from './output.js';
 import { SHADOW_OPTION } from './proof-commands.js';
-import { finishReport, out, strataFor, usageProblem, type GlobalFlags } from './session.js';
+import { EXIT, err, finishReport, out, strataFor, usageProblem, type GlobalFlags } from './session.js';
 
 /** The release commands: squash, tag, tags, rebase. */
 export function registerReleaseCommands(cli: CAC): void {
@@ -54,7 +54,11 @@ export function registerReleaseCommands(cli: CAC): void {
     examples: [['strata tags', 'the releases and where the database is'], ['strata tags --json', 'the same as JSON']],
   }).action(async (flags: GlobalFlags) => {
     const report = await strataFor({ ...flags, quiet: flags.quiet || flags.json }).tags();
-    return finishReport(report, flags, () => formatTags(report as Extract<TagsReport, { ok: true }>, out), { isData: true });
+    const exit = finishReport(report, flags, () => formatTags(report as Extract<TagsReport, { ok: true }>, out), { isData: true });
+    // the list is what the files say; a problem with them (a tag on two revisions) is said, as status says it
+    if (!report.ok || report.problems.length === 0) return exit;
+    if (!flags.json) console.error(formatProblems(report.problems, err, 'fix them before running up or down.'));
+    return EXIT.invalid;
   });
 
   withHelp(cli.command('rebase', 'after a merge fork: put the revisions this database has not applied after the others')

@@ -105,8 +105,12 @@ export function printEvent(event: StrataEvent, flags: GlobalFlags): void {
   if (text) {
     flushStepLines();
     console.error(text);
+    if (event.type === 'note') notesSaid.add(event.message);
   }
 }
+
+/** The notes a run printed as they happened: its summary does not say them again. */
+const notesSaid = new Set<string>();
 
 export function finishRun(report: RunReport, flags: GlobalFlags, started: number): number {
   flushStepLines();
@@ -114,7 +118,7 @@ export function finishRun(report: RunReport, flags: GlobalFlags, started: number
   if (flags.json) {
     console.log(toJson(report));
   } else if (report.ok) {
-    if (!flags.quiet) console.log(formatRunSummary(report, Math.round(performance.now() - started), out));
+    if (!flags.quiet) console.log(formatRunSummary({ ...report, notes: report.notes.filter((note) => !notesSaid.has(note)) }, Math.round(performance.now() - started), out));
   } else if (report.reason === 'interrupted') {
     console.error(formatInterrupted(report, err));
   } else if (report.reason !== 'failed') {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { StrataError } from '../errors.js';
@@ -26,19 +27,54 @@ export async function openEmbedded(config: StrataConfig, { command, onNote = () 
     return { ...db, close: () => closeThen(db, release) };
   } catch (error) {
     release();
-    throw storageError(config, error, 'open the embedded database') ?? error;
+    // PGlite says only that PostgreSQL did not start: a folder or file it cannot write is the usual cause
+    const unwritable = (error as NodeJS.ErrnoException | undefined)?.code === undefined ? unwritableEntry(config.embeddedDataDir) : undefined;
+    throw storageError(config, unwritable ? { code: 'EACCES' } : error, 'open the embedded database', unwritable) ?? error;
   }
 }
 
+/**
+ * The first entry under the data folder (itself included) that PostgreSQL could not write: no
+ * write bit (PGlite's file system checks the bits, even for root) or no write access for this user.
+ */
+export function unwritableEntry(dir: string): string | undefined {
+  const unwritable = (file: string): boolean => {
+    try {
+      if ((fs.statSync(file).mode & 0o222) === 0) return true;
+      fs.accessSync(file, fs.constants.W_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  if (!fs.existsSync(dir)) return undefined;
+  const folders = [dir];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    if (unwritable(folder)) return folder;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return folder;
+    }
+    for (const entry of entries) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) folders.push(file);
+      else if (entry.isFile() && unwritable(file)) return file;
+    }
+  }
+  return undefined;
+}
+
 /** Errors of the file system under `.strata/` (full disk, no rights, read-only) as a problem naming the folder. */
-function storageError(config: StrataConfig, error: unknown, doing: string): StrataError | undefined {
+function storageError(config: StrataConfig, error: unknown, doing: string, entry?: string): StrataError | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const why = code === undefined ? undefined : STORAGE_ERRORS[code];
   if (why === undefined) return undefined;
   const where = displayPath(config.cwd, path.dirname(config.embeddedDataDir));
   return new StrataError('EMBEDDED_STORAGE', {
     file: where,
-    message: `cannot ${doing} in ${where}: ${why} (${code})`,
+    message: `cannot ${doing} in ${where}: ${why} (${code})${entry === undefined ? '' : ` on ${displayPath(config.cwd, entry)}`}`,
     hint: `${code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space' : 'give this user write access to the folder'}, or set DATABASE_URL to use a server; nothing was changed`,
   });
 }

@@ -2,13 +2,14 @@ import { existsSync } from 'node:fs';
 import { describeDatabase, type StrataConfig } from '../config.js';
 import type { OpenedDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
-import type { Problem, Unavailable } from '../errors.js';
+import { problem, type Problem, type Unavailable } from '../errors.js';
 import { loadRevisions } from '../revision/load-revisions.js';
 import type { AppliedRevision } from '../plan/applied-revision.js';
 import { databaseView, type DatabaseView } from '../plan/squashes.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { describeRevision, type RevisionDetails } from '../plan/describe-revision.js';
 import { listHistory, type HistoryEntry } from '../plan/list-history.js';
+import { computeStatus } from '../plan/revision-status.js';
 
 /** The read-only commands that answer what Alembic users ask: current, show, history. */
 
@@ -101,8 +102,24 @@ export async function showRevision(config: StrataConfig, target: string, withDat
   // a replaced revision is shown from its folder, when it is still there
   const replaced = [...(set.replaced?.values() ?? [])].flat().filter((r) => !view.revisions.includes(r));
   const described = describeRevision([...view.revisions, ...replaced].sort((a, b) => (a.id < b.id ? -1 : 1)), view.applied, target);
-  if (!described.ok) return { ok: false, reason: 'invalid', problems: [described.problem] };
-  return { ok: true, database: description, schema: config.schema, ...described.revision };
+  if (!described.ok) {
+    // a replaced revision whose folder is gone is still known by name, from its squash's Replaces line
+    const squash = described.problem.code === 'TARGET_UNKNOWN' ? view.revisions.find((r) => r.replaces.includes(target.trim())) : undefined;
+    if (squash === undefined) return { ok: false, reason: 'invalid', problems: [described.problem] };
+    return { ok: false, reason: 'invalid', problems: [problem('TARGET_UNKNOWN', {
+      file: squash.up.path, revision: squash.id,
+      message: `${target.trim()} was squashed into ${squash.id}, and its folder is gone`,
+      hint: `strata show ${squash.id} shows the revision that replaces it`,
+    })] };
+  }
+  // shown from its folder while the database follows the squashed chain: its state is the squash's
+  const squash = replaced.some((r) => r.id === described.revision.id) ? view.revisions.find((r) => r.replaces.includes(described.revision.id)) : undefined;
+  if (squash === undefined) return { ok: true, database: description, schema: config.schema, ...described.revision };
+  const squashState = computeStatus(view.revisions, view.applied).find((s) => s.id === squash.id)!.state;
+  return {
+    ok: true, database: description, schema: config.schema,
+    ...described.revision, state: squashState === 'pending' ? 'pending' : 'applied', replacedBy: squash.id, isCurrent: false, applied: null,
+  };
 }
 
 /** Reading the applied state must not keep `history` waiting behind `strata dev` on the embedded database. */
@@ -122,7 +139,8 @@ export async function readHistory(config: StrataConfig, withDatabase: WithDataba
   } else {
     // the chain on disk is worth listing without the database; other refusals are the database's to explain
     const first = read.problems[0];
-    if (first?.code !== 'CONNECTION_FAILED' && first?.code !== 'LOCK_TIMEOUT') return read;
+    // (strata dev holding the embedded database is the case HISTORY_EMBEDDED_WAIT_MS is for, refused at once)
+    if (first?.code !== 'CONNECTION_FAILED' && first?.code !== 'LOCK_TIMEOUT' && first?.code !== 'EMBEDDED_IN_USE') return read;
     notes.push(`applied state unknown (${first.message}): the chain is listed from the files alone`);
   }
   return {

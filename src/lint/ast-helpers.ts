@@ -58,4 +58,18 @@ export function changesExistingRows(context: Pick<StatementContext, 'isNew'>, as
   return context.isNew(relation) ? undefined : relation;
 }
 
+/**
+ * The statement and the data-modifying statements of its WITH clauses, nested ones too
+ * (`with gone as (delete from t returning id) select count(*) from gone` deletes every row of t).
+ */
+export function statementsWithCtes(ast: Node): Node[] {
+  const found: Node[] = [ast];
+  const inner = Object.values(ast)[0] as { withClause?: { ctes?: Node[] } } | undefined;
+  for (const cte of inner?.withClause?.ctes ?? []) {
+    const query = 'CommonTableExpr' in cte ? cte.CommonTableExpr.ctequery : undefined;
+    if (query) found.push(...statementsWithCtes(query));
+  }
+  return found;
+}
+
 export const isDml = (ast: Node): boolean => 'UpdateStmt' in ast || 'DeleteStmt' in ast || 'InsertStmt' in ast || 'MergeStmt' in ast || 'SelectStmt' in ast;

@@ -14,6 +14,7 @@
 import { closest, problem, type Problem } from '../errors.js';
 import { lexSql } from '../sql/lexer.js';
 import type { SqlStatement } from '../sql/split-statements.js';
+import type { VariableSetStmt } from 'libpg-query';
 import { byteOffsetMapper, lineColumnAt } from '../text/source-position.js';
 import type { LintAllow } from '../revision/parse-header.js';
 import { alterTableCommands } from './ast-helpers.js';
@@ -22,6 +23,8 @@ import { isSameRelation, relationOf, RelationSet, type RelationName } from './re
 import type { EarlierStatement, Severity, StatementContext } from './rule.js';
 import { LINT_RULES, RULE_IDS } from './rules.js';
 import { NotNullChecks, type NotNullFact } from './not-null-checks.js';
+import { SessionSetting } from './session-settings.js';
+import { statementsInDoBlock } from './do-blocks.js';
 
 export interface LintFile {
   revision: string;
@@ -127,38 +130,54 @@ export function lintStatements(file: Pick<LintFile, 'role' | 'body' | 'transacti
   const comments = file.body.includes('strata:allow') ? lexSql(file.body).lineComments : [];
   const toUtf16 = byteOffsetMapper(file.body);
   const created = new RelationSet();
-  let hasLockTimeout = options.lockTimeoutConfigured === true;
-  let hasSearchPath = false;
+  const lockTimeout = new SessionSetting(false);
+  const searchPath = new SessionSetting(false);
   let inBlock = file.transactional;
   let earlier: EarlierStatement[] = [];
   let previousEnd = 0;
-  checks.startFile();
-  for (const statement of file.statements) {
-    const commentAllowed = new Set<string>();
+  const commentsAllowing = (statement: SqlStatement): Set<string> => {
+    const allowed = new Set<string>();
     for (const comment of comments) {
       if (comment.start < previousEnd || comment.start >= statement.start) continue;
       const match = ALLOW_COMMENT.exec(file.body.slice(comment.start, comment.end));
       if (!match) continue;
       for (const id of match[1]!.split(',').filter((r) => r !== '')) {
-        if (RULE_IDS.includes(id)) commentAllowed.add(id);
+        if (RULE_IDS.includes(id)) allowed.add(id);
         else lint.unknownAllows.push({ rule: id, index: comment.start });
       }
     }
     previousEnd = statement.end;
+    return allowed;
+  };
+  checks.startFile();
+  // a DO block's statements are checked after it, accepted by the strata:allow comments above the block
+  const inDoBlock = new Set<SqlStatement>();
+  const statements = file.statements.flatMap((statement) => {
+    const inner = statementsInDoBlock(file.body, statement);
+    for (const s of inner) inDoBlock.add(s);
+    return [statement, ...inner];
+  });
+  let commentAllowed = new Set<string>();
+  for (const statement of statements) {
+    if (!inDoBlock.has(statement)) commentAllowed = commentsAllowing(statement);
     const { ast } = statement;
     const control = statement.transaction?.kind;
     if (!file.transactional && control === 'begin') {
       inBlock = true;
       earlier = [];
+      lockTimeout.blockStarted();
+      searchPath.blockStarted();
     }
     const locks = lockLevels(ast, created);
     const context: StatementContext = {
-      statement, ast, locks, role: file.role, transactional: file.transactional, inTransactionBlock: inBlock,
+      statement, ast, locks, role: file.role, transactional: file.transactional,
+      // a DO block runs in one transaction, even in a Transaction: off revision
+      inTransactionBlock: inBlock || inDoBlock.has(statement),
       isNew: (relation) => created.has(relation),
       isOwned: (relation, column) => (column === undefined ? owned.relations.has(relation) : owned.relations.has(relation) || owned.columns.some((c) => c.column === column && isSameRelation(c.relation, relation))),
       isIndexOfOwnedTable: (index) => owned.indexesOfOwnedTables.has(index),
-      hasLockTimeout,
-      hasSearchPath,
+      hasLockTimeout: options.lockTimeoutConfigured === true || lockTimeout.inEffect,
+      hasSearchPath: searchPath.inEffect,
       earlierInTransaction: inBlock ? earlier : [],
       hasValidatedNotNullCheck: (relation, column) => checks.isValidated(relation, column),
     };
@@ -170,21 +189,36 @@ export function lintStatements(file: Pick<LintFile, 'role' | 'body' | 'transacti
     }
     for (const relation of relationsCreated(ast)) created.add(relation);
     checks.observe(ast);
-    if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'search_path') hasSearchPath = ast.VariableSetStmt.kind === 'VAR_SET_VALUE';
-    if ('VariableSetStmt' in ast && ast.VariableSetStmt.name === 'lock_timeout') {
-      const value = ast.VariableSetStmt.args?.[0];
-      // `= 0` turns the timeout off (the parser leaves a zero ival out)
-      const isZero = value !== undefined && 'A_Const' in value && ((value.A_Const.ival !== undefined && !value.A_Const.ival.ival) || value.A_Const.sval?.sval === '0');
-      hasLockTimeout = options.lockTimeoutConfigured === true || (ast.VariableSetStmt.kind === 'VAR_SET_VALUE' && !isZero);
-    }
+    if ('VariableSetStmt' in ast) observeSet(ast.VariableSetStmt, inBlock, { lock_timeout: lockTimeout, search_path: searchPath });
     if (inBlock) earlier.push({ ast, locks });
     if (!file.transactional && (control === 'commit' || control === 'rollback')) {
-      inBlock = false;
+      // COMMIT AND CHAIN ends the block and opens the next one at once
+      inBlock = statement.transaction!.chain;
       earlier = [];
+      for (const setting of [lockTimeout, searchPath]) {
+        setting.blockEnded(control === 'commit');
+        if (inBlock) setting.blockStarted();
+      }
     }
   }
   lint.notNull = checks.endFile();
   return lint;
+}
+
+/** Follows a SET, SET LOCAL or RESET of the settings lint cares about (RESET ALL resets them all). */
+function observeSet(set: VariableSetStmt, inBlock: boolean, settings: Record<'lock_timeout' | 'search_path', SessionSetting>): void {
+  if (set.kind === 'VAR_RESET_ALL') {
+    for (const setting of Object.values(settings)) setting.set(false, set.is_local === true, inBlock);
+    return;
+  }
+  if (set.name !== 'lock_timeout' && set.name !== 'search_path') return;
+  let on = set.kind === 'VAR_SET_VALUE';
+  if (on && set.name === 'lock_timeout') {
+    const value = set.args?.[0];
+    // `= 0` turns the timeout off (the parser leaves a zero ival out)
+    on = !(value !== undefined && 'A_Const' in value && ((value.A_Const.ival !== undefined && !value.A_Const.ival.ival) || value.A_Const.sval?.sval === '0'));
+  }
+  settings[set.name].set(on, set.is_local === true, inBlock);
 }
 
 /** A file's findings from what the rules found in it: its header's Lint-allow, the strata:allow comments, once-per-file rules, positions. */

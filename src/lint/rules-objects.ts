@@ -1,5 +1,5 @@
 /** Rules about dropping, renaming, emptying and maintaining objects that the running application uses. */
-import { alterTableCommands, onExistingTable } from './ast-helpers.js';
+import { alterTableCommands, onExistingTable, statementsWithCtes } from './ast-helpers.js';
 import { formatRelation, listItems, relationOf, relationOfNameList } from './relation-names.js';
 import { hit, type LintRule } from './rule.js';
 import { LOCK_TIMEOUT } from './rules-indexes.js';
@@ -109,9 +109,9 @@ export const OBJECT_RULES: LintRule[] = [
     fix: 'Add the WHERE clause meant; to empty a table deliberately, say why in a Lint-allow.',
     bad: { sql: 'delete from app.sessions;' },
     good: { sql: 'delete from app.sessions where expires_at < now();' },
-    check: ({ ast, isNew }) => ('DeleteStmt' in ast && !ast.DeleteStmt.whereClause && ast.DeleteStmt.relation && !isNew(relationOf(ast.DeleteStmt.relation))
-      ? [hit(`DELETE without WHERE deletes every row of ${formatRelation(relationOf(ast.DeleteStmt.relation))}`)]
-      : []),
+    check: ({ ast: statement, isNew }) => statementsWithCtes(statement).flatMap((ast) => ('DeleteStmt' in ast && !ast.DeleteStmt.whereClause && ast.DeleteStmt.relation && !isNew(relationOf(ast.DeleteStmt.relation))
+      ? [hit(`DELETE without WHERE deletes every row of ${formatRelation(relationOf(ast.DeleteStmt.relation))}`, ast === statement ? undefined : ast.DeleteStmt.relation.location)]
+      : [])),
   },
   {
     id: 'update-without-where',
@@ -121,9 +121,9 @@ export const OBJECT_RULES: LintRule[] = [
     fix: 'Add the WHERE clause meant, and backfill large tables in batches (a WHERE on a key range per statement).',
     bad: { sql: "update app.users set plan = 'free';" },
     good: { sql: "update app.users set plan = 'free' where plan is null and id between 1 and 10000;" },
-    check: ({ ast, isNew }) => ('UpdateStmt' in ast && !ast.UpdateStmt.whereClause && ast.UpdateStmt.relation && !isNew(relationOf(ast.UpdateStmt.relation))
-      ? [hit(`UPDATE without WHERE changes every row of ${formatRelation(relationOf(ast.UpdateStmt.relation))}`)]
-      : []),
+    check: ({ ast: statement, isNew }) => statementsWithCtes(statement).flatMap((ast) => ('UpdateStmt' in ast && !ast.UpdateStmt.whereClause && ast.UpdateStmt.relation && !isNew(relationOf(ast.UpdateStmt.relation))
+      ? [hit(`UPDATE without WHERE changes every row of ${formatRelation(relationOf(ast.UpdateStmt.relation))}`, ast === statement ? undefined : ast.UpdateStmt.relation.location)]
+      : [])),
   },
   {
     id: 'vacuum-full',

@@ -41,6 +41,12 @@ export interface RevisionDetails {
   isHead: boolean;
   /** down.sql's `Irreversible` reason (the stored copy's when the folder is gone), or null */
   irreversible: string | null;
+  /**
+   * the squashed revision that replaces this one, when the database follows the squashed chain (it
+   * ran the squash, or finished the range and recorded the squash in its place): `state` is then the
+   * squashed revision's, and `applied` null (its row is the squash's)
+   */
+  replacedBy: string | null;
   /** null when the folder is missing on disk (the revision is known from its tracking row) */
   files: { up: RevisionFileDetails; down: RevisionFileDetails } | null;
   applied: AppliedDetails | null;
@@ -80,6 +86,7 @@ export function describeRevision(revisions: readonly Revision[], applied: readon
       isCurrent: row !== undefined && row.id === [...applied].map((a) => a.id).sort().at(-1),
       isHead: id === head,
       irreversible: (revision ? revision.down.irreversible : stored?.irreversible) ?? null,
+      replacedBy: null,
       files: revision
         ? {
           up: { path: revision.up.path, checksum: revision.up.checksum, transactional: revision.transactional },

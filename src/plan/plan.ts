@@ -51,8 +51,18 @@ export function targetUniverse(revisions: readonly Revision[], applied: readonly
   const ids = [...new Set([...revisions.map((r) => r.id), ...applied.map((a) => a.id)])].sort();
   const tags = new Map<string, string>();
   for (const row of applied) for (const tag of row.tags) tags.set(tag, row.id);
-  for (const revision of revisions) for (const tag of revision.tags) tags.set(tag, revision.id);
-  return { ids, tags };
+  const onDisk = new Map<string, string[]>();
+  for (const revision of revisions) {
+    for (const tag of revision.tags) {
+      tags.set(tag, revision.id);
+      const owners = onDisk.get(tag) ?? [];
+      if (!owners.includes(revision.id)) onDisk.set(tag, [...owners, revision.id]);
+    }
+  }
+  const ambiguousTags = new Map([...onDisk].filter(([, owners]) => owners.length > 1));
+  const known = new Set(ids);
+  const replacedBy = new Map(revisions.flatMap((r) => r.replaces.filter((id) => !known.has(id)).map((id) => [id, r.id] as const)));
+  return { ids, tags, ...(ambiguousTags.size > 0 ? { ambiguousTags } : {}), ...(replacedBy.size > 0 ? { replacedBy } : {}) };
 }
 
 /** Pending revisions to apply, in order, up to `targetText` (default head); or why not. */

@@ -14,6 +14,10 @@ export interface TargetUniverse {
   ids: readonly string[];
   /** tag -> revision id */
   tags: ReadonlyMap<string, string>;
+  /** a tag written on more than one revision on disk -> those revisions: it names none of them */
+  ambiguousTags?: ReadonlyMap<string, readonly string[]>;
+  /** a revision a squashed revision replaces, not itself in `ids` (the chain followed is the squashed one) -> that squashed revision */
+  replacedBy?: ReadonlyMap<string, string>;
 }
 
 /** `head`, `base`, `+N`, `-N`, a full id, a unique id prefix, or a tag. */
@@ -28,6 +32,16 @@ export function resolveTarget(text: string, universe: TargetUniverse): TargetRes
     const steps = Number(relative[2]);
     if (steps === 0) return invalid(text, `'${input}' moves nowhere`);
     return { ok: true, target: { kind: 'relative', steps: relative[1] === '-' ? -steps : steps } };
+  }
+  const sharing = universe.ambiguousTags?.get(input);
+  if (sharing !== undefined) {
+    return {
+      ok: false,
+      problem: problem('TARGET_AMBIGUOUS', {
+        message: `the tag '${input}' is on ${sharing.length} revisions: ${sharing.join(', ')}`,
+        hint: `a tag names one revision: remove it from the others' --! Tags: line (strata tags lists every tag), or give a revision id`,
+      }),
+    };
   }
   const tagged = universe.tags.get(input);
   const byPrefix = universe.ids.filter((id) => id.startsWith(input));
@@ -49,6 +63,17 @@ export function resolveTarget(text: string, universe: TargetUniverse): TargetRes
     return {
       ok: false,
       problem: problem('TARGET_AMBIGUOUS', { message: `'${input}' matches ${byPrefix.length} revisions: ${shown}`, hint: 'give more of the id' }),
+    };
+  }
+  const replaced = [...(universe.replacedBy ?? [])].filter(([id]) => id.startsWith(input));
+  if (replaced.length === 1) {
+    const [[id, squash]] = replaced as [[string, string]];
+    return {
+      ok: false,
+      problem: problem('TARGET_UNKNOWN', {
+        message: `${id} was squashed into ${squash}: here the revisions it replaces are one step, ${squash}`,
+        hint: `target ${squash}, or a revision before or after it`,
+      }),
     };
   }
   const suggestion = closest(input, [...universe.tags.keys(), ...universe.ids.map((id) => id.slice(15))]);

@@ -439,6 +439,11 @@ test('embedded PGlite: the startup line says so, another strata command is refus
     const json = await runCli(['up', '--json'], { cwd: project.dir, timeoutMs: 30_000 });
     expectExit(json, 1);
     assert.is((JSON.parse(json.stdout) as { reason: string; problems: { code: string }[] }).problems[0]!.code, 'EMBEDDED_IN_USE');
+    // history lists the chain from the files, as when the database cannot be reached
+    const history = await runCli(['history'], { cwd: project.dir, timeoutMs: 30_000 });
+    expectExit(history, 0, 'history while dev holds the embedded database');
+    assert.is(history.stdout.split('\n')[0], `${A} -> ${B} (head), the app schema`);
+    expectText(history.stderr, `note: applied state unknown (strata dev (pid ${dev.child.pid}) holds the embedded database`, 'the chain is listed from the files alone');
     const mark = dev.mark();
     writeFileSync(path.join(project.dir, 'migrations', B, 'up.sql'), upB('v2'));
     await dev.waitFor(new RegExp(`re-applied ${B}`), mark, 30_000);

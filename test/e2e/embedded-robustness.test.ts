@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -127,6 +127,31 @@ test('the disk filling up during a revision on the embedded database: the SQL er
     assert.match(status.stdout, /^pending\s+20261201000000_big/m);
   } finally {
     disk.remove();
+  }
+});
+
+test('an embedded database whose folder cannot be written: a problem naming the folder, exit 1, no stack trace; it opens once writable again', async () => {
+  const project = makeProject();
+  try {
+    cpSync(path.join(fixturesDir, 'example-history'), path.join(project.dir, 'migrations'), { recursive: true });
+    expectExit(await runCli(['up', exampleIds[0]!], { cwd: project.dir, timeoutMs: 60_000 }), 0, 'the first revision applies');
+    const data = path.join(project.dir, '.strata', 'pglite');
+    chmodSync(data, 0o500); // PGlite checks the bits itself, so this holds for root too
+    const status = await runCli(['status'], { cwd: project.dir, timeoutMs: 60_000 });
+    expectExit(status, 1, 'status on a read-only data folder');
+    expectText(status.stderr, '.strata: error: cannot open the embedded database in .strata: permission denied (EACCES) on .strata/pglite', 'give this user write access to the folder');
+    expectNoText(status.output, '    at ');
+    const up = await runCli(['up', '--json'], { cwd: project.dir, timeoutMs: 60_000 });
+    expectExit(up, 1, 'up on a read-only data folder');
+    const report = JSON.parse(up.stdout) as { reason: string; problems: Array<{ code: string }> };
+    assert.equal([report.reason, report.problems[0]!.code], ['unavailable', 'EMBEDDED_STORAGE']);
+    chmodSync(data, 0o700);
+    const again = await runCli(['status'], { cwd: project.dir, timeoutMs: 60_000 });
+    expectExit(again, 0, 'writable again');
+    assert.match(again.stdout, new RegExp(`^applied\\s+${exampleIds[0]!}`, 'm'));
+  } finally {
+    chmodSync(path.join(project.dir, '.strata', 'pglite'), 0o700);
+    project.remove();
   }
 });
 

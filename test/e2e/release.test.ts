@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -90,6 +90,13 @@ test('every position relative to the range, replaced folders kept: up to head an
       const throughRange = applied > 1;
       assert.equal(recorded.map((e) => [e.revision_id, e.details]), throughRange ? [[SQUASHED, { replaces: RANGE }]] : [], `the squash event, from ${applied}`);
       if (throughRange) expectText(up.stderr, `recorded ${SQUASHED} as applied in place of the 3 revisions it replaces`);
+      // said once, as it happens (not again in the summary, which then has nothing else to say)
+      if (throughRange) assert.is(up.output.split(`recorded ${SQUASHED} as applied`).length - 1, 1, `the note once, from ${applied}`);
+      if (applied === EXAMPLE_IDS.length) assert.is(up.stdout.trim(), 'nothing to apply: the database is up to date');
+      // a replaced revision, shown from its folder kept, is in the state of the squash the database now follows
+      const shown = JSON.parse((await cli(project, db, 'show', RANGE[0]!, '--json')).stdout) as { state: string; replacedBy: string | null; applied: unknown };
+      assert.equal([shown.state, shown.replacedBy, shown.applied], ['applied', SQUASHED, null], `show ${RANGE[0]}, from ${applied}`);
+      expectText((await cli(project, db, 'show', RANGE[0]!)).stdout, `state         applied, as part of ${SQUASHED}, which replaces it`);
       expectExit(await cli(project, db, 'down', 'base'), 0, `down base from ${applied}`);
       assert.equal(await snapshotOf(db), atBase, `the schema at base, from ${applied}`);
       expectExit(await cli(project, db, 'up'), 0);
@@ -131,6 +138,15 @@ test('replaced folders deleted: a database partway through the range gets one pr
     expectExit(done, 0);
     expectText(done.stderr, `recorded ${SQUASHED} as applied`);
     assert.equal(await appliedIds(past), [EXAMPLE_IDS[0], SQUASHED, EXAMPLE_IDS[4]]);
+    // a fresh database runs the squashed revision: a replaced one is no target there, and is named
+    const fresh = await cli(project, reference, 'up', RANGE[0]!);
+    expectExit(fresh, 2);
+    expectText(fresh.stderr, `${RANGE[0]} was squashed into ${SQUASHED}: here the revisions it replaces are one step, ${SQUASHED}`, `target ${SQUASHED}`);
+    assert.equal(await appliedIds(reference), []);
+    // a replaced revision whose folder is gone is named, with the revision that replaces it
+    const gone = await cli(project, past, 'show', RANGE[0]!);
+    expectExit(gone, 2);
+    expectText(gone.stderr, `${RANGE[0]} was squashed into ${SQUASHED}, and its folder is gone`, `strata show ${SQUASHED}`);
   } finally {
     plain.remove();
     project.remove();
@@ -245,6 +261,30 @@ test('tags as commands: tag the head or a revision, list them with the applied s
     expectText((await cli(project, db, 'tag', '--delete', 'v0.9')).stderr, "no revision has the tag 'v0.9'");
     assert.not.match(readFileSync(path.join(project.dir, 'migrations', EXAMPLE_IDS[1]!, 'up.sql'), 'utf8'), 'Tags:');
     expectText((await cli(project, db, 'tag', 'head')).stderr, "'head' is not a valid tag");
+  } finally {
+    project.remove();
+  }
+});
+
+test('a tag written on two revisions by hand: tags lists both and says what is wrong (exit 2), show and up refuse the tag by name', async () => {
+  const db = await database('tag_twice');
+  if (!db) return;
+  const project = exampleProject();
+  try {
+    const file = path.join(project.dir, 'migrations', EXAMPLE_IDS[3]!, 'up.sql');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^(--! Parent: .*\n)/m, '$1--! Tags: v1.0\n'));
+    const list = await cli(project, db, 'tags');
+    expectExit(list, 2, 'the duplicate tag');
+    expectText(list.stdout, `v1.0  ${EXAMPLE_IDS[2]}`, `v1.0  ${EXAMPLE_IDS[3]}`);
+    expectText(list.stderr, `tag 'v1.0' is already on ${EXAMPLE_IDS[2]}`, '1 problem found');
+    const json = await cli(project, db, 'tags', '--json');
+    expectExit(json, 2, 'the duplicate tag, as JSON');
+    assert.equal((JSON.parse(json.stdout) as { problems: Array<{ code: string }> }).problems.map((p) => p.code), ['DUPLICATE_TAG']);
+    const show = await cli(project, db, 'show', 'v1.0');
+    expectExit(show, 2, 'show of a tag on two revisions');
+    expectText(show.stderr, `the tag 'v1.0' is on 2 revisions: ${EXAMPLE_IDS[2]}, ${EXAMPLE_IDS[3]}`);
+    expectExit(await cli(project, db, 'up', 'v1.0'), 2, 'up refuses it');
+    assert.equal(await appliedIds(db), [], 'nothing applied');
   } finally {
     project.remove();
   }

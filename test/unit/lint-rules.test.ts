@@ -74,6 +74,55 @@ test('lock-timeout-missing: a SET lock_timeout earlier satisfies it, SET lock_ti
   assert.equal(fired(lintText(`--! Parent: base\n\n${ddl}\n`, true, { lockTimeoutConfigured: true })), []);
 });
 
+test('lock-timeout-missing: SET LOCAL counts only inside the transaction it runs in, RESET and a rolled-back SET take the timeout away', () => {
+  const ddl = 'alter table app.users alter column email set default null;';
+  // Transaction: off: outside a block, SET LOCAL does nothing; inside one, it ends with the block
+  assert.equal(fired(lint(`set local lock_timeout = '1s';\n${ddl}`, false)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`begin;\nset local lock_timeout = '1s';\ncommit;\n${ddl}`, false)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`begin;\nset local lock_timeout = '1s';\n${ddl}\ncommit;`, false)), []);
+  assert.equal(fired(lint(`begin;\nset lock_timeout = '1s';\ncommit;\n${ddl}`, false)), []);
+  assert.equal(fired(lint(`begin;\nset lock_timeout = '1s';\nrollback;\n${ddl}`, false)), ['lock-timeout-missing']);
+  assert.equal(fired(lint(`begin;\nset local lock_timeout = '1s';\ncommit and chain;\n${ddl}\ncommit;`, false)), ['lock-timeout-missing']);
+  // either mode: RESET, SET TO DEFAULT and RESET ALL turn it off again
+  for (const transactional of [true, false]) {
+    assert.equal(fired(lint(`set lock_timeout = '1s';\nreset lock_timeout;\n${ddl}`, transactional)), ['lock-timeout-missing']);
+    assert.equal(fired(lint(`set lock_timeout = '1s';\nset lock_timeout to default;\n${ddl}`, transactional)), ['lock-timeout-missing']);
+    assert.equal(fired(lint(`set lock_timeout = '1s';\nreset all;\n${ddl}`, transactional)), ['lock-timeout-missing']);
+  }
+  // a transactional revision is one block: SET LOCAL lasts to its end
+  assert.equal(fired(lint(`set local lock_timeout = '1s';\nselect 1;\n${ddl}`, true)), []);
+});
+
+test('a DO block: the statements it runs are checked, at their place in the file, and a strata:allow above the block accepts them', () => {
+  const block = "set lock_timeout = '1s';\ndo $$\nbegin\n  if true then\n    create index users_a on app.users (a);\n  end if;\n  update app.users set a = 1;\nend\n$$;";
+  const result = lint(block, true);
+  assert.equal(fired(result), ['create-index-not-concurrently', 'ddl-with-data-change', 'update-without-where']);
+  const index = result.findings.find((f) => f.rule === 'create-index-not-concurrently')!;
+  assert.equal([index.line, index.column], [7, 29]);
+  const update = result.findings.find((f) => f.rule === 'update-without-where')!;
+  assert.equal([update.line, update.column], [9, 3]);
+  // a table the block creates is new, as one created outside it
+  assert.equal(fired(lint("do $$ begin create table app.t (id int); create index t_id on app.t (id); end $$;", true)), []);
+  // non-ASCII text before the block keeps the positions right
+  const accented = lint("comment on table app.users is 'café ünïcode';\ndo $$ begin delete from app.users; end $$;", true);
+  assert.equal(accented.findings.map((f) => [f.rule, f.line, f.column]), [['delete-without-where', 4, 13]]);
+  assert.equal(fired(lint(`-- strata:allow create-index-not-concurrently,update-without-where,ddl-with-data-change,lock-timeout-missing the table is tiny\n${block.replace("set lock_timeout = '1s';\n", '')}`, true)), []);
+  // a function body does not run when the revision does, and dynamic SQL cannot be read
+  assert.equal(fired(lint("create function app.f() returns void language plpgsql as $$ begin delete from app.users; end $$;", true)), []);
+  assert.equal(fired(lint("do $$ begin execute 'delete from app.users'; end $$;", true)), []);
+});
+
+test('update-without-where, delete-without-where: a data-modifying WITH counts too, pointing at its table', () => {
+  const result = lint('with gone as (delete from app.users returning id) select count(*) from gone;\nwith x as (select 1), y as (update app.users set a = 2 returning 1) select 1;\nwith x as (delete from app.users where id = 1 returning id) select 1;', true);
+  assert.equal(result.findings.map((f) => [f.rule, f.line, f.column]), [['delete-without-where', 3, 27], ['update-without-where', 4, 36]]);
+});
+
+test('unqualified-name: a SET LOCAL search_path outside a block of a Transaction: off revision does not count', () => {
+  const sql = 'create table users (id int);';
+  assert.equal(fired(lint(`set local search_path = app;\n${sql}`, false)), ['unqualified-name']);
+  assert.equal(fired(lint(`set local search_path = app;\n${sql}`, true)), []);
+});
+
 test('Lint-allow in the header accepts a rule for the file; strata:allow above a statement accepts it for that statement only', () => {
   const header = lintText("--! Parent: base\n--! Lint-allow: create-index-not-concurrently orders has 40 rows\n\ncreate index i on app.orders (a);\ncreate index j on app.orders (b);\n", true);
   assert.equal(header.findings, []);
