@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import os from 'node:os';
 import pg from 'pg';
 import { expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
 import { adminUrl, runCli, type CliResult } from '../helpers/harness.js';
@@ -47,6 +48,18 @@ test('flag values that look like numbers are text: --schema 123, --dir 2026, --d
   expectExit(url, 2);
   assert.equal([jsonProblem(url).reason, jsonProblem(url).code], ['invalid', 'CONFIG_INVALID']);
   noStack(url);
+});
+
+it('a URL without a user connects as psql does, as the operating system user, also with USER unset (cron, systemd, containers)', async () => {
+  const url = new URL(db!.url);
+  url.username = '';
+  url.password = '';
+  const osUser = os.userInfo().username;
+  const result = await runCli(['status'], { cwd: project.dir, env: { DATABASE_URL: url.toString(), USER: undefined, LOGNAME: undefined, PGUSER: undefined } });
+  expectNoText(result.output, 'no PostgreSQL user name');
+  // the server knows that role (a trust login), or says it does not: either way it was asked for it
+  if (result.code !== 0) expectText(result.output, `role "${osUser}" does not exist`);
+  noStack(result);
 });
 
 it('--schema 123 is a schema named 123', async () => {
