@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { StrataError } from './errors.js';
+import { connectionUrlHost, parseConnectionUrl } from './text/connection-url.js';
 import { createRedactor, redactConnectionString, type Redactor } from './text/redact.js';
 
 /** What a caller may set; anything left out comes from the environment, then `.env`, then defaults. */
@@ -280,13 +281,13 @@ export function connectionUrlProblem(name: string, url: string): { message: stri
   const unencoded = { message: `${name} has an unencoded '${breaker}' in its password ('${shown}'): the driver would not connect to the host written after the '@'`, hint: PERCENT_ENCODING_HINT };
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = parseConnectionUrl(url);
   } catch {
     return breaker ? unencoded : { message: `${name} is not a valid URL ('${shown}')`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };
   }
   if (breaker) {
     const written = /^(\[[^\]]*\]|[^:/?]*)/.exec(url.slice(lastAt + 1))![0];
-    if (written.toLowerCase() !== parsed.hostname.toLowerCase()) return unencoded;
+    if (written.toLowerCase() !== connectionUrlHost(parsed).toLowerCase()) return unencoded;
   }
   return undefined;
 }
