@@ -108,16 +108,17 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   const databaseUrl = pick(options.databaseUrl, 'DATABASE_URL');
   const shadowDatabaseUrl = pick(options.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
   for (const [name, url, flag] of [['DATABASE_URL', databaseUrl, options.databaseUrl], ['SHADOW_DATABASE_URL', shadowDatabaseUrl, options.shadowDatabaseUrl]] as const) {
-    const problem = url === undefined ? undefined : connectionUrlProblem(name, url);
-    if (!problem) continue;
+    if (url === undefined) continue;
     // say where the URL was set: a flag, the environment, or a line of .env (never the line's text)
     const isFlag = flag !== undefined && flag !== '';
     const isEnvironment = !isFlag && env[name] !== undefined && env[name] !== '';
-    if (isFlag || isEnvironment) throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${isFlag ? `--${name === 'DATABASE_URL' ? 'database-url' : 'shadow-database-url'}` : 'the environment'})` });
-    const line = dotEnvLineOf(cwd, name);
-    const opening = url!.charAt(0);
-    const unclosed = /^["'`]$/.test(opening) && !url!.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
-    throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env', ...(line === undefined ? {} : { line }), hint: `${unclosed}${problem.hint}` });
+    if (isFlag || isEnvironment) {
+      const problem = connectionUrlProblem(name, url);
+      if (problem) throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${isFlag ? `--${name === 'DATABASE_URL' ? 'database-url' : 'shadow-database-url'}` : 'the environment'})` });
+      continue;
+    }
+    const problem = dotEnvUrlProblem(cwd, name, url);
+    if (problem) throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env' });
   }
   return {
     cwd,
@@ -233,8 +234,31 @@ function readDotEnv(cwd: string): Record<string, string> {
   }
 }
 
-/** The line of .env that sets `name` (the last, which wins), for a problem with its value. */
-function dotEnvLineOf(cwd: string, name: string): number | undefined {
+/**
+ * Why a URL set in .env cannot be used, at its line (never the line's text: it holds the whole
+ * password). An unquoted '#' starts a comment there, so a password with one is cut short: that is
+ * said even when what is left happens to parse (postgres://app:123 reads as host app, port 123).
+ */
+function dotEnvUrlProblem(cwd: string, name: string, url: string): { message: string; hint: string; line?: number } | undefined {
+  const setting = dotEnvLineOf(cwd, name);
+  const at = setting === undefined ? {} : { line: setting.line };
+  const opening = url.charAt(0);
+  const unclosed = /^["'`]$/.test(opening) && !url.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
+  const hash = setting !== undefined && /^[^"'`]/.test(setting.value) ? setting.value.indexOf('#') : -1;
+  const cutAtHash = unclosed === '' && hash >= 0;
+  // (quotes would not do: in a URL a '#' ends the address, so the driver would cut it there instead)
+  const hashHint = "in .env an unquoted '#' starts a comment, so the value ends before it: write the '#' of the password as %23";
+  const problem = connectionUrlProblem(name, url);
+  if (problem) return { ...problem, ...at, hint: cutAtHash ? `${hashHint}; ${problem.hint}` : `${unclosed}${problem.hint}` };
+  if (cutAtHash && setting!.value.slice(hash).includes('@')) {
+    // (no part of it shown: what is left after the user name is the password's start, digits or not)
+    return { message: `${name} in .env is cut short at an unquoted '#' in its password`, hint: hashHint, ...at };
+  }
+  return undefined;
+}
+
+/** The line of .env that sets `name` (the last, which wins) and its value as written, for a problem with its value. */
+function dotEnvLineOf(cwd: string, name: string): { line: number; value: string } | undefined {
   let lines: string[];
   try {
     lines = readFileSync(path.join(cwd, '.env'), 'utf8').split(/\r?\n|\r/);
@@ -242,7 +266,10 @@ function dotEnvLineOf(cwd: string, name: string): number | undefined {
     return undefined;
   }
   const setting = new RegExp(`^\\s*(export\\s+)?${name}\\s*=`);
-  for (let i = lines.length - 1; i >= 0; i--) if (setting.test(lines[i]!)) return i + 1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const found = setting.exec(lines[i]!);
+    if (found) return { line: i + 1, value: lines[i]!.slice(found[0].length).trim() };
+  }
   return undefined;
 }
 

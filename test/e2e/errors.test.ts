@@ -484,6 +484,14 @@ it('a password in DATABASE_URL is never printed', async () => {
   expectExit(badDotEnv, 2);
   expectNoText(badDotEnv.output, secret);
   expectText(badDotEnv.stderr, '.env:3: error: SHADOW_DATABASE_URL must be a postgres:// or postgresql:// URL', 'the value opens a quote (") it never closes');
+  // an unquoted '#' in .env starts a comment: the URL is cut inside the password, whose start is never shown
+  for (const [password, message] of [[`Qzx#${secret}`, "DATABASE_URL is not a valid URL ('postgres://postgres:***')"], [`1234#${secret}`, "DATABASE_URL in .env is cut short at an unquoted '#' in its password"]] as const) {
+    p.write('.env', `DATABASE_URL=postgres://postgres:${password}@127.0.0.1:1/app\n`);
+    const cut = await strata(p, ['status'], { DATABASE_URL: undefined });
+    expectExit(cut, 2);
+    expectNoText(cut.output, secret, password.split('#')[0]!);
+    expectText(cut.stderr, `.env:1: error: ${message}`, "in .env an unquoted '#' starts a comment, so the value ends before it: write the '#' of the password as %23");
+  }
   // a server that accepts it (trust): the line naming the database hides it too
   const url = new URL(db!.url);
   url.password = secret;
