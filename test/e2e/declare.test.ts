@@ -247,6 +247,24 @@ test('renames: a -- strata:renamed-from hint and --rename keep the column and it
   }
 });
 
+test('schema.sql that does not load names its line, also for an error the server gives no position (a foreign key to a table that is not there)', async () => {
+  if (!target) return;
+  const project = await dumpedProject();
+  try {
+    project.edit((text) => `${text}\ncreate table public.notes (id int, order_id bigint references public.nope (id));\n`);
+    const line = project.schema().split('\n').findIndex((l) => l.startsWith('create table public.notes')) + 1;
+    for (const args of [['diff'], ['new', 'notes', '--from-schema']]) {
+      const result = await runCli(args, { cwd: project.dir, env: serverEnv() });
+      assert.is(result.code, 2, result.output);
+      assert.match(result.stderr, `schema.sql:${line}:1: error: schema.sql does not load on an empty database: relation "public.nope" does not exist (42P01)`);
+      assert.match(result.stderr, `> ${line} | create table public.notes`);
+    }
+    assert.equal(project.revisions(), EXAMPLE_IDS);
+  } finally {
+    project.remove();
+  }
+});
+
 test('schema.sql written at an older head is refused: a revision from it would undo the newer ones', async () => {
   if (!target) return;
   const project = await dumpedProject();
