@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
 import { adminUrl, runCli, type CliResult } from '../helpers/harness.js';
@@ -60,6 +62,21 @@ it('a URL without a user connects as psql does, as the operating system user, al
   // the server knows that role (a trust login), or says it does not: either way it was asked for it
   if (result.code !== 0) expectText(result.output, `role "${osUser}" does not exist`);
   noStack(result);
+});
+
+it('a Transaction: off revision with CREATE INDEX CONCURRENTLY inside its own BEGIN ... COMMIT is refused before its first statement runs', async () => {
+  const C = '20261103090000_index_orders';
+  const body = 'create table notes (id int);\nbegin;\ncreate index concurrently notes_id on notes (id);\ncommit;\n';
+  for (const [rel, text] of Object.entries(revisionFiles(C, B, body, 'drop table notes;\n', ['--! Transaction: off']))) project.write(rel, text);
+  try {
+    const result = await run('up', '--no-lint');
+    expectExit(result, 2);
+    expectText(result.stderr, `migrations/${C}/up.sql:6:1: error: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and the block opened at line 5 (BEGIN) is still open here`);
+    const found = await db!.query<{ n: number }>("select count(*)::int as n from pg_class where relname in ('customers', 'orders', 'notes')");
+    assert.is(found[0]!.n, 0, 'nothing ran, not even the revisions before it');
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
 });
 
 it('--schema 123 is a schema named 123', async () => {
