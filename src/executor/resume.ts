@@ -117,7 +117,7 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
   resume.set(first, { from, dropsInvalidIndex, row });
   notes.push(from >= statements.length
     ? `${first.id}: every statement took effect in an earlier run (${row.actor}); it is recorded now`
-    : `resuming ${first.id} at statement ${from + 1} of ${statements.length} (line ${line(from)}): ${from === 0 ? 'none' : `statements 1–${from}`} took effect in an earlier run (${row.actor}, ${row.updatedAt.toISOString()})${dropsInvalidIndex ? '; an INVALID index left by its CREATE INDEX CONCURRENTLY is dropped and built again' : ''}`);
+    : `resuming ${first.id} at statement ${from + 1} of ${statements.length} (line ${line(from)}): ${from === 0 ? 'none' : from === 1 ? 'statement 1' : `statements 1–${from}`} took effect in an earlier run (${row.actor}, ${row.updatedAt.toISOString()})${dropsInvalidIndex ? '; an INVALID index left by its CREATE INDEX CONCURRENTLY is dropped and built again' : ''}`);
   return { ok: true, resume, notes };
 }
 

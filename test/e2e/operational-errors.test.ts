@@ -79,6 +79,26 @@ it('a Transaction: off revision with CREATE INDEX CONCURRENTLY inside its own BE
   }
 });
 
+it('a Transaction: off revision failing at statement 2 says statement 1 (not "statements 1–1"), failing and resuming', async () => {
+  const C = '20261103090000_notes';
+  const write = (body: string) => {
+    for (const [rel, text] of Object.entries(revisionFiles(C, B, body, 'drop table notes;\n', ['--! Transaction: off']))) project.write(rel, text);
+  };
+  write('create table notes (id int);\nselect 1/0;\n');
+  try {
+    const failed = await run('up');
+    expectExit(failed, 1);
+    expectText(failed.stderr, 'strata up resumes it at statement 2 once the cause is fixed, after checking that statement 1 is unchanged (it is not run again)');
+    write('create table notes (id int);\nselect 1;\n');
+    const resumed = await run('up');
+    expectExit(resumed, 0);
+    expectText(resumed.stderr, `resuming ${C} at statement 2 of 2 (line 5): statement 1 took effect in an earlier run`);
+    expectNoText(resumed.output + failed.output, '1–1');
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
+});
+
 it('--schema 123 is a schema named 123', async () => {
   const result = await run('up', '--schema', '123');
   expectExit(result, 0);
