@@ -68,6 +68,7 @@ test('up +N with more than pending: refused, saying how many are pending', () =>
   const p = single(planUp(revisions, applied(A, B, C), '+3'), 'TARGET_INVALID');
   assert.is(p.message, "'+3' asks for 3 revisions but only 2 are pending");
   assert.is(single(planUp(revisions, applied(A, B, C, D), '+2'), 'TARGET_INVALID').message, "'+2' asks for 2 revisions but only 1 is pending");
+  assert.is(single(planUp(revisions, applied(A, B, C, D, E), '+1'), 'TARGET_INVALID').message, "'+1' asks for 1 revision but only 0 are pending");
 });
 
 test('up -N goes backwards: refused, pointing at down', () => {
