@@ -52,7 +52,11 @@ export function formatShow(report: Extract<ShowReport, { ok: true }>, style: Sty
     edited: style.red(`edited: applied ${appliedText}, but its up.sql has changed since`),
     missing: style.red(`applied ${appliedText}; its folder is missing on disk`),
   }[report.state];
-  lines.push(row('state', state));
+  // a replaced revision has no state of its own here: the squashed one stands for it
+  const replaced = report.replacedBy;
+  lines.push(row('state', replaced
+    ? `replaced by ${replaced.id} (squashed), ${replaced.isApplied ? 'which is applied: its SQL has run here' : 'which is pending'}; this database follows that revision, not this one`
+    : state));
   if (report.irreversible !== null) lines.push(row('irreversible', report.irreversible));
   const compared = (checksum: string, isMatching: boolean | null | undefined, recorded: string | undefined) => {
     if (isMatching === undefined || isMatching === null) return `checksum ${checksum}`;

@@ -100,7 +100,9 @@ export async function showRevision(config: StrataConfig, target: string, withDat
   const { description, view } = read;
   // a replaced revision is shown from its folder, when it is still there
   const replaced = [...(set.replaced?.values() ?? [])].flat().filter((r) => !view.revisions.includes(r));
-  const described = describeRevision([...view.revisions, ...replaced].sort((a, b) => (a.id < b.id ? -1 : 1)), view.applied, target);
+  // the squashed revision this database follows in place of each of them
+  const replacedBy = new Map([...(set.replaced?.entries() ?? [])].flatMap(([squash, revisions]) => revisions.filter((r) => replaced.includes(r)).map((r) => [r.id, squash] as const)));
+  const described = describeRevision([...view.revisions, ...replaced].sort((a, b) => (a.id < b.id ? -1 : 1)), view.applied, target, replacedBy);
   if (!described.ok) return { ok: false, reason: 'invalid', problems: [described.problem] };
   return { ok: true, database: description, schema: config.schema, ...described.revision };
 }

@@ -41,6 +41,11 @@ export interface RevisionDetails {
   isHead: boolean;
   /** down.sql's `Irreversible` reason (the stored copy's when the folder is gone), or null */
   irreversible: string | null;
+  /**
+   * The squashed revision that replaces it on this database (its folder is kept for databases
+   * partway through the range), and whether that one is applied; null when it is not replaced.
+   */
+  replacedBy: { id: string; isApplied: boolean } | null;
   /** null when the folder is missing on disk (the revision is known from its tracking row) */
   files: { up: RevisionFileDetails; down: RevisionFileDetails } | null;
   applied: AppliedDetails | null;
@@ -51,7 +56,7 @@ export type DescribedRevision = { ok: true; revision: RevisionDetails } | { ok: 
 const ONE_REVISION = 'strata show takes one revision: head, a revision id or its prefix, or a tag';
 
 /** One revision (`head`, an id or its unique prefix, a tag), from its files and its tracking row. */
-export function describeRevision(revisions: readonly Revision[], applied: readonly AppliedRevision[], targetText: string): DescribedRevision {
+export function describeRevision(revisions: readonly Revision[], applied: readonly AppliedRevision[], targetText: string, replacedBy: ReadonlyMap<string, string> = new Map()): DescribedRevision {
   const resolved = resolveTarget(targetText, targetUniverse(revisions, applied));
   if (!resolved.ok) {
     // a typo's suggestion and an ambiguous prefix's advice are more use than the general hint
@@ -80,6 +85,7 @@ export function describeRevision(revisions: readonly Revision[], applied: readon
       isCurrent: row !== undefined && row.id === [...applied].map((a) => a.id).sort().at(-1),
       isHead: id === head,
       irreversible: (revision ? revision.down.irreversible : stored?.irreversible) ?? null,
+      replacedBy: replacedBy.has(id) ? { id: replacedBy.get(id)!, isApplied: applied.some((a) => a.id === replacedBy.get(id)) } : null,
       files: revision
         ? {
           up: { path: revision.up.path, checksum: revision.up.checksum, transactional: revision.transactional },

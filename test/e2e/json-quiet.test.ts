@@ -29,7 +29,7 @@ const KEYS = {
   headsForked: ['heads', 'keep', 'moves', 'ok', 'reason'],
   forkHead: ['branch', 'forkedFrom', 'id', 'message'],
   move: ['branch', 'edits', 'onto'],
-  show: ['applied', 'database', 'files', 'id', 'irreversible', 'isCurrent', 'isHead', 'message', 'ok', 'parent', 'schema', 'state', 'tags'],
+  show: ['applied', 'database', 'files', 'id', 'irreversible', 'isCurrent', 'isHead', 'message', 'ok', 'parent', 'replacedBy', 'schema', 'state', 'tags'],
   showFile: ['checksum', 'path', 'transactional'],
   showApplied: ['at', 'by', 'downChecksum', 'durationMs', 'isDownMatching', 'isStoredDownTransactional', 'isUpMatching', 'upChecksum'],
   history: ['current', 'database', 'head', 'isAppliedKnown', 'notes', 'ok', 'problems', 'revisions', 'schema'],
