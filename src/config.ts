@@ -288,6 +288,9 @@ const PERCENT_ENCODING_HINT = 'percent-encode special characters in the password
 /** Why a connection URL cannot be used as it is written, without ever showing its password. */
 export function connectionUrlProblem(name: string, url: string): { message: string; hint: string } | undefined {
   const shown = redactConnectionString(url);
+  if (/^\s+postgres(ql)?:\/\//.test(url)) {
+    return { message: `${name} starts with whitespace before postgres:// ('${shown}')`, hint: 'remove it: the URL must start with postgres:// or postgresql:// (as for psql)' };
+  }
   if (!/^postgres(ql)?:\/\//.test(url)) {
     return { message: `${name} must be a postgres:// or postgresql:// URL, got '${shown}'`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };
   }

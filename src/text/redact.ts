@@ -47,7 +47,8 @@ function hideUserinfo(userinfo: string, canBeUserAlone: boolean): string {
 
 /** `url` split around its userinfo: everything between the scheme's colon (and slashes) and the last '@'. */
 function splitUserinfo(url: string): { before: string; userinfo: string; after: string; canBeUserAlone: boolean } | undefined {
-  const scheme = /^[a-z][a-z0-9+.-]*:(\/{0,2})/i.exec(url);
+  // (whitespace before the scheme, a stray space pasted into DATABASE_URL, is not part of a secret)
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:(\/{0,2})/i.exec(url);
   if (!scheme) return undefined;
   const at = url.lastIndexOf('@');
   if (at < scheme[0].length) return undefined;

@@ -474,6 +474,11 @@ it('a password in DATABASE_URL is never printed', async () => {
   expectExit(badScheme, 2);
   expectNoText(badScheme.output, secret);
   expectText(badScheme.stderr, 'DATABASE_URL must be a postgres:// or postgresql:// URL', '(from the environment)');
+  // a space pasted before the scheme: said as such, the user name and the rest of the message left whole
+  const spaced = await strata(p, ['up'], { DATABASE_URL: ` postgres://root:${secret}@localhost/app` });
+  expectExit(spaced, 2);
+  expectNoText(spaced.output, secret);
+  expectText(spaced.stderr, "DATABASE_URL starts with whitespace before postgres:// (' postgres://root:***@localhost/app') (from the environment)");
   const badFlag = await strata(p, ['up', '--database-url', `postgres://root:${secret}#@localhost/app`], { DATABASE_URL: undefined });
   expectExit(badFlag, 2);
   expectNoText(badFlag.output, secret);

@@ -25,6 +25,13 @@ const cases: [string, string][] = [
   ['postgres://u:***@h:5432/db', 'postgres://u:***@h:5432/db'],
 ];
 
+// whitespace pasted before the scheme is not part of a secret: the user name stays, words elsewhere are not hidden
+test('a known URL with a space before its scheme hides its password only', () => {
+  const redact = createRedactor([' postgres://postgres:Sekr3tPw@127.0.0.1:5432/app']);
+  assert.is(redact("DATABASE_URL must be a postgres:// URL, got ' postgres://postgres:Sekr3tPw@127.0.0.1:5432/app'"), "DATABASE_URL must be a postgres:// URL, got ' postgres://postgres:***@127.0.0.1:5432/app'");
+  assert.is(createRedactor([' postgres://postgres@h/app'])('a postgres:// URL for role postgres'), 'a postgres:// URL for role postgres');
+});
+
 for (const [input, expected] of cases) {
   test(`redactUrl(${JSON.stringify(input)})`, () => {
     assert.is(redactUrl(input), expected);
