@@ -94,7 +94,8 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   }
   const lockTimeoutText = options.lockTimeoutSeconds?.toString() ?? pick(undefined, 'STRATA_LOCK_TIMEOUT');
   const lockTimeoutSeconds = lockTimeoutText === undefined ? 60 : Number(lockTimeoutText);
-  if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) {
+  // (Number('') is 0: an empty value is not a timeout of none)
+  if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0 || lockTimeoutText?.trim() === '') {
     throw new StrataError('CONFIG_INVALID', {
       message: `lock timeout '${lockTimeoutText}' is not a number of seconds`,
       hint: 'use --lock-timeout 60 or STRATA_LOCK_TIMEOUT=60',

@@ -52,6 +52,21 @@ test('flag values that look like numbers are text: --schema 123, --dir 2026, --d
   noStack(url);
 });
 
+it('an empty flag value (--schema "$UNSET") is no value, as an empty variable is: not the number 0 read as the text "0"', async () => {
+  const status = await run('status', '--schema', '', '--dir', '', '--json');
+  expectExit(status, 0);
+  assert.is((JSON.parse(status.stdout) as { schema: string }).schema, 'strata');
+  const up = await run('up', '--schema', '');
+  expectExit(up, 0);
+  const schemas = await db!.query<{ name: string }>("select nspname as name from pg_namespace where nspname in ('0', 'strata') order by 1");
+  assert.equal(schemas.map((r) => r.name), ['strata'], 'no schema named 0');
+  const url = await run('status', '--database-url', '');
+  expectNoText(url.output, "got '0'");
+  const timeout = await run('status', '--lock-timeout', '');
+  expectExit(timeout, 2);
+  expectText(timeout.stderr, "lock timeout '' is not a number of seconds");
+});
+
 it('a URL without a user connects as psql does, as the operating system user, also with USER unset (cron, systemd, containers)', async () => {
   const url = new URL(db!.url);
   url.username = '';
