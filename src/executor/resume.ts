@@ -62,6 +62,12 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
     })]);
   }
   if (!first || !row) return { ok: true, resume, notes };
+  if (first.recordOnly) {
+    // strata stamp records it done without its SQL: what ran of it part way is the user's to keep
+    await db.query(clearProgressSql(schema, row.revisionId, row.direction));
+    notes.push(`${first.id}: ${row.done} of ${row.statementCount} statements of its ${row.direction === 'up' ? 'up.sql' : 'down.sql'} took effect in an earlier run (${row.actor}); stamp ${row.direction === 'up' ? 'records it as applied' : 'removes its record'} without running the rest, and forgets that progress`);
+    return { ok: true, resume, notes };
+  }
 
   const statements = request.statementsOf(first.script);
   const file = first.script.path;

@@ -114,6 +114,24 @@ it('a Transaction: off revision failing at statement 2 says statement 1 (not "st
   }
 });
 
+it('stamp of a revision whose Transaction: off down.sql stopped part way removes its record and forgets that progress', async () => {
+  const C = '20261103090000_notes';
+  for (const [rel, text] of Object.entries(revisionFiles(C, B, 'create table notes (id int);\ncreate table notes2 (id int);\n', '--! Transaction: off\n\ndrop table notes2;\nselect 1/0;\ndrop table notes;\n'))) project.write(rel, text);
+  try {
+    expectExit(await run('up'), 0);
+    expectExit(await run('down'), 1);
+    const stamped = await run('stamp', '-1');
+    expectExit(stamped, 0);
+    expectText(stamped.stderr, `${C}: 1 of 3 statements of its down.sql took effect in an earlier run`, 'stamp removes its record without running the rest, and forgets that progress');
+    expectNoText(stamped.output, 'it is a transactional revision now', 'Transaction: off');
+    const status = await run('status');
+    expectNoText(status.stdout, 'partial');
+    assert.equal(await db!.query('select 1 from strata.progress'), []);
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
+});
+
 it('--schema 123 is a schema named 123', async () => {
   const result = await run('up', '--schema', '123');
   expectExit(result, 0);
