@@ -23,8 +23,7 @@ export function databaseProblem(error: unknown, schema: string): Problem | undef
 }
 
 /** a tracking table or column strata's queries name is not there, or not of its type: changed by hand, or another tool's schema */
-const trackingChanged = (schema: string) => `the tracking tables in schema ${schema} are not as strata made them (a table or column dropped or changed by hand, `
-  + `or a schema of that name that is another tool's): restore them as strata sql up --from base defines them, or use another --schema`;
+const trackingChanged = (schema: string) => `the tracking tables in schema ${schema} are not as strata made them (a table or column dropped or changed by hand, or a schema of that name that is another tool's): restore them as strata sql up --from base defines them, or use another --schema`;
 
 const HINTS: Record<string, (schema: string) => string> = {
   // undefined_column, undefined_table, datatype_mismatch: in strata's own queries, only the tracking tables are named
