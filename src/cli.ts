@@ -52,12 +52,17 @@ function printHelp(name: string | undefined): number {
   return EXIT.ok;
 }
 
+/** an empty argument while mri parses: a NUL, which no shell can pass, and which is not a number */
+const EMPTY_ARGUMENT = '\u0000';
+
 async function main(argv: string[]): Promise<number> {
   redactOutput([...flagValues(argv, '--database-url'), ...flagValues(argv, '--shadow-database-url'), ...configuredUrls()]);
   try {
-    // mri reads a target such as `-3` as a flag: hide it behind a space while parsing, then restore it
-    cli.parse(argv.map((arg, i) => (i > 1 && /^-\d+$/.test(arg) ? ` ${arg}` : arg)), { run: false });
-    cli.args = cli.args.map((arg) => (/^ -\d+$/.test(arg) ? arg.slice(1) : arg));
+    // mri reads a target such as `-3` as a flag: hide it behind a space while parsing, then restore it;
+    // and it reads an empty value (--schema "$UNSET") as the number 0, which would be the text '0'
+    cli.parse(argv.map((arg, i) => (i > 1 && /^-\d+$/.test(arg) ? ` ${arg}` : i > 1 && arg === '' ? EMPTY_ARGUMENT : arg)), { run: false });
+    cli.args = cli.args.map((arg) => (/^ -\d+$/.test(arg) ? arg.slice(1) : arg === EMPTY_ARGUMENT ? '' : arg));
+    for (const [key, value] of Object.entries(cli.options)) if (value === EMPTY_ARGUMENT) cli.options[key] = '';
     const isJson = cli.options.json === true;
     if (cli.options.version && !cli.matchedCommand) return EXIT.ok;
     const command = cli.matchedCommand;

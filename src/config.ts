@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { StrataError } from './errors.js';
+import { connectionUrlHost, parseConnectionUrl } from './text/connection-url.js';
 import { createRedactor, redactConnectionString, type Redactor } from './text/redact.js';
 
 /** What a caller may set; anything left out comes from the environment, then `.env`, then defaults. */
@@ -93,7 +94,8 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   }
   const lockTimeoutText = options.lockTimeoutSeconds?.toString() ?? pick(undefined, 'STRATA_LOCK_TIMEOUT');
   const lockTimeoutSeconds = lockTimeoutText === undefined ? 60 : Number(lockTimeoutText);
-  if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0) {
+  // (Number('') is 0: an empty value is not a timeout of none)
+  if (!Number.isFinite(lockTimeoutSeconds) || lockTimeoutSeconds < 0 || lockTimeoutText?.trim() === '') {
     throw new StrataError('CONFIG_INVALID', {
       message: `lock timeout '${lockTimeoutText}' is not a number of seconds`,
       hint: 'use --lock-timeout 60 or STRATA_LOCK_TIMEOUT=60',
@@ -107,12 +109,16 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
   const databaseUrl = pick(options.databaseUrl, 'DATABASE_URL');
   const shadowDatabaseUrl = pick(options.shadowDatabaseUrl, 'SHADOW_DATABASE_URL');
   for (const [name, url, flag, flagName] of [['DATABASE_URL', databaseUrl, options.databaseUrl, '--database-url'], ['SHADOW_DATABASE_URL', shadowDatabaseUrl, options.shadowDatabaseUrl, '--shadow-database-url']] as const) {
-    const problem = url === undefined ? undefined : connectionUrlProblem(name, url);
-    if (!problem) continue;
+    if (url === undefined) continue;
     // where the URL was set: a flag, the environment, or a line of .env (never the line's text)
-    if (flag !== undefined && flag !== '') throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${flagName})` });
-    if (env[name] !== undefined && env[name] !== '') throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from the environment)` });
-    throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env', line: dotEnvLineOf(cwd, name), hint: `${unclosedQuote(url!)}${problem.hint}` });
+    const isFlag = flag !== undefined && flag !== '';
+    if (isFlag || (env[name] !== undefined && env[name] !== '')) {
+      const problem = connectionUrlProblem(name, url);
+      if (problem) throw new StrataError('CONFIG_INVALID', { ...problem, message: `${problem.message} (from ${isFlag ? flagName : 'the environment'})` });
+      continue;
+    }
+    const problem = dotEnvUrlProblem(cwd, name, url);
+    if (problem) throw new StrataError('CONFIG_INVALID', { ...problem, file: '.env' });
   }
   return {
     cwd,
@@ -228,14 +234,31 @@ function readDotEnv(cwd: string): Record<string, string> {
   }
 }
 
-/** A value of .env that opens a quote it never closes is taken whole, quote included: say so. */
-function unclosedQuote(value: string): string {
-  const opening = value.charAt(0);
-  return /^["'`]$/.test(opening) && !value.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
+/**
+ * Why a URL set in .env cannot be used, at its line (never the line's text: it holds the whole
+ * password). An unquoted '#' starts a comment there, so a password with one is cut short: that is
+ * said even when what is left happens to parse (postgres://app:123 reads as host app, port 123).
+ */
+function dotEnvUrlProblem(cwd: string, name: string, url: string): { message: string; hint: string; line?: number } | undefined {
+  const setting = dotEnvLineOf(cwd, name);
+  const at = setting === undefined ? {} : { line: setting.line };
+  const opening = url.charAt(0);
+  const unclosed = /^["'`]$/.test(opening) && !url.endsWith(opening) ? `the value opens a quote (${opening}) it never closes; ` : '';
+  const hash = setting !== undefined && /^[^"'`]/.test(setting.value) ? setting.value.indexOf('#') : -1;
+  const cutAtHash = unclosed === '' && hash >= 0;
+  // (quotes would not do: in a URL a '#' ends the address, so the driver would cut it there instead)
+  const hashHint = "in .env an unquoted '#' starts a comment, so the value ends before it: write the '#' of the password as %23";
+  const problem = connectionUrlProblem(name, url);
+  if (problem) return { ...problem, ...at, hint: cutAtHash ? `${hashHint}; ${problem.hint}` : `${unclosed}${problem.hint}` };
+  if (cutAtHash && setting!.value.slice(hash).includes('@')) {
+    // (no part of it shown: what is left after the user name is the password's start, digits or not)
+    return { message: `${name} in .env is cut short at an unquoted '#' in its password`, hint: hashHint, ...at };
+  }
+  return undefined;
 }
 
-/** The line of .env that sets `name` (the last, which wins), for a problem with its value. */
-function dotEnvLineOf(cwd: string, name: string): number | undefined {
+/** The line of .env that sets `name` (the last, which wins) and its value as written, for a problem with its value. */
+function dotEnvLineOf(cwd: string, name: string): { line: number; value: string } | undefined {
   let lines: string[];
   try {
     lines = readFileSync(path.join(cwd, '.env'), 'utf8').split(/\r?\n|\r/);
@@ -243,7 +266,10 @@ function dotEnvLineOf(cwd: string, name: string): number | undefined {
     return undefined;
   }
   const setting = new RegExp(`^\\s*(export\\s+)?${name}\\s*=`);
-  for (let i = lines.length - 1; i >= 0; i--) if (setting.test(lines[i]!)) return i + 1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const found = setting.exec(lines[i]!);
+    if (found) return { line: i + 1, value: lines[i]!.slice(found[0].length).trim() };
+  }
   return undefined;
 }
 
@@ -262,6 +288,9 @@ const PERCENT_ENCODING_HINT = 'percent-encode special characters in the password
 /** Why a connection URL cannot be used as it is written, without ever showing its password. */
 export function connectionUrlProblem(name: string, url: string): { message: string; hint: string } | undefined {
   const shown = redactConnectionString(url);
+  if (/^\s+postgres(ql)?:\/\//.test(url)) {
+    return { message: `${name} starts with whitespace before postgres:// ('${shown}')`, hint: 'remove it: the URL must start with postgres:// or postgresql:// (as for psql)' };
+  }
   if (!/^postgres(ql)?:\/\//.test(url)) {
     return { message: `${name} must be a postgres:// or postgresql:// URL, got '${shown}'`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };
   }
@@ -282,13 +311,13 @@ export function connectionUrlProblem(name: string, url: string): { message: stri
   const unencoded = { message: `${name} has an unencoded '${breaker}' in its password ('${shown}'): the driver would not connect to the host written after the '@'`, hint: PERCENT_ENCODING_HINT };
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = parseConnectionUrl(url);
   } catch {
     return breaker ? unencoded : { message: `${name} is not a valid URL ('${shown}')`, hint: `${URL_EXAMPLE}; ${PERCENT_ENCODING_HINT}` };
   }
   if (breaker) {
     const written = /^(\[[^\]]*\]|[^:/?]*)/.exec(url.slice(lastAt + 1))![0];
-    if (written.toLowerCase() !== parsed.hostname.toLowerCase()) return unencoded;
+    if (written.toLowerCase() !== connectionUrlHost(parsed).toLowerCase()) return unencoded;
   }
   return undefined;
 }

@@ -165,7 +165,7 @@ export function formatFleetStatus(report: Extract<FleetStatusReport, { targets: 
   const rows = report.targets.map((t) => [t.name, t.current ?? '-', count(t, 'pending'), count(t, 'edited'), count(t, 'missing'), t.status]);
   const lines = table(['target', 'current', 'pending', 'edited', 'missing', 'status'], rows, (row, text) => (text === row[5] ? style[row[5] === 'ok' ? 'green' : 'red'](text) : text));
   const atHead = report.targets.filter((t) => t.current !== null && t.current === report.head && t.counts?.pending === 0).length;
-  lines.push(style.bold(`${report.targets.length} targets: ${atHead} at head (${report.head ?? 'base'})`));
+  lines.push(style.bold(`${report.targets.length} ${report.targets.length === 1 ? 'target' : 'targets'}: ${atHead} at head (${report.head ?? 'base'})`));
   const unsettled = report.targets.filter((t) => t.status === 'invalid').map((t) => t.name);
   if (unsettled.length > 0) lines.push(style.red(`edited or missing revisions on ${unsettled.join(', ')}: strata status --database-url <its URL> lists them`));
   for (const t of report.targets) {

@@ -71,7 +71,7 @@ function finish(report: DumpReport | CheckReport, flags: GlobalFlags, text: () =
 }
 
 function formatDump(report: Extract<DumpReport, { ok: true }>, style: Style): string {
-  const lines = [`${style.green('wrote')} ${report.file}: ${report.objects} objects, head ${report.head ?? 'base (no revisions)'}`];
+  const lines = [`${style.green('wrote')} ${report.file}: ${report.objects} ${report.objects === 1 ? 'object' : 'objects'}, head ${report.head ?? 'base (no revisions)'}`];
   const secrets = report.unmodelled.filter((u) => u.kind === 'secret option');
   const unmodelled = report.unmodelled.filter((u) => u.kind !== 'secret option');
   if (unmodelled.length > 0) {

@@ -18,7 +18,8 @@ export function registerWriteCommands(cli: CAC): void {
     examples: [['strata init', 'set up a project here'], ['strata init --dir db/migrations', 'keep the revisions in db/migrations']],
   }).action((flags: GlobalFlags) => {
     const report = strataFor(flags).init();
-    return finishReport(report, flags, () => (report.ok ? report.created.map((f) => `created ${f}\n`).join('') : ''));
+    // a second init says what it kept, rather than nothing at all
+    return finishReport(report, flags, () => (report.ok ? [...report.created.map((f) => `created ${f}\n`), ...report.kept.map((f) => `kept ${f} (already there)\n`)].join('') : ''));
   });
 
   withHelp(cli.command('new [message]', 'create the next revision folder with its header filled in (--from-schema: generated and proven)')

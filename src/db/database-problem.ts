@@ -22,7 +22,14 @@ export function databaseProblem(error: unknown, schema: string): Problem | undef
   return undefined;
 }
 
+/** a tracking table or column strata's queries name is not there, or not of its type: changed by hand, or another tool's schema */
+const trackingChanged = (schema: string) => `the tracking tables in schema ${schema} are not as strata made them (a table or column dropped or changed by hand, or a schema of that name that is another tool's): restore them as strata sql up --from base defines them, or use another --schema`;
+
 const HINTS: Record<string, (schema: string) => string> = {
+  // undefined_column, undefined_table, datatype_mismatch: in strata's own queries, only the tracking tables are named
+  '42703': trackingChanged,
+  '42P01': trackingChanged,
+  '42804': trackingChanged,
   // insufficient_privilege
   '42501': (schema) => `the database role needs USAGE and CREATE on schema ${schema} and SELECT, INSERT, UPDATE, DELETE on its tables `
     + `(e.g. grant all on schema ${schema} to <role>; grant all on all tables in schema ${schema} to <role>), or use another --schema`,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import pg from 'pg';
 import { redactConnectionString, redactUrl } from '../text/redact.js';
 import { withLibpqSslMode } from './ssl-mode.js';
@@ -13,8 +14,23 @@ import { connectionLostInfo, ScriptSubmittable, transactionStatusOf } from './pg
  * `urlSetting`: where the user set the URL, for the hint of a URL that cannot be used or reached.
  * `settings`: the session's own defaults, sent when it starts (what RESET returns to).
  */
+/**
+ * The user a URL without one connects as, as psql's: PGUSER, else the operating system's user
+ * name. pg falls back on $USER only, which cron, systemd units and many containers leave unset;
+ * the server then refused with 'no PostgreSQL user name specified in startup packet'.
+ */
+function useLibpqDefaultUser(): void {
+  if (pg.defaults.user) return;
+  try {
+    pg.defaults.user = os.userInfo().username;
+  } catch {
+    // no user name for this uid (a container's arbitrary uid): the server says what is missing
+  }
+}
+
 export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number, urlSetting = 'DATABASE_URL (or --database-url)', settings: Readonly<Record<string, string>> = {}): Promise<Database> {
   let client: pg.Client;
+  useLibpqDefaultUser();
   const options = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`).join(' ');
   try {
     client = new pg.Client({ connectionString: withLibpqSslMode(url), application_name: applicationName, ...(connectTimeoutMs ? { connectionTimeoutMillis: connectTimeoutMs } : {}), ...(options ? { options } : {}) });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StrataConfig } from '../config.js';
 import { problem, StrataError, type Problem, type Unavailable } from '../errors.js';
+import { formatConnectionUrl, parseConnectionUrl } from '../text/connection-url.js';
 import { redactConnectionString } from '../text/redact.js';
 import { closeThen, DatabaseQueryError, type Database } from './database.js';
 import { databaseProblem } from './database-problem.js';
@@ -154,11 +155,11 @@ async function openTemporaryDatabase(config: StrataConfig, serverUrl: string, on
       await admin.close();
     }
   };
-  const url = new URL(serverUrl);
+  const url = parseConnectionUrl(serverUrl);
   url.pathname = `/${name}`;
   let db: Database;
   try {
-    db = await connect(url.toString());
+    db = await connect(formatConnectionUrl(url));
   } catch (error) {
     await drop();
     throw error;

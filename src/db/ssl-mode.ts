@@ -1,3 +1,5 @@
+import { parseConnectionUrl } from '../text/connection-url.js';
+
 /**
  * `sslmode` as libpq reads it. strata prints SQL for psql and is configured with the URLs psql
  * takes, so a URL must mean what it means to psql: `sslmode=require` encrypts without checking
@@ -17,7 +19,7 @@ const LIBPQ_MODES = new Set(['disable', 'prefer', 'require', 'verify-ca', 'verif
 export function withLibpqSslMode(url: string, environmentSslMode: string | undefined = process.env.PGSSLMODE): string {
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = parseConnectionUrl(url);
   } catch {
     return url;
   }

@@ -140,23 +140,42 @@ export function quoteIdentifier(name: string): string {
  * script as the revision (one round trip per revision) and `strata sql` prints that very script.
  * Values go through quoteLiteral.
  *
- * How long the step took: for a transactional step the server measures it, since the transaction
- * began (the revision's BEGIN); a Transaction: off step commits statement by statement, so its
- * duration is measured by the client and written as a number. Nothing is read from the session:
- * a revision may reset any of it (RESET ALL, DISCARD ALL).
+ * How long the step took: for a transactional step the server measures it, from the later of
+ * now() and the newest event's time; a Transaction: off step commits statement by statement, so
+ * its duration is measured by the client and written as a number. now() alone is not the step's
+ * start: it is when the server began the message (or the transaction), and several revisions share
+ * one message (a batch) or one transaction (--single-transaction), so every revision after the
+ * first would count the ones before it too. The event the previous revision of that message or
+ * transaction wrote is later than now(), and marks where this one began (the newest event by id,
+ * read through the primary key). Nothing is read from the session: a revision may reset any of it
+ * (RESET ALL, DISCARD ALL). (greatest is syntax, not a function a search_path could shadow.)
  */
-export type Duration = 'since-transaction-start' | { ms: number };
+export type Duration = 'since-step-start' | { ms: number };
 
-function durationSql(duration: Duration): string | number {
-  return duration === 'since-transaction-start'
-    ? '(extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer'
-    : Math.max(0, Math.round(duration.ms));
+function durationSql(schema: string, duration: Duration): string | number {
+  if (duration !== 'since-step-start') return Math.max(0, Math.round(duration.ms));
+  const previousEvent = `(select at from ${quoteIdentifier(schema)}.events order by id desc limit 1)`;
+  return `(extract(epoch from pg_catalog.clock_timestamp() - greatest(pg_catalog.now(), ${previousEvent})) * 1000)::integer`;
 }
 
-export function recordUpStatement(schema: string, revision: RevisionRecord, action: EventAction = 'up', start: Duration = 'since-transaction-start'): string {
+/**
+ * The durations the server recorded in the newest `count` events, oldest first: what the
+ * revisions of a batch took each, which the client cannot time apart (one message, one reply).
+ * Undefined when they cannot be read.
+ */
+export async function newestEventDurations(db: Database, schema: string, count: number): Promise<number[] | undefined> {
+  try {
+    const rows = await db.query<{ duration_ms: number }>(`select duration_ms from ${quoteIdentifier(schema)}.events order by id desc limit ${Math.max(0, Math.floor(count))}`);
+    return rows.length === count ? rows.map((row) => Number(row.duration_ms)).reverse() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function recordUpStatement(schema: string, revision: RevisionRecord, action: EventAction = 'up', start: Duration = 'since-step-start'): string {
   const s = quoteIdentifier(schema);
   const tags = `array[${revision.tags.map(quoteLiteral).join(', ')}]::text[]`;
-  const duration = durationSql(start);
+  const duration = durationSql(schema, start);
   return `with recorded as (
   insert into ${s}.revisions (id, parent, message, tags, up_checksum, down_checksum, down_sql, applied_by, duration_ms)
   values (${quoteLiteral(revision.id)}, ${quoteLiteral(revision.parent)}, ${revision.message === null ? 'null' : quoteLiteral(revision.message)}, ${tags},
@@ -168,9 +187,9 @@ select ${quoteLiteral(action)}, id, true, duration_ms, ${quoteLiteral(revision.a
 }
 
 /** `source`: which down.sql ran; undefined when none did (strata stamp removing a record). */
-export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down', start: Duration = 'since-transaction-start'): string {
+export function recordDownStatement(schema: string, id: string, actor: string, source: 'disk' | 'stored' | undefined, action: EventAction = 'down', start: Duration = 'since-step-start'): string {
   const s = quoteIdentifier(schema);
-  const duration = durationSql(start);
+  const duration = durationSql(schema, start);
   return `with reverted as (
   delete from ${s}.revisions where id = ${quoteLiteral(id)} returning id
 )

@@ -8,6 +8,8 @@ import type { ProofEvents } from '../proof/proof-events.js';
 import { readSchemaFile, schemaFileHead, startSchemaFileLoad, type LoadedSchemaFile } from '../proof/schema-file.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadSqlParser } from '../sql/parser.js';
+import { splitStatements } from '../sql/split-statements.js';
+import { lineColumnAt, renderCodeFrame } from '../text/source-position.js';
 import { diffSnapshots, type SchemaChange } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import { planMigration, type MigrationPlan, type RenameHint } from './plan-migration.js';
@@ -73,6 +75,8 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
   await loadSqlParser();
   const hints = findSchemaHints(read.text, SCHEMA_FILE);
   if (!hints.ok) return { ok: false, reason: 'invalid', problems: hints.problems };
+  const data = dataStatementProblems(read.text);
+  if (data.length > 0) return { ok: false, reason: 'invalid', problems: data };
   const flags = parseRenameFlags(options.renames ?? []);
   if (!flags.ok) return { ok: false, reason: 'invalid', problems: flags.problems };
 
@@ -122,6 +126,27 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
   // schema.sql's shadow is gone before this returns, whatever became of the other
   await closed;
   return result;
+}
+
+/** what changes rows, not the schema: a snapshot has no rows, so no revision would ever carry them */
+const DATA_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'CopyStmt', 'TruncateStmt']);
+
+/**
+ * schema.sql declares a schema: an INSERT (UPDATE, DELETE, MERGE, COPY, TRUNCATE) in it would run
+ * on the shadow and be lost without a word ("nothing to do"), so each is refused at its line.
+ * (A file that does not parse is left to the load, which places the syntax error.)
+ */
+function dataStatementProblems(text: string): Problem[] {
+  const split = splitStatements(text);
+  if (!split.ok) return [];
+  return split.statements.filter((s) => DATA_STATEMENTS.has(s.nodeType)).map((s) => {
+    const at = lineColumnAt(text, s.start);
+    return problem('SCHEMA_SQL_INVALID', {
+      file: SCHEMA_FILE, ...at, codeFrame: renderCodeFrame(text, at.line, at.column),
+      message: `${SCHEMA_FILE} holds ${/^[AEIOU]/.test(s.label) ? 'an' : 'a'} ${s.label}: it declares the schema only, and rows are neither compared nor written into a revision`,
+      hint: `take it out of ${SCHEMA_FILE}, and write the change of rows in a revision by hand (strata new "<message>")`,
+    });
+  });
 }
 
 /** schema.sql's snapshot, or why it could not be had (a file that does not load is the user's to fix: invalid). */

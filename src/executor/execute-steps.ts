@@ -5,6 +5,7 @@ import { utf16IndexFromCodePointPosition } from '../text/source-position.js';
 import { isLockLost } from './advisory-lock.js';
 import { failureFrom, rolledBackEffects, statementLine, type Failure } from './failure.js';
 import { givenUp, isLockTimeout, waitToRetry } from './lock-retry.js';
+import { newestEventDurations } from '../db/tracking.js';
 import { eventWatermark } from './lost-connection.js';
 import { recordFailure } from './record-failure.js';
 import { finishStep, lostEffects, type ExecuteOptions, type RunState, type StepOutcome, type StepResult } from './run-state.js';
@@ -197,10 +198,11 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
   options.events?.stepStarted?.(parts[0]!.step, first, total);
   const started = performance.now();
   const result = await session.run(text);
-  // the steps share the round trip's time
+  // the round trip's time shared: only when the durations the server recorded for each cannot be read
   const share = Math.round((performance.now() - started) / count);
   if (result.ok) {
-    for (const part of parts) finishStep(run, part.step, share, part.index);
+    const durations = await newestEventDurations(run.db, options.schema, parts.length);
+    parts.forEach((part, k) => finishStep(run, part.step, durations?.[k] ?? share, part.index));
     return { kind: 'ok' };
   }
   if (session.isLost) {
@@ -225,7 +227,8 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
     await session.rollbackIfOpen();
     // the confirmed ones committed without waiting for their flush: flush before saying so
     await session.flush();
-    for (const done of committed) finishStep(run, done.step, share, done.index);
+    const durations = committed.length > 0 ? await newestEventDurations(run.db, options.schema, committed.length) : [];
+    committed.forEach((done, k) => finishStep(run, done.step, durations?.[k] ?? share, done.index));
     const error = { ...result.error, position: positionWithin(text, part.start, part.script.text.length, result.error.position) };
     const failure = transactionalFailure(part.step, options.statementsOf(part.step.script), part.script, error, result.completedStatements - confirmed);
     return { kind: 'failed', step: part.step, index: part.index, durationMs: share, failure };

@@ -117,7 +117,7 @@ export function partialEffects(step: Step, statements: readonly ScriptStatement[
     ? ''
     : resumesAt === 1
       ? `; ${command} runs it from statement 1 again once the cause is fixed`
-      : `; ${command} resumes it at statement ${resumesAt} once the cause is fixed, after checking that statements 1–${resumesAt - 1} are unchanged (they are not run again)`;
+      : `; ${command} resumes it at statement ${resumesAt} once the cause is fixed, after checking that ${resumesAt === 2 ? 'statement 1 is unchanged (it is' : `statements 1–${resumesAt - 1} are unchanged (they are`} not run again)`;
   const record = step.direction === 'down'
     ? `the revision is still recorded as applied${resume || ' — fix down.sql, make it safe to re-run, and run strata down again'}`
     : `this Transaction: off revision is not recorded${resume || ' — fix the SQL, make it safe to re-run, and run again'}`;

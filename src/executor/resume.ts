@@ -62,6 +62,12 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
     })]);
   }
   if (!first || !row) return { ok: true, resume, notes };
+  if (first.recordOnly) {
+    // strata stamp records it done without its SQL: what ran of it part way is the user's to keep
+    await db.query(clearProgressSql(schema, row.revisionId, row.direction));
+    notes.push(`${first.id}: ${row.done} of ${row.statementCount} statements of its ${row.direction === 'up' ? 'up.sql' : 'down.sql'} took effect in an earlier run (${row.actor}); stamp ${row.direction === 'up' ? 'records it as applied' : 'removes its record'} without running the rest, and forgets that progress`);
+    return { ok: true, resume, notes };
+  }
 
   const statements = request.statementsOf(first.script);
   const file = first.script.path;
@@ -117,7 +123,7 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
   resume.set(first, { from, dropsInvalidIndex, row });
   notes.push(from >= statements.length
     ? `${first.id}: every statement took effect in an earlier run (${row.actor}); it is recorded now`
-    : `resuming ${first.id} at statement ${from + 1} of ${statements.length} (line ${line(from)}): ${from === 0 ? 'none' : `statements 1–${from}`} took effect in an earlier run (${row.actor}, ${row.updatedAt.toISOString()})${dropsInvalidIndex ? '; an INVALID index left by its CREATE INDEX CONCURRENTLY is dropped and built again' : ''}`);
+    : `resuming ${first.id} at statement ${from + 1} of ${statements.length} (line ${line(from)}): ${from === 0 ? 'none' : from === 1 ? 'statement 1' : `statements 1–${from}`} took effect in an earlier run (${row.actor}, ${row.updatedAt.toISOString()})${dropsInvalidIndex ? '; an INVALID index left by its CREATE INDEX CONCURRENTLY is dropped and built again' : ''}`);
   return { ok: true, resume, notes };
 }
 

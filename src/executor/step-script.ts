@@ -84,7 +84,7 @@ export interface BookkeepingOptions {
 
 export function bookkeepingStatement(step: Step, schema: string, actor: string, options: BookkeepingOptions = {}): string {
   const action = eventActionOf(step, options.action);
-  const duration: Duration = options.durationMs !== undefined ? { ms: options.durationMs } : 'since-transaction-start';
+  const duration: Duration = options.durationMs !== undefined ? { ms: options.durationMs } : 'since-step-start';
   if (step.direction === 'up') {
     const r = step.revision;
     return recordUpStatement(schema, {

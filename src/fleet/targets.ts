@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { connectionUrlProblem, displayPath } from '../config.js';
 import { problem, type Problem } from '../errors.js';
+import { connectionUrlHost, parseConnectionUrl } from '../text/connection-url.js';
 import { redactConnectionString } from '../text/redact.js';
 
 /**
@@ -165,8 +166,10 @@ function checkTargets(entries: ReadonlyArray<{ raw: RawTarget; origin: string; a
 
 /** host:port/database of a URL: a name that shows no user or password. */
 function nameOfUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${decodeURIComponent(parsed.pathname)}`;
+  const parsed = parseConnectionUrl(url);
+  // no host written: the Unix socket folder (or host) of ?host=, as libpq reads it
+  const host = connectionUrlHost(parsed) || (parsed.searchParams.get('host') ?? '');
+  return `${host}${parsed.port ? `:${parsed.port}` : ''}${decodeURIComponent(parsed.pathname)}`;
 }
 
 function invalid(problems: Problem[]): TargetsResult {

@@ -118,7 +118,7 @@ export function planUp(
         return {
           ok: false,
           problems: [problem('TARGET_INVALID', {
-            message: `'${targetText}' asks for ${target.steps} revisions but only ${pending.length} ${pending.length === 1 ? 'is' : 'are'} pending`,
+            message: `'${targetText}' asks for ${target.steps} ${target.steps === 1 ? 'revision' : 'revisions'} but only ${pending.length} ${pending.length === 1 ? 'is' : 'are'} pending`,
             hint: 'use strata up (to head) or a smaller number',
           })],
         };

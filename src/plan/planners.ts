@@ -44,9 +44,10 @@ export function planRedo(revisions: readonly Revision[], applied: readonly Appli
     return { ok: false, problems: [problem('TARGET_INVALID', { message: 'nothing is applied, so there is nothing to redo', hint: 'use strata up' })] };
   }
   const remaining = applied.filter((a) => a.id !== reverted.id);
-  const up = planUp(revisions, remaining, reverted.id);
-  if (!up.ok) return up;
-  const reapplied = up.steps.find((s) => s.id === reverted.id);
+  // not on disk: said as such, not as a target up would not find (the user gave none)
+  const up = revisions.some((r) => r.id === reverted.id) ? planUp(revisions, remaining, reverted.id) : undefined;
+  if (up && !up.ok) return up;
+  const reapplied = up?.steps.find((s) => s.id === reverted.id);
   if (!reapplied) {
     return {
       ok: false,

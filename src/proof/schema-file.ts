@@ -5,6 +5,8 @@ import type { Database } from '../db/database.js';
 import { withShadow } from '../db/shadow.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
+import { loadSqlParser } from '../sql/parser.js';
+import { splitStatements } from '../sql/split-statements.js';
 import { lineColumnAt, renderCodeFrame, utf16IndexFromCodePointPosition } from '../text/source-position.js';
 import { SCHEMA_FILE } from './dump.js';
 import { snapshotShadow } from './migrate-shadow.js';
@@ -79,10 +81,21 @@ async function readBack(db: Database, config: StrataConfig, text: string, shadow
   const result = await db.runScript(text);
   if (!result.ok) {
     const { message, code, position } = result.error;
-    const at = position === undefined ? undefined : lineColumnAt(text, utf16IndexFromCodePointPosition(text, position));
+    const at = position === undefined ? await failedStatementAt(text, result.completedStatements) : lineColumnAt(text, utf16IndexFromCodePointPosition(text, position));
     return { ok: false, reason: 'not loaded', error: { message, code, ...(at ? { ...at, codeFrame: renderCodeFrame(text, at.line, at.column) } : {}) } };
   }
   return { ok: true, snapshot: await snapshotShadow(db, config), shadow };
+}
+
+/**
+ * Where the statement that failed starts, for an error without a position (relation "x" does not
+ * exist, in a foreign key): the server ran `completed` statements before it, one reply each.
+ */
+async function failedStatementAt(text: string, completed: number): Promise<{ line: number; column: number } | undefined> {
+  await loadSqlParser();
+  const split = splitStatements(text);
+  const statement = split.ok ? split.statements[completed] : undefined;
+  return statement ? lineColumnAt(text, statement.start) : undefined;
 }
 
 /**

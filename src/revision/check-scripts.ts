@@ -79,6 +79,19 @@ export async function checkScripts(scripts: readonly ScriptToCheck[], cache: Par
       }
     }
     if (!script.transactional) {
+      for (const { statement, opener } of blockMisplaced(result.statements)) {
+        problems.push(opener
+          ? problem('SQL_NEEDS_NO_TRANSACTION', {
+            ...at(statement.start),
+            message: `${statement.label} cannot run inside a transaction block, and the block opened at line ${at(opener.start).line} (${opener.label}) is still open here`,
+            hint: `move it after the COMMIT that ends the block, or before line ${at(opener.start).line}: in a Transaction: off revision it then runs on its own`,
+          })
+          : problem('SQL_TRANSACTION_CONTROL', {
+            ...at(statement.start),
+            message: `${statement.label} outside a transaction block: the server refuses it there (savepoints exist only inside BEGIN ... COMMIT)`,
+            hint: `put it between a BEGIN and its COMMIT, or remove it`,
+          }));
+      }
       const opener = blockLeftOpen(result.statements);
       if (opener) {
         problems.push(problem('SQL_TRANSACTION_LEFT_OPEN', {
@@ -107,6 +120,26 @@ export async function checkScripts(scripts: readonly ScriptToCheck[], cache: Par
   }
   const textOf = new Map(scripts.map(({ script }) => [script.path, script.text]));
   return { problems: attachCodeFrames(problems, (file) => textOf.get(file)), statements };
+}
+
+/**
+ * What the server refuses in a Transaction: off script because of where it stands, found before
+ * anything runs instead of after the statements before it took effect: a statement that cannot run
+ * in a transaction block inside a BEGIN ... COMMIT of the script (with the statement that opened
+ * the block), and a SAVEPOINT, RELEASE or ROLLBACK TO outside any block (opener undefined).
+ */
+function blockMisplaced(statements: readonly ScriptStatement[]): Array<{ statement: ScriptStatement; opener: ScriptStatement | undefined }> {
+  const found: Array<{ statement: ScriptStatement; opener: ScriptStatement | undefined }> = [];
+  let opener: ScriptStatement | undefined;
+  for (const statement of statements) {
+    const control = statement.transaction;
+    if (control?.kind === 'begin') opener ??= statement;
+    else if (control?.kind === 'commit' || control?.kind === 'rollback' || control?.kind === 'prepare') opener = control.chain ? statement : undefined;
+    else if (control?.kind === 'savepoint' || control?.kind === 'release' || control?.kind === 'rollback-to') {
+      if (!opener) found.push({ statement, opener: undefined });
+    } else if (statement.cannotRunInTransaction && opener) found.push({ statement, opener });
+  }
+  return found;
 }
 
 /**

@@ -24,8 +24,14 @@ export function redactUrl(text: string): string {
     .replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s'"`]*)@/gi, (_, scheme: string, userinfo: string) => scheme + hideUserinfo(userinfo, true) + '@')
     // a postgres URL missing its slashes (postgres:pw@host, postgresql:/user:pw@host)
     .replace(/\b(postgres(?:ql)?:\/?)(?!\/)([^\s'"`]*)@/gi, (_, scheme: string, userinfo: string) => scheme + hideUserinfo(userinfo, false) + '@')
+    // a postgres URL cut short inside its password, before any '@' (an unquoted '#' in .env starts a
+    // comment; a shell ends the word at '&' or ';'): after `name:` comes no port but the password's start
+    .replace(CUT_PASSWORD, (_, head: string) => head + HIDDEN)
     .replace(/(password\s*=\s*)('[^']*'|"[^"]*"|[^\s&'"]+)/gi, `$1${HIDDEN}`);
 }
+
+/** `postgres://name:` then text that is not a port (a non-digit in it) and no '@' after it */
+const CUT_PASSWORD = /\b(postgres(?:ql)?:\/\/[^\s'"`/?#@:[]*:)(?![^\s'"`/?#@]*@)(?=[^\s'"`/?#@]*[^\s'"`/?#@\d])[^\s'"`/?#@]+/gi;
 
 /**
  * `canBeUserAlone`: in `scheme://name@host` a userinfo without ':' is a user name alone; in a malformed
@@ -41,7 +47,8 @@ function hideUserinfo(userinfo: string, canBeUserAlone: boolean): string {
 
 /** `url` split around its userinfo: everything between the scheme's colon (and slashes) and the last '@'. */
 function splitUserinfo(url: string): { before: string; userinfo: string; after: string; canBeUserAlone: boolean } | undefined {
-  const scheme = /^[a-z][a-z0-9+.-]*:(\/{0,2})/i.exec(url);
+  // (whitespace before the scheme, a stray space pasted into DATABASE_URL, is not part of a secret)
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:(\/{0,2})/i.exec(url);
   if (!scheme) return undefined;
   const at = url.lastIndexOf('@');
   if (at < scheme[0].length) return undefined;
@@ -71,6 +78,7 @@ export function secretsOf(url: string): string[] {
   } else if (url.lastIndexOf('@') > 0) {
     secrets.add(url.slice(0, url.lastIndexOf('@')));
   }
+  for (const match of url.matchAll(CUT_PASSWORD)) secrets.add(match[0].slice(match[1]!.length));
   for (const match of url.matchAll(/password\s*=\s*('[^']*'|"[^"]*"|[^\s&]+)/gi)) secrets.add(match[1]!.replace(/^['"]|['"]$/g, ''));
   for (const secret of [...secrets]) {
     // an unencoded '#' or '?' splits the password in the eyes of URL parsers: each piece is secret too

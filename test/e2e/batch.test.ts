@@ -67,4 +67,37 @@ function project(failAt: number, failing: string) {
   }
 });
 
+async function recordedDurations(): Promise<Map<string, number>> {
+  const rows = await db!.query<{ id: string; ms: number }>('select id, duration_ms as ms from strata.revisions');
+  return new Map(rows.map((r) => [r.id, r.ms]));
+}
+
+// now() is when the server began the message (or the transaction): revisions after the first of a batch
+// or of --single-transaction must not count the time of the ones before them as theirs
+for (const flags of [[], ['--single-transaction']]) {
+  (db ? test : test.skip)(`each revision records and prints its own duration, not the time since its message began (${flags.join(' ') || 'batched'})`, async () => {
+    await reset();
+    const p = makeProject();
+    writeHistory(p.dir, generateHistory(12, (i) => ({
+      up: i === 10 ? 'select pg_sleep(0.8);\n' : `create table quick${i} (id int);\n`,
+      down: i === 10 ? '' : `drop table quick${i};\n`,
+    })));
+    try {
+      const result = await runCli(['up', ...flags], { cwd: p.dir, env: { DATABASE_URL: db!.url } });
+      assert.is(result.code, 0, result.output);
+      const durations = await recordedDurations();
+      assert.ok(durations.get(revisionId(10))! >= 800, `the sleep is recorded: ${durations.get(revisionId(10))}`);
+      for (const i of [11, 12]) {
+        assert.ok(durations.get(revisionId(i))! < 400, `${revisionId(i)} recorded ${durations.get(revisionId(i))} ms`);
+        const printed = new RegExp(`applied  ${revisionId(i)} (\\d+) ms`).exec(result.stdout);
+        assert.ok(printed && Number(printed[1]) < 400, `${revisionId(i)} printed: ${result.stdout}`);
+      }
+      const events = await db!.query<{ ms: number }>(`select duration_ms as ms from strata.events where revision_id = '${revisionId(12)}'`);
+      assert.ok(events[0]!.ms < 400, `its event: ${events[0]!.ms} ms`);
+    } finally {
+      p.remove();
+    }
+  });
+}
+
 test.run();

@@ -247,6 +247,45 @@ test('renames: a -- strata:renamed-from hint and --rename keep the column and it
   }
 });
 
+test('schema.sql that does not load names its line, also for an error the server gives no position (a foreign key to a table that is not there)', async () => {
+  if (!target) return;
+  const project = await dumpedProject();
+  try {
+    project.edit((text) => `${text}\ncreate table public.notes (id int, order_id bigint references public.nope (id));\n`);
+    const line = project.schema().split('\n').findIndex((l) => l.startsWith('create table public.notes')) + 1;
+    for (const args of [['diff'], ['new', 'notes', '--from-schema']]) {
+      const result = await runCli(args, { cwd: project.dir, env: serverEnv() });
+      assert.is(result.code, 2, result.output);
+      assert.match(result.stderr, `schema.sql:${line}:1: error: schema.sql does not load on an empty database: relation "public.nope" does not exist (42P01)`);
+      assert.match(result.stderr, `> ${line} | create table public.notes`);
+    }
+    assert.equal(project.revisions(), EXAMPLE_IDS);
+  } finally {
+    project.remove();
+  }
+});
+
+test('rows in schema.sql (INSERT, UPDATE) are refused at their line, not dropped as "nothing to do"', async () => {
+  if (!target) return;
+  const project = await dumpedProject();
+  try {
+    project.edit((text) => `${text}\ninsert into public.customers (email, name) values ('a@example.com', 'A');\nupdate public.customers set name = 'B';\n`);
+    const lines = project.schema().split('\n');
+    const insertLine = lines.findIndex((l) => l.startsWith('insert into public.customers')) + 1;
+    for (const args of [['diff'], ['new', 'seed', '--from-schema']]) {
+      const result = await runCli(args, { cwd: project.dir, env: serverEnv() });
+      assert.is(result.code, 2, result.output);
+      assert.match(result.stderr, `schema.sql:${insertLine}:1: error: schema.sql holds an INSERT: it declares the schema only, and rows are neither compared nor written into a revision`);
+      assert.match(result.stderr, `schema.sql:${insertLine + 1}:1: error: schema.sql holds an UPDATE`);
+      assert.match(result.stderr, 'write the change of rows in a revision by hand');
+      assert.not.match(result.output, 'nothing to do');
+    }
+    assert.equal(project.revisions(), EXAMPLE_IDS);
+  } finally {
+    project.remove();
+  }
+});
+
 test('schema.sql written at an older head is refused: a revision from it would undo the newer ones', async () => {
   if (!target) return;
   const project = await dumpedProject();

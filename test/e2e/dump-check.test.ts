@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -47,6 +47,20 @@ test('dump writes schema.sql with the head in its header; two runs are byte-iden
     assert.equal([report.ok, report.file, report.head], [true, 'schema.sql', ORDER_NOTE]);
     assert.is(readFileSync(path.join(project.dir, 'schema.sql'), 'utf8'), written, 'byte-identical');
     assert.equal(await shadowDatabasesNamedIn(first.output + second.output), [], 'the temporary databases are dropped');
+  } finally {
+    project.remove();
+  }
+});
+
+test('dump of a history with no revisions: one object (the public schema), said in the singular', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    rmSync(path.join(project.dir, 'migrations'), { recursive: true });
+    mkdirSync(path.join(project.dir, 'migrations'));
+    const dumped = await runCli(['dump'], { cwd: project.dir, env: serverEnv() });
+    assert.is(dumped.code, 0, dumped.output);
+    assert.match(dumped.stdout, 'wrote schema.sql: 1 object, head base (no revisions)');
   } finally {
     project.remove();
   }

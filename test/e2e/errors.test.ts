@@ -473,7 +473,20 @@ it('a password in DATABASE_URL is never printed', async () => {
   const badScheme = await strata(p, ['up'], { DATABASE_URL: `mysql://root:${secret}@localhost/app` });
   expectExit(badScheme, 2);
   expectNoText(badScheme.output, secret);
-  expectText(badScheme.stderr, 'DATABASE_URL must be a postgres:// or postgresql:// URL');
+  expectText(badScheme.stderr, 'DATABASE_URL must be a postgres:// or postgresql:// URL', '(from the environment)');
+  // a space pasted before the scheme: said as such, the user name and the rest of the message left whole
+  const spaced = await strata(p, ['up'], { DATABASE_URL: ` postgres://root:${secret}@localhost/app` });
+  expectExit(spaced, 2);
+  expectNoText(spaced.output, secret);
+  expectText(spaced.stderr, "DATABASE_URL starts with whitespace before postgres:// (' postgres://root:***@localhost/app') (from the environment)");
+  // an unquoted '#' in .env starts a comment: the URL is cut inside the password, whose start is never shown
+  for (const [password, message] of [[`Qzx#${secret}`, "DATABASE_URL is not a valid URL ('postgres://postgres:***')"], [`1234#${secret}`, "DATABASE_URL in .env is cut short at an unquoted '#' in its password"]] as const) {
+    p.write('.env', `DATABASE_URL=postgres://postgres:${password}@127.0.0.1:1/app\n`);
+    const cut = await strata(p, ['status'], { DATABASE_URL: undefined });
+    expectExit(cut, 2);
+    expectNoText(cut.output, secret, password.split('#')[0]!);
+    expectText(cut.stderr, `.env:1: error: ${message}`, "in .env an unquoted '#' starts a comment, so the value ends before it: write the '#' of the password as %23");
+  }
   // a server that accepts it (trust): the line naming the database hides it too
   const url = new URL(db!.url);
   url.password = secret;

@@ -214,6 +214,8 @@ const head = EXAMPLE_IDS.at(-1)!;
     const status = await strata('status', '--targets', 'tenants.txt');
     expectExit(status, 0);
     expectText(status.stdout, `2 targets: 2 at head (${head})`);
+    project.write('one-tenant.txt', `a=${mainUrl(tenants)} schema=strata_a search_path=tenant_a\n`);
+    expectText((await strata('status', '--targets', 'one-tenant.txt')).stdout, `1 target: 1 at head (${head})`);
     // a revision whose recorded checksum no longer matches the file: that tenant is 'invalid', exit 1
     await catalog.query('update strata_b.revisions set up_checksum = $1 where id = $2', ['0'.repeat(64), EXAMPLE_IDS[1]]);
     const edited = await strata('status', '--targets', 'tenants.txt');

@@ -1,5 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
 import { adminUrl, runCli, type CliResult } from '../helpers/harness.js';
@@ -47,6 +50,86 @@ test('flag values that look like numbers are text: --schema 123, --dir 2026, --d
   expectExit(url, 2);
   assert.equal([jsonProblem(url).reason, jsonProblem(url).code], ['invalid', 'CONFIG_INVALID']);
   noStack(url);
+});
+
+it('an empty flag value (--schema "$UNSET") is no value, as an empty variable is: not the number 0 read as the text "0"', async () => {
+  const status = await run('status', '--schema', '', '--dir', '', '--json');
+  expectExit(status, 0);
+  assert.is((JSON.parse(status.stdout) as { schema: string }).schema, 'strata');
+  const up = await run('up', '--schema', '');
+  expectExit(up, 0);
+  const schemas = await db!.query<{ name: string }>("select nspname as name from pg_namespace where nspname in ('0', 'strata') order by 1");
+  assert.equal(schemas.map((r) => r.name), ['strata'], 'no schema named 0');
+  const url = await run('status', '--database-url', '');
+  expectNoText(url.output, "got '0'");
+  const timeout = await run('status', '--lock-timeout', '');
+  expectExit(timeout, 2);
+  expectText(timeout.stderr, "lock timeout '' is not a number of seconds");
+});
+
+it('a URL without a user connects as psql does, as the operating system user, also with USER unset (cron, systemd, containers)', async () => {
+  const url = new URL(db!.url);
+  url.username = '';
+  url.password = '';
+  const osUser = os.userInfo().username;
+  const result = await runCli(['status'], { cwd: project.dir, env: { DATABASE_URL: url.toString(), USER: undefined, LOGNAME: undefined, PGUSER: undefined } });
+  expectNoText(result.output, 'no PostgreSQL user name');
+  // the server knows that role (a trust login), or says it does not: either way it was asked for it
+  if (result.code !== 0) expectText(result.output, `role "${osUser}" does not exist`);
+  noStack(result);
+});
+
+it('a Transaction: off revision with CREATE INDEX CONCURRENTLY inside its own BEGIN ... COMMIT is refused before its first statement runs', async () => {
+  const C = '20261103090000_index_orders';
+  const body = 'create table notes (id int);\nbegin;\ncreate index concurrently notes_id on notes (id);\ncommit;\n';
+  for (const [rel, text] of Object.entries(revisionFiles(C, B, body, 'drop table notes;\n', ['--! Transaction: off']))) project.write(rel, text);
+  try {
+    const result = await run('up', '--no-lint');
+    expectExit(result, 2);
+    expectText(result.stderr, `migrations/${C}/up.sql:6:1: error: CREATE INDEX CONCURRENTLY cannot run inside a transaction block, and the block opened at line 5 (BEGIN) is still open here`);
+    const found = await db!.query<{ n: number }>("select count(*)::int as n from pg_class where relname in ('customers', 'orders', 'notes')");
+    assert.is(found[0]!.n, 0, 'nothing ran, not even the revisions before it');
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
+});
+
+it('a Transaction: off revision failing at statement 2 says statement 1 (not "statements 1–1"), failing and resuming', async () => {
+  const C = '20261103090000_notes';
+  const write = (body: string) => {
+    for (const [rel, text] of Object.entries(revisionFiles(C, B, body, 'drop table notes;\n', ['--! Transaction: off']))) project.write(rel, text);
+  };
+  write('create table notes (id int);\nselect 1/0;\n');
+  try {
+    const failed = await run('up');
+    expectExit(failed, 1);
+    expectText(failed.stderr, 'strata up resumes it at statement 2 once the cause is fixed, after checking that statement 1 is unchanged (it is not run again)');
+    write('create table notes (id int);\nselect 1;\n');
+    const resumed = await run('up');
+    expectExit(resumed, 0);
+    expectText(resumed.stderr, `resuming ${C} at statement 2 of 2 (line 5): statement 1 took effect in an earlier run`);
+    expectNoText(resumed.output + failed.output, '1–1');
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
+});
+
+it('stamp of a revision whose Transaction: off down.sql stopped part way removes its record and forgets that progress', async () => {
+  const C = '20261103090000_notes';
+  for (const [rel, text] of Object.entries(revisionFiles(C, B, 'create table notes (id int);\ncreate table notes2 (id int);\n', '--! Transaction: off\n\ndrop table notes2;\nselect 1/0;\ndrop table notes;\n'))) project.write(rel, text);
+  try {
+    expectExit(await run('up'), 0);
+    expectExit(await run('down'), 1);
+    const stamped = await run('stamp', '-1');
+    expectExit(stamped, 0);
+    expectText(stamped.stderr, `${C}: 1 of 3 statements of its down.sql took effect in an earlier run`, 'stamp removes its record without running the rest, and forgets that progress');
+    expectNoText(stamped.output, 'it is a transactional revision now', 'Transaction: off');
+    const status = await run('status');
+    expectNoText(status.stdout, 'partial');
+    assert.equal(await db!.query('select 1 from strata.progress'), []);
+  } finally {
+    rmSync(path.join(project.dir, 'migrations', C), { recursive: true, force: true });
+  }
 });
 
 it('--schema 123 is a schema named 123', async () => {

@@ -108,6 +108,32 @@ test('every position relative to the range, replaced folders kept: up to head an
   }
 });
 
+test('show of a replaced revision on a database that follows the squash: replaced by it, and whether that is applied; not "pending"', async () => {
+  const db = await database('show_replaced');
+  if (!db) return;
+  const plain = exampleProject();
+  const { project } = await squashedProject(db);
+  try {
+    expectExit(await cli(project, db, 'up'), 0);
+    const shown = await cli(project, db, 'show', RANGE[0]!);
+    expectExit(shown, 0);
+    expectText(shown.stdout, `state         applied, as part of ${SQUASHED}, which replaces it (strata show ${SQUASHED})`);
+    assert.not.match(shown.stdout, 'pending (not applied)');
+    const json = JSON.parse((await cli(project, db, 'show', RANGE[0]!, '--json')).stdout) as { replacedBy: unknown; state: string };
+    assert.equal([json.state, json.replacedBy], ['applied', SQUASHED]);
+    const squashed = JSON.parse((await cli(project, db, 'show', SQUASHED, '--json')).stdout) as { replacedBy: unknown; state: string };
+    assert.equal([squashed.state, squashed.replacedBy], ['applied', null]);
+    // a database partway through the range follows the replaced revisions themselves
+    expectExit(await cli(project, db, 'down', 'base'), 0);
+    expectExit(await cli(plain, db, 'up', RANGE[0]!), 0);
+    const partway = JSON.parse((await cli(project, db, 'show', RANGE[0]!, '--json')).stdout) as { replacedBy: unknown; state: string };
+    assert.equal([partway.state, partway.replacedBy], ['applied', null]);
+  } finally {
+    plain.remove();
+    project.remove();
+  }
+});
+
 test('replaced folders deleted: a database partway through the range gets one problem naming what it lacks; the others go on', async () => {
   const reference = await database('deleted');
   if (!reference) return;

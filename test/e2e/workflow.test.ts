@@ -285,6 +285,7 @@ test('init creates migrations/, schema.sql, .env.example and .gitignore entries;
     const again = await runCli(['init'], { cwd: p.dir });
     expectExit(again, 0);
     assert.is(again.stdout.includes('created schema.sql'), false);
+    expectText(again.stdout, 'kept migrations (already there)', 'kept schema.sql (already there)', 'kept .env.example (already there)');
     assert.is(readFileSync(path.join(p.dir, 'schema.sql'), 'utf8'), '-- mine\n', 'an existing file is kept');
     assert.is(readFileSync(path.join(p.dir, '.gitignore'), 'utf8').match(/\.strata\//g)?.length, 1, 'no duplicate .gitignore entry');
   } finally {

@@ -104,4 +104,25 @@ test('a Transaction: off revision that leaves a transaction block open at its en
   assert.match(down.problems[0]!.message, 'down.sql never closes');
 });
 
+test('a Transaction: off revision: what the server refuses where it stands is refused before anything runs, at its line', async () => {
+  const off = (body: string) => `--! Parent: base\n--! Transaction: off\n\n${body}`;
+  const misplaced = [
+    // inside a block of its own: the statements before it would have taken effect first
+    ['create table t (c int);\nbegin;\ncreate index concurrently i on t (c);\ncommit;\n', 'SQL_NEEDS_NO_TRANSACTION', 6, 'the block opened at line 5 (BEGIN) is still open here'],
+    ['begin;\ncommit and chain;\nvacuum t;\ncommit;\n', 'SQL_NEEDS_NO_TRANSACTION', 6, 'the block opened at line 5'],
+    // a savepoint outside any block
+    ['create table t (c int);\nsavepoint s;\n', 'SQL_TRANSACTION_CONTROL', 5, 'SAVEPOINT outside a transaction block'],
+    ['begin;\ncommit;\nrelease s;\n', 'SQL_TRANSACTION_CONTROL', 6, 'RELEASE'],
+  ] as const;
+  for (const [body, code, line, message] of misplaced) {
+    const result = await checkScripts([{ script: script(off(body)), role: 'up' }]);
+    assert.equal(result.problems.map((p) => [p.code, p.line]), [[code, line]], body);
+    assert.match(result.problems[0]!.message, message);
+  }
+  // outside the block, or inside one: as the server takes them
+  for (const body of ['begin;\ninsert into t values (1);\ncommit;\ncreate index concurrently i on t (c);\nvacuum t;\n', 'begin;\nsavepoint s;\nrollback to s;\nrelease s;\ncommit;\n']) {
+    assert.equal(await codes(off(body)), [], body);
+  }
+});
+
 test.run();

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Problem } from '../../src/errors.js';
 import { planDown, planUp, type Plan, type Step } from '../../src/plan/plan.js';
+import { planRedo } from '../../src/plan/planners.js';
 import { computeStatus } from '../../src/plan/revision-status.js';
 import { appliedRow, build, folder, history } from '../helpers/memory-tree.js';
 
@@ -68,6 +69,7 @@ test('up +N with more than pending: refused, saying how many are pending', () =>
   const p = single(planUp(revisions, applied(A, B, C), '+3'), 'TARGET_INVALID');
   assert.is(p.message, "'+3' asks for 3 revisions but only 2 are pending");
   assert.is(single(planUp(revisions, applied(A, B, C, D), '+2'), 'TARGET_INVALID').message, "'+2' asks for 2 revisions but only 1 is pending");
+  assert.is(single(planUp(revisions, applied(A, B, C, D, E), '+1'), 'TARGET_INVALID').message, "'+1' asks for 1 revision but only 0 are pending");
 });
 
 test('up -N goes backwards: refused, pointing at down', () => {
@@ -250,6 +252,14 @@ test('computeStatus: applied, pending, edited, missing, and a down.sql edited si
   assert.equal(statuses[0]!.appliedAt, new Date('2026-11-20T10:00:00Z'));
   assert.is(statuses[4]!.appliedAt, null);
   assert.equal(statuses[4]!.tags, ['v2.0']);
+});
+
+test('redo of a newest revision whose folder is gone: it is not on disk (not a target that matches nothing: none was given)', () => {
+  const onDisk = revisions.filter((r) => r.id !== E);
+  const p = single(planRedo(onDisk, applied(A, B, C, D, E)), 'APPLIED_MISSING');
+  assert.is(p.message, `${E} is not on disk, so it cannot be applied again`);
+  assert.match(p.hint!, 'strata down');
+  assert.equal(steps(planRedo(revisions, applied(A, B, C, D, E))), [E, E]);
 });
 
 test.run();

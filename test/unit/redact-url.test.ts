@@ -14,10 +14,23 @@ const cases: [string, string][] = [
   ["got 'mysql://u:s3cret@h/db'", "got 'mysql://u:***@h/db'"],
   ['postgres://h/db?user=u&password=s3cret', 'postgres://h/db?user=u&password=***'],
   ["host=h password='two words' user=u", 'host=h password=*** user=u'],
+  // cut short inside the password, before its '@' (a '#' comment in .env, a shell's '&'): what follows the user is the password's start
+  ['postgres://postgres:Se', 'postgres://postgres:***'],
+  ["is not a valid URL ('postgresql://app:MyPassw')", "is not a valid URL ('postgresql://app:***')"],
+  ['postgres://app:pa?sslmode=require', 'postgres://app:***?sslmode=require'],
   // nothing to hide
   ['postgres://u@h/db', 'postgres://u@h/db'],
   ['postgres://h:5432/db', 'postgres://h:5432/db'],
+  ['postgres://[::1]:5432/db', 'postgres://[::1]:5432/db'],
+  ['postgres://u:***@h:5432/db', 'postgres://u:***@h:5432/db'],
 ];
+
+// whitespace pasted before the scheme is not part of a secret: the user name stays, words elsewhere are not hidden
+test('a known URL with a space before its scheme hides its password only', () => {
+  const redact = createRedactor([' postgres://postgres:Sekr3tPw@127.0.0.1:5432/app']);
+  assert.is(redact("DATABASE_URL must be a postgres:// URL, got ' postgres://postgres:Sekr3tPw@127.0.0.1:5432/app'"), "DATABASE_URL must be a postgres:// URL, got ' postgres://postgres:***@127.0.0.1:5432/app'");
+  assert.is(createRedactor([' postgres://postgres@h/app'])('a postgres:// URL for role postgres'), 'a postgres:// URL for role postgres');
+});
 
 for (const [input, expected] of cases) {
   test(`redactUrl(${JSON.stringify(input)})`, () => {

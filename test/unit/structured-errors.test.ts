@@ -128,6 +128,15 @@ test('database objects: the tracking schema a failed query or the lock concerns'
   assert.equal(refused?.object, { kind: 'schema', name: 'strata' });
 });
 
+test('a tracking table changed by hand: the hint says so and how to restore it, not a bare SQLSTATE', () => {
+  for (const [code, message] of [['42703', 'column "message" does not exist'], ['42P01', 'relation "strata.events" does not exist']] as const) {
+    const found = databaseProblem(Object.assign(new Error(message), { code, severity: 'ERROR' }), 'strata');
+    assert.match(found!.hint!, 'the tracking tables in schema strata are not as strata made them');
+    assert.match(found!.hint!, 'strata sql up --from base');
+    assert.not.match(found!.hint!, 'SQLSTATE');
+  }
+});
+
 test('output: the start problems have no count; dates are written, not regex-edited', () => {
   const style = makeStyle(process.stdout, { NO_COLOR: '1' });
   const problems: Problem[] = [{ code: 'CONFIG_INVALID', message: 'bad', hint: 'fix it' }];
