@@ -181,6 +181,9 @@ type BatchResult =
  * Every script of a batch but the last commits without waiting for its flush; the last one's
  * synchronous commit flushes them all, so the batch is reported applied only once it is durable.
  */
+/** A batch that took longer than this is read back for each revision's own duration (one more round trip). */
+const SLOW_BATCH_MS = 100;
+
 async function runBatch(run: RunState, first: number, count: number): Promise<BatchResult> {
   const { options, steps, session } = run;
   const total = steps.length;
@@ -198,10 +201,13 @@ async function runBatch(run: RunState, first: number, count: number): Promise<Ba
   options.events?.stepStarted?.(parts[0]!.step, first, total);
   const started = performance.now();
   const result = await session.run(text);
-  // the round trip's time shared: only when the durations the server recorded for each cannot be read
-  const share = Math.round((performance.now() - started) / count);
+  // the round trip's time shared: for a quick batch (each of its revisions took less than the
+  // batch), or when the durations the server recorded for each cannot be read
+  const elapsed = performance.now() - started;
+  const share = Math.round(elapsed / count);
   if (result.ok) {
-    const durations = await newestEventDurations(run.db, options.schema, parts.length);
+    // a batch that took long has a slow revision in it: say which, from the durations the server recorded
+    const durations = elapsed >= SLOW_BATCH_MS ? await newestEventDurations(run.db, options.schema, parts.length) : undefined;
     parts.forEach((part, k) => finishStep(run, part.step, durations?.[k] ?? share, part.index));
     return { kind: 'ok' };
   }
