@@ -7,14 +7,6 @@ import { DatabaseQueryError, serverVersionNumOf, sqlErrorInfo, type Database, ty
 import { connectionLostInfo, ScriptSubmittable, transactionStatusOf } from './pg-script.js';
 
 /**
- * A dedicated connection to a PostgreSQL server (and, once asked for, a second one for the run
- * lock). `connectTimeoutMs` bounds the connection attempt; none by default.
- */
-/**
- * `urlSetting`: where the user set the URL, for the hint of a URL that cannot be used or reached.
- * `settings`: the session's own defaults, sent when it starts (what RESET returns to).
- */
-/**
  * The user a URL without one connects as, as psql's: PGUSER, else the operating system's user
  * name. pg falls back on $USER only, which cron, systemd units and many containers leave unset;
  * the server then refused with 'no PostgreSQL user name specified in startup packet'.
@@ -28,6 +20,13 @@ function useLibpqDefaultUser(): void {
   }
 }
 
+/**
+ * A dedicated connection to a PostgreSQL server (and, once asked for, a second one for the run
+ * lock). `connectTimeoutMs` bounds the connection attempt; none by default.
+ *
+ * `urlSetting`: where the user set the URL, for the hint of a URL that cannot be used or reached.
+ * `settings`: the session's own defaults, sent when it starts (what RESET returns to).
+ */
 export async function connectPostgres(url: string, applicationName = 'strata', connectTimeoutMs?: number, urlSetting = 'DATABASE_URL (or --database-url)', settings: Readonly<Record<string, string>> = {}): Promise<Database> {
   let client: pg.Client;
   useLibpqDefaultUser();

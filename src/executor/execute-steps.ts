@@ -177,13 +177,13 @@ type BatchResult =
   | { kind: 'not-run' }
   | { kind: 'failed'; step: Step; index: number; durationMs: number; failure: Failure };
 
+/** A batch that took longer than this is read back for each revision's own duration (one more round trip). */
+const SLOW_BATCH_MS = 100;
+
 /**
  * Every script of a batch but the last commits without waiting for its flush; the last one's
  * synchronous commit flushes them all, so the batch is reported applied only once it is durable.
  */
-/** A batch that took longer than this is read back for each revision's own duration (one more round trip). */
-const SLOW_BATCH_MS = 100;
-
 async function runBatch(run: RunState, first: number, count: number): Promise<BatchResult> {
   const { options, steps, session } = run;
   const total = steps.length;
