@@ -123,8 +123,9 @@ export class DevRuns {
       await this.actOn(db, save);
     } finally {
       // What the run left in the tracking table, read now that its lines are out: the next save
-      // then reads only a digest of the rows (readApplied) unless someone else changed them.
-      this.known = this.isStopping() ? undefined : await readApplied(db, this.config.schema).catch(() => undefined);
+      // then reads only a digest of the rows (readApplied) unless someone else changed them; after a
+      // run that changed nothing, this read too is only the digest.
+      this.known = this.isStopping() ? undefined : await readApplied(db, this.config.schema, this.known).catch(() => undefined);
     }
   }
 
