@@ -79,7 +79,8 @@ export async function checkScripts(scripts: readonly ScriptToCheck[], cache: Par
       }
     }
     if (!script.transactional) {
-      for (const { statement, opener } of blockMisplaced(result.statements)) {
+      const blocks = transactionBlocks(result.statements);
+      for (const { statement, opener } of blocks.misplaced) {
         problems.push(opener
           ? problem('SQL_NEEDS_NO_TRANSACTION', {
             ...at(statement.start),
@@ -92,7 +93,7 @@ export async function checkScripts(scripts: readonly ScriptToCheck[], cache: Par
             hint: `put it between a BEGIN and its COMMIT, or remove it`,
           }));
       }
-      const opener = blockLeftOpen(result.statements);
+      const opener = blocks.leftOpen;
       if (opener) {
         problems.push(problem('SQL_TRANSACTION_LEFT_OPEN', {
           ...at(opener.start),
@@ -123,38 +124,28 @@ export async function checkScripts(scripts: readonly ScriptToCheck[], cache: Par
 }
 
 /**
- * What the server refuses in a Transaction: off script because of where it stands, found before
- * anything runs instead of after the statements before it took effect: a statement that cannot run
- * in a transaction block inside a BEGIN ... COMMIT of the script (with the statement that opened
- * the block), and a SAVEPOINT, RELEASE or ROLLBACK TO outside any block (opener undefined).
+ * The transaction blocks of a Transaction: off script, from its top-level transaction control,
+ * found before anything runs (the executor checks the same with the server's word as it runs):
+ * - `misplaced`: what the server refuses because of where it stands, instead of after the
+ *   statements before it took effect: a statement that cannot run in a transaction block inside
+ *   a BEGIN ... COMMIT of the script (with the statement that opened the block), and a SAVEPOINT,
+ *   RELEASE or ROLLBACK TO outside any block (opener undefined);
+ * - `leftOpen`: the statement that opens the block the script is still in at its end (BEGIN
+ *   without COMMIT, or a COMMIT/ROLLBACK AND CHAIN last).
  */
-function blockMisplaced(statements: readonly ScriptStatement[]): Array<{ statement: ScriptStatement; opener: ScriptStatement | undefined }> {
-  const found: Array<{ statement: ScriptStatement; opener: ScriptStatement | undefined }> = [];
+function transactionBlocks(statements: readonly ScriptStatement[]): {
+  misplaced: Array<{ statement: ScriptStatement; opener: ScriptStatement | undefined }>;
+  leftOpen: ScriptStatement | undefined;
+} {
+  const misplaced: Array<{ statement: ScriptStatement; opener: ScriptStatement | undefined }> = [];
   let opener: ScriptStatement | undefined;
   for (const statement of statements) {
     const control = statement.transaction;
     if (control?.kind === 'begin') opener ??= statement;
     else if (control?.kind === 'commit' || control?.kind === 'rollback' || control?.kind === 'prepare') opener = control.chain ? statement : undefined;
     else if (control?.kind === 'savepoint' || control?.kind === 'release' || control?.kind === 'rollback-to') {
-      if (!opener) found.push({ statement, opener: undefined });
-    } else if (statement.cannotRunInTransaction && opener) found.push({ statement, opener });
+      if (!opener) misplaced.push({ statement, opener: undefined });
+    } else if (statement.cannotRunInTransaction && opener) misplaced.push({ statement, opener });
   }
-  return found;
-}
-
-/**
- * The statement that opens the transaction block a Transaction: off script is still in at its end
- * (BEGIN without COMMIT, or a COMMIT/ROLLBACK AND CHAIN last), from its top-level transaction
- * control. The executor checks the same thing with the server's word as it runs; this finds it
- * before anything runs.
- */
-function blockLeftOpen(statements: readonly ScriptStatement[]): ScriptStatement | undefined {
-  let opener: ScriptStatement | undefined;
-  for (const statement of statements) {
-    const control = statement.transaction;
-    if (!control) continue;
-    if (control.kind === 'begin') opener ??= statement;
-    else if (control.kind === 'commit' || control.kind === 'rollback' || control.kind === 'prepare') opener = control.chain ? statement : undefined;
-  }
-  return opener;
+  return { misplaced, leftOpen: opener };
 }
