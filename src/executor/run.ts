@@ -55,7 +55,9 @@ export interface RunOptions {
    */
   awaitSqlIn?: string | undefined;
   /** awaited between two steps (see ExecuteOptions.afterStep) */
-  afterStep?: (done: Step, next: Step) => Promise<void>;
+  afterStep?: ((done: Step, next: Step) => Promise<void>) | undefined;
+  /** awaited once every step has run and committed, still under the run's lock (strata dev tries the new down.sql) */
+  afterRun?: (steps: readonly Step[]) => Promise<void>;
   /** see ExecuteOptions.batchBudgetMs */
   batchBudgetMs?: number;
   /** parse results shared with the other runs of a fleet (parse-cache.ts) */
@@ -153,6 +155,7 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       },
     });
     if (result.ok) {
+      await options.afterRun?.(plan.steps);
       // the run finished the range of a squashed revision this database was partway through
       if (set.revisions.some((r) => r.replaces.length > 0)) notes.push(...await recordSquashes(db, config, databaseView(set, (await readApplied(db, config.schema)).applied).unrecorded, emit));
       return { ok: true, command, steps: result.outcomes, notes };

@@ -15,7 +15,8 @@ import { attachCodeFrames } from '../text/source-position.js';
 import type { DevRunResult } from './dev-events.js';
 import { hasNoSql, isStillBeingWritten, type DevStep } from './dev-step.js';
 import type { FolderReading } from './read-folder.js';
-import type { RevertCheck } from './revert-check.js';
+import type { RevertCheck, RevertFindings } from './revert-check.js';
+import type { Step } from '../plan/plan.js';
 
 /** What one action of a run works with: the revisions read, what is applied, where to say what. */
 export interface ActionContext {
@@ -66,9 +67,14 @@ async function revertDeleted(step: Extract<DevStep, { kind: 'revert-deleted' }>,
 async function applyPending(context: ActionContext): Promise<DevRunResult> {
   const { db, config, set, tracking, forward, isStopping, awaitSqlIn } = context;
   const planned = planners.up('head', {})(set, tracking.applied);
-  await context.revertCheck.beforeApplying(db, planned.ok ? planned.steps.map((s) => s.id) : []);
-  const report = await runPipeline(db, config, { command: 'up', planner: planners.up('head', {}), options: { awaitSqlIn }, revisions: set, justRead: tracking }, forward);
+  const ids = planned.ok ? planned.steps.map((s) => s.id) : [];
+  await context.revertCheck.beforeApplying(db, ids);
+  const check = ids.length === 1 ? context.revertCheck.hooksFor(db, ids[0]!, undefined) : undefined;
+  let findings: RevertFindings | undefined;
+  const afterRun = check && (async (steps: readonly Step[]) => void (findings = await check.afterRun(steps)));
+  const report = await runPipeline(db, config, { command: 'up', planner: planners.up('head', {}), options: { awaitSqlIn, afterRun }, revisions: set, justRead: tracking }, forward);
   if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
+  if (ids.length === 1) sayFindings(ids[0]!, findings, context);
   return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
 }
 
@@ -90,20 +96,28 @@ async function revertAndApply(step: Extract<DevStep, { kind: 'reapply' }>, conte
       message: `${step.id}: the down.sql that reverts the applied version has no SQL, so that version stays in place and applying up.sql again can fail on its own objects ("already exists"); write down.sql (how to undo up.sql) and save it`,
     });
   }
-  const check = context.revertCheck.hookFor(db, step.id);
+  const check = context.revertCheck.hooksFor(db, step.id, revert?.direction === 'down' ? revert.script.body : undefined);
+  let findings: RevertFindings | undefined;
   const report = await runPipeline(db, config, {
-    command: 'dev', planner, options: { singleTransaction: 'when-possible', awaitSqlIn, afterStep: check.afterStep }, revisions: set, justRead: tracking,
+    command: 'dev', planner, revisions: set, justRead: tracking,
+    options: { singleTransaction: 'when-possible', awaitSqlIn, afterStep: check.afterStep, afterRun: async (steps) => void (findings = await check.afterRun(steps)) },
   }, forward);
-  const leftOver = check.finish(report.ok);
-  if (leftOver.length > 0) {
-    emit({ type: 'dev-warning', message: `${step.id}: down.sql did not undo up.sql (compared with the schema before it was applied): ${leftOver.join('; ')}` });
-  }
+  sayFindings(step.id, findings, context);
   const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
   if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
     const storedDown = result.failure.direction === 'down' && revert ? storedCopyNote(revert) : '';
     result.failure.effects = `rolled back: the database still has the version of ${step.id} that was applied before this save${storedDown}`;
   }
   return result;
+}
+
+/** What the revert check found, as warnings: before the run's own line. */
+function sayFindings(id: string, findings: RevertFindings | undefined, { emit }: ActionContext): void {
+  if (!findings) return;
+  if (findings.differences.length > 0) {
+    emit({ type: 'dev-warning', message: `${id}: down.sql did not undo up.sql (compared with the schema before it was applied): ${findings.differences.join('; ')}` });
+  }
+  if (findings.failure) emit({ type: 'dev-warning', message: `${id}: ${findings.failure}` });
 }
 
 function fromReport(report: RunReport, ok: (steps: StepOutcome[]) => DevRunResult, isStopping: () => boolean): DevRunResult {

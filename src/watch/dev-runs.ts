@@ -51,7 +51,7 @@ export class DevRuns {
     private readonly emit: DevEventListener,
     private readonly isStopping: () => boolean,
   ) {
-    this.revertCheck = new RevertCheck(config.schema);
+    this.revertCheck = new RevertCheck(config.schema, config.ddl);
     this.queue = createRunQueue(() => this.runOnce(), (error) => {
       connection.markBroken();
       reporter.reportCrash(error);

@@ -154,45 +154,67 @@ test('a down.sql-only save reverts with the new down.sql and stores it', () => w
   assert.equal(await logged(db), ['down 2', 'down 2']);
 }));
 
-test('a revert that leaves something of up.sql behind is named, from the second save on', () => withDev('leftover', async ({ db, dev, upFile }) => {
-  // save 1: the revert of v1 is clean; its result is the schema every later revert must give back
+test('a down.sql that leaves something of up.sql behind is named at the save that applied it, tried and rolled back', () => withDev('leftover', async ({ db, dev, upFile }) => {
+  // save 1: v2 also creates a sequence, a publication and a subscription, which the down.sql (drop schema app) leaves behind
   let mark = dev.mark();
   writeFileSync(upFile(), upB('v2', "create sequence public.leftover;\ncreate publication leftover_feed;\ncreate subscription leftover_in connection 'host=localhost dbname=postgres' publication leftover_feed with (connect = false, slot_name = none, enabled = false);\n"));
   await until(() => exists(db, 'app.v2'), 'app.v2');
+  await dev.waitFor(/warning: 20200102000000_app: down\.sql did not undo up\.sql \(compared with the schema before it was applied\): publication leftover_feed: left behind; sequence public\.leftover: left behind; subscription leftover_in: left behind/, mark);
   await dev.waitFor(/re-applied 20200102000000_app/, mark);
-  expectNoText(dev.output().slice(mark), 'did not undo');
-  // save 2: the stored down.sql (drop schema app) leaves the sequence of v2 behind
+  assert.ok(await exists(db, 'app.v2'), 'the try was rolled back: v2 is still applied');
+  assert.ok(await exists(db, 'public.leftover'));
+  assert.equal(await logged(db), ['down 1'], 'only the real revert of v1 is in the log: the try of v2\'s down.sql was rolled back');
+  // save 2: the real revert of v2 leaves them, v3 is applied on that, and its down.sql gives that back
   mark = dev.mark();
   writeFileSync(upFile(), upB('v3'));
   await until(() => exists(db, 'app.v3'), 'app.v3');
-  await dev.waitFor(/warning: 20200102000000_app: down\.sql did not undo up\.sql \(compared with the schema before it was applied\): publication leftover_feed: left behind; sequence public\.leftover: left behind; subscription leftover_in: left behind/, mark);
-  // save 3: v3 had no sequence, and its revert is clean again
+  await dev.waitFor(/re-applied 20200102000000_app/, mark);
+  expectNoText(dev.output().slice(mark), 'did not undo');
+  assert.ok(await exists(db, 'public.leftover'), 'the revert of v2 left the sequence, as it was told');
+}));
+
+test('a down.sql that leaves a kept object changed (a column default, a comment, a function body) is named too', () => withDev('changed', async ({ db, dev, upFile }) => {
+  const touches = "alter table public.log alter column msg set default 'm';\ncomment on table public.log is 'touched';\ncreate or replace function public.f() returns int language sql as 'select 2';\n";
+  // save 1: the down.sql leaves function public.f() behind (it was not there before)
+  let mark = dev.mark();
+  writeFileSync(upFile(), upB('v2', "create or replace function public.f() returns int language sql as 'select 1';\n"));
+  await until(() => exists(db, 'app.v2'), 'app.v2');
+  await dev.waitFor(/function public\.f\(\): left behind/, mark);
+  // save 2: v3's down.sql leaves the default, the comment and the body changed
   mark = dev.mark();
-  writeFileSync(upFile(), upB('v4'));
+  writeFileSync(upFile(), upB('v3', touches));
+  await until(() => exists(db, 'app.v3'), 'app.v3');
+  await dev.waitFor(/table column public\.log\.msg: left changed/, mark);
+  const said = dev.output().slice(mark);
+  assert.match(said, 'table public.log: left changed (not as it was before up.sql)');
+  assert.match(said, 'function public.f(): left changed');
+  assert.not.match(said, 'left behind');
+  // save 3: v4 is applied on what v3's revert left, and gives it back
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v4', touches));
   await until(() => exists(db, 'app.v4'), 'app.v4');
   await dev.waitFor(/re-applied 20200102000000_app/, mark);
   expectNoText(dev.output().slice(mark), 'did not undo');
 }));
 
-test('a revert that leaves a kept object changed (a column default, a comment, a function body) is named too', () => withDev('changed', async ({ db, dev, upFile }) => {
-  const touches = "alter table public.log alter column msg set default 'm';\ncomment on table public.log is 'touched';\ncreate or replace function public.f() returns int language sql as 'select 2';\n";
+test('a down.sql that fails when tried is named with its line, and a fixed one is saved as usual', () => withDev('failing-down', async ({ db, dev, upFile, downFile }) => {
+  // the down.sql names v1's table: right for v1 (a down.sql-only save reverts v1 with it)
   let mark = dev.mark();
-  writeFileSync(upFile(), upB('v2', "create or replace function public.f() returns int language sql as 'select 1';\n"));
-  await until(() => exists(db, 'app.v2'), 'app.v2');
+  writeFileSync(downFile(), "insert into log (msg) values ('down 2');\ndrop table app.v1;\ndrop schema app;\n");
   await dev.waitFor(/re-applied 20200102000000_app/, mark);
-  // save 2: the stored down.sql leaves function public.f() behind (it was not there before save 1's version)
+  expectNoText(dev.output().slice(mark), 'warning');
+  // up.sql now creates v2: the save reverts v1 with that down.sql, and then the try of it on v2 fails
   mark = dev.mark();
-  writeFileSync(upFile(), upB('v3', touches));
-  await until(() => exists(db, 'app.v3'), 'app.v3');
-  await dev.waitFor(/function public\.f\(\): left behind/, mark);
-  // save 3: the revert of save 2's version leaves the default, the comment and the body changed
+  writeFileSync(upFile(), upB('v2'));
+  await dev.waitFor(/warning: 20200102000000_app: migrations\/20200102000000_app\/down\.sql: it fails when tried: table "v1" does not exist \(line 2\); the next save reverts with it \(the try was rolled back: nothing changed\)/, mark);
+  await dev.waitFor(/re-applied 20200102000000_app/, mark);
+  assert.ok(await exists(db, 'app.v2'), 'v2 is applied; the failed try changed nothing');
+  assert.equal(await logged(db), ['down 2', 'down 2'], 'the real reverts only');
   mark = dev.mark();
-  writeFileSync(upFile(), upB('v4', touches));
-  await until(() => exists(db, 'app.v4'), 'app.v4');
-  await dev.waitFor(/table column public\.log\.msg: left changed/, mark);
-  const said = dev.output().slice(mark);
-  assert.match(said, 'table public.log: left changed (not as it was before up.sql)');
-  assert.match(said, 'function public.f(): left changed');
+  writeFileSync(downFile(), downB('down 3'));
+  await dev.waitFor(/re-applied 20200102000000_app/, mark);
+  expectNoText(dev.output().slice(mark), 'warning');
+  assert.ok(await exists(db, 'app.v2'));
 }));
 
 test('after reverts proven clean without a listing, a down.sql that also changes an older object is still named', () => withDev('stamped', async ({ db, dev, upFile, downFile }) => {
