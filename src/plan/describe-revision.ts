@@ -4,7 +4,7 @@ import { parseDownFile } from '../revision/parse-header.js';
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
 import { targetUniverse } from './plan.js';
-import { computeStatus, type RevisionState } from './revision-status.js';
+import { computeStatus, newestAppliedId, type RevisionState } from './revision-status.js';
 import { resolveTarget } from './targets.js';
 
 export interface RevisionFileDetails {
@@ -83,7 +83,7 @@ export function describeRevision(revisions: readonly Revision[], applied: readon
       message,
       tags,
       state,
-      isCurrent: row !== undefined && row.id === [...applied].map((a) => a.id).sort().at(-1),
+      isCurrent: row !== undefined && row.id === newestAppliedId(applied),
       isHead: id === head,
       irreversible: (revision ? revision.down.irreversible : stored?.irreversible) ?? null,
       replacedBy: null,

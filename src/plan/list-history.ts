@@ -1,6 +1,6 @@
 import type { Revision } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
-import { computeStatus, type RevisionState } from './revision-status.js';
+import { computeStatus, newestAppliedId, type RevisionState } from './revision-status.js';
 
 /** One revision of the chain, as `strata history` shows it. */
 export interface HistoryEntry {
@@ -31,7 +31,7 @@ export function listHistory(revisions: readonly Revision[], applied: readonly Ap
   const parentOf = (s: (typeof statuses)[number]) => s.revision?.parent ?? s.applied!.parent;
   const children = new Map<string, number>();
   for (const s of statuses) children.set(parentOf(s), (children.get(parentOf(s)) ?? 0) + 1);
-  const current = applied?.map((a) => a.id).sort().at(-1);
+  const current = applied && newestAppliedId(applied);
   return statuses.reverse().map((s) => ({
     id: s.id,
     parent: parentOf(s),

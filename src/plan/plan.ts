@@ -6,7 +6,7 @@ import { skipWhitespaceAndComments } from '../text/whitespace-and-comments.js';
 import { formatUtc } from '../text/utc-time.js';
 import type { Revision, RevisionScript } from '../revision/revision.js';
 import type { AppliedRevision } from './applied-revision.js';
-import { computeStatus } from './revision-status.js';
+import { allIds, computeStatus, newestAppliedId } from './revision-status.js';
 import { resolveTarget, type TargetUniverse } from './targets.js';
 
 export type { Script } from '../sql/script.js';
@@ -48,7 +48,7 @@ export interface PlanUpOptions {
 }
 
 export function targetUniverse(revisions: readonly Revision[], applied: readonly AppliedRevision[]): TargetUniverse {
-  const ids = [...new Set([...revisions.map((r) => r.id), ...applied.map((a) => a.id)])].sort();
+  const ids = allIds(revisions, applied);
   const tags = new Map<string, string>();
   for (const row of applied) for (const tag of row.tags) tags.set(tag, row.id);
   const onDisk = new Map<string, string[]>();
@@ -74,7 +74,7 @@ export function planUp(
 ): Plan<UpStep> {
   const problems: Problem[] = [];
   const statuses = computeStatus(revisions, applied);
-  const lastApplied = [...applied].map((a) => a.id).sort().at(-1);
+  const lastApplied = newestAppliedId(applied);
   for (const status of statuses) {
     if (status.state === 'edited') {
       const revision = status.revision!;

@@ -13,6 +13,7 @@ import { findUnsafeSql, type SqlFinding } from '../helpers/sql-safety.js';
  */
 const ALLOWED: { file: string; expression?: string; within?: string; why: string }[] = [
   { file: 'src/executor/step-script.ts', expression: 'body', why: "the revision's own SQL, sent as written (it is what the user asked to run)" },
+  { file: 'src/watch/revert-check.ts', expression: 'down.body', why: "the revision's own down.sql, sent as written (as step-script.ts sends it) in strata dev's try of it, a transaction that is rolled back" },
   { file: 'src/proof/lock-trace.ts', expression: 'statement.text', why: "the revision's own statement, run as written on the lock trace's shadow inside a transaction of its own" },
   { file: 'src/executor/progress-writer.ts', expression: 'text', why: "one of db/progress.ts's statements (every value quoted there), wrapped in a transaction of its own on a single-session database" },
   { file: 'src/revision/squash-texts.ts', why: "a squashed revision's files: the range's own bodies as their authors wrote them (run as written, as step-script.ts runs them), under comments naming each revision" },
