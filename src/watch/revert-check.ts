@@ -6,8 +6,7 @@ import type { RevisionScript } from '../revision/revision.js';
 import { CatalogStamper, type CatalogStamp } from '../schema/introspect/catalog-stamp.js';
 import { listObjects, type ListedObject } from '../schema/introspect/object-list.js';
 import { SESSION_RESET, timeoutSettings, timeoutSettingsCount } from '../executor/step-script.js';
-import { loadSqlParser } from '../sql/parser.js';
-import { splitStatements } from '../sql/split-statements.js';
+import { checkScripts } from '../revision/check-scripts.js';
 import { lineColumnAt, utf16IndexFromCodePointPosition } from '../text/source-position.js';
 
 /** What a run's revert check found: objects a revert did not give back as they were; why the new down.sql could not be tried. */
@@ -122,9 +121,11 @@ export class RevertCheck {
   /** Runs `down` in a transaction, reads the objects, and rolls back. */
   private async tryRevert(db: Database, down: RevisionScript, base: Reading): Promise<{ reading: Reading } | { failure: string }> {
     const lineOf = (index: number) => lineColumnAt(down.text, down.bodyOffset + index).line;
-    await loadSqlParser();
-    const split = splitStatements(down.body);
-    if (!split.ok) return { failure: `${down.path}: it cannot be tried: ${split.problem.message} (line ${lineOf(split.problem.offset)})` };
+    // what a run checks before it runs a script: syntax, transaction control (a COMMIT would make the try real), psql meta-commands
+    const checked = await checkScripts([{ script: down, role: 'down' }]);
+    const refused = checked.problems[0];
+    if (refused) return { failure: `${down.path}: it was not tried: ${refused.message}${refused.line === undefined ? '' : ` (line ${refused.line})`}; the next save reverts with it unless it is fixed` };
+    const statements = checked.statements.get(down) ?? [];
     const lockTimeoutMs = Math.min(this.timeouts.lockTimeoutMs ?? TRIAL_LOCK_TIMEOUT_MS, TRIAL_LOCK_TIMEOUT_MS);
     const timeouts = { ...this.timeouts, lockTimeoutMs, retries: 0 };
     const prefix = `begin;\n${timeoutSettings(timeouts, 'local')}`;
@@ -134,7 +135,7 @@ export class RevertCheck {
       if (!ran.ok) {
         const { error } = ran;
         const at = error.position === undefined ? undefined : utf16IndexFromCodePointPosition(prefix + down.body, error.position) - prefix.length;
-        const failed = split.statements[ran.completedStatements - 1 - timeoutSettingsCount(timeouts)];
+        const failed = statements[ran.completedStatements - 1 - timeoutSettingsCount(timeouts)];
         const index = at !== undefined && at >= 0 && at <= down.body.length ? at : failed?.start;
         const where = index === undefined ? '' : ` (line ${lineOf(index)})`;
         const why = error.code === '55P03'

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -215,6 +215,18 @@ test('a down.sql that fails when tried is named with its line, and a fixed one i
   await dev.waitFor(/re-applied 20200102000000_app/, mark);
   expectNoText(dev.output().slice(mark), 'warning');
   assert.ok(await exists(db, 'app.v2'));
+}));
+
+test('a new folder whose down.sql would commit is refused before anything runs, its down.sql included', () => withDev('commit-down', async ({ db, dev, project }) => {
+  const C = '20200103000000_more';
+  const folder = path.join(project.dir, 'migrations', C);
+  const mark = dev.mark();
+  mkdirSync(folder);
+  writeFileSync(path.join(folder, 'down.sql'), 'drop table public.more;\ncommit;\n');
+  writeFileSync(path.join(folder, 'up.sql'), `--! Parent: ${B}\n\ncreate table public.more (id int);\n`);
+  await dev.waitFor(/migrations\/20200103000000_more\/down\.sql:2:1: error: COMMIT in a transactional revision/, mark);
+  await dev.waitFor(/nothing ran and the database is unchanged/, mark);
+  assert.not.ok(await exists(db, 'public.more'));
 }));
 
 test('after reverts proven clean without a listing, a down.sql that also changes an older object is still named', () => withDev('stamped', async ({ db, dev, upFile, downFile }) => {
