@@ -90,6 +90,10 @@ export function readMigrationTree(
     realDir = dir;
   }
   const entries: TreeEntry[] = [];
+  // a name read from a folder has no separator and is not '.' or '..': joining it is concatenation
+  // (path.join normalises the whole path again, for each of the thousands of files a no-op reads)
+  const normalized = path.normalize(dir);
+  const prefix = normalized.endsWith(path.sep) ? normalized : normalized + path.sep;
   for (const dirent of dirents) {
     const name = dirent.name;
     if (name.startsWith('.')) continue;
@@ -98,7 +102,7 @@ export function readMigrationTree(
       entries.push(reused);
       continue;
     }
-    const full = path.join(dir, name);
+    const full = prefix + name;
     const isDirectory = dirent.isDirectory() || (dirent.isSymbolicLink() && isDirectorySafe(fileSystem, full));
     if (!isDirectory) {
       entries.push({ name, kind: dirent.isFile() || dirent.isSymbolicLink() ? 'file' : 'other' });
@@ -111,7 +115,7 @@ export function readMigrationTree(
     }
     const files: Record<string, FileContent> = {};
     const stamps: Partial<Record<RevisionFileName, FileStamp>> = {};
-    for (const fileName of REVISION_FILES) files[fileName] = readRevisionFile(fileSystem, realDir, path.join(full, fileName), (stamp) => (stamps[fileName] = stamp));
+    for (const fileName of REVISION_FILES) files[fileName] = readRevisionFile(fileSystem, realDir, `${full}${path.sep}${fileName}`, (stamp) => (stamps[fileName] = stamp));
     entries.push({ name, kind: 'directory', files, stamps });
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -133,7 +137,7 @@ function cachedFolder(fileSystem: TreeFileSystem, cache: RevisionCache, name: st
   for (const fileName of REVISION_FILES) {
     let stat: ReturnType<TreeFileSystem['lstat']>;
     try {
-      stat = fileSystem.lstat(path.join(full, fileName));
+      stat = fileSystem.lstat(`${full}${path.sep}${fileName}`);
     } catch {
       return undefined;
     }
@@ -142,7 +146,7 @@ function cachedFolder(fileSystem: TreeFileSystem, cache: RevisionCache, name: st
     stamps.push(stamp);
   }
   const entry = cache.lookup(name, stamps[0]!, stamps[1]!);
-  return entry && { entry, read: (fileName: RevisionFileName) => fileSystem.readFile(path.join(full, fileName)) };
+  return entry && { entry, read: (fileName: RevisionFileName) => fileSystem.readFile(`${full}${path.sep}${fileName}`) };
 }
 
 function readRevisionFile(fileSystem: TreeFileSystem, realDir: string, file: string, onStamp: (stamp: FileStamp) => void = () => {}): FileContent {
