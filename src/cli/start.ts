@@ -22,11 +22,22 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
 import { resolveCacheDir } from '../config.js';
 import { writeCacheFile } from '../revision/cache-file.js';
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
+// V8's young generation starts at two 1 MB semi-spaces and doubles them, up to 16 MB each, while
+// many objects survive its scavenges: a command that reads 1000 revisions (their texts, the caches'
+// JSON, the parsed statements) grows it to 33.6 MB, a third of `up`'s peak RSS, for objects that
+// live the whole run anyway and are promoted. Kept at 1 MB, the survivors are promoted sooner and
+// the scavenges are more frequent but as cheap (they copy the survivors, whatever the size):
+// `up` of 1000 from empty 127 -> 97 MB, with warm caches 99 -> 82 MB, no-op 75 -> 70 MB, `down
+// base` 92 -> 78 MB, CPU the same within the noise (bench/README.md, issue 14). Set before the
+// bundle is compiled: V8's cached code is checked against the flags (see runBundle). Only the
+// growth factor can be changed once V8 is running (--max-semi-space-size is read at its start).
+v8.setFlagsFromString('--semi-space-growth-factor=1');
 // the bundle's import() of PGlite, libpg-query and chokidar (see scripts/bundle.mjs), resolved from here: dist/bin/
 (globalThis as { strataImportExternal?: (name: string) => Promise<unknown> }).strataImportExternal = (name) => import(name);
 const bundle = fileURLToPath(new URL('./strata.cjs', import.meta.url));
