@@ -60,23 +60,9 @@ const running = runBundle(bundle, command);
 process.once('exit', () => void running);
 
 function runBundle(file: string, command: string): vm.Script {
-  const source = fs.readFileSync(file, 'utf8');
   const cacheFile = codeCacheFile(file, command);
-  let cachedData: Buffer | undefined;
-  if (cacheFile !== undefined) {
-    try {
-      cachedData = fs.readFileSync(cacheFile);
-    } catch {
-      // the first run of this command (or no cache folder): compile as without a cache
-    }
-  }
-  // the CommonJS wrapper, as Node's own loader gives a module
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: file,
-    cachedData,
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
-  if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+  const { script, isFromCache } = compileBundle(file, cacheFile);
+  if (cacheFile !== undefined && !isFromCache) {
     // Taken at the end of the run, when the functions the command ran have been compiled too, or
     // before the command changes V8's flags (sql/wasm-tier-up.ts): V8 rejects code cached under
     // other flags than those the next run starts with.
@@ -93,6 +79,29 @@ function runBundle(file: string, command: string): vm.Script {
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, path.dirname(file));
   return script;
+}
+
+/**
+ * The bundle in the CommonJS wrapper, as Node's own loader gives a module, compiled from the
+ * cached code when there is some and V8 takes it. The script keeps the source (one flat copy: the
+ * bundle is ASCII, scripts/bundle.mjs sees to it); the text read and the cached code are dropped
+ * when this returns, before the command runs.
+ */
+function compileBundle(file: string, cacheFile: string | undefined): { script: vm.Script; isFromCache: boolean } {
+  let cachedData: Buffer | undefined;
+  if (cacheFile !== undefined) {
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      // the first run of this command (or no cache folder): compile as without a cache
+    }
+  }
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8')}\n})`, {
+    filename: file,
+    cachedData,
+    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  return { script, isFromCache: cachedData !== undefined && script.cachedDataRejected !== true };
 }
 
 function codeCacheFile(file: string, command: string): string | undefined {
