@@ -6,11 +6,12 @@ import path from 'node:path';
  * temporary file renamed into place, so a reader sees the old file or the new one, never half of
  * one. A cache folder that cannot be written means no cache, nothing else: it never throws.
  */
-export function writeCacheFile(file: string, data: string | Uint8Array): void {
+export function writeCacheFile(file: string, data: string | Uint8Array | Iterable<string>): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temporary, data);
+    if (typeof data === 'string' || data instanceof Uint8Array) fs.writeFileSync(temporary, data);
+    else writeChunks(temporary, data);
     fs.renameSync(temporary, file);
   } catch {
     try {
@@ -18,5 +19,28 @@ export function writeCacheFile(file: string, data: string | Uint8Array): void {
     } catch {
       // nothing was written
     }
+  }
+}
+
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The file as the pieces `parts` gives, written 64 kB at a time: a cache of a few MB is never
+ * one string (which V8 would build, copy and keep in its heap while the file is written).
+ */
+function writeChunks(file: string, parts: Iterable<string>): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    let chunk = '';
+    for (const part of parts) {
+      chunk += part;
+      if (chunk.length >= CHUNK_CHARS) {
+        fs.writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    if (chunk.length > 0) fs.writeSync(fd, chunk);
+  } finally {
+    fs.closeSync(fd);
   }
 }

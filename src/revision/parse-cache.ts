@@ -104,11 +104,22 @@ export function openParseCache(cacheDir: string | undefined, dir: string): Parse
       const cache = open();
       if (!cache) return;
       isChanged = false;
-      const kept = [...cache.entries].slice(-MAX_ENTRIES);
-      const document = `{"version":${JSON.stringify(cache.version)},"entries":${JSON.stringify(Object.fromEntries(kept))}}\n`;
-      writeCacheFile(cache.file, document);
+      writeCacheFile(cache.file, documentOf(cache.version, cache.entries));
     },
   };
+}
+
+/** The file's text, an entry at a time: `{"version":...,"entries":{key:entry,...}}`, the newest MAX_ENTRIES entries. */
+function* documentOf(version: string, entries: Map<string, ParsedScript>): Generator<string> {
+  yield `{"version":${JSON.stringify(version)},"entries":{`;
+  let skip = entries.size - MAX_ENTRIES;
+  let separator = '';
+  for (const [key, entry] of entries) {
+    if (skip-- > 0) continue;
+    yield `${separator}${JSON.stringify(key)}:${JSON.stringify(entry)}`;
+    separator = ',';
+  }
+  yield '}}\n';
 }
 
 /** Lint contexts kept per script: a script is linted in one or two (up's, lint's, with or without --lock-timeout-ddl). */
