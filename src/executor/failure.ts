@@ -83,7 +83,8 @@ export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, i
     ? `its down.sql ran, but removing its record failed, so it was rolled back: nothing was reverted; still at ${step.id}`
     : `nothing was reverted; still at ${step.id}`;
   if (error && UNDEFINED_OBJECT.has(error.code)) {
-    return `${still}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1${storedCopyNote(step)}`;
+    // what it drops is not there: forgetting the record is the one way on, whichever copy ran
+    return `${still}${storedCopyFact(step)}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1`;
   }
   return `${still}${storedCopyNote(step)}`;
 }
@@ -93,8 +94,13 @@ export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, i
  * does not change what reverts it, which a developer who just fixed that file needs to be told.
  */
 export function storedCopyNote(step: Step): string {
+  const fact = storedCopyFact(step);
+  return fact === '' ? '' : `${fact}: make the database accept it, or undo ${step.id} by hand and remove its record with strata stamp -1`;
+}
+
+function storedCopyFact(step: Step): string {
   if (step.direction !== 'down' || step.source !== 'stored') return '';
-  return `. The down.sql that ran is the copy stored when ${step.id} was applied (its up.sql was edited since, or its folder is gone), so editing down.sql on disk does not change it: make the database accept it, or undo ${step.id} by hand and remove its record with strata stamp -1`;
+  return `. The down.sql that ran is the copy stored when ${step.id} was applied (its up.sql was edited since, or its folder is gone), so editing down.sql on disk does not change it`;
 }
 
 /**
