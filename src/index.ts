@@ -274,7 +274,10 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     check: async (checkOptions = {}) => (await import('./proof/check.js')).checkProject(config, loadRevisions(config), proofEvents, checkOptions),
     diff: async (declareOptions = {}) => (await import('./declare/from-schema.js')).diffFromSchema(config, loadRevisions(config), proofEvents, declareOptions),
     newFromSchema: async (message, declareOptions = {}) => (await import('./declare/from-schema.js')).newFromSchema(config, loadRevisions(config), proofEvents, message, declareOptions),
-    squash: async (squashOptions) => (await import('./release/squash.js')).squashRevisions(config, loadRevisions(config), proofEvents, squashOptions),
+    squash: async (squashOptions) => (await import('./release/squash.js')).squashRevisions(config, loadRevisions(config), proofEvents, squashOptions, async () =>
+      isEmbeddedAbsent(config)
+        ? { ok: true, database: describeDatabase(config), applied: [] }
+        : withDatabase('squash', async ({ db, description }) => ({ ok: true as const, database: description, applied: (await readApplied(db, config.schema)).applied.map((a) => a.id) }))),
     tag: (name, revision) => addTag(config, loadRevisions(config), name, revision),
     deleteTag: (name) => deleteTag(config, loadRevisions(config), name),
     tags: async () => {
