@@ -92,6 +92,14 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
       hint: 'choose a shorter --schema / STRATA_SCHEMA (characters outside ASCII take 2 to 4 bytes each)',
     });
   }
+  // PostgreSQL's own: it refuses to create a pg_ schema, and information_schema exists (strata's
+  // tables would go into the SQL standard's catalog, which pg_dump leaves out)
+  if (schema.startsWith('pg_') || schema === 'information_schema') {
+    throw new StrataError('CONFIG_INVALID', {
+      message: `tracking schema '${schema}' is ${schema === 'information_schema' ? "PostgreSQL's information_schema" : 'a name PostgreSQL keeps for its own schemas (pg_...)'}: strata's tables cannot go there`,
+      hint: 'choose another --schema / STRATA_SCHEMA, or leave it out for the default, strata',
+    });
+  }
   const lockTimeoutText = options.lockTimeoutSeconds?.toString() ?? pick(undefined, 'STRATA_LOCK_TIMEOUT');
   const lockTimeoutSeconds = lockTimeoutText === undefined ? 60 : Number(lockTimeoutText);
   // (Number('') is 0: an empty value is not a timeout of none)
