@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
@@ -497,6 +497,23 @@ it('a password in DATABASE_URL is never printed', async () => {
   expectText(ok.stderr, `strata: postgres://postgres:***@`);
   const status = await strata(p, ['status', '--json'], { DATABASE_URL: undefined });
   expectNoText(status.output, secret);
+});
+
+it('.env saved with a byte order mark and CRLF (Windows editors) is read; a line naming a setting without = is refused at its line, not passed over', async () => {
+  const p = project({ ...users() });
+  p.write('.env', `\uFEFFDATABASE_URL=${db!.url}\r\nSTRATA_SCHEMA=strata\r\n`);
+  const read = await strata(p, ['status'], { DATABASE_URL: undefined });
+  expectExit(read, 0);
+  expectText(read.stderr, 'strata: postgres://');
+  expectNoText(read.stderr, 'embedded PGlite');
+  for (const line of ['DATABASE_URL', `DATABASE_URL: ${db!.url}`, 'export SHADOW_DATABASE_URL']) {
+    p.write('.env', `# settings\n${line}\n`);
+    const refused = await strata(p, ['up'], { DATABASE_URL: undefined, SHADOW_DATABASE_URL: undefined });
+    expectExit(refused, 2, line);
+    const name = /[A-Z_]+/.exec(line.replace('export ', ''))![0];
+    expectText(refused.stderr, `.env:2: error: .env line 2 names ${name} but sets nothing: a setting there is NAME=value`, `fix: write it as ${name}=<value>, or remove the line`);
+    assert.not.ok(existsSync(path.join(p.dir, '.strata')), 'no embedded database made instead');
+  }
 });
 
 it('lock: a second runner names the holder and gives up after --lock-timeout; released, it runs', async () => {
