@@ -233,8 +233,22 @@ it('runtime error without a position: the first token of the failing statement, 
     `migrations/${B}/up.sql:7:5: error 42P07: relation "orders" already exists`,
     '   > 7 |     create table orders (id int);\n       |     ^',
     'statement: 2 of 2 (CREATE TABLE) starting at line 7');
+  // its own first statement made it: no 'already there' advice
+  expectNoText(result.stderr, 'strata stamp');
   assert.equal(await appliedIds(db!), [A]);
   assert.ok(!(await publicRelations(db!)).includes('orders'));
+});
+
+it('a revision whose record was removed by hand: its first statement meets its own table, and the way on is named (strata stamp <id>)', async () => {
+  const p = project({ ...users(), ...revisionFiles(B, A, 'create table orders (id int);') });
+  expectExit(await strata(p, ['up']), 0);
+  await db!.query(`delete from strata.revisions where id = '${B}'`);
+  const result = await strata(p, ['up']);
+  expectExit(result, 1);
+  expectText(result.stderr, `error 42P07: relation "orders" already exists`,
+    `the revision was rolled back; the database is as it was before ${B}. If what ${B} makes is already there (made by hand, or its record removed?), record it as applied without running its up.sql: strata stamp ${B}`);
+  expectExit(await strata(p, ['stamp', B]), 0);
+  assert.equal(await appliedIds(db!), [A, B]);
 });
 
 it('PL/pgSQL error in a DO block: the line inside the block', async () => {
