@@ -53,6 +53,10 @@ test('commands that only read, or have nothing to do, create no embedded databas
       expectExit(result, 0, `strata ${args.join(' ')}`);
       assert.not.ok(hasDatabase(), `strata ${args.join(' ')} created .strata/`);
     }
+    // check --live: a database not made yet has drifted from nothing
+    const live = await strata('check', '--live');
+    expectText(live.stdout, 'live database: as its revisions make it');
+    assert.not.ok(hasDatabase(), 'strata check --live created .strata/');
     const status = JSON.parse((await strata('status', '--json')).stdout) as { counts: Record<string, number>; database: string };
     assert.equal(status.counts, { applied: 0, pending: 1, edited: 0, missing: 0 });
     expectText(status.database, 'embedded PGlite database in .strata/pglite');
