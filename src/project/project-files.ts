@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
@@ -96,6 +96,13 @@ export function initProject(config: StrataConfig): InitReport {
 
 /** `doing.target`: the file being written, for the message when the file system refuses it */
 function initFiles(config: StrataConfig, created: string[], kept: string[], doing: { target: string }): void {
+  // what is there already must be what init would make (a file where the folder goes is no folder
+  // kept): each is looked at before anything is written
+  for (const [target, isFolder] of [[config.dir, true], [path.join(config.cwd, 'schema.sql'), false], [path.join(config.cwd, '.env.example'), false], [path.join(config.cwd, '.gitignore'), false]] as const) {
+    if (existsSync(target) && statSync(target).isDirectory() !== isFolder) {
+      throw Object.assign(new Error(`${target} is ${isFolder ? 'a file' : 'a folder'}`), { code: isFolder ? 'ENOTDIR' : 'EISDIR', path: target });
+    }
+  }
   const ensure = (target: string, make: () => void) => {
     doing.target = target;
     if (existsSync(target)) kept.push(displayPath(config.cwd, target));
@@ -128,7 +135,8 @@ function writeFiles(config: StrataConfig, write: () => void, target: () => strin
     return refused(problem('FILE_WRITE_FAILED', {
       file: displayPath(config.cwd, where),
       message: `cannot write ${displayPath(config.cwd, where)}: ${WRITE_ERRORS[code] ?? 'the file system refused it'} (${code})`,
-      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run it again' : 'check the folder\'s permissions and run it again',
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run it again'
+        : code === 'ENOTDIR' || code === 'EISDIR' ? 'move it away, or rename it, and run it again' : 'check the folder\'s permissions and run it again',
     }));
   }
 }

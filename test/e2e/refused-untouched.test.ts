@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -63,6 +63,30 @@ test('commands that only read, or have nothing to do, create no embedded databas
     const up = await strata('up');
     expectExit(up, 0, 'strata up');
     assert.ok(hasDatabase(), 'the first run that writes creates it');
+  } finally {
+    project.remove();
+  }
+});
+
+test('a file where init makes a folder (or a folder where it writes a file): init refuses before writing anything, and up names it', async () => {
+  for (const [name, isFolder] of [['migrations', false], ['schema.sql', true], ['.env.example', true]] as const) {
+    const project = makeProject();
+    try {
+      if (isFolder) mkdirSync(path.join(project.dir, name));
+      else writeFileSync(path.join(project.dir, name), '');
+      const init = await runCli(['init'], { cwd: project.dir });
+      expectExit(init, 2, `init with ${name} in the way`);
+      expectText(init.stderr, `${name}: error: cannot write ${name}: a ${isFolder ? 'folder is where a file' : 'file is where a folder'} should be`, 'fix: move it away, or rename it, and run it again');
+      assert.equal(readdirSync(project.dir), [name], 'nothing else written');
+    } finally {
+      project.remove();
+    }
+  }
+  const project = makeProject({ migrations: '' });
+  try {
+    const up = await runCli(['up'], { cwd: project.dir, env: { DATABASE_URL: undefined } });
+    expectExit(up, 2);
+    expectText(up.stderr, 'migrations folder migrations is not a folder: a file is in its place', "fix: move that file away and run 'strata init'");
   } finally {
     project.remove();
   }
