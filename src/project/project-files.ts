@@ -1,10 +1,10 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadRevisions } from '../revision/load-revisions.js';
-import { formatTimestamp, slugify, timestampAfter } from '../revision/revision-id.js';
+import { formatTimestamp, isRevisionId, slugify, timestampAfter } from '../revision/revision-id.js';
 import { DOWN_TEMPLATE, upTemplate } from '../revision/templates.js';
 import { renderSchema } from '../schema/model/render.js';
 
@@ -40,7 +40,11 @@ export function nextRevision(config: StrataConfig, message: string, now: Date, s
   const revisions = set ?? loadRevisions(config);
   const missingDir = revisions.problems.find((p) => p.code === 'DIR_MISSING');
   if (missingDir) return refused(missingDir);
-  const last = revisions.revisions.at(-1);
+  // the newest folder, even one whose files have problems (a header still being written): its id
+  // is the one the new revision follows, and a timestamp it already has would make the order unclear
+  const newestFolder = newestRevisionFolder(config.dir);
+  const newestValid = revisions.revisions.at(-1);
+  const last = newestFolder !== undefined && (newestValid === undefined || newestFolder > newestValid.id) ? { id: newestFolder } : newestValid;
   // never before (or on) the newest revision's timestamp, even with a skewed clock
   let timestamp = formatTimestamp(now);
   if (last && timestamp <= last.id.slice(0, 14)) timestamp = timestampAfter(last.id);
@@ -48,6 +52,14 @@ export function nextRevision(config: StrataConfig, message: string, now: Date, s
   const folder = path.join(config.dir, id);
   if (existsSync(folder)) return refused(problem('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' }));
   return { ok: true, id, parent: last?.id ?? 'base', message: trimmed };
+}
+
+function newestRevisionFolder(dir: string): string | undefined {
+  try {
+    return readdirSync(dir).filter(isRevisionId).sort().at(-1);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The revision folder with its two files; none at all when the file system refuses one. */
