@@ -357,6 +357,17 @@ test('SIGINT during a run: exits within a second, the step rolled back, no lock 
   expectText(dev.output(), 'interrupted: rolled back', 'stopped after');
 }));
 
+test('the server ends dev\'s session (pg_terminate_backend): the next save says the connection was lost, the one after reconnects and applies', () => withDev('terminated', async ({ db, dev, upFile }) => {
+  await db.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+  let mark = dev.mark();
+  writeFileSync(upFile(), upB('v2'));
+  await dev.waitFor(/trying again at the next save/, mark);
+  expectText(dev.output().slice(mark), 'cannot read strata.revisions: the connection to the database was lost', '(the server ended the session, or the database was dropped?)');
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v3'));
+  await dev.waitFor(new RegExp(`re-applied ${B}`), mark);
+}));
+
 test('SIGTERM while idle exits at once', () => withDev('sigterm', async ({ db, dev }) => {
   const stopped = await dev.stop('SIGTERM');
   assert.is(stopped.code, 0, dev.output());
