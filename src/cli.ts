@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { StrataError } from './index.js';
-import { describeCacError, unknownCommand, unknownFlag } from './cli/arguments.js';
+import { describeCacError, spellBooleanFlags, unknownCommand, unknownFlag } from './cli/arguments.js';
 import { formatCommandHelp, formatGlobalHelp, withHelp } from './cli/help.js';
 import { formatStartProblems, toJson } from './cli/output.js';
 import { registerReadCommands } from './cli/read-commands.js';
@@ -60,7 +60,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     // mri reads a target such as `-3` as a flag: hide it behind a space while parsing, then restore it;
     // and it reads an empty value (--schema "$UNSET") as the number 0, which would be the text '0'
-    cli.parse(argv.map((arg, i) => (i > 1 && /^-\d+$/.test(arg) ? ` ${arg}` : i > 1 && arg === '' ? EMPTY_ARGUMENT : arg)), { run: false });
+    const hidden = argv.map((arg, i) => (i > 1 && /^-\d+$/.test(arg) ? ` ${arg}` : i > 1 && arg === '' ? EMPTY_ARGUMENT : arg));
+    // parsed once to find the command, then again with its boolean flags spelled as mri knows them
+    cli.parse(hidden, { run: false });
+    cli.parse(spellBooleanFlags(hidden, cli.matchedCommand, cli), { run: false });
     cli.args = cli.args.map((arg) => (/^ -\d+$/.test(arg) ? arg.slice(1) : arg === EMPTY_ARGUMENT ? '' : arg));
     for (const [key, value] of Object.entries(cli.options)) if (value === EMPTY_ARGUMENT) cli.options[key] = '';
     const isJson = cli.options.json === true;

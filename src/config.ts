@@ -92,6 +92,14 @@ export function resolveConfig(options: StrataOptions = {}): StrataConfig {
       hint: 'choose a shorter --schema / STRATA_SCHEMA (characters outside ASCII take 2 to 4 bytes each)',
     });
   }
+  // PostgreSQL's own: it refuses to create a pg_ schema, and information_schema exists (strata's
+  // tables would go into the SQL standard's catalog, which pg_dump leaves out)
+  if (schema.startsWith('pg_') || schema === 'information_schema') {
+    throw new StrataError('CONFIG_INVALID', {
+      message: `tracking schema '${schema}' is ${schema === 'information_schema' ? "PostgreSQL's information_schema" : 'a name PostgreSQL keeps for its own schemas (pg_...)'}: strata's tables cannot go there`,
+      hint: 'choose another --schema / STRATA_SCHEMA, or leave it out for the default, strata',
+    });
+  }
   const lockTimeoutText = options.lockTimeoutSeconds?.toString() ?? pick(undefined, 'STRATA_LOCK_TIMEOUT');
   const lockTimeoutSeconds = lockTimeoutText === undefined ? 60 : Number(lockTimeoutText);
   // (Number('') is 0: an empty value is not a timeout of none)
@@ -223,8 +231,9 @@ export function resolveCacheDir(explicit: string | undefined, env: Record<string
 function readDotEnv(cwd: string): Record<string, string> {
   const file = path.join(cwd, '.env');
   if (!existsSync(file)) return {};
+  let text: string;
   try {
-    return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+    text = readDotEnvText(cwd);
   } catch (error) {
     throw new StrataError('CONFIG_INVALID', {
       file: '.env',
@@ -232,6 +241,25 @@ function readDotEnv(cwd: string): Record<string, string> {
       hint: 'fix or remove the .env file',
     });
   }
+  // a line that names one of strata's settings but sets nothing would be passed over, and strata
+  // would go on without it (the embedded database instead of the server it names)
+  const lines = text.split(/\r?\n|\r/);
+  for (const [i, line] of lines.entries()) {
+    const named = /^\s*(?:export\s+)?(DATABASE_URL|SHADOW_DATABASE_URL|STRATA_[A-Z_]+)\b(?!\s*=)/.exec(line);
+    if (named) {
+      throw new StrataError('CONFIG_INVALID', {
+        file: '.env', line: i + 1,
+        message: `.env line ${i + 1} names ${named[1]} but sets nothing: a setting there is NAME=value`,
+        hint: `write it as ${named[1]}=<value>, or remove the line`,
+      });
+    }
+  }
+  return parseEnv(text) as Record<string, string>;
+}
+
+/** .env's text; a byte order mark (Windows editors write one) is no part of the first name */
+function readDotEnvText(cwd: string): string {
+  return readFileSync(path.join(cwd, '.env'), 'utf8').replace(/^\uFEFF/, '');
 }
 
 /**
@@ -261,7 +289,7 @@ function dotEnvUrlProblem(cwd: string, name: string, url: string): { message: st
 function dotEnvLineOf(cwd: string, name: string): { line: number; value: string } | undefined {
   let lines: string[];
   try {
-    lines = readFileSync(path.join(cwd, '.env'), 'utf8').split(/\r?\n|\r/);
+    lines = readDotEnvText(cwd).split(/\r?\n|\r/);
   } catch {
     return undefined;
   }

@@ -7,16 +7,16 @@
  *   const report = await strata.up();
  *   if (!report.ok) console.error(report.reason === 'invalid' ? report.problems : report.failure);
  */
-import { resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
+import { describeDatabase, resolveConfig, type StrataConfig, type StrataOptions } from './config.js';
 import { databaseProblem } from './db/database-problem.js';
-import { openDatabase, type OpenedDatabase } from './db/open-database.js';
+import { isEmbeddedAbsent, openDatabase, type OpenedDatabase } from './db/open-database.js';
 import { readApplied } from './db/tracking.js';
-import { readProgress } from './db/progress.js';
+import { readProgress, type ProgressRow } from './db/progress.js';
 import { problem, type Problem, type Unavailable } from './errors.js';
 import type { RunEvent } from './executor/events.js';
 import type { CurrentReport, HistoryReport, ShowReport } from './executor/inspect.js';
 import type { SqlOptions, SqlReport } from './executor/render-run.js';
-import { runPipeline, type RunCommand, type RunOptions, type RunReport, type RunRequest } from './executor/run.js';
+import { checkBeforeCreating, runPipeline, type RunCommand, type RunOptions, type RunReport, type RunRequest } from './executor/run.js';
 import type { StampReport } from './executor/stamp.js';
 import type { LogEvent } from './db/events.js';
 import { findHeads, type HeadsReport } from './plan/find-heads.js';
@@ -29,6 +29,8 @@ import { addTag, deleteTag, listTags, type TagEntry, type TagReport } from './re
 import { gitRestoreCommand } from './project/git-restore.js';
 import { createRevisionFolder, initProject, type InitReport, type NewRevisionReport } from './project/project-files.js';
 import { loadRevisions } from './revision/load-revisions.js';
+import type { RevisionSet } from './revision/build-revisions.js';
+import type { AppliedRevision } from './plan/applied-revision.js';
 import type { DevEvent, DevOptions, DevSession } from './watch/dev-events.js';
 import type { CheckOptions, CheckReport } from './proof/check.js';
 import type { DumpReport } from './proof/dump.js';
@@ -228,44 +230,20 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     const revisions = loadRevisions(config);
     if (revisions.problems.length > 0) return { ok: false, reason: 'invalid', command, problems: revisions.problems };
     const request: RunRequest = { command, planner, revisions, options: runOptions };
+    const decided = isEmbeddedAbsent(config) ? await checkBeforeCreating(config, request) : undefined;
+    if (decided) return decided;
     const report = await withDatabase(command, ({ db }) => runPipeline(db, config, request, emit));
     return 'command' in report ? report : { ...report, command };
   };
 
   return {
     config,
-    status: () => withDatabase('status', async ({ db, description }) => {
+    status: async () => {
       const set = loadRevisions(config);
-      // the chain this database follows: a squashed revision, or the revisions it replaces
-      const view = databaseView(set, (await readApplied(db, config.schema)).applied);
-      const { applied } = view;
-      const appliedIds = new Set(applied.map((a) => a.id));
-      // a row for a revision since done in its direction (stamped) is history, as a run treats it
-      // progress rows come only from Transaction: off scripts: without one on disk, no round trip for them
-      const mayBePartial = view.revisions.some((r) => !r.transactional || !r.down.transactional);
-      const progress = (mayBePartial ? await readProgress(db, config.schema) : []).filter((p) => (p.direction === 'up') !== appliedIds.has(p.revisionId));
-      const partialOf = (id: string): PartialProgress | null => {
-        const row = progress.find((p) => p.revisionId === id);
-        return row ? { direction: row.direction, done: row.done, statementCount: row.statementCount, failedAt: row.failedAt, updatedAt: row.updatedAt.toISOString() } : null;
-      };
-      const statuses = computeStatus(view.revisions, applied);
-      const counts: Record<RevisionState, number> = { applied: 0, pending: 0, edited: 0, missing: 0 };
-      for (const s of statuses) counts[s.state]++;
-      return {
-        ok: set.problems.length === 0 && view.problems.length === 0,
-        database: description,
-        schema: config.schema,
-        current: applied.at(-1)?.id ?? null,
-        head: set.revisions.at(-1)?.id ?? null,
-        revisions: statuses.map((s) => ({
-          id: s.id, state: s.state, message: s.message, tags: s.tags,
-          appliedAt: s.appliedAt?.toISOString() ?? null, isDownEdited: s.isDownEdited, replaces: s.revision?.replaces ?? [],
-          partial: partialOf(s.id),
-        })),
-        counts,
-        problems: [...set.problems, ...view.problems],
-      };
-    }),
+      if (isEmbeddedAbsent(config)) return statusOf(config, set, describeDatabase(config), [], async () => []);
+      return withDatabase('status', async ({ db, description }) =>
+        statusOf(config, set, description, (await readApplied(db, config.schema)).applied, () => readProgress(db, config.schema)));
+    },
     up: (target = 'head', runOptions = {}) => run('up', planners.up(target, { ...runOptions, restoreCommand }), runOptions),
     down: (target = '-1', runOptions = {}) => run('down', planners.down(target), runOptions),
     redo: (runOptions = {}) => run('redo', planners.redo(), { ...runOptions, singleTransaction: 'when-possible' }),
@@ -280,7 +258,9 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
       const revisions = loadRevisions(config);
       if (revisions.problems.length > 0) return { ok: false, reason: 'invalid', command: 'stamp', problems: revisions.problems };
       const { stampRequest, toStampReport } = await import('./executor/stamp.js');
-      const report = await withDatabase('stamp', ({ db }) => runPipeline(db, config, stampRequest(target, revisions), emit));
+      const request = stampRequest(target, revisions);
+      const decided = isEmbeddedAbsent(config) ? await checkBeforeCreating(config, request) : undefined;
+      const report = decided ?? await withDatabase('stamp', ({ db }) => runPipeline(db, config, request, emit));
       return 'command' in report ? toStampReport(report) : { ...report, command: 'stamp' };
     },
     current: async () => (await import('./executor/inspect.js')).readCurrent(config, (fn, options) => withDatabase('current', fn, options)),
@@ -294,16 +274,20 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
     check: async (checkOptions = {}) => (await import('./proof/check.js')).checkProject(config, loadRevisions(config), proofEvents, checkOptions),
     diff: async (declareOptions = {}) => (await import('./declare/from-schema.js')).diffFromSchema(config, loadRevisions(config), proofEvents, declareOptions),
     newFromSchema: async (message, declareOptions = {}) => (await import('./declare/from-schema.js')).newFromSchema(config, loadRevisions(config), proofEvents, message, declareOptions),
-    squash: async (squashOptions) => (await import('./release/squash.js')).squashRevisions(config, loadRevisions(config), proofEvents, squashOptions),
+    squash: async (squashOptions) => (await import('./release/squash.js')).squashRevisions(config, loadRevisions(config), proofEvents, squashOptions, async () =>
+      isEmbeddedAbsent(config)
+        ? { ok: true, database: describeDatabase(config), applied: [] }
+        : withDatabase('squash', async ({ db, description }) => ({ ok: true as const, database: description, applied: (await readApplied(db, config.schema)).applied.map((a) => a.id) }))),
     tag: (name, revision) => addTag(config, loadRevisions(config), name, revision),
     deleteTag: (name) => deleteTag(config, loadRevisions(config), name),
-    tags: () => withDatabase('tags', async ({ db, description }) => {
+    tags: async () => {
       const set = loadRevisions(config);
-      return { ok: true as const, database: description, tags: listTags(set, (await readApplied(db, config.schema)).applied), problems: set.problems };
-    }),
+      if (isEmbeddedAbsent(config)) return { ok: true as const, database: describeDatabase(config), tags: listTags(set, []), problems: set.problems };
+      return withDatabase('tags', async ({ db, description }) => ({ ok: true as const, database: description, tags: listTags(set, (await readApplied(db, config.schema)).applied), problems: set.problems }));
+    },
     rebase: async ({ fromBase = false } = {}) => {
       const set = loadRevisions(config);
-      const read = fromBase ? [] : await withDatabase('rebase', async ({ db }) => (await readApplied(db, config.schema)).applied);
+      const read = fromBase || isEmbeddedAbsent(config) ? [] : await withDatabase('rebase', async ({ db }) => (await readApplied(db, config.schema)).applied);
       if (!Array.isArray(read)) return read;
       // a squashed revision counted as applied is applied too
       const applied = new Set([...read.map((a) => a.id), ...databaseView(set, read).applied.map((a) => a.id)]);
@@ -334,8 +318,42 @@ export function createStrata(options: StrataOptions & { onEvent?: EventListener 
         return { ok: false, reason: 'invalid', problems: [problem('ARGUMENT_INVALID', { message: `--limit must be a whole number of at least 1, got '${limit}'`, hint: 'e.g. strata log --limit 50' })] };
       }
       const { readEvents } = await import('./db/events.js');
+      if (isEmbeddedAbsent(config)) return { ok: true, database: describeDatabase(config), schema: config.schema, events: [] };
       return withDatabase('log', async ({ db, description }) => ({ ok: true, database: description, schema: config.schema, events: await readEvents(db, config.schema, limit) }));
     },
+  };
+}
+
+/** The status of the revisions on disk against the rows `applied`; progress rows are read only when a Transaction: off script could have left one. */
+async function statusOf(config: StrataConfig, set: RevisionSet, description: string, appliedRows: AppliedRevision[], readProgressRows: () => Promise<ProgressRow[]>): Promise<StatusResult> {
+  // the chain this database follows: a squashed revision, or the revisions it replaces
+  const view = databaseView(set, appliedRows);
+  const { applied } = view;
+  const appliedIds = new Set(applied.map((a) => a.id));
+  // a row for a revision since done in its direction (stamped) is history, as a run treats it
+  // progress rows come only from Transaction: off scripts: without one on disk, no round trip for them
+  const mayBePartial = view.revisions.some((r) => !r.transactional || !r.down.transactional);
+  const progress = (mayBePartial ? await readProgressRows() : []).filter((p) => (p.direction === 'up') !== appliedIds.has(p.revisionId));
+  const partialOf = (id: string): PartialProgress | null => {
+    const row = progress.find((p) => p.revisionId === id);
+    return row ? { direction: row.direction, done: row.done, statementCount: row.statementCount, failedAt: row.failedAt, updatedAt: row.updatedAt.toISOString() } : null;
+  };
+  const statuses = computeStatus(view.revisions, applied);
+  const counts: Record<RevisionState, number> = { applied: 0, pending: 0, edited: 0, missing: 0 };
+  for (const s of statuses) counts[s.state]++;
+  return {
+    ok: set.problems.length === 0 && view.problems.length === 0,
+    database: description,
+    schema: config.schema,
+    current: applied.at(-1)?.id ?? null,
+    head: set.revisions.at(-1)?.id ?? null,
+    revisions: statuses.map((s) => ({
+      id: s.id, state: s.state, message: s.message, tags: s.tags,
+      appliedAt: s.appliedAt?.toISOString() ?? null, isDownEdited: s.isDownEdited, replaces: s.revision?.replaces ?? [],
+      partial: partialOf(s.id),
+    })),
+    counts,
+    problems: [...set.problems, ...view.problems],
   };
 }
 

@@ -25,6 +25,26 @@ export function unknownCommand(name: string, cli: CAC): UsageMistake {
   };
 }
 
+/**
+ * cac hands mri its boolean options camel-cased (`singleTransaction`), so a boolean flag typed
+ * with a dash (`--single-transaction`) is not one to mri, and takes the next word as its value:
+ * `strata up --single-transaction +1` read +1 as the flag's and applied everything, and
+ * `strata new --from-schema "add notes"` lost its message. Each such flag of `command` (and the
+ * global ones) is given to the parser in the spelling it knows, with its value (a word after a
+ * boolean would be read as a number, `+1` as 1); before `--` only.
+ */
+export function spellBooleanFlags(args: readonly string[], command: Command | undefined, cli: CAC): string[] {
+  const spelled = new Map<string, string>();
+  for (const option of [...cli.globalCommand.options, ...(command?.options ?? [])]) {
+    if (!option.isBoolean || option.negated) continue;
+    for (const flag of flagsOf([option])) {
+      if (/^--\w+(-\w+)+$/.test(flag)) spelled.set(flag, `--${flag.slice(2).replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase())}=true`);
+    }
+  }
+  const end = args.indexOf('--');
+  return args.map((arg, i) => (end !== -1 && i > end ? arg : spelled.get(arg) ?? arg));
+}
+
 /** The flags as they are typed (`--dry-run`, `-h`), from cac's option definitions. */
 function flagsOf(options: Command['options']): string[] {
   return options.flatMap((o) => o.rawName.split(',').map((part) => part.trim().split(/[\s<[]/)[0]!));

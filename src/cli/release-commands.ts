@@ -12,7 +12,7 @@ export function registerReleaseCommands(cli: CAC): void {
     .option('-m, --message <message>', 'the squashed revision\'s message')
     .option('--tag <name>', 'the range since the previous tag, up to this tag\'s revision (or up to the head, which it then tags)')
     .option('--transaction-off', 'when the range has a Transaction: off revision, write the squashed one Transaction: off (else refused)')
-    .option('--delete-replaced', 'delete the replaced folders too (only once every database is past the range, or at its start)')
+    .option('--delete-replaced', 'delete the replaced folders too (only once every database is past the range, or at its start; refused when the configured one is partway)')
     .option(...SHADOW_OPTION), {
     details: [
       'Write one revision whose up.sql runs the range\'s up.sql bodies in order and whose down.sql runs their',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describeDatabase, type StrataConfig } from '../config.js';
 import { StrataError, type Problem } from '../errors.js';
 import type { Database } from './database.js';
@@ -23,6 +24,15 @@ export type OpenResult =
   | { ok: true; opened: OpenedDatabase }
   /** a server that cannot be reached, an embedded database another process holds, a folder that cannot be written */
   | { ok: false; reason: 'unavailable'; problems: Problem[] };
+
+/**
+ * No DATABASE_URL and no embedded database yet: a command that only reads, or that is refused,
+ * treats it as a database where nothing was ever applied, and creates nothing (only a run that
+ * goes on to write creates it).
+ */
+export function isEmbeddedAbsent(config: StrataConfig): boolean {
+  return !config.databaseUrl && !existsSync(config.embeddedDataDir);
+}
 
 /**
  * The configured server, or the embedded PGlite database (loaded only then) under `.strata/`.

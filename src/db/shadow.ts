@@ -164,7 +164,7 @@ async function openTemporaryDatabase(config: StrataConfig, serverUrl: string, on
     await drop();
     throw error;
   }
-  const description = `shadow database: ${name}, a temporary database on ${redactConnectionString(serverUrl)} (dropped after; set SHADOW_DATABASE_URL to choose one)`;
+  const description = temporaryDescription([name], redactConnectionString(serverUrl));
   return {
     shadow: { db, source: 'temporary', description },
     // a database that has a subscription cannot be dropped
@@ -213,4 +213,26 @@ function unavailable(error: unknown, config: StrataConfig): Unavailable {
   const found = databaseProblem(error, config.schema);
   if (found) return { ok: false, reason: 'unavailable', problems: [found] };
   throw error;
+}
+
+const TEMPORARY_NOTE = '(dropped after; set SHADOW_DATABASE_URL to choose one)';
+
+function temporaryDescription(names: readonly string[], server: string): string {
+  return names.length === 1
+    ? `shadow database: ${names[0]}, a temporary database on ${server} ${TEMPORARY_NOTE}`
+    : `shadow databases: ${names.slice(0, -1).join(', ')} and ${names.at(-1)}, temporary databases on ${server} ${TEMPORARY_NOTE}`;
+}
+
+/**
+ * The one line for shadows a command uses at once: temporary databases on one server are named
+ * together (`shadow databases: a and b, temporary databases on ...`), the same shadow said twice is
+ * said once, and anything else is listed in order.
+ */
+export function describeShadows(descriptions: readonly string[]): string {
+  const unique = [...new Set(descriptions)];
+  const pattern = /^shadow database: (\S+), a temporary database on (.*) \(dropped after; set SHADOW_DATABASE_URL to choose one\)$/;
+  const temporary = unique.map((d) => pattern.exec(d));
+  const server = temporary[0]?.[2];
+  if (unique.length > 1 && temporary.every((m) => m !== null && m[2] === server)) return temporaryDescription(temporary.map((m) => m![1]!), server!);
+  return unique.join('; ');
 }

@@ -4,7 +4,7 @@ import { problem, type Problem, type Unavailable } from '../errors.js';
 import { planners } from '../plan/planners.js';
 import { SCHEMA_FILE } from '../proof/dump.js';
 import { migrateShadow, snapshotShadow } from '../proof/migrate-shadow.js';
-import type { ProofEvents } from '../proof/proof-events.js';
+import { shadowsInOneLine, type ProofEvents } from '../proof/proof-events.js';
 import { readSchemaFile, schemaFileHead, startSchemaFileLoad, type LoadedSchemaFile } from '../proof/schema-file.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadSqlParser } from '../sql/parser.js';
@@ -86,16 +86,16 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
   // schema.sql and migrates the revisions in parallel (not on PGlite, whose instances would each hold
   // their memory, nor on the one SHADOW_DATABASE_URL); schema.sql's shadow is said first either way
   const isParallel = shadowsMayRunAtOnce(config);
-  let said!: () => void;
-  const saidDesired = new Promise<void>((resolve) => { said = resolve; });
+  // at once, the two are said in one line; one after the other, each as it opens
+  const say = isParallel ? shadowsInOneLine(proofEvents, 2) : (_k: number, description?: string) => { if (description !== undefined) proofEvents.shadow(description); };
   // in parallel, schema.sql's shadow is kept until the other one is done with, and the two are
   // dropped at once: dropped earlier, its DROP DATABASE would force a checkpoint that writes out
   // the other shadow's whole schema, which is dropped too, and its thousands of freed files would
   // slow the making of the other shadow's (a file system hands out inodes around those just freed)
   let release!: () => void;
   const released = new Promise<void>((resolve) => { release = resolve; });
-  const load = startSchemaFileLoad(config, read.text, { ...proofEvents, shadow: (description) => { proofEvents.shadow(description); said(); } }, isParallel ? released : undefined);
-  const closed = load.closed.finally(() => said());
+  const load = startSchemaFileLoad(config, read.text, { ...proofEvents, shadow: (description) => say(0, description) }, isParallel ? released : undefined);
+  const closed = load.closed.finally(() => say(0));
   // awaited at the end; if the other shadow's work throws first, its error is the one that counts
   closed.catch(() => {});
   // in parallel, the plan and the proof go on once schema.sql is read back;
@@ -107,8 +107,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     if (options.signal?.aborted) return { ok: false, reason: 'interrupted' };
   }
   const result = await withShadow(config, { onNote: events.note, onClose: release }, async (shadow): Promise<T | DeclareFailure> => {
-    await saidDesired;
-    proofEvents.shadow(shadow.description);
+    say(1, shadow.description);
     if (set.revisions.length > 0) {
       const migrated = await migrateShadow(shadow.db, config, set, planners.up('head', {}), options.signal);
       if (!migrated.ok) return migrated;
@@ -122,7 +121,7 @@ export async function withDeclaredSchema<T>(config: StrataConfig, set: RevisionS
     const refused = unmodelledRefusal(current, desired);
     const plan = refused ?? (changes.length === 0 ? undefined : (options.generate ?? planMigration)(current, desired, { renames: resolved.renames, destructive: options.destructive !== false }));
     return use({ current, desired, renames: resolved.renames, changes, plan, text: read.text, shadows }, shadow);
-  }).finally(release);
+  }).finally(() => { say(1); release(); });
   // schema.sql's shadow is gone before this returns, whatever became of the other
   await closed;
   return result;

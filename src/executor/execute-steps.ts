@@ -305,7 +305,7 @@ function transactionalFailure(step: Step, statements: readonly ScriptStatement[]
   }
   const effects = isLockLost(error)
     ? `strata's migration lock was lost while ${step.id} ran, so it was rolled back and not recorded; the run stopped. Another strata run may have started: check strata status`
-    : rolledBackEffects(step, error, bodyCompleted >= statements.length);
+    : rolledBackEffects(step, error, bodyCompleted >= statements.length, failedIndex);
   return failureFrom(step, statements, error, sent, failedIndex, effects);
 }
 

@@ -68,22 +68,30 @@ export function statementLine(step: Step, statements: readonly ScriptStatement[]
 /** SQLSTATEs of an object that does not exist: a down.sql that fails on one may meet a schema that already lacks it. */
 const UNDEFINED_OBJECT = new Set(['42P01', '42704', '42883', '3F000', '42703', '42P02']);
 
+/** SQLSTATEs of an object that exists already (duplicate table, object, column, function, schema) */
+const ALREADY_THERE = new Set(['42P07', '42710', '42701', '42723', '42P06']);
+
 /**
  * What a rolled-back step left: for an up step, the database before it; for a down step, the
  * revision still applied (and, when its down.sql trips over something already gone, how to record
  * the revert without running it).
  */
-export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, isBookkeeping: boolean): string {
+export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, isBookkeeping: boolean, failedIndex?: number): string {
   if (step.direction === 'up') {
-    return isBookkeeping
-      ? 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded'
-      : `the revision was rolled back; the database is as it was before ${step.id}`;
+    if (isBookkeeping) return 'the SQL ran, but recording it failed, so the revision was rolled back and is not recorded';
+    const rolledBack = `the revision was rolled back; the database is as it was before ${step.id}`;
+    // its first statement meets what it makes there already: made by hand, or its record deleted
+    // (a later one may meet what an earlier statement of its own made)
+    return error && ALREADY_THERE.has(error.code) && failedIndex === 0
+      ? `${rolledBack}. If what ${step.id} makes is already there (made by hand, or its record removed?), record it as applied without running its up.sql: strata stamp ${step.id}`
+      : rolledBack;
   }
   const still = isBookkeeping
     ? `its down.sql ran, but removing its record failed, so it was rolled back: nothing was reverted; still at ${step.id}`
     : `nothing was reverted; still at ${step.id}`;
   if (error && UNDEFINED_OBJECT.has(error.code)) {
-    return `${still}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1${storedCopyNote(step)}`;
+    // what it drops is not there: forgetting the record is the one way on, whichever copy ran
+    return `${still}${storedCopyFact(step)}. If what ${step.id} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1`;
   }
   return `${still}${storedCopyNote(step)}`;
 }
@@ -93,8 +101,13 @@ export function rolledBackEffects(step: Step, error: SqlErrorInfo | undefined, i
  * does not change what reverts it, which a developer who just fixed that file needs to be told.
  */
 export function storedCopyNote(step: Step): string {
+  const fact = storedCopyFact(step);
+  return fact === '' ? '' : `${fact}: make the database accept it, or undo ${step.id} by hand and remove its record with strata stamp -1`;
+}
+
+function storedCopyFact(step: Step): string {
   if (step.direction !== 'down' || step.source !== 'stored') return '';
-  return `. The down.sql that ran is the copy stored when ${step.id} was applied (its up.sql was edited since, or its folder is gone), so editing down.sql on disk does not change it: make the database accept it, or undo ${step.id} by hand and remove its record with strata stamp -1`;
+  return `. The down.sql that ran is the copy stored when ${step.id} was applied (its up.sql was edited since, or its folder is gone), so editing down.sql on disk does not change it`;
 }
 
 /**

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
 import { describeDatabase, type StrataConfig } from '../config.js';
-import type { OpenedDatabase } from '../db/open-database.js';
+import { isEmbeddedAbsent, type OpenedDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import { loadRevisions } from '../revision/load-revisions.js';
@@ -52,7 +51,7 @@ export type WithDatabase = <T>(fn: (opened: OpenedDatabase) => Promise<T>, optio
 
 /** The tracking rows; without opening (or creating) the embedded database when it does not exist yet. */
 async function readTracking(config: StrataConfig, set: RevisionSet, withDatabase: WithDatabase, options?: { embeddedWaitMs?: number }): Promise<{ ok: true; description: string; view: DatabaseView } | Unavailable> {
-  if (!config.databaseUrl && !existsSync(config.embeddedDataDir)) return { ok: true, description: describeDatabase(config), view: databaseView(set, []) };
+  if (isEmbeddedAbsent(config)) return { ok: true, description: describeDatabase(config), view: databaseView(set, []) };
   return withDatabase(async ({ db, description }) => ({ ok: true as const, description, view: databaseView(set, (await readApplied(db, config.schema)).applied) }), options);
 }
 

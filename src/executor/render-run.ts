@@ -1,5 +1,5 @@
-import type { StrataConfig } from '../config.js';
-import type { OpenedDatabase } from '../db/open-database.js';
+import { describeDatabase, type StrataConfig } from '../config.js';
+import { isEmbeddedAbsent, type OpenedDatabase } from '../db/open-database.js';
 import { readApplied, recordSquashStatement } from '../db/tracking.js';
 import { readTrackingVersion, TRACKING_VERSION, trackingRefusal } from '../db/tracking-schema.js';
 import { problem, type Problem } from '../errors.js';
@@ -74,6 +74,11 @@ export async function buildSqlScript(
     plannedAgainst = applied.length === 0
       ? 'no database: as if no revision were applied (--from base)'
       : `no database: as if ${applied.at(-1)!.id} and every revision before it were applied (--from ${options.from})`;
+  } else if (isEmbeddedAbsent(config)) {
+    // printing a script creates no embedded database: before it exists, nothing is applied in it
+    applied = [];
+    trackingVersion = 0;
+    plannedAgainst = `the revisions applied in ${describeDatabase(config)} (none)`;
   } else {
     const read = await withDatabase(async ({ db, description }) => ({
       ok: true as const, ...(await readApplied(db, config.schema)), trackingVersion: await readTrackingVersion(db, config.schema), description, serverVersionNum: db.serverVersionNum,

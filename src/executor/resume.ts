@@ -20,7 +20,8 @@ export interface ResumePoint {
 }
 
 export type ResumeCheck =
-  | { ok: true; resume: Map<Step, ResumePoint>; notes: string[] }
+  /** `forget`: the progress rows that are history now, for the caller to delete once the run goes on (a refused run writes nothing) */
+  | { ok: true; resume: Map<Step, ResumePoint>; notes: string[]; forget: string[] }
   | { ok: false; reason: 'invalid' | 'unavailable'; problems: Problem[] };
 
 export interface ResumeRequest {
@@ -39,7 +40,7 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
   // a row whose revision is done in its direction since (strata stamp, a hand-made record) is history
   const isStale = (row: ProgressRow) => (row.direction === 'up') === applied.has(row.revisionId);
   const stale = request.progress.filter(isStale);
-  for (const row of stale) await db.query(clearProgressSql(schema, row.revisionId, row.direction));
+  const forget = stale.map((row) => clearProgressSql(schema, row.revisionId, row.direction));
   const progress = request.progress.filter((row) => !isStale(row));
   const invalid = (problems: Problem[]): ResumeCheck => ({ ok: false, reason: 'invalid', problems });
 
@@ -55,18 +56,13 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
   const notes: string[] = [];
   const first = steps[0];
   const row = first && progress.find((r) => r.revisionId === first.id && r.direction === first.direction);
-  if (request.resumeAt !== undefined && !row) {
-    return invalid([problem('ARGUMENT_INVALID', {
-      message: `--resume-at ${request.resumeAt}: ${first ? `${first.id} has` : 'there is'} no recorded progress to resume (no Transaction: off revision failed part way)`,
-      hint: 'leave out --resume-at: strata up resumes a partly applied revision by itself',
-    })]);
-  }
-  if (!first || !row) return { ok: true, resume, notes };
+  if (request.resumeAt !== undefined && !row) return invalid([nothingToResume(first, request.resumeAt)]);
+  if (!first || !row) return { ok: true, resume, notes, forget };
   if (first.recordOnly) {
     // strata stamp records it done without its SQL: what ran of it part way is the user's to keep
-    await db.query(clearProgressSql(schema, row.revisionId, row.direction));
+    forget.push(clearProgressSql(schema, row.revisionId, row.direction));
     notes.push(`${first.id}: ${row.done} of ${row.statementCount} statements of its ${row.direction === 'up' ? 'up.sql' : 'down.sql'} took effect in an earlier run (${row.actor}); stamp ${row.direction === 'up' ? 'records it as applied' : 'removes its record'} without running the rest, and forgets that progress`);
-    return { ok: true, resume, notes };
+    return { ok: true, resume, notes, forget };
   }
 
   const statements = request.statementsOf(first.script);
@@ -124,7 +120,15 @@ export async function checkResume(db: Database, request: ResumeRequest): Promise
   notes.push(from >= statements.length
     ? `${first.id}: every statement took effect in an earlier run (${row.actor}); it is recorded now`
     : `resuming ${first.id} at statement ${from + 1} of ${statements.length} (line ${line(from)}): ${from === 0 ? 'none' : from === 1 ? 'statement 1' : `statements 1–${from}`} took effect in an earlier run (${row.actor}, ${row.updatedAt.toISOString()})${dropsInvalidIndex ? '; an INVALID index left by its CREATE INDEX CONCURRENTLY is dropped and built again' : ''}`);
-  return { ok: true, resume, notes };
+  return { ok: true, resume, notes, forget };
+}
+
+/** `up --resume-at N` where no progress of the first step is recorded */
+export function nothingToResume(first: Step | undefined, resumeAt: number): Problem {
+  return problem('ARGUMENT_INVALID', {
+    message: `--resume-at ${resumeAt}: ${first ? `${first.id} has` : 'there is'} no recorded progress to resume (no Transaction: off revision failed part way)`,
+    hint: 'leave out --resume-at: strata up resumes a partly applied revision by itself',
+  });
 }
 
 /**

@@ -17,7 +17,7 @@ import type { RunEventListener } from './events.js';
 import { executeSteps, type Failure, type StepOutcome } from './execute-steps.js';
 import type { ScriptStatement } from '../sql/split-statements.js';
 import { readProgress } from '../db/progress.js';
-import { checkResume } from './resume.js';
+import { checkResume, nothingToResume } from './resume.js';
 
 /**
  * THE run pipeline, taken by every command that writes: up, down, redo, stamp (record-only
@@ -82,6 +82,21 @@ export interface RunRequest {
   nothingToDo?: { beforeLock?: string; underLock: string };
 }
 
+/**
+ * A run's checks while the embedded database does not exist yet: a new one has nothing applied,
+ * so the run is planned and checked as on it first, and one that is refused, or has nothing to
+ * do, creates nothing. undefined: the run goes on, and opening the database creates it.
+ */
+export async function checkBeforeCreating(config: StrataConfig, request: RunRequest): Promise<RunReport | undefined> {
+  const { command, planner, revisions: set, options = {} } = request;
+  const parseCache = options.parseCache ?? openParseCache(config.cacheDir, config.dir);
+  const checked = await planAndCheck(set, [], planner, { ...options, parseCache });
+  if (!checked.ok) return { ok: false, reason: 'invalid', command, problems: checked.problems };
+  if (checked.steps.length === 0) return { ok: true, command, steps: [], notes: request.nothingToDo?.beforeLock === undefined ? [] : [request.nothingToDo.beforeLock] };
+  if (options.resumeAt !== undefined) return { ok: false, reason: 'invalid', command, problems: [nothingToResume(checked.steps[0], options.resumeAt)] };
+  return undefined;
+}
+
 const DONE_BY_ANOTHER_RUNNER = 'another runner had already done the work';
 
 export async function runPipeline(db: Database, config: StrataConfig, request: RunRequest, emit: RunEventListener): Promise<RunReport> {
@@ -119,13 +134,15 @@ export async function runPipeline(db: Database, config: StrataConfig, request: R
       if (recheck.problems.length > 0) return refused('invalid', recheck.problems);
       for (const [script, statements] of recheck.statements) checked.statements.set(script, statements);
     }
-    const prepared = await prepareTracking(db, config.schema, currentActor());
-    if (!prepared.ok) return refused('unavailable', [prepared.problem]);
+    // decided before the tracking schema is created or upgraded: a refused run writes nothing
     const resumed = await checkResume(db, {
       steps: plan.steps, progress: await readProgress(db, config.schema), applied: new Set(tracking.applied.map((a) => a.id)),
       statementsOf: (script) => checked.statements.get(script) ?? [], resumeAt: options.resumeAt, schema: config.schema,
     });
     if (!resumed.ok) return refused(resumed.reason, resumed.problems);
+    const prepared = await prepareTracking(db, config.schema, currentActor());
+    if (!prepared.ok) return refused('unavailable', [prepared.problem]);
+    for (const forget of resumed.forget) await db.query(forget);
     const notes = plan.steps.flatMap((s) => (s.direction === 'down' && s.note ? [`${s.id}: ${s.note}`] : []));
     notes.push(...resumed.notes);
     if (prepared.action === 'upgraded') notes.unshift(upgradeNote(config.schema, prepared.from));

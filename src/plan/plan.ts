@@ -231,7 +231,7 @@ export function planDown(
         file: step.script.path, revision: row.id,
         line: lineWith(step.script.text, /^--!\s*irreversible/i),
         message: `${row.id} cannot be reverted: ${irreversible}`,
-        hint: irreversibleHint(row, row.id === newest),
+        hint: irreversibleHint(row, row.id === newest, step.source === 'stored'),
       }));
     }
     steps.push(step);
@@ -244,8 +244,12 @@ export function planDown(
  * a person has undone the effects (stamp), or run a down.sql someone writes. Revisions applied
  * after it can still be reverted first, which is all `strata down <its id>` does.
  */
-function irreversibleHint(row: AppliedRevision, isNewest: boolean): string {
-  const byHand = `to move the record only, undo its effects by hand and run strata stamp ${row.parent}; or write a down.sql that undoes it and remove the '--! Irreversible' line`;
+function irreversibleHint(row: AppliedRevision, isNewest: boolean, isStored: boolean): string {
+  // the copy stored when it was applied is what would run (its up.sql edited since, or its folder
+  // gone): a down.sql written on disk changes nothing, so the stamp is the one way
+  const byHand = isStored
+    ? `to move the record only, undo its effects by hand and run strata stamp ${row.parent} (the down.sql that reverts it is the copy stored when it was applied, so editing down.sql on disk does not change it)`
+    : `to move the record only, undo its effects by hand and run strata stamp ${row.parent}; or write a down.sql that undoes it and remove the '--! Irreversible' line`;
   if (isNewest) return `strata cannot revert ${row.id}: ${byHand}`;
   return `revert only the revisions after it (strata down ${row.id}); then, to go past ${row.id}: ${byHand}`;
 }

@@ -68,11 +68,14 @@ export function resolveTarget(text: string, universe: TargetUniverse): TargetRes
   const replaced = [...(universe.replacedBy ?? [])].filter(([id]) => id.startsWith(input));
   if (replaced.length === 1) {
     const [[id, squash]] = replaced as [[string, string]];
+    // the squashed revision is one step: its end, or the revision before it (its start)
+    const at = universe.ids.indexOf(squash);
+    const before = at > 0 ? universe.ids[at - 1]! : 'base';
     return {
       ok: false,
       problem: problem('TARGET_UNKNOWN', {
-        message: `${id} was squashed into ${squash}: here the revisions it replaces are one step, ${squash}`,
-        hint: `target ${squash}, or a revision before or after it`,
+        message: `${id} was squashed into ${squash}: here the revisions it replaces are one step, ${squash}, and none of them can be a target`,
+        hint: `target ${squash} for the end of that step (strata up ${squash} applies it; strata down ${squash} keeps it), or ${before} for its start (strata down ${before} reverts it as a whole)`,
       }),
     };
   }

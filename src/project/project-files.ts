@@ -1,10 +1,10 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
 import { problem, type Problem } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
 import { loadRevisions } from '../revision/load-revisions.js';
-import { formatTimestamp, slugify, timestampAfter } from '../revision/revision-id.js';
+import { formatTimestamp, isRevisionId, slugify, timestampAfter } from '../revision/revision-id.js';
 import { DOWN_TEMPLATE, upTemplate } from '../revision/templates.js';
 import { renderSchema } from '../schema/model/render.js';
 
@@ -40,7 +40,11 @@ export function nextRevision(config: StrataConfig, message: string, now: Date, s
   const revisions = set ?? loadRevisions(config);
   const missingDir = revisions.problems.find((p) => p.code === 'DIR_MISSING');
   if (missingDir) return refused(missingDir);
-  const last = revisions.revisions.at(-1);
+  // the newest folder, even one whose files have problems (a header still being written): its id
+  // is the one the new revision follows, and a timestamp it already has would make the order unclear
+  const newestFolder = newestRevisionFolder(config.dir);
+  const newestValid = revisions.revisions.at(-1);
+  const last = newestFolder !== undefined && (newestValid === undefined || newestFolder > newestValid.id) ? { id: newestFolder } : newestValid;
   // never before (or on) the newest revision's timestamp, even with a skewed clock
   let timestamp = formatTimestamp(now);
   if (last && timestamp <= last.id.slice(0, 14)) timestamp = timestampAfter(last.id);
@@ -48,6 +52,14 @@ export function nextRevision(config: StrataConfig, message: string, now: Date, s
   const folder = path.join(config.dir, id);
   if (existsSync(folder)) return refused(problem('REVISION_EXISTS', { file: displayPath(config.cwd, folder), message: `${id} already exists`, hint: 'wait a second and try again' }));
   return { ok: true, id, parent: last?.id ?? 'base', message: trimmed };
+}
+
+function newestRevisionFolder(dir: string): string | undefined {
+  try {
+    return readdirSync(dir).filter(isRevisionId).sort().at(-1);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The revision folder with its two files; none at all when the file system refuses one. */
@@ -96,6 +108,13 @@ export function initProject(config: StrataConfig): InitReport {
 
 /** `doing.target`: the file being written, for the message when the file system refuses it */
 function initFiles(config: StrataConfig, created: string[], kept: string[], doing: { target: string }): void {
+  // what is there already must be what init would make (a file where the folder goes is no folder
+  // kept): each is looked at before anything is written
+  for (const [target, isFolder] of [[config.dir, true], [path.join(config.cwd, 'schema.sql'), false], [path.join(config.cwd, '.env.example'), false], [path.join(config.cwd, '.gitignore'), false]] as const) {
+    if (existsSync(target) && statSync(target).isDirectory() !== isFolder) {
+      throw Object.assign(new Error(`${target} is ${isFolder ? 'a file' : 'a folder'}`), { code: isFolder ? 'ENOTDIR' : 'EISDIR', path: target });
+    }
+  }
   const ensure = (target: string, make: () => void) => {
     doing.target = target;
     if (existsSync(target)) kept.push(displayPath(config.cwd, target));
@@ -128,7 +147,8 @@ function writeFiles(config: StrataConfig, write: () => void, target: () => strin
     return refused(problem('FILE_WRITE_FAILED', {
       file: displayPath(config.cwd, where),
       message: `cannot write ${displayPath(config.cwd, where)}: ${WRITE_ERRORS[code] ?? 'the file system refused it'} (${code})`,
-      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run it again' : 'check the folder\'s permissions and run it again',
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some disk space and run it again'
+        : code === 'ENOTDIR' || code === 'EISDIR' ? 'move it away, or rename it, and run it again' : 'check the folder\'s permissions and run it again',
     }));
   }
 }

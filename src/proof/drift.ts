@@ -1,5 +1,5 @@
-import type { StrataConfig } from '../config.js';
-import { openDatabase } from '../db/open-database.js';
+import { describeDatabase, type StrataConfig } from '../config.js';
+import { isEmbeddedAbsent, openDatabase } from '../db/open-database.js';
 import { readApplied } from '../db/tracking.js';
 import { problem, type Problem, type Unavailable } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
@@ -25,6 +25,8 @@ export type DriftResult =
  * another shadow when the database is at head too.
  */
 export async function liveDrift(config: StrataConfig, set: RevisionSet, events: ProofEvents, signal?: AbortSignal, atHead?: Snapshot): Promise<DriftResult> {
+  // an embedded database not made yet has nothing applied and nothing in it: no drift, and none is made to be read
+  if (isEmbeddedAbsent(config)) return { ok: true, database: describeDatabase(config), appliedUpTo: null, problems: [], changes: [] };
   const open = await openDatabase(config, { command: 'check' });
   if (!open.ok) return open;
   let actual: Snapshot;

@@ -2,7 +2,7 @@ import type { StrataConfig } from '../config.js';
 import { shadowsMayRunAtOnce, withShadow } from '../db/shadow.js';
 import type { Unavailable } from '../errors.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
-import type { ProofEvents } from './proof-events.js';
+import { shadowsInOneLine, type ProofEvents } from './proof-events.js';
 import { roundTrip, type RoundTripResult } from './round-trip.js';
 
 /** Below this many revisions a second shadow costs more than it saves. */
@@ -13,7 +13,7 @@ const REVISIONS_PER_SHADOW = 12;
  * databases on a server: the server proves both halves in parallel, each on a database of its
  * own (the second is first migrated to where the first half ends): see shadowsMayRunAtOnce. The halves' entries
  * and problems come back in revision order; a failure in the first half does not stop the second,
- * whose schema is made by up.sql alone. The shadows' lines are said in the halves' order.
+ * whose schema is made by up.sql alone. The shadows are said in one line, in the halves' order.
  */
 export async function roundTripOnShadows(config: StrataConfig, set: RevisionSet, range: { from: number; to: number }, events: ProofEvents & { shadow: (description: string) => void }, signal?: AbortSignal): Promise<RoundTripResult | Unavailable> {
   const count = range.to - range.from + 1;
@@ -24,18 +24,12 @@ export async function roundTripOnShadows(config: StrataConfig, set: RevisionSet,
   const halves = isServerTemporary && count >= 2 * REVISIONS_PER_SHADOW
     ? [{ from: range.from, to: split - 1 }, { from: split, to: range.to }]
     : [range];
-  let saidBefore: Promise<void> = Promise.resolve();
-  const results = await Promise.all(halves.map((half, k) => {
-    const previousSaid = saidBefore;
-    let said!: () => void;
-    saidBefore = new Promise((resolve) => { said = resolve; });
-    return withShadow(config, { onNote: events.note }, async (shadow) => {
-      await previousSaid;
-      events.shadow(shadow.description);
-      said();
+  const say = shadowsInOneLine(events, halves.length);
+  const results = await Promise.all(halves.map((half, k) =>
+    withShadow(config, { onNote: events.note }, async (shadow) => {
+      say(k, shadow.description);
       return roundTrip(shadow.db, config, set, half, { signal, toHead: k === halves.length - 1 });
-    }).finally(() => said());
-  }));
+    }).finally(() => say(k))));
   const stopped = results.find((r) => !r.ok);
   if (stopped) return stopped as Exclude<(typeof results)[number], { ok: true }>;
   const done = results as Array<Extract<RoundTripResult, { ok: true }>>;

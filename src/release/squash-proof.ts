@@ -4,7 +4,7 @@ import { problem, type Problem, type Unavailable } from '../errors.js';
 import { planners } from '../plan/planners.js';
 import { changeProblems } from '../proof/change-problems.js';
 import { migrateShadow, snapshotShadow, type MigrateResult } from '../proof/migrate-shadow.js';
-import type { ProofEvents } from '../proof/proof-events.js';
+import { shadowsInOneLine, type ProofEvents } from '../proof/proof-events.js';
 import type { Revision } from '../revision/revision.js';
 import { describeFields, diffSnapshots } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
@@ -23,13 +23,16 @@ export type SquashProof =
   | Unavailable;
 
 export async function proveSquash(config: StrataConfig, before: readonly Revision[], range: readonly Revision[], squash: Revision, events: ProofEvents, signal?: AbortSignal): Promise<SquashProof> {
+  const isAtOnce = shadowsMayRunAtOnce(config);
+  // at once, the two are said in one line; one after the other, each as it opens
+  const say = isAtOnce ? shadowsInOneLine(events, 2) : (_k: number, description?: string) => { if (description !== undefined) events.shadow(description); };
   const asItIs = () => withShadow(config, { onNote: events.note }, async (shadow) => {
-    events.shadow(shadow.description);
+    say(0, shadow.description);
     const migrated = await migrateShadow(shadow.db, config, { revisions: [...before, ...range], problems: [] }, planners.up('head', {}), signal);
     return migrated.ok ? { ok: true as const, snapshot: await snapshotShadow(shadow.db, config) } : migrated;
   });
   const squashed = () => withShadow(config, { onNote: events.note }, async (shadow) => {
-    events.shadow(shadow.description);
+    say(1, shadow.description);
     const set = { revisions: [...before, squash], problems: [] };
     const start = before.length === 0 ? { ok: true as const } : await migrateShadow(shadow.db, config, set, planners.up(before.at(-1)!.id, {}), signal);
     if (!start.ok) return start;
@@ -44,7 +47,7 @@ export async function proveSquash(config: StrataConfig, before: readonly Revisio
     // a down.sql that fails is reported after what up.sql got wrong, which is usually the cause
     return { ok: true as const, atStart, afterUp, down: down.problems.map((p) => ({ ...p, hint: SQUASH_HINT })) };
   });
-  const [range1, squash1] = shadowsMayRunAtOnce(config) ? await Promise.all([asItIs(), squashed()]) : [await asItIs(), await squashed()];
+  const [range1, squash1] = isAtOnce ? await Promise.all([asItIs().finally(() => say(0)), squashed().finally(() => say(1))]) : [await asItIs(), await squashed()];
   for (const result of [range1, squash1]) if (!result.ok) return failure(result as Exclude<MigrateResult, { ok: true }> | Unavailable);
   const [expected, proven] = [range1 as { snapshot: Snapshot }, squash1 as { atStart: Snapshot; afterUp: Snapshot; down: Snapshot | Problem[] | undefined }];
   const fault = (file: string, message: string) => problem('SQUASH_PROOF_FAILED', { file, revision: squash.id, message, hint: SQUASH_HINT });

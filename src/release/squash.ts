@@ -50,7 +50,10 @@ export type SquashReport =
   | { ok: false; reason: 'interrupted' }
   | Unavailable;
 
-export async function squashRevisions(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: SquashOptions): Promise<SquashReport> {
+/** What the configured database (DATABASE_URL, or the embedded one) applied: its ids, and how it is named */
+export type AppliedReader = () => Promise<{ ok: true; database: string; applied: string[] } | Unavailable>;
+
+export async function squashRevisions(config: StrataConfig, set: RevisionSet, events: ProofEvents, options: SquashOptions, reader: AppliedReader): Promise<SquashReport> {
   const invalid = (found: Problem[]): SquashReport => ({ ok: false, reason: 'invalid', problems: found });
   if (set.problems.length > 0) return invalid(set.problems);
   const chosen = chooseRange(set.revisions, options);
@@ -64,6 +67,10 @@ export async function squashRevisions(config: StrataConfig, set: RevisionSet, ev
   const id = `${range.at(-1)!.id.slice(0, 14)}_${slugify(message)}`;
   if (existsSync(path.join(config.dir, id))) {
     return invalid([problem('REVISION_EXISTS', { file: displayPath(config.cwd, path.join(config.dir, id)), message: `${id} already exists`, hint: 'give the squashed revision another message (-m)' })]);
+  }
+  if (options.deleteReplaced) {
+    const partway = await refusePartway(range, reader);
+    if (partway) return partway;
   }
   const texts = squashTexts({ range, message, tags, transactionOff: options.transactionOff ?? false });
   if (!texts.ok) return invalid(texts.problems);
@@ -88,6 +95,30 @@ export async function squashRevisions(config: StrataConfig, set: RevisionSet, ev
   return {
     ok: true, id, parent: squash.parent, replaced: range.map((r) => r.id), tags, files: written.files, edited: edits.map((e) => displayPath(config.cwd, e.file)),
     keptReplaced: !options.deleteReplaced, downProven: proof.downProven, shadows,
+  };
+}
+
+/**
+ * --delete-replaced on a database partway through the range: the folders it still has to run
+ * would be gone, and with them its way on (status and up would only say what it lacks). Refused
+ * before anything is proven or written; a database that cannot be read refuses it too.
+ */
+async function refusePartway(range: readonly Revision[], reader: AppliedReader): Promise<SquashReport | undefined> {
+  const read = await reader();
+  const keep = 'or squash without --delete-replaced: the folders are kept for such databases, to be deleted once each is past the range';
+  if (!read.ok) {
+    return { ...read, problems: [...read.problems, problem('SQUASH_INVALID', { message: '--delete-replaced reads the database first, to know that it is not partway through the range', hint: `make it reachable, ${keep}` })] };
+  }
+  const applied = new Set(read.applied);
+  const done = range.filter((r) => applied.has(r.id));
+  if (done.length === 0 || done.length === range.length) return undefined;
+  const last = range.at(-1)!.id;
+  return {
+    ok: false, reason: 'invalid', problems: [problem('SQUASH_INVALID', {
+      revision: done.at(-1)!.id,
+      message: `${read.database} applied ${done.length} of the ${range.length} revisions of the range (up to ${done.at(-1)!.id}): with their folders deleted it could not finish the range, and nothing would bring it past ${last}`,
+      hint: `run strata up on it first (it finishes the range), then squash with --delete-replaced; ${keep}`,
+    })],
   };
 }
 

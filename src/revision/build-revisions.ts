@@ -37,6 +37,13 @@ export function buildRevisions(tree: MigrationTree, dirLabel: string): RevisionS
           message: `${entry.name} is not inside a revision folder and will not run`,
           hint: "create revisions with 'strata new <message>' and move the SQL into its up.sql",
         }));
+      } else if (isRevisionId(entry.name)) {
+        // named as a revision but no folder (a file, or a link to nothing): it would be passed over without a word
+        problems.push(problem('STRAY_SQL_FILE', {
+          file: location,
+          message: `${entry.name} is named as a revision but is not a folder (a file, or a link whose target is gone), so it will not run`,
+          hint: `make it a folder holding up.sql and down.sql (a link must point at one), or remove it`,
+        }));
       }
       continue;
     }

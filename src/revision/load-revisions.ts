@@ -25,11 +25,15 @@ export function revisionsOfTree(config: StrataConfig, read: ReadTreeResult): Rev
   if (!read.ok) {
     return {
       revisions: [],
-      problems: [problem(read.reason === 'missing' ? 'DIR_MISSING' : 'DIR_UNREADABLE', {
-        file: config.dirLabel,
-        message: read.reason === 'missing' ? `migrations folder ${config.dirLabel} does not exist` : `cannot read ${config.dirLabel}: ${read.detail}`,
-        hint: read.reason === 'missing' ? "run 'strata init', or point --dir / STRATA_DIR at your migrations" : 'check its permissions',
-      })],
+      problems: [read.reason === 'unreadable'
+        ? problem('DIR_UNREADABLE', { file: config.dirLabel, message: `cannot read ${config.dirLabel}: ${read.detail}`, hint: 'check its permissions' })
+        : problem('DIR_MISSING', {
+          file: config.dirLabel,
+          message: read.reason === 'missing' ? `migrations folder ${config.dirLabel} does not exist` : `migrations folder ${config.dirLabel} is not a folder: a file is in its place (or in its path)`,
+          hint: read.reason === 'missing'
+            ? "run 'strata init', or point --dir / STRATA_DIR at your migrations"
+            : `move that file away and run 'strata init', or point --dir / STRATA_DIR at your migrations folder`,
+        })],
     };
   }
   const set = buildRevisions(read.tree, config.dirLabel);

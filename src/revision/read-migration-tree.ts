@@ -34,7 +34,8 @@ export type FileContent =
   | { kind: 'outside'; target: string }
   | { kind: 'too-large'; bytes: number };
 
-export type ReadTreeResult = { ok: true; tree: MigrationTree } | { ok: false; reason: 'missing' | 'unreadable'; detail: string };
+/** `not-a-folder`: the path is a file (or goes through one) */
+export type ReadTreeResult = { ok: true; tree: MigrationTree } | { ok: false; reason: 'missing' | 'not-a-folder' | 'unreadable'; detail: string };
 
 /** Files above this size are refused: a migration that large belongs in COPY from a data file. */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -81,7 +82,7 @@ export function readMigrationTree(
     dirents = fileSystem.readdir(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable', detail: (error as Error).message };
+    return { ok: false, reason: code === 'ENOENT' ? 'missing' : code === 'ENOTDIR' ? 'not-a-folder' : 'unreadable', detail: (error as Error).message };
   }
   let realDir: string;
   try {

@@ -1,6 +1,6 @@
-import type { StrataConfig } from '../config.js';
+import { displayPath, type StrataConfig } from '../config.js';
 import type { Database } from '../db/database.js';
-import { openDatabase, type OpenedDatabase } from '../db/open-database.js';
+import { isEmbeddedAbsent, openDatabase, type OpenedDatabase } from '../db/open-database.js';
 import type { Unavailable } from '../errors.js';
 
 /**
@@ -40,6 +40,12 @@ export class DevConnection {
 
   /** The open connection, or a new one when the last run broke it; throws when the database cannot be reached. */
   async database(): Promise<Database> {
+    if (this.opened && !this.isBroken && this.isEmbeddedGone()) {
+      // the folder deleted under the open database (rm -rf .strata to start afresh): the instance
+      // still open can only fail on files that are gone, so a new database is made in its place
+      this.onNote(`the embedded database folder ${displayPath(this.config.cwd, this.config.embeddedDataDir)} was deleted while dev ran: a new database is made, and the revisions applied to it`);
+      this.isBroken = true;
+    }
     if (this.opened && !this.isBroken) return this.opened.db;
     if (this.opened) await this.opened.close().catch(() => {});
     this.opened = undefined;
@@ -50,6 +56,10 @@ export class DevConnection {
     this.backendPid = await open.opened.db.backendPid();
     this.isBroken = false;
     return open.opened.db;
+  }
+
+  private isEmbeddedGone(): boolean {
+    return this.opened?.db.isEmbedded === true && isEmbeddedAbsent(this.config);
   }
 
   markBroken(): void {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { displayPath, type StrataConfig } from '../config.js';
+import { databaseProblem } from '../db/database-problem.js';
 import type { Database } from '../db/database.js';
 import { readApplied } from '../db/tracking.js';
 import type { DevEventListener } from './dev-events.js';
@@ -138,7 +139,9 @@ export class DevRuns {
         tracking = await readApplied(db, config.schema, this.known);
       } catch (error) {
         this.connection.markBroken();
-        reporter.report(save.info(), { status: 'error', message: `cannot read ${config.schema}.revisions: ${(error as Error).message}` });
+        // a lost connection said as one (dev opens a new one at the next save)
+        const found = databaseProblem(error, config.schema);
+        reporter.report(save.info(), { status: 'error', message: `cannot read ${config.schema}.revisions: ${found?.code === 'CONNECTION_FAILED' ? `${found.message} (the server ended the session, or the database was dropped?)` : (error as Error).message}` });
         return;
       }
       const { applied } = tracking;

@@ -42,6 +42,9 @@ const addColumn = (table: string, definition: string) => (text: string) => {
   return `${text.slice(0, end)},\n    ${definition}${text.slice(end)}`;
 };
 
+/** diff and new --from-schema use two temporary shadows at once: said in one line, each named (both are dropped after) */
+const oneLine = /^strata: shadow databases: strata_shadow_[0-9a-f]+ and strata_shadow_[0-9a-f]+, temporary databases on \S+ \(dropped after; set SHADOW_DATABASE_URL to choose one\)$/;
+
 const created = (output: string) => /^created (\d{14}_\w+)/m.exec(output)?.[1];
 
 test('nothing to do: schema.sql as dump wrote it; diff prints no SQL, new writes nothing, exit 0', async () => {
@@ -71,6 +74,8 @@ test('a column added in schema.sql: diff prints it, new writes it proven, schema
     const diff = await runCli(['diff'], { cwd: project.dir, env: serverEnv() });
     assert.is(diff.code, 0, diff.output);
     assert.match(diff.stdout, /alter table public\.orders add column note text;/);
+    assert.equal(diff.stderr.split('\n').filter((l) => l.includes('shadow database')).length, 1, diff.stderr);
+    assert.match(diff.stderr, new RegExp(oneLine.source, 'm'));
     const down = await runCli(['diff', '--down'], { cwd: project.dir, env: serverEnv() });
     assert.match(down.stdout, /alter table public\.orders drop column note;/);
     const json = JSON.parse((await runCli(['diff', '--json'], { cwd: project.dir, env: serverEnv() })).stdout) as { ok: boolean; changes: { change: string; identity: string }[]; up: { sql: string; identity: string }[]; upSql: string; transaction: string };
@@ -82,6 +87,8 @@ test('a column added in schema.sql: diff prints it, new writes it proven, schema
 
     const made = await runCli(['new', '-m', 'add order notes', '--from-schema'], { cwd: project.dir, env: serverEnv() });
     assert.is(made.code, 0, made.output);
+    assert.equal(made.stderr.split('\n').filter((l) => l.includes('shadow database')).length, 1, made.stderr);
+    assert.match(made.stderr, new RegExp(oneLine.source, 'm'));
     const id = created(made.stdout)!;
     assert.match(id, /_add_order_notes$/);
     assert.match(made.stdout, `(parent ${HEAD})`);
@@ -113,6 +120,8 @@ test('an index added in schema.sql: up.sql creates it, down.sql drops it; the li
     project.edit((text) => `${text}\nCREATE INDEX orders_status_idx ON public.orders USING btree (status);\n`);
     const made = await runCli(['new', 'index orders by status', '--from-schema'], { cwd: project.dir, env: serverEnv() });
     assert.is(made.code, 0, made.output);
+    assert.equal(made.stderr.split('\n').filter((l) => l.includes('shadow database')).length, 1, made.stderr);
+    assert.match(made.stderr, new RegExp(oneLine.source, 'm'));
     const id = created(made.stdout)!;
     assert.match(readFileSync(path.join(project.dir, 'migrations', id, 'up.sql'), 'utf8'), /CREATE INDEX orders_status_idx ON public\.orders USING btree \(status\)/i);
     assert.match(readFileSync(path.join(project.dir, 'migrations', id, 'down.sql'), 'utf8'), /drop index (if exists )?public\.orders_status_idx/i);

@@ -391,6 +391,17 @@ test('SIGINT during a run: exits within a second, the step rolled back, no lock 
   expectText(dev.output(), 'interrupted: rolled back', 'stopped after');
 }));
 
+test('the server ends dev\'s session (pg_terminate_backend): the next save says the connection was lost, the one after reconnects and applies', () => withDev('terminated', async ({ db, dev, upFile }) => {
+  await db.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()");
+  let mark = dev.mark();
+  writeFileSync(upFile(), upB('v2'));
+  await dev.waitFor(/trying again at the next save/, mark);
+  expectText(dev.output().slice(mark), 'cannot read strata.revisions: the connection to the database was lost', '(the server ended the session, or the database was dropped?)');
+  mark = dev.mark();
+  writeFileSync(upFile(), upB('v3'));
+  await dev.waitFor(new RegExp(`re-applied ${B}`), mark);
+}));
+
 test('SIGTERM while idle exits at once', () => withDev('sigterm', async ({ db, dev }) => {
   const stopped = await dev.stop('SIGTERM');
   assert.is(stopped.code, 0, dev.output());
@@ -484,6 +495,34 @@ test('embedded PGlite: the startup line says so, another strata command is refus
     const stopped = await dev.stop();
     assert.is(stopped.code, 0, dev.output());
     assert.ok(stopped.ms < 1000, `exited in ${Math.round(stopped.ms)} ms`);
+    assert.not.ok(existsSync(path.join(project.dir, '.strata', 'pglite.lock')), 'the embedded lock file is gone');
+    const after = await runCli(['status', '--json'], { cwd: project.dir, timeoutMs: 60_000 });
+    expectExit(after, 0);
+    assert.equal((JSON.parse(after.stdout) as { counts: Record<string, number> }).counts, { applied: 2, pending: 0, edited: 0, missing: 0 });
+  } finally {
+    dev.kill();
+    project.remove();
+  }
+});
+
+test('embedded PGlite: .strata/ deleted while dev runs (to start afresh): the next save says so, makes a new database and applies the revisions to it', async () => {
+  const project = makeProject({
+    [`migrations/${A}/up.sql`]: upA,
+    [`migrations/${A}/down.sql`]: downA,
+    [`migrations/${B}/up.sql`]: upB('v1'),
+    [`migrations/${B}/down.sql`]: downB('down 1'),
+  });
+  const dev = startDev(project.dir, {});
+  try {
+    await dev.waitFor(/applied 2 revisions/, 0, 60_000);
+    rmSync(path.join(project.dir, '.strata'), { recursive: true, force: true });
+    const mark = dev.mark();
+    writeFileSync(path.join(project.dir, 'migrations', B, 'up.sql'), upB('v2'));
+    await dev.waitFor(new RegExp(`applied (2 revisions|${B})`), mark, 60_000);
+    expectText(dev.output(), 'the embedded database folder .strata/pglite was deleted while dev ran: a new database is made, and the revisions applied to it');
+    expectNoText(dev.output(), 'could not open file');
+    const stopped = await dev.stop();
+    assert.is(stopped.code, 0, dev.output());
     assert.not.ok(existsSync(path.join(project.dir, '.strata', 'pglite.lock')), 'the embedded lock file is gone');
     const after = await runCli(['status', '--json'], { cwd: project.dir, timeoutMs: 60_000 });
     expectExit(after, 0);

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'uvu';
@@ -233,8 +233,22 @@ it('runtime error without a position: the first token of the failing statement, 
     `migrations/${B}/up.sql:7:5: error 42P07: relation "orders" already exists`,
     '   > 7 |     create table orders (id int);\n       |     ^',
     'statement: 2 of 2 (CREATE TABLE) starting at line 7');
+  // its own first statement made it: no 'already there' advice
+  expectNoText(result.stderr, 'strata stamp');
   assert.equal(await appliedIds(db!), [A]);
   assert.ok(!(await publicRelations(db!)).includes('orders'));
+});
+
+it('a revision whose record was removed by hand: its first statement meets its own table, and the way on is named (strata stamp <id>)', async () => {
+  const p = project({ ...users(), ...revisionFiles(B, A, 'create table orders (id int);') });
+  expectExit(await strata(p, ['up']), 0);
+  await db!.query(`delete from strata.revisions where id = '${B}'`);
+  const result = await strata(p, ['up']);
+  expectExit(result, 1);
+  expectText(result.stderr, `error 42P07: relation "orders" already exists`,
+    `the revision was rolled back; the database is as it was before ${B}. If what ${B} makes is already there (made by hand, or its record removed?), record it as applied without running its up.sql: strata stamp ${B}`);
+  expectExit(await strata(p, ['stamp', B]), 0);
+  assert.equal(await appliedIds(db!), [A, B]);
 });
 
 it('PL/pgSQL error in a DO block: the line inside the block', async () => {
@@ -497,6 +511,23 @@ it('a password in DATABASE_URL is never printed', async () => {
   expectText(ok.stderr, `strata: postgres://postgres:***@`);
   const status = await strata(p, ['status', '--json'], { DATABASE_URL: undefined });
   expectNoText(status.output, secret);
+});
+
+it('.env saved with a byte order mark and CRLF (Windows editors) is read; a line naming a setting without = is refused at its line, not passed over', async () => {
+  const p = project({ ...users() });
+  p.write('.env', `\uFEFFDATABASE_URL=${db!.url}\r\nSTRATA_SCHEMA=strata\r\n`);
+  const read = await strata(p, ['status'], { DATABASE_URL: undefined });
+  expectExit(read, 0);
+  expectText(read.stderr, 'strata: postgres://');
+  expectNoText(read.stderr, 'embedded PGlite');
+  for (const line of ['DATABASE_URL', `DATABASE_URL: ${db!.url}`, 'export SHADOW_DATABASE_URL']) {
+    p.write('.env', `# settings\n${line}\n`);
+    const refused = await strata(p, ['up'], { DATABASE_URL: undefined, SHADOW_DATABASE_URL: undefined });
+    expectExit(refused, 2, line);
+    const name = /[A-Z_]+/.exec(line.replace('export ', ''))![0];
+    expectText(refused.stderr, `.env:2: error: .env line 2 names ${name} but sets nothing: a setting there is NAME=value`, `fix: write it as ${name}=<value>, or remove the line`);
+    assert.not.ok(existsSync(path.join(p.dir, '.strata')), 'no embedded database made instead');
+  }
 });
 
 it('lock: a second runner names the holder and gives up after --lock-timeout; released, it runs', async () => {

@@ -150,6 +150,16 @@ test('a tracking schema name is limited to 63 bytes, not characters', async () =
   }
 });
 
+it('a tracking schema of PostgreSQL\'s own (pg_catalog, pg_temp, information_schema) is refused before anything opens', async () => {
+  for (const name of ['pg_catalog', 'pg_temp', 'pg_mine', 'information_schema']) {
+    const result = await run('up', '--schema', name);
+    expectExit(result, 2, name);
+    expectText(result.stderr, `tracking schema '${name}' is `, "strata's tables cannot go there", 'choose another --schema / STRATA_SCHEMA');
+    expectNoText(result.stderr, 'strata: postgres://');
+  }
+  assert.equal(await db!.query("select table_schema from information_schema.tables where table_name = 'revisions'"), []);
+});
+
 it('a role without rights on the tracking schema: DATABASE_ERROR with the grants to give, exit 1', async () => {
   expectExit(await run('up'), 0);
   const role = `strata_weak_${process.pid}`;

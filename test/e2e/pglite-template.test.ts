@@ -1,4 +1,4 @@
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -84,7 +84,8 @@ test('a second project copies the template and has a database of its own', async
   // not on stdout with --json (nor anywhere: --json prints no notes)
   assert.is(appliedCount(result), 0, 'the first project\'s revisions are not in this database');
   assert.equal(creatingLines(result), []);
-  rmSync(path.join(second.dir, '.strata'), { recursive: true });
+  // status only reads: before a run that writes, nothing is made
+  assert.not.ok(existsSync(path.join(second.dir, '.strata')), 'status made the embedded database');
   const up = await strata(second, cache, 'up');
   expectExit(up, 0);
   assert.equal(creatingLines(up), [`note: creating the embedded database in .strata/pglite from the template in ${templateEntry(cache)}`]);

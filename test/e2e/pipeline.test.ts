@@ -67,6 +67,27 @@ test('new and init return their mistakes instead of throwing', () => {
   }
 });
 
+test('new after a revision whose header has a problem (still being written): it follows that folder, at a later timestamp', () => {
+  const drafting = exampleProject();
+  try {
+    const api = createStrata({ cwd: drafting.dir, env: {}, databaseUrl: UNREACHABLE });
+    const at = new Date(Date.UTC(2030, 0, 1, 12, 0, 0));
+    const first = api.newRevision('first', at);
+    assert.ok(first.ok);
+    if (!first.ok) return;
+    drafting.write(`migrations/${first.id}/up.sql`, `--! Parnt: ${EXAMPLE_IDS.at(-1)}\n\ncreate table t (id int);\n`);
+    // the same second: a timestamp of its own all the same, and the broken folder as its parent
+    const second = api.newRevision('second', at);
+    assert.ok(second.ok);
+    if (second.ok) {
+      assert.is(second.parent, first.id);
+      assert.ok(second.id.slice(0, 14) > first.id.slice(0, 14), `${second.id} after ${first.id}`);
+    }
+  } finally {
+    drafting.remove();
+  }
+});
+
 test('the hook between steps sees each revision committed, and the next not yet started', async () => {
   if (!db) return;
   const seen: string[] = [];

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -130,6 +130,30 @@ test('show of a replaced revision on a database that follows the squash: replace
     assert.equal([partway.state, partway.replacedBy], ['applied', null]);
   } finally {
     plain.remove();
+    project.remove();
+  }
+});
+
+test('squash --delete-replaced on a database partway through the range: refused before anything is written, with the way on; once it is past, done', async () => {
+  const db = await database('delete_partway');
+  if (!db) return;
+  const project = exampleProject();
+  try {
+    expectExit(await cli(project, db, 'up', RANGE[0]!), 0);
+    const files = () => ({ ids: readdirSync(path.join(project.dir, 'migrations')).sort(), next: readFileSync(path.join(project.dir, 'migrations', EXAMPLE_IDS[4]!, 'up.sql'), 'utf8') });
+    const before = files();
+    const refused = await cli(project, db, 'squash', `${RANGE[0]}..${RANGE.at(-1)}`, '-m', 'release 1.0', '--delete-replaced');
+    expectExit(refused, 2);
+    expectText(refused.stderr, `applied 1 of the 3 revisions of the range (up to ${RANGE[0]}): with their folders deleted it could not finish the range`,
+      'fix: run strata up on it first (it finishes the range), then squash with --delete-replaced; or squash without --delete-replaced');
+    assert.equal(files(), before, 'nothing written or deleted');
+    assert.equal(await appliedIds(db), [EXAMPLE_IDS[0], RANGE[0]]);
+    expectExit(await cli(project, db, 'up', RANGE.at(-1)!), 0);
+    expectExit(await cli(project, db, 'squash', `${RANGE[0]}..${RANGE.at(-1)}`, '-m', 'release 1.0', '--delete-replaced'), 0);
+    for (const id of RANGE) assert.not.ok(existsSync(path.join(project.dir, 'migrations', id)), `${id} deleted`);
+    expectExit(await cli(project, db, 'up'), 0);
+    assert.equal(await appliedIds(db), [EXAMPLE_IDS[0], SQUASHED, EXAMPLE_IDS[4]]);
+  } finally {
     project.remove();
   }
 });

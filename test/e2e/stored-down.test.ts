@@ -44,6 +44,24 @@ test('strata down: the stored copy that fails is named as such, with what to do;
   }
 });
 
+test('strata down: the stored copy failing on an object already gone gives one way on, strata stamp -1, once', async () => {
+  const setup = await appliedWithBrokenDown('stored_down_gone');
+  if (!setup) return;
+  const { db, project } = setup;
+  try {
+    await db.query('drop table users');
+    const down = await runCli(['down'], { cwd: project.dir, env: { DATABASE_URL: db.url } });
+    expectExit(down, 1);
+    expectText(down.stderr, `migrations/${A}/down.sql (stored copy):1:1: error 42P01: table "users" does not exist`);
+    expectText(down.stderr, `nothing was reverted; still at ${A}. The down.sql that ran is the copy stored when ${A} was applied (its up.sql was edited since, or its folder is gone), so editing down.sql on disk does not change it. If what ${A} created is already gone (dropped by hand?), record the revert without running its down.sql: strata stamp -1\n`);
+    assert.is(down.stderr.split('strata stamp').length - 1, 1, down.stderr);
+    assert.equal((await db.query<{ id: string }>('select id from strata.revisions')).map((r) => r.id), [A]);
+  } finally {
+    project.remove();
+    await db.drop();
+  }
+});
+
 test('strata dev: the same note after a save whose revert fails on the stored copy', async () => {
   const setup = await appliedWithBrokenDown('stored_down_dev');
   if (!setup) return;

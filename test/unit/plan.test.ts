@@ -228,6 +228,8 @@ test('Irreversible in the stored copy refuses too', () => {
   rows[1] = { ...rows[1]!, upChecksum: 'edited', downText: '--! Irreversible: data migration\n' };
   const p = single(planDown(revisions, rows), 'IRREVERSIBLE');
   assert.is(p.file, `migrations/${B}/down.sql (stored copy)`);
+  // a down.sql written on disk would not be what runs: the stamp is the one way named
+  assert.is(p.hint, `strata cannot revert ${B}: to move the record only, undo its effects by hand and run strata stamp ${A} (the down.sql that reverts it is the copy stored when it was applied, so editing down.sql on disk does not change it)`);
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -22,6 +22,16 @@ function problem(text: string, u: TargetUniverse = universe) {
   return result.problem;
 }
 
+test('a revision replaced by a squash is no target: the message names the squashed revision as its end and the one before it as its start', () => {
+  const squashed = { ids: [ids[0]!, '20261102150000_release_1', ids[3]!], tags: new Map(), replacedBy: new Map([[ids[1]!, '20261102150000_release_1'], [ids[2]!, '20261102150000_release_1']]) };
+  const p = problem('20261102090000', squashed);
+  assert.is(p.code, 'TARGET_UNKNOWN');
+  assert.is(p.message, `${ids[1]} was squashed into 20261102150000_release_1: here the revisions it replaces are one step, 20261102150000_release_1, and none of them can be a target`);
+  assert.is(p.hint, `target 20261102150000_release_1 for the end of that step (strata up 20261102150000_release_1 applies it; strata down 20261102150000_release_1 keeps it), or ${ids[0]} for its start (strata down ${ids[0]} reverts it as a whole)`);
+  const first = problem(ids[1]!, { ...squashed, ids: squashed.ids.slice(1) });
+  assert.match(first.hint!, 'or base for its start (strata down base reverts it as a whole)');
+});
+
 test('head and base, in any case and with surrounding spaces', () => {
   assert.equal(ok('head'), { kind: 'head' });
   assert.equal(ok('HEAD'), { kind: 'head' });
