@@ -29,12 +29,16 @@ export class DevReporter {
     this.emit({ type: 'dev-run', run: { sequence: ++this.runs, ...info, ...result } });
   }
 
-  /** Reports after PROBLEM_REPORT_DELAY_MS, unless cancelLater() or another reportLater() comes first. */
-  reportLater(info: RunInfo, result: DevRunResult): void {
+  /**
+   * Reports after PROBLEM_REPORT_DELAY_MS, unless cancelLater() or another reportLater() comes
+   * first, or `isStale()` then says the files changed since they were read (the rest of the save
+   * landed, but its event has not been handled yet, as on a busy machine): the run it causes reports.
+   */
+  reportLater(info: RunInfo, result: DevRunResult, isStale: () => boolean = () => false): void {
     this.cancelLater();
     this.delayed = setTimeout(() => {
       this.delayed = undefined;
-      if (!this.isStopping()) this.report(info, result);
+      if (!this.isStopping() && !isStale()) this.report(info, result);
     }, PROBLEM_REPORT_DELAY_MS);
   }
 

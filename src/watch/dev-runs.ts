@@ -15,6 +15,8 @@ import { RevertCheck } from './revert-check.js';
 
 /** How long after a run the files are all checked once more (see verifyQuietly). */
 const VERIFY_DELAY_MS = 500;
+/** How long a save that emptied a file waits for the rest of it. */
+const EMPTIED_FILE_WAIT_MS = 30;
 /** Actions in one run: e.g. revert a deleted folder, then apply the folder that replaced it. */
 const MAX_ACTIONS_PER_RUN = 4;
 
@@ -26,6 +28,8 @@ interface Save {
   previousIds: ReadonlySet<string>;
   /** the folders of the files that changed */
   changedIds: ReadonlySet<string>;
+  /** a file that changed is now empty */
+  emptied: boolean;
   info: () => RunInfo;
 }
 
@@ -76,6 +80,10 @@ export class DevRuns {
     clearTimeout(this.verifyTimer);
     try {
       const save = this.readSave();
+      // An editor that saves in place empties the file, then writes it: an emptied file read is
+      // most likely the first half of a save (as a down.sql, it would even run). The rest is given
+      // a moment; a file that stays empty is what the user saved.
+      if (save && save.emptied && (await sleepThen(EMPTIED_FILE_WAIT_MS, this.isStale(save)))) return;
       if (save) await this.act(save);
     } finally {
       this.verifyTimer = setTimeout(() => this.verifyQuietly(), VERIFY_DELAY_MS).unref();
@@ -89,6 +97,20 @@ export class DevRuns {
     if (missed.length === 0) return;
     for (const file of missed) this.touchedFolders.add(path.basename(path.dirname(file)));
     this.queue.trigger();
+  }
+
+  /**
+   * Whether the files changed since `save` read them: then what it found is not what is there, and
+   * a run for the change is queued (the watcher's event for it may still be on its way).
+   */
+  private isStale(save: Save): () => boolean {
+    return () => {
+      const missed = changedFiles(save.reading, readFolder(this.config, save.reading, new Set(), 'verify'));
+      if (missed.length === 0) return false;
+      for (const file of missed) this.touchedFolders.add(path.basename(path.dirname(file)));
+      this.queue.trigger();
+      return true;
+    };
   }
 
   /** Reads the folders the watcher named; undefined when nothing changed (an echo of a save already handled). */
@@ -106,6 +128,7 @@ export class DevRuns {
     this.previous = reading;
     return {
       trigger, reading, previousIds,
+      emptied: trigger === 'change' && changed.some((file) => reading.files.get(file)?.bytes.length === 0),
       changedIds: new Set(changed.map((file) => path.basename(path.dirname(file)))),
       info: () => ({ trigger, durationMs: Math.round(performance.now() - started), changedFiles: changed.map((file) => displayPath(this.config.cwd, file)) }),
     };
@@ -146,13 +169,13 @@ export class DevRuns {
       }
       const { applied } = tracking;
       if (set.problems.length > 0) {
-        reporter.reportLater(save.info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, save.reading, config));
+        reporter.reportLater(save.info(), isStillBeingWritten(set.problems, applied) ? waitingResult(set.problems) : invalidResult(set.problems, save.reading, config), this.isStale(save));
         return;
       }
       // the chain this database follows (a squashed revision, or the revisions it replaces)
       const view = databaseView(set, applied);
       if (view.problems.length > 0) {
-        reporter.reportLater(save.info(), invalidResult(view.problems, save.reading, config));
+        reporter.reportLater(save.info(), invalidResult(view.problems, save.reading, config), this.isStale(save));
         return;
       }
       if (action === 0) {
@@ -169,7 +192,7 @@ export class DevRuns {
       const awaitSqlIn = save.trigger === 'startup' ? undefined : set.revisions.at(-1)?.id;
       const result = await runDevStep(step, { db, config, set, tracking, forward: this.forward, emit: this.emit, isStopping: this.isStopping, awaitSqlIn, revertCheck: this.revertCheck });
       if (result.status === 'waiting' || result.status === 'invalid') {
-        reporter.reportLater(save.info(), result.status === 'invalid' ? invalidResult(result.problems, save.reading, config) : result);
+        reporter.reportLater(save.info(), result.status === 'invalid' ? invalidResult(result.problems, save.reading, config) : result, this.isStale(save));
         return;
       }
       if (result.status === 'failed' && result.failure.sqlstate.startsWith('08')) this.connection.markBroken();
@@ -182,4 +205,8 @@ export class DevRuns {
   private readonly forward: DevEventListener = (event) => {
     if (event.type === 'lock-wait' || event.type === 'lock-acquired') this.emit(event);
   };
+}
+
+function sleepThen<T>(ms: number, then: () => T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(then()), ms));
 }
