@@ -7,8 +7,9 @@ import type { RenameHint } from './plan-migration.js';
  * The rows a proof seeds before it applies a generated up.sql: a few per affected table (a table
  * the change alters, and the tables those reference, so that foreign keys hold), with a value of
  * each column's type made from the row's number, so that a key and the foreign keys pointing at it
- * agree. What survives is compared through the kept columns: those in both schemas (renames
- * followed) with the same type. Pure: the proof runs the statements.
+ * agree; a seeded row whose key a row of the migrations' own already holds is left out (that row
+ * then is the one a foreign key finds). What survives is compared through the kept columns: those
+ * in both schemas (renames followed) with the same type. Pure: the proof runs the statements.
  */
 
 export const SEED_ROWS = 3;
@@ -117,7 +118,8 @@ function insertFor(table: SchemaObject, columns: readonly SchemaObject[], snapsh
   }
   if (named.length === 0) return 'no column strata can give a value';
   const into = `${nameIn(table)} (${named.join(', ')})`;
-  return { insert: `insert into ${into}${overriding ? ' overriding system value' : ''} values ${rows.map((r) => `(${r.join(', ')})`).join(', ')}` };
+  // a row the migrations inserted (a first user, a list of kinds) may hold a seeded key already: it stands in for that row
+  return { insert: `insert into ${into}${overriding ? ' overriding system value' : ''} values ${rows.map((r) => `(${r.join(', ')})`).join(', ')} on conflict do nothing` };
 }
 
 /** Text of the value of row `k` for `type`, before the cast: numbers 1, 2, 3 (so keys and foreign keys agree), a date, a label ... */
