@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expectExit, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
+import { expectExit, expectNoText, expectText, projectWithDatabase, revisionFiles } from '../helpers/e2e.js';
 
 // The rows strata new --from-schema seeds for its proof, on histories that insert rows of their own
 // (a first user, a list of kinds), as most real ones do: the seeded rows must not collide with
-// them.
+// them, and when a table the change touches cannot be seeded the report says so, not that the
+// change touches no table.
 const ID = '20240301090000_start';
 const { db, project, run } = await projectWithDatabase('declare_seeding', revisionFiles(ID, 'base', [
   'create table public.kinds (id int generated always as identity primary key, label text not null unique);',
@@ -32,6 +33,16 @@ test('rows the migrations inserted do not keep the seeded ones out: the change t
   const report = JSON.parse(result.stdout) as { proof: { seeded: Array<{ table: string; rows: number; isChanged: boolean }>; unseeded: unknown[] } };
   assert.equal(report.proof.unseeded, []);
   assert.equal(report.proof.seeded.map((s) => [s.table, s.isChanged, s.rows]), [['table public.kinds', true, 3]]);
+});
+
+test('a table the change touches that strata cannot seed is named, and the report does not say the change touches no table', async () => {
+  if (!db) return;
+  await declare('things', 'note text');
+  const result = await run('new', 'things note', '--from-schema');
+  expectExit(result, 0, result.stdout + result.stderr);
+  expectText(result.stdout, 'not seeded: public.things: column spot is of type point, which strata makes no values of');
+  expectNoText(result.stdout, 'it changes no table that was there');
+  expectText(result.stdout, 'proven on the shadow: up.sql gives schema.sql\'s schema, down.sql the migrations\' again; no rows could be seeded in the tables it changes (below)');
 });
 
 test.run();
