@@ -122,10 +122,20 @@ function insertFor(table: SchemaObject, columns: readonly SchemaObject[], snapsh
   return { insert: `insert into ${into}${overriding ? ' overriding system value' : ''} values ${rows.map((r) => `(${r.join(', ')})`).join(', ')} on conflict do nothing` };
 }
 
+/**
+ * `type` without its modifiers; an extension's type strata knows (citext) also without the schema
+ * the catalog names it with (`public.citext`), wherever the extension was installed.
+ */
+function builtinName(type: string): string {
+  const base = type.replace(/\(.*\)/, '').trim();
+  const extension = /^(?:[a-z_][a-z0-9_$]*|"(?:[^"]|"")+")\.(citext)$/.exec(base);
+  return extension ? extension[1]! : base;
+}
+
 /** Text of the value of row `k` for `type`, before the cast: numbers 1, 2, 3 (so keys and foreign keys agree), a date, a label ... */
 function rawValue(type: string, k: number, snapshot: Snapshot): string | undefined {
   const n = k + 1;
-  const base = type.replace(/\(.*\)/, '').trim();
+  const base = builtinName(type);
   if (/^(smallint|integer|bigint|numeric|decimal|real|double precision|money|oid)$/.test(base)) return String(n);
   if (/^(text|character varying|character|varchar|char|name|citext|bpchar)$/.test(base)) return String(n);
   if (base === 'boolean') return k % 2 === 0 ? 'true' : 'false';
@@ -164,7 +174,7 @@ function valueOf(type: string, k: number, snapshot: Snapshot): string | undefine
 export function placeholderValue(type: string, lookup: (identity: string) => SchemaObject | undefined): string | undefined {
   // a literal, which PostgreSQL reads as the column's type
   if (type.endsWith('[]')) return "'{}'";
-  const base = type.replace(/\(.*\)/, '').trim();
+  const base = builtinName(type);
   const zero = quoteLiteral;
   if (/^(smallint|integer|bigint|numeric|decimal|real|double precision|oid)$/.test(base)) return '0';
   if (base === 'money') return zero('0');
