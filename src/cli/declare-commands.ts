@@ -72,10 +72,15 @@ function formatCreated(report: Extract<NewFromSchemaReport, { result: 'created' 
   const { proof } = report;
   const lines = [formatNewRevision(report)];
   const name = (table: string) => table.slice('table '.length);
-  const changed = proof.seeded.filter((s) => s.isChanged).map((s) => name(s.table));
+  const changedSeeds = proof.seeded.filter((s) => s.isChanged);
+  const changed = changedSeeds.map((s) => name(s.table));
   const referenced = proof.seeded.filter((s) => !s.isChanged).map((s) => name(s.table));
-  const seeded = changed.length === 0 ? 'it changes no table that was there, so no rows were seeded'
-    : `${proof.seeded[0]!.rows} rows seeded in ${changed.join(', ')}${referenced.length > 0 ? ` (and ${referenced.join(', ')}, for its foreign keys)` : ''} were kept both ways`;
+  const rowCounts = new Set(changedSeeds.map((s) => s.rows));
+  // the rows of a table are the seeded ones and those the migrations inserted: the count may differ from table to table
+  const rows = rowCounts.size === 1 ? `${changedSeeds[0]!.rows} rows seeded in ${changed.join(', ')}` : `the rows seeded in ${changedSeeds.map((s) => `${name(s.table)} (${s.rows})`).join(', ')}`;
+  const seeded = changed.length > 0 ? `${rows}${referenced.length > 0 ? ` (and ${referenced.join(', ')}, for its foreign keys)` : ''} were kept both ways`
+    : proof.unseeded.length > 0 ? 'no rows could be seeded in the tables it changes (below)'
+      : 'it changes no table that was there, so no rows were seeded';
   lines.push(`${style.green('proven')} on the shadow: up.sql gives schema.sql's schema, down.sql the migrations' again; ${seeded}`);
   for (const u of proof.unseeded) lines.push(style.yellow(`  not seeded: ${name(u.table)}: ${u.reason}; its data was not proven`));
   for (const [file, tables] of [['up.sql', proof.rewritten.up], ['down.sql', proof.rewritten.down]] as const) {

@@ -1,4 +1,4 @@
-import { DatabaseQueryError, serverVersionNumOf, sqlErrorInfo, type Database, type ScriptResult } from './database.js';
+import { DatabaseQueryError, serverVersionNumOf, sqlErrorInfo, type Database, type ScriptResult, type SqlErrorInfo } from './database.js';
 import { loadPgliteRuntime } from './pglite-runtime.js';
 import { createDataDir, hasDatabase, type CreateOptions } from './pglite-template.js';
 import { BackendMessageReader } from './protocol-reader.js';
@@ -6,6 +6,16 @@ import { BackendMessageReader } from './protocol-reader.js';
 /** The settings a server reports to its clients (GUC_REPORT). */
 export const REPORTED_SETTINGS = ['standard_conforming_strings', 'client_encoding', 'server_encoding', 'DateStyle', 'IntervalStyle', 'TimeZone',
   'integer_datetimes', 'is_superuser', 'session_authorization', 'application_name', 'default_transaction_read_only', 'in_hot_standby', 'server_version'];
+
+/**
+ * The server's hint for an extension it lacks says to install it where PostgreSQL runs, which no one
+ * can do for the embedded database (it loads no extension but plpgsql): say what can be done instead.
+ */
+export function embeddedErrorInfo(info: SqlErrorInfo): SqlErrorInfo {
+  const lacking = info.code === '0A000' ? /^extension "(.+)" is not available$/.exec(info.message) : null;
+  if (!lacking) return info;
+  return { ...info, hint: `the embedded PGlite database has no extension but plpgsql; set DATABASE_URL to a PostgreSQL server that has ${lacking[1]} (dump, check, diff and squash then make their shadow databases there)` };
+}
 
 /**
  * The embedded database: PGlite (PostgreSQL in WASM), persisted in `dataDir`, or in memory when
@@ -33,7 +43,7 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
         return result.rows;
       } catch (error) {
         const info = sqlErrorInfo(error);
-        if (info) throw new DatabaseQueryError(info);
+        if (info) throw new DatabaseQueryError(embeddedErrorInfo(info));
         throw error;
       }
     },
@@ -41,7 +51,8 @@ export async function openPglite(dataDir: string | undefined, creation: CreateOp
       // streamed, not execProtocol: that one keeps every byte and every parsed row of the reply
       const reader = new BackendMessageReader((name, value) => parameters.set(name, value));
       await db.execProtocolRawStream(protocol.serialize.query(text), { onRawData: (chunk) => reader.push(chunk) });
-      return reader.result();
+      const result = reader.result();
+      return result.ok ? result : { ...result, error: embeddedErrorInfo(result.error) };
     },
     reportedSetting: (name) => parameters.get(name),
     async backendPid() {

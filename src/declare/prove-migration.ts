@@ -10,7 +10,7 @@ import { changeProblems } from '../proof/change-problems.js';
 import { describeFields, diffSnapshots, reportedChanges, type ReportedChange, type SchemaChange } from '../schema/model/diff.js';
 import type { Snapshot } from '../schema/model/snapshot.js';
 import type { GeneratedStatement, RenameHint } from './plan-migration.js';
-import { affectedTables, columnsOf, nameIn, planSeeds, SEED_ROWS } from './seed-rows.js';
+import { affectedTables, columnsOf, nameIn, planSeeds } from './seed-rows.js';
 
 const PROOF_HINT = 'nothing was written: the generator got this change wrong; write this revision by hand (strata new "<message>"), and please report the schema.sql change that caused it';
 
@@ -65,7 +65,8 @@ export async function proveMigration(db: Database, config: StrataConfig, set: Re
   for (const seed of seeds.tables) {
     try {
       await db.query(seed.insert);
-      summary.seeded.push({ table: seed.table, rows: SEED_ROWS, isChanged: seed.isChanged });
+      const [{ count }] = (await db.query<{ count: string }>(`select count(*)::text as count from ${seed.table.slice('table '.length)}`)) as [{ count: string }];
+      summary.seeded.push({ table: seed.table, rows: Number(count), isChanged: seed.isChanged });
     } catch (error) {
       if (!(error instanceof DatabaseQueryError)) throw error;
       summary.unseeded.push({ table: seed.table, reason: `the rows strata makes do not fit it: ${error.info.message}` });

@@ -7,8 +7,9 @@ import type { RenameHint } from './plan-migration.js';
  * The rows a proof seeds before it applies a generated up.sql: a few per affected table (a table
  * the change alters, and the tables those reference, so that foreign keys hold), with a value of
  * each column's type made from the row's number, so that a key and the foreign keys pointing at it
- * agree. What survives is compared through the kept columns: those in both schemas (renames
- * followed) with the same type. Pure: the proof runs the statements.
+ * agree; a seeded row whose key a row of the migrations' own already holds is left out (that row
+ * then is the one a foreign key finds). What survives is compared through the kept columns: those
+ * in both schemas (renames followed) with the same type. Pure: the proof runs the statements.
  */
 
 export const SEED_ROWS = 3;
@@ -117,13 +118,24 @@ function insertFor(table: SchemaObject, columns: readonly SchemaObject[], snapsh
   }
   if (named.length === 0) return 'no column strata can give a value';
   const into = `${nameIn(table)} (${named.join(', ')})`;
-  return { insert: `insert into ${into}${overriding ? ' overriding system value' : ''} values ${rows.map((r) => `(${r.join(', ')})`).join(', ')}` };
+  // a row the migrations inserted (a first user, a list of kinds) may hold a seeded key already: it stands in for that row
+  return { insert: `insert into ${into}${overriding ? ' overriding system value' : ''} values ${rows.map((r) => `(${r.join(', ')})`).join(', ')} on conflict do nothing` };
+}
+
+/**
+ * `type` without its modifiers; an extension's type strata knows (citext) also without the schema
+ * the catalog names it with (`public.citext`), wherever the extension was installed.
+ */
+function builtinName(type: string): string {
+  const base = type.replace(/\(.*\)/, '').trim();
+  const extension = /^(?:[a-z_][a-z0-9_$]*|"(?:[^"]|"")+")\.(citext)$/.exec(base);
+  return extension ? extension[1]! : base;
 }
 
 /** Text of the value of row `k` for `type`, before the cast: numbers 1, 2, 3 (so keys and foreign keys agree), a date, a label ... */
 function rawValue(type: string, k: number, snapshot: Snapshot): string | undefined {
   const n = k + 1;
-  const base = type.replace(/\(.*\)/, '').trim();
+  const base = builtinName(type);
   if (/^(smallint|integer|bigint|numeric|decimal|real|double precision|money|oid)$/.test(base)) return String(n);
   if (/^(text|character varying|character|varchar|char|name|citext|bpchar)$/.test(base)) return String(n);
   if (base === 'boolean') return k % 2 === 0 ? 'true' : 'false';
@@ -162,7 +174,7 @@ function valueOf(type: string, k: number, snapshot: Snapshot): string | undefine
 export function placeholderValue(type: string, lookup: (identity: string) => SchemaObject | undefined): string | undefined {
   // a literal, which PostgreSQL reads as the column's type
   if (type.endsWith('[]')) return "'{}'";
-  const base = type.replace(/\(.*\)/, '').trim();
+  const base = builtinName(type);
   const zero = quoteLiteral;
   if (/^(smallint|integer|bigint|numeric|decimal|real|double precision|oid)$/.test(base)) return '0';
   if (base === 'money') return zero('0');

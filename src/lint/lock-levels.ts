@@ -73,12 +73,19 @@ export function lockLevels(ast: Node, created: RelationSet): StatementLocks {
     if (!s.relation) return unknown('CREATE TABLE without a name');
     if (s.partbound) for (const parent of s.inhRelations ?? []) if ('RangeVar' in parent) taken.add(relationOf(parent.RangeVar), 'AccessExclusiveLock');
     if (!s.partbound) for (const parent of s.inhRelations ?? []) if ('RangeVar' in parent) taken.add(relationOf(parent.RangeVar), 'ShareUpdateExclusiveLock');
+    const table = relationOf(s.relation);
     for (const element of s.tableElts ?? []) {
       if ('TableLikeClause' in element && element.TableLikeClause.relation) taken.add(relationOf(element.TableLikeClause.relation), 'AccessShareLock');
       const constraints = 'ColumnDef' in element ? element.ColumnDef.constraints ?? [] : 'Constraint' in element ? [element] : [];
-      for (const c of constraints) if ('Constraint' in c && c.Constraint.contype === 'CONSTR_FOREIGN' && c.Constraint.pktable) taken.add(relationOf(c.Constraint.pktable), 'ShareRowExclusiveLock');
+      for (const c of constraints) {
+        if (!('Constraint' in c) || c.Constraint.contype !== 'CONSTR_FOREIGN' || !c.Constraint.pktable) continue;
+        const referenced = relationOf(c.Constraint.pktable);
+        // a self-reference (a tree's parent_id) locks the table this statement creates, which nobody else can see yet
+        if (referenced.name === table.name && referenced.schema === table.schema) continue;
+        taken.add(referenced, 'ShareRowExclusiveLock');
+      }
     }
-    taken.add(relationOf(s.relation), 'AccessExclusiveLock', 'no', true);
+    taken.add(table, 'AccessExclusiveLock', 'no', true);
     return taken.result();
   }
   if ('CreateSeqStmt' in ast) return ast.CreateSeqStmt.sequence ? (taken.add(relationOf(ast.CreateSeqStmt.sequence), 'AccessExclusiveLock', 'no', true), taken.result()) : unknown('CREATE SEQUENCE without a name');

@@ -2,7 +2,7 @@
 import type { ColumnDef, Node } from 'libpg-query';
 import { alterTableCommands, changesExistingRows, columnOf, isDml } from './ast-helpers.js';
 import { isSerialType, typeNameOf } from './expressions.js';
-import { LOCK_MODES, type StatementLocks } from './lock-levels.js';
+import { LOCK_MODES, type RelationLock, type StatementLocks } from './lock-levels.js';
 import { formatRelation, listItems, relationsRead } from './relation-names.js';
 import { hit, type Hit, type LintRule, type StatementContext } from './rule.js';
 import { LOCK_TIMEOUT } from './rules-indexes.js';
@@ -42,9 +42,12 @@ export const HABIT_RULES: LintRule[] = [
     fix: "Start the revision with SET lock_timeout = '2s' (SET LOCAL in a transactional revision also works), or run up with --lock-timeout-ddl; then retry when it times out.",
     bad: { sql: 'alter table app.users alter column nickname set default \'\';' },
     good: { sql: `${LOCK_TIMEOUT}alter table app.users alter column nickname set default '';` },
-    check: ({ locks, hasLockTimeout }) => {
+    check: ({ locks, hasLockTimeout, earlierInTransaction }) => {
       if (hasLockTimeout || locks.kind !== 'known') return [];
-      const exclusive = locks.locks.filter((l) => !l.isNew && l.mode === 'AccessExclusiveLock');
+      // a lock the transaction took with an earlier statement is held until it ends: this one does not wait for it
+      const held = (l: RelationLock) => earlierInTransaction.some((e) => e.locks.kind === 'known' && e.locks.locks.some((h) => h.mode === 'AccessExclusiveLock'
+        && h.target === l.target && h.relation.name === l.relation.name && h.relation.schema === l.relation.schema));
+      const exclusive = locks.locks.filter((l) => !l.isNew && l.mode === 'AccessExclusiveLock' && !held(l));
       const names = exclusive.filter((l) => l.target === 'relation').map((l) => formatRelation(l.relation)
         + (exclusive.some((t) => t.target === 'table-of-index' && t.relation === l.relation) ? ' and its table' : ''));
       return names.length === 0 ? [] : [hit(`ACCESS EXCLUSIVE on ${names.join(', ')} with no lock_timeout: while it waits, every query on ${names.length === 1 && !names[0]!.endsWith(' and its table') ? 'it' : 'them'} queues`)];

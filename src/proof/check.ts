@@ -9,6 +9,7 @@ import { loadSqlParser } from '../sql/parser.js';
 import { splitStatements, type ScriptStatement } from '../sql/split-statements.js';
 import { planners } from '../plan/planners.js';
 import type { RevisionSet } from '../revision/build-revisions.js';
+import { toLf } from '../revision/checksums.js';
 import { renderSchema } from '../schema/model/render.js';
 import type { Snapshot, UnmodelledObject } from '../schema/model/snapshot.js';
 import { describeFields, diffSnapshots, reportedChanges, type ReportedChange } from '../schema/model/diff.js';
@@ -194,7 +195,9 @@ async function compareSchemaFile(config: StrataConfig, head: Snapshot, headId: s
   const read = readSchemaFile(config);
   if (!read.ok) return { state: read.problem.code === 'SCHEMA_SQL_MISSING' ? 'missing' : 'stale', problems: [read.problem] };
   const written = read.text;
-  if (written === renderSchema(head, { head: headId })) return { state: 'current', problems: [] };
+  const rendered = renderSchema(head, { head: headId });
+  // a checkout with core.autocrlf makes schema.sql CRLF, and the function bodies of CRLF migrations too: the same text
+  if (written === rendered || toLf(written) === toLf(rendered)) return { state: 'current', problems: [] };
   const stale = (message: string, at: Partial<Problem> = {}) => problem('SCHEMA_SQL_STALE', { file: SCHEMA_FILE, ...at, message, hint: 'run strata dump to write it again from the migrations' });
   const loaded = await loadSchemaFile(config, written, events);
   if (!loaded.ok && loaded.reason !== 'not loaded') return loaded;

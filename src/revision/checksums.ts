@@ -71,7 +71,8 @@ export function sha256(text: string, encoding: 'hex' | 'base64' = 'hex'): string
   return crypto.createHash('sha256').update(text).digest(encoding);
 }
 
-function toLf(text: string): string {
+/** CRLF and a lone CR made LF: what a checkout with core.autocrlf changes in a text file. */
+export function toLf(text: string): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -81,6 +81,24 @@ test('check passes on a good history, after dump', async () => {
     const report = JSON.parse(json.stdout) as { ok: boolean; roundTrips: { id: string; result: string }[]; schemaSql: string };
     assert.equal(report.roundTrips, [{ id: COUNTER_AND_MOOD, result: 'passed' }, { id: ORDERS, result: 'passed' }]);
     assert.is(report.schemaSql, 'current');
+  } finally {
+    project.remove();
+  }
+});
+
+test('a Windows checkout (core.autocrlf: every file CRLF, function bodies too) finds schema.sql current', async () => {
+  if (!target) return;
+  const project = projectFromFixture('shadow-history');
+  try {
+    project.write('migrations/20261124093000_add_touch/up.sql', [
+      `--! Parent: ${ORDER_NOTE}`, '', 'create function app.touch() returns trigger language plpgsql as $$', 'begin', '  return new;', 'end;', '$$;', ''].join('\n'));
+    project.write('migrations/20261124093000_add_touch/down.sql', 'drop function app.touch();\n');
+    assert.is((await runCli(['dump'], { cwd: project.dir, env: serverEnv() })).code, 0);
+    const files = ['schema.sql', ...readdirSync(path.join(project.dir, 'migrations')).flatMap((id) => [`migrations/${id}/up.sql`, `migrations/${id}/down.sql`])];
+    for (const file of files) project.write(file, readFileSync(path.join(project.dir, file), 'utf8').replace(/\n/g, '\r\n'));
+    const result = await runCli(['check'], { cwd: project.dir, env: serverEnv() });
+    assert.is(result.code, 0, result.output);
+    assert.match(result.stdout, 'schema.sql: current');
   } finally {
     project.remove();
   }

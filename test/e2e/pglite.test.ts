@@ -2,8 +2,8 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli } from '../helpers/harness.js';
-import { EXAMPLE_IDS, exampleProject, expectExit, expectText } from '../helpers/e2e.js';
+import { makeProject, runCli } from '../helpers/harness.js';
+import { EXAMPLE_IDS, exampleProject, expectExit, expectText, revisionFiles } from '../helpers/e2e.js';
 
 // What only the embedded default has: no DATABASE_URL, PGlite persisted under .strata/, its lock.
 // Every run must exit by itself (PGlite closed): a hung process is killed at the timeout and fails.
@@ -37,6 +37,19 @@ test('status reads what the previous process wrote', async () => {
   assert.equal(report.counts, { applied: 5, pending: 0, edited: 0, missing: 0 });
   assert.is(report.current, INDEX);
   expectText(report.database, 'embedded PGlite database in .strata/pglite');
+});
+
+test('an extension the embedded database lacks: the fix named is a server, not installing it where PostgreSQL runs', async () => {
+  const other = makeProject(revisionFiles('20240301090000_ext', 'base', 'create extension if not exists citext;\n', 'drop extension citext;\n'));
+  try {
+    const result = await runCli(['up'], { cwd: other.dir, env: { DATABASE_URL: undefined }, timeoutMs: TIMEOUT_MS });
+    expectExit(result, 1);
+    expectText(result.stderr, 'error 0A000: extension "citext" is not available',
+      'hint: the embedded PGlite database has no extension but plpgsql; set DATABASE_URL to a PostgreSQL server that has citext');
+    assert.not.match(result.stderr, /must first be installed on the system/);
+  } finally {
+    other.remove();
+  }
 });
 
 test('another command holding the embedded database (not dev) is waited for, as long as --lock-timeout allows', async () => {

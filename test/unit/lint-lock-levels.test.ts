@@ -99,6 +99,8 @@ const CASES: [string, string][] = [
   ['insert into t select * from u', 'u AccessShareLock, t RowExclusiveLock'],
   ['select * from t for update', 't RowShareLock'],
   ['create table t (id int primary key, u int references u (id))', 'u ShareRowExclusiveLock, t AccessExclusiveLock new'],
+  ['create table t (id int primary key, parent int references t (id))', 't AccessExclusiveLock new'],
+  ['create table s.t (id int primary key, parent int, foreign key (parent) references s.t)', 's.t AccessExclusiveLock new'],
   ['create table p1 partition of p for values in (1)', 'p AccessExclusiveLock, p1 AccessExclusiveLock new'],
   ['alter type mood add value $$x$$', ''],
   ['set lock_timeout = $$2s$$', ''],

@@ -93,6 +93,18 @@ test('lock-timeout-missing: SET LOCAL counts only inside the transaction it runs
   assert.equal(fired(lint(`set local lock_timeout = '1s';\nselect 1;\n${ddl}`, true)), []);
 });
 
+test('lock-timeout-missing: a table whose ACCESS EXCLUSIVE lock the transaction already holds is not waited for again', () => {
+  const findings = (sql: string, transactional: boolean) => lint(sql, transactional).findings.filter((f) => f.rule === 'lock-timeout-missing').map((f) => f.line);
+  const two = 'drop trigger app_users_touch on app.users;\ndrop table app.users;';
+  // the first statement waits for the lock (line 3), the second finds it held
+  assert.equal(findings(two, true), [3]);
+  assert.equal(findings(`begin;\n${two}\ncommit;`, false), [4]);
+  // outside a transaction each statement takes the lock anew
+  assert.equal(findings(two, false), [3, 4]);
+  // a weaker lock held before does not stand in for ACCESS EXCLUSIVE
+  assert.equal(findings('create index users_email on app.users (email);\nalter table app.users drop column nickname;', true), [4]);
+});
+
 test('a DO block: the statements it runs are checked, at their place in the file, and a strata:allow above the block accepts them', () => {
   const block = "set lock_timeout = '1s';\ndo $$\nbegin\n  if true then\n    create index users_a on app.users (a);\n  end if;\n  update app.users set a = 1;\nend\n$$;";
   const result = lint(block, true);
