@@ -17,6 +17,14 @@ const downA = 'drop table log;\n';
 const upB = (table: string, extra = '') => `--! Parent: ${A}\n--! Message: the app schema\n\ncreate schema app;\ncreate table app.${table} (id int);\n${extra}`;
 const downB = (label: string) => `insert into log (msg) values ('${label}');\ndrop schema app cascade;\n`;
 
+/** A project with A and B (app.v1). */
+const projectAB = () => makeProject({
+  [`migrations/${A}/up.sql`]: upA,
+  [`migrations/${A}/down.sql`]: downA,
+  [`migrations/${B}/up.sql`]: upB('v1'),
+  [`migrations/${B}/down.sql`]: downB('down 1'),
+});
+
 interface Setup {
   db: TestDatabase;
   project: ReturnType<typeof makeProject>;
@@ -29,12 +37,7 @@ interface Setup {
 async function withDev(name: string, body: (s: Setup) => Promise<void>, args: string[] = []): Promise<void> {
   const db = await createTestDatabase(`dev_${name}`);
   if (!db) return; // no server here: createTestDatabase said why (and fails in CI)
-  const project = makeProject({
-    [`migrations/${A}/up.sql`]: upA,
-    [`migrations/${A}/down.sql`]: downA,
-    [`migrations/${B}/up.sql`]: upB('v1'),
-    [`migrations/${B}/down.sql`]: downB('down 1'),
-  });
+  const project = projectAB();
   const dev = startDev(project.dir, { DATABASE_URL: db.url }, args);
   try {
     await dev.waitFor(/^\d\d:\d\d:\d\d applied 2 revisions \(20200101000000_base … 20200102000000_app\) in \d+ ms$/m, 0, 20_000);
@@ -466,12 +469,7 @@ test('no migrations folder: exit 2 with the fix, before connecting', async () =>
 });
 
 test('embedded PGlite: the startup line says so, another strata command is refused at once, Ctrl-C releases it', async () => {
-  const project = makeProject({
-    [`migrations/${A}/up.sql`]: upA,
-    [`migrations/${A}/down.sql`]: downA,
-    [`migrations/${B}/up.sql`]: upB('v1'),
-    [`migrations/${B}/down.sql`]: downB('down 1'),
-  });
+  const project = projectAB();
   const dev = startDev(project.dir, {});
   try {
     await dev.waitFor(/applied 2 revisions/, 0, 60_000);
@@ -506,12 +504,7 @@ test('embedded PGlite: the startup line says so, another strata command is refus
 });
 
 test('embedded PGlite: .strata/ deleted while dev runs (to start afresh): the next save says so, makes a new database and applies the revisions to it', async () => {
-  const project = makeProject({
-    [`migrations/${A}/up.sql`]: upA,
-    [`migrations/${A}/down.sql`]: downA,
-    [`migrations/${B}/up.sql`]: upB('v1'),
-    [`migrations/${B}/down.sql`]: downB('down 1'),
-  });
+  const project = projectAB();
   const dev = startDev(project.dir, {});
   try {
     await dev.waitFor(/applied 2 revisions/, 0, 60_000);
