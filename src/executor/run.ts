@@ -57,7 +57,7 @@ export interface RunOptions {
   /** awaited between two steps (see ExecuteOptions.afterStep) */
   afterStep?: ((done: Step, next: Step) => Promise<void>) | undefined;
   /** awaited once every step has run and committed, still under the run's lock (strata dev tries the new down.sql) */
-  afterRun?: (steps: readonly Step[]) => Promise<void>;
+  afterRun?: ((steps: readonly Step[]) => Promise<void>) | undefined;
   /** see ExecuteOptions.batchBudgetMs */
   batchBudgetMs?: number;
   /** parse results shared with the other runs of a fleet (parse-cache.ts) */

@@ -16,7 +16,6 @@ import type { DevRunResult } from './dev-events.js';
 import { hasNoSql, isStillBeingWritten, type DevStep } from './dev-step.js';
 import type { FolderReading } from './read-folder.js';
 import type { RevertCheck, RevertFindings } from './revert-check.js';
-import type { Step } from '../plan/plan.js';
 
 /** What one action of a run works with: the revisions read, what is applied, where to say what. */
 export interface ActionContext {
@@ -70,11 +69,9 @@ async function applyPending(context: ActionContext): Promise<DevRunResult> {
   const ids = planned.ok ? planned.steps.map((s) => s.id) : [];
   await context.revertCheck.beforeApplying(db, ids);
   const check = ids.length === 1 ? context.revertCheck.hooksFor(db, ids[0]!, undefined) : undefined;
-  let findings: RevertFindings | undefined;
-  const afterRun = check && (async (steps: readonly Step[]) => void (findings = await check.afterRun(steps)));
-  const report = await runPipeline(db, config, { command: 'up', planner: planners.up('head', {}), options: { awaitSqlIn, afterRun }, revisions: set, justRead: tracking }, forward);
+  const report = await runPipeline(db, config, { command: 'up', planner: planners.up('head', {}), options: { awaitSqlIn, afterRun: check?.afterRun }, revisions: set, justRead: tracking }, forward);
   if (!report.ok && report.reason === 'invalid' && isStillBeingWritten(report.problems, [])) return waitingResult(report.problems);
-  if (ids.length === 1) sayFindings(ids[0]!, findings, context);
+  if (check) sayFindings(ids[0]!, check.findings(), context);
   return fromReport(report, (steps) => ({ status: 'applied', ids: steps.map((s) => s.id), steps }), isStopping);
 }
 
@@ -97,12 +94,11 @@ async function revertAndApply(step: Extract<DevStep, { kind: 'reapply' }>, conte
     });
   }
   const check = context.revertCheck.hooksFor(db, step.id, revert?.direction === 'down' ? revert.script.body : undefined);
-  let findings: RevertFindings | undefined;
   const report = await runPipeline(db, config, {
     command: 'dev', planner, revisions: set, justRead: tracking,
-    options: { singleTransaction: 'when-possible', awaitSqlIn, afterStep: check.afterStep, afterRun: async (steps) => void (findings = await check.afterRun(steps)) },
+    options: { singleTransaction: 'when-possible', awaitSqlIn, afterStep: check.afterStep, afterRun: check.afterRun },
   }, forward);
-  sayFindings(step.id, findings, context);
+  sayFindings(step.id, check.findings(), context);
   const result = fromReport(report, (steps) => ({ status: 're-applied', id: step.id, changed: step.changed, steps }), isStopping);
   if (result.status === 'failed' && step.isTransactional && result.steps.length === 0) {
     const storedDown = result.failure.direction === 'down' && revert ? storedCopyNote(revert) : '';

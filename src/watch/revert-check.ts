@@ -21,7 +21,7 @@ interface Reading {
   stamp: CatalogStamp | undefined;
 }
 
-/** How long a trial revert waits for a lock an application holds, unless --lock-timeout-ddl says otherwise. */
+/** The longest a trial revert waits for a lock an application holds (--lock-timeout-ddl, when shorter, bounds it instead): it holds up the next save. */
 const TRIAL_LOCK_TIMEOUT_MS = 1000;
 
 /**
@@ -76,52 +76,54 @@ export class RevertCheck {
    * re-apply) or not (a new folder). `afterStep` reads the objects after the revert when no trial
    * predicted them (undefined when one did: then nothing is read on the save's path). `afterRun`,
    * called under the run's lock once the run has committed `steps`, tries the new version's
-   * down.sql and says what it did not give back (`differences`), or why it could not be tried
-   * (`failure`).
+   * down.sql; `findings()` then says what it did not give back (`differences`), or why it could
+   * not be tried (`failure`): undefined when the run did not commit.
    */
   hooksFor(db: Database, id: string, revertBody: string | undefined): {
     afterStep: ((done: Step, next: Step) => Promise<void>) | undefined;
-    afterRun: (steps: readonly Step[]) => Promise<RevertFindings>;
+    afterRun: (steps: readonly Step[]) => Promise<void>;
+    findings: () => RevertFindings | undefined;
   } {
     const predicted = revertBody !== undefined && this.predicted?.id === id && this.predicted.downBody === revertBody ? this.predicted : undefined;
     let reverted: Reading | undefined;
     const afterStep = revertBody === undefined || predicted ? undefined : async (done: Step) => {
       if (done.direction === 'down' && done.id === id) reverted = await this.read(db, this.base?.id === id ? this.base : undefined);
     };
-    return {
-      afterStep,
-      afterRun: async (steps) => {
-        const differences: string[] = [];
-        const kept = this.base?.id === id ? this.base : undefined;
-        const revert = steps.find((s) => s.direction === 'down' && s.id === id);
-        this.predicted = undefined;
-        if (reverted) {
-          if (kept) differences.push(...compare(kept.objects, reverted.objects));
-          this.base = { id, ...reverted };
-        } else if (predicted && revert?.script.body === predicted.downBody) {
-          this.base = { id, objects: predicted.objects, stamp: predicted.stamp };
-        } else if (revert) {
-          // the revert was planned again under the lock, with another down.sql than predicted
-          this.base = undefined;
-        }
-        // (a new folder: its base was read before it was applied, by beforeApplying)
-        const applied = steps.findLast((s) => s.direction === 'up' && s.id === id);
-        const down = applied?.direction === 'up' ? downScriptOf(applied.revision) : undefined;
-        const base = this.base?.id === id ? this.base : undefined;
-        if (!base || !down || !down.transactional || hasNoSql(down.body)) return { differences };
-        const trial = await this.tryRevert(db, down, base);
-        if ('failure' in trial) return { differences, failure: trial.failure };
-        this.predicted = { id, downBody: down.body, ...trial.reading };
-        for (const line of compare(base.objects, trial.reading.objects)) if (!differences.includes(line)) differences.push(line);
-        return { differences };
-      },
+    let findings: RevertFindings | undefined;
+    const prove = async (steps: readonly Step[]): Promise<RevertFindings> => {
+      const differences: string[] = [];
+      const kept = this.base?.id === id ? this.base : undefined;
+      const revert = steps.find((s) => s.direction === 'down' && s.id === id);
+      this.predicted = undefined;
+      if (reverted) {
+        if (kept) differences.push(...compare(kept.objects, reverted.objects));
+        this.base = { id, ...reverted };
+      } else if (predicted && revert?.script.body === predicted.downBody) {
+        this.base = { id, objects: predicted.objects, stamp: predicted.stamp };
+      } else if (revert) {
+        // the revert was planned again under the lock, with another down.sql than predicted
+        this.base = undefined;
+      }
+      // (a new folder: its base was read before it was applied, by beforeApplying)
+      const applied = steps.findLast((s) => s.direction === 'up' && s.id === id);
+      const down = applied?.direction === 'up' ? downScriptOf(applied.revision) : undefined;
+      const base = this.base?.id === id ? this.base : undefined;
+      if (!base || !down || !down.transactional || hasNoSql(down.body)) return { differences };
+      const trial = await this.tryRevert(db, down, base);
+      if ('failure' in trial) return { differences, failure: trial.failure };
+      this.predicted = { id, downBody: down.body, ...trial.reading };
+      for (const line of compare(base.objects, trial.reading.objects)) if (!differences.includes(line)) differences.push(line);
+      return { differences };
     };
+    return { afterStep, afterRun: async (steps) => void (findings = await prove(steps)), findings: () => findings };
   }
 
   /** Runs `down` in a transaction, reads the objects, and rolls back. */
   private async tryRevert(db: Database, down: RevisionScript, base: Reading): Promise<{ reading: Reading } | { failure: string }> {
     const lineOf = (index: number) => lineColumnAt(down.text, down.bodyOffset + index).line;
-    // what a run checks before it runs a script: syntax, transaction control (a COMMIT would make the try real), psql meta-commands
+    // The run checked this down.sql before anything ran (checkSteps checks an up step's down.sql
+    // too); its statements are needed again for the line of a failure, and the same checks guard
+    // the try (a COMMIT would make it real). Off the save's path: the save has committed.
     const checked = await checkScripts([{ script: down, role: 'down' }]);
     const refused = checked.problems[0];
     if (refused) return { failure: `${down.path}: it was not tried: ${refused.message}${refused.line === undefined ? '' : ` (line ${refused.line})`}; the next save reverts with it unless it is fixed` };

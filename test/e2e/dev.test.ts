@@ -25,6 +25,17 @@ const projectAB = () => makeProject({
   [`migrations/${B}/down.sql`]: downB('down 1'),
 });
 
+/** Stops dev on the embedded database: it exits 0, leaves no lock file, and the database has both revisions applied. */
+async function stopEmbedded(dev: DevProcess, dir: string): Promise<{ code: number | null; ms: number }> {
+  const stopped = await dev.stop();
+  assert.is(stopped.code, 0, dev.output());
+  assert.not.ok(existsSync(path.join(dir, '.strata', 'pglite.lock')), 'the embedded lock file is gone');
+  const after = await runCli(['status', '--json'], { cwd: dir, timeoutMs: 60_000 });
+  expectExit(after, 0);
+  assert.equal((JSON.parse(after.stdout) as { counts: Record<string, number> }).counts, { applied: 2, pending: 0, edited: 0, missing: 0 });
+  return stopped;
+}
+
 interface Setup {
   db: TestDatabase;
   project: ReturnType<typeof makeProject>;
@@ -490,13 +501,8 @@ test('embedded PGlite: the startup line says so, another strata command is refus
     const mark = dev.mark();
     writeFileSync(path.join(project.dir, 'migrations', B, 'up.sql'), upB('v2'));
     await dev.waitFor(new RegExp(`re-applied ${B}`), mark, 30_000);
-    const stopped = await dev.stop();
-    assert.is(stopped.code, 0, dev.output());
+    const stopped = await stopEmbedded(dev, project.dir);
     assert.ok(stopped.ms < 1000, `exited in ${Math.round(stopped.ms)} ms`);
-    assert.not.ok(existsSync(path.join(project.dir, '.strata', 'pglite.lock')), 'the embedded lock file is gone');
-    const after = await runCli(['status', '--json'], { cwd: project.dir, timeoutMs: 60_000 });
-    expectExit(after, 0);
-    assert.equal((JSON.parse(after.stdout) as { counts: Record<string, number> }).counts, { applied: 2, pending: 0, edited: 0, missing: 0 });
   } finally {
     dev.kill();
     project.remove();
@@ -514,12 +520,7 @@ test('embedded PGlite: .strata/ deleted while dev runs (to start afresh): the ne
     await dev.waitFor(new RegExp(`applied (2 revisions|${B})`), mark, 60_000);
     expectText(dev.output(), 'the embedded database folder .strata/pglite was deleted while dev ran: a new database is made, and the revisions applied to it');
     expectNoText(dev.output(), 'could not open file');
-    const stopped = await dev.stop();
-    assert.is(stopped.code, 0, dev.output());
-    assert.not.ok(existsSync(path.join(project.dir, '.strata', 'pglite.lock')), 'the embedded lock file is gone');
-    const after = await runCli(['status', '--json'], { cwd: project.dir, timeoutMs: 60_000 });
-    expectExit(after, 0);
-    assert.equal((JSON.parse(after.stdout) as { counts: Record<string, number> }).counts, { applied: 2, pending: 0, edited: 0, missing: 0 });
+    await stopEmbedded(dev, project.dir);
   } finally {
     dev.kill();
     project.remove();
